@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { Redis } from 'ioredis';
+import { createAccessTokens } from './core/auth/jwt.ts';
+import { MissingPolicyError, type RoutePolicyEntry } from './core/auth/policy.ts';
+import { registerContextResolution } from './core/auth/resolve-context.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import type { Config } from './core/config.ts';
+import type { Db } from './core/db/database.ts';
+import { registerErrorHandling } from './core/http/error-handler.ts';
+import { registerOpenApi } from './core/http/openapi.ts';
+import { registerRateLimiting } from './core/http/rate-limit.ts';
+import { ErrorBody } from './core/http/schemas.ts';
+import { loggerOptions } from './core/logger.ts';
+import { identityRoutes } from './modules/identity/identity.routes.ts';
+import { listSigningKeys } from './modules/identity/identity.repository.ts';
+import { createIdentityService } from './modules/identity/identity.service.ts';
+import { systemRoutes } from './modules/system/system.routes.ts';
+import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
+import { createTenantsService } from './modules/tenants/tenants.service.ts';
+
+export interface AppDependencies {
+  config: Config;
+  db: Db;
+  clock?: Clock;
+  /** Overrides the configured logger (tests pass false or a stream). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export type App = FastifyInstance & { routePolicies: readonly RoutePolicyEntry[] };
+
+function createValidators() {
+  const base: AjvOptions = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false };
+  // Bodies are typed JSON: "5" is not 5. Query strings, params and headers are text and get coerced.
+  const body = addFormats.default(new Ajv({ ...base, coerceTypes: false }));
+  const text = addFormats.default(new Ajv({ ...base, coerceTypes: 'array' }));
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? body : text).compile(schema);
+}
+
+/**
+ * Builds the HTTP application without listening: tests inject into it, main.ts
+ * listens. The database is the caller's to open and close.
+ */
+export async function buildApp(deps: AppDependencies): Promise<App> {
+  const { config, db } = deps;
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    logger: deps.logger ?? loggerOptions(config.logLevel),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
+  app.setValidatorCompiler(createValidators());
+  // JSON only: anything else is a 415, not a string body that fails validation.
+  app.removeContentTypeParser(['text/plain']);
+
+  // Deny by default: a route that declares no policy stops start-up; the registry feeds the authorization matrix.
+  const routePolicies: RoutePolicyEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    const policy = route.config?.policy;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!policy) throw new MissingPolicyError(`route ${methods.join(',')} ${route.url} declares no policy`);
+    for (const method of methods) routePolicies.push({ method, url: route.url, policy });
+    if (route.schema?.response) {
+      route.schema.response = { '4xx': ErrorBody, '5xx': ErrorBody, ...(route.schema.response as object) };
+    }
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app);
+  await registerOpenApi(app);
+
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false })
+    : undefined;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit()));
+  await registerRateLimiting(app, { redis });
+
+  const accessTokens = await createAccessTokens({
+    keys: await listSigningKeys(db),
+    issuer: config.publicUrl,
+    ttlSeconds: config.accessTokenTtlSeconds,
+    clock,
+  });
+  const tenants = createTenantsService({ db, clock });
+  const identity = createIdentityService({
+    db,
+    clock,
+    accessTokens,
+    tenants,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+  });
+
+  registerContextResolution(app, {
+    loader: identity.contextLoader,
+    accessTokens,
+    tenantBaseDomain: config.tenantBaseDomain,
+  });
+
+  await app.register(systemRoutes, { db });
+  await app.register(tenantsRoutes, { tenants });
+  await app.register(identityRoutes, { identity, accessTokens, authRateLimit: config.authRateLimit });
+
+  await app.ready();
+  return Object.assign(app, { routePolicies }) as unknown as App;
+}

@@ -1,0 +1,30 @@
+import type { TenantPermission } from './permissions.ts';
+
+/**
+ * What a route requires. Every route declares one; the app refuses to start
+ * when a route does not (deny by default).
+ */
+export type Policy =
+  /** No tenant involved: health, JWKS, the OpenAPI document. */
+  | { readonly access: 'public' }
+  /** Inside a tenant, without credentials: register, login, refresh. */
+  | { readonly access: 'anonymous' }
+  /** Any signed-in user of the tenant. */
+  | { readonly access: 'authenticated' }
+  /** A signed-in user whose tenant role grants the permission. */
+  | { readonly access: 'tenant'; readonly permission: TenantPermission };
+
+export const publicRoute = (): Policy => ({ access: 'public' });
+export const anonymous = (): Policy => ({ access: 'anonymous' });
+export const authenticated = (): Policy => ({ access: 'authenticated' });
+export const requiresTenant = (permission: TenantPermission): Policy => ({ access: 'tenant', permission });
+
+export interface RoutePolicyEntry {
+  method: string;
+  url: string;
+  policy: Policy;
+}
+
+export class MissingPolicyError extends Error {
+  override readonly name = 'MissingPolicyError';
+}

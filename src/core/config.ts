@@ -1,0 +1,109 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import path from 'node:path';
+
+/**
+ * The environment Tessera reads, as one schema: the README's configuration table
+ * is written from it, and a bad value stops start-up naming the variable.
+ */
+const EnvSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
+  TENANT_BASE_DOMAIN: Type.Optional(Type.String({ pattern: '^[a-z0-9.-]+$' })),
+  PUBLIC_URL: Type.String({ default: 'http://127.0.0.1:3000', pattern: '^https?://' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30, maximum: 86_400 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: 2_592_000, minimum: 300, maximum: 31_536_000 }),
+  AUTH_RATE_LIMIT_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 100_000 }),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400 }),
+  BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024, maximum: 104_857_600 }),
+  TRUST_PROXY: Type.String({ default: '' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 600_000 }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000, maximum: 600_000 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000 }),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  readonly tenantBaseDomain: string | undefined;
+  readonly publicUrl: string;
+  readonly logLevel: string;
+  readonly redisUrl: string | undefined;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly authRateLimit: { readonly max: number; readonly windowSeconds: number };
+  readonly bodyLimitBytes: number;
+  /** Addresses or CIDRs of proxies whose X-Forwarded-For is believed; empty trusts none. */
+  readonly trustProxy: readonly string[];
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)(\/\d{1,3})?$/i;
+
+/**
+ * Reads the configuration from an environment map.
+ * @example loadConfig(process.env) // throws ConfigError("PORT: Expected integer") on PORT=abc
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const known = Object.fromEntries(
+    Object.keys(EnvSchema.properties)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, known));
+  const problems = [...Value.Errors(EnvSchema, withDefaults)].map(
+    (error) => `${error.path.slice(1) || 'environment'}: ${error.message}`,
+  );
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  const parsed = withDefaults as Env;
+
+  const trustProxy = parsed.TRUST_PROXY.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const badProxy = trustProxy.find((entry) => !CIDR.test(entry));
+  if (badProxy !== undefined) {
+    throw new ConfigError(`invalid configuration: TRUST_PROXY: "${badProxy}" is not an address or CIDR`);
+  }
+
+  return Object.freeze({
+    host: parsed.HOST,
+    port: parsed.PORT,
+    dataDir: path.resolve(parsed.DATA_DIR),
+    databaseUrl: parsed.DATABASE_URL,
+    databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    sqliteSynchronous: parsed.SQLITE_SYNCHRONOUS,
+    tenantBaseDomain: parsed.TENANT_BASE_DOMAIN,
+    publicUrl: parsed.PUBLIC_URL.replace(/\/+$/, ''),
+    logLevel: parsed.LOG_LEVEL,
+    redisUrl: parsed.REDIS_URL,
+    accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL_SECONDS,
+    authRateLimit: Object.freeze({
+      max: parsed.AUTH_RATE_LIMIT_MAX,
+      windowSeconds: parsed.AUTH_RATE_LIMIT_WINDOW_SECONDS,
+    }),
+    bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+    trustProxy: Object.freeze(trustProxy),
+    requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: parsed.KEEP_ALIVE_TIMEOUT_MS,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type ColumnDataType,
+  type CreateTableBuilder,
+  type Dialect,
+  type Kysely,
+  type SelectQueryBuilder,
+} from 'kysely';
+import pg from 'pg';
+import type { Engine } from './database.ts';
+
+/**
+ * The one place where SQLite and PostgreSQL differ. Everything else speaks
+ * portable Kysely; anything engine-specific is a function here.
+ */
+
+export interface SqliteOptions {
+  file: string;
+  synchronous: 'FULL' | 'NORMAL';
+}
+
+export function engineOf(executor: Kysely<any>): Engine {
+  return executor.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+export function createSqliteDialect(options: SqliteOptions): Dialect {
+  fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  return new SqliteDialect({
+    database: async () => {
+      const database = new SqliteDatabase(options.file, { timeout: 5000 });
+      // busy_timeout first: switching to WAL needs a lock another starting process may hold.
+      database.pragma('busy_timeout = 5000');
+      database.pragma('journal_mode = WAL');
+      // FULL survives power loss; NORMAL survives process crashes only (see README).
+      database.pragma(`synchronous = ${options.synchronous}`);
+      database.pragma('foreign_keys = ON');
+      return database;
+    },
+  });
+}
+
+/** Timestamps arrive as ISO-8601 strings on both engines. */
+const TIMESTAMPTZ_OID = 1184;
+const INT8_OID = 20;
+
+export function createPostgresPool(connectionString: string, max: number): pg.Pool {
+  return new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: 5000,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === TIMESTAMPTZ_OID) return (value: string) => new Date(value).toISOString();
+        // count(*) and sums are int8; every such figure here fits a JS number.
+        if (oid === INT8_OID) return (value: string) => Number(value);
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+}
+
+export function createPostgresDialect(pool: pg.Pool): Dialect {
+  return new PostgresDialect({ pool });
+}
+
+/** Column types that differ between engines. */
+export function timestampType(engine: Engine): ColumnDataType {
+  return engine === 'postgres' ? 'timestamptz' : 'text';
+}
+
+/** An auto-incrementing integer primary key named `id`. */
+export function withIdColumn<T extends string>(
+  builder: CreateTableBuilder<T, never>,
+  engine: Engine,
+): CreateTableBuilder<T, 'id'> {
+  return engine === 'postgres'
+    ? builder.addColumn('id', 'serial', (column) => column.primaryKey())
+    : builder.addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement());
+}
+
+/**
+ * Locks the selected rows until the transaction ends on PostgreSQL. SQLite needs no
+ * row lock: every write transaction there starts with BEGIN IMMEDIATE and so runs alone.
+ */
+export function forUpdate<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  engine: Engine,
+): SelectQueryBuilder<DB, TB, O> {
+  return engine === 'postgres' ? query.forUpdate() : query;
+}
+
+/** Serializes migration runs across processes; SQLite's BEGIN IMMEDIATE already does. */
+export async function lockMigrations(executor: Kysely<any>, engine: Engine): Promise<void> {
+  if (engine === 'postgres') await sql`select pg_advisory_xact_lock(7235101)`.execute(executor);
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  // SQLite lock contention past busy_timeout; PostgreSQL serialization failure or deadlock.
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === '40001' || code === '40P01';
+}
+
+/** The largest id either engine stores (PostgreSQL `serial` is int4). */
+export const MAX_STORED_ID = 2_147_483_647;

@@ -1,0 +1,55 @@
+/**
+ * The error catalogue: each `DOMAIN.REASON` code fixes its HTTP status in one place,
+ * and its message comes from the i18n catalogues under the same key.
+ */
+export const ERROR_STATUS = {
+  'REQUEST.MALFORMED': 400,
+  'CONTEXT.CONFLICT': 400,
+  'AUTH.UNAUTHENTICATED': 401,
+  'AUTH.INVALID_TOKEN': 401,
+  'AUTH.TOKEN_EXPIRED': 401,
+  'AUTH.INVALID_CREDENTIALS': 401,
+  'AUTH.FORBIDDEN': 403,
+  'AUTH.SIGNUP_DISABLED': 403,
+  'TENANT.DISABLED': 403,
+  'ROUTE.NOT_FOUND': 404,
+  'TENANT.NOT_FOUND': 404,
+  'USER.NOT_FOUND': 404,
+  'IDENTITY.EMAIL_TAKEN': 409,
+  'TENANT.SLUG_TAKEN': 409,
+  'TENANT.LAST_OWNER': 409,
+  'REQUEST.BODY_TOO_LARGE': 413,
+  'REQUEST.UNSUPPORTED_MEDIA_TYPE': 415,
+  'VALIDATION.FAILED': 422,
+  'AUTH.RATE_LIMITED': 429,
+  'INTERNAL.ERROR': 500,
+  'STORAGE.BUSY': 503,
+  'STORAGE.UNAVAILABLE': 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Seed 003's clients read a numeric code for bad or expired JWTs. */
+const LEGACY_CODES: Partial<Record<ErrorCode, number>> = {
+  'AUTH.INVALID_TOKEN': 4010,
+  'AUTH.TOKEN_EXPIRED': 4010,
+};
+
+export type ErrorDetails = Record<string, unknown>;
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly status: number;
+  readonly legacyCode: number | undefined;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly details: ErrorDetails = {},
+    /** Values interpolated into the localized message; never shown as-is to another tenant. */
+    readonly messageParams: Record<string, string | number> = {},
+  ) {
+    super(code);
+    this.status = ERROR_STATUS[code];
+    this.legacyCode = LEGACY_CODES[code];
+  }
+}

@@ -1,0 +1,71 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isBusy } from '../db/dialect.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
+import { translate } from '../i18n/index.ts';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** One entry per bad field, named by its path (`items.0.name`), first problem wins. */
+export function validationDetails(errors: AjvError[], part: string | undefined): Record<string, string> {
+  const details: Record<string, string> = {};
+  for (const error of errors) {
+    const base = error.instancePath.split('/').filter(Boolean);
+    let message = error.message ?? 'is invalid';
+    if (error.keyword === 'required') base.push(String(error.params.missingProperty));
+    if (error.keyword === 'additionalProperties') {
+      base.push(String(error.params.additionalProperty));
+      message = 'is not an allowed field';
+    }
+    const field = base.join('.') || (part ?? 'body');
+    details[field] ??= message;
+  }
+  return details;
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'REQUEST.BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Turns whatever was thrown into the contract's error body; 5xx never carry detail. */
+function toAppError(error: FastifyError & { validation?: AjvError[]; validationContext?: string }): AppError {
+  if (error instanceof AppError) return error;
+  if (error.validation) {
+    return new AppError('VALIDATION.FAILED', validationDetails(error.validation, error.validationContext));
+  }
+  const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (mapped) return new AppError(mapped);
+  if (isBusy(error)) return new AppError('STORAGE.BUSY');
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError('REQUEST.MALFORMED');
+  }
+  return new AppError('INTERNAL.ERROR');
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.status === 429 && error.messageParams.seconds !== undefined) {
+    void reply.header('retry-after', String(error.messageParams.seconds));
+  }
+  return reply.code(error.status).send({
+    error: {
+      code: error.code,
+      message: translate(request.locale, error.code, error.messageParams),
+      details: error.details,
+      ...(error.legacyCode === undefined ? {} : { legacy_code: error.legacyCode }),
+    },
+  });
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(request, reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError('ROUTE.NOT_FOUND')));
+}

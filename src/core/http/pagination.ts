@@ -1,0 +1,25 @@
+import { AppError } from '../errors.ts';
+
+/**
+ * Keyset pagination over ascending ids. The cursor is opaque to clients: a
+ * base64url of the last id seen, so a client cannot page into rows by guessing.
+ */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  const match = /^after:([1-9][0-9]{0,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1]) throw new AppError('VALIDATION.FAILED', { cursor: 'is not a cursor this API issued' });
+  return Number(match[1]);
+}
+
+/** `rows` holds up to limit + 1 items; the extra one only says another page exists. */
+export function toPage<T extends { id: number }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  const nextCursor = rows.length > limit && last ? Buffer.from(`after:${last.id}`).toString('base64url') : null;
+  return { items, nextCursor };
+}

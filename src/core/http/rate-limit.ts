@@ -1,0 +1,50 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors.ts';
+
+export interface AttemptLimiter {
+  /** Counts one attempt against every key; throws AUTH.RATE_LIMITED (429, Retry-After) past the limit. */
+  check(request: FastifyRequest): Promise<void>;
+}
+
+/**
+ * Fixed-window counters from @fastify/rate-limit: in process memory by default, in
+ * Redis when one is given, so every instance on one database shares one limit.
+ */
+export async function registerRateLimiting(
+  app: FastifyInstance,
+  options: { redis: Redis | undefined },
+): Promise<void> {
+  await app.register(rateLimit, {
+    global: false,
+    ...(options.redis ? { redis: options.redis, nameSpace: 'tessera-rl:' } : {}),
+  });
+}
+
+/**
+ * Limits attempts by several keys at once (say, per IP and per email): the request
+ * passes only while every key is under the limit.
+ */
+export function createAttemptLimiter(
+  app: FastifyInstance,
+  options: { name: string; max: number; windowSeconds: number; keys: Array<(request: FastifyRequest) => string> },
+): AttemptLimiter {
+  const limiters = options.keys.map((keyOf) =>
+    app.createRateLimit({
+      max: options.max,
+      timeWindow: options.windowSeconds * 1000,
+      keyGenerator: (request: FastifyRequest) => `${options.name}:${keyOf(request)}`,
+    }),
+  );
+  return {
+    async check(request) {
+      const results = await Promise.all(limiters.map((limiter) => limiter(request)));
+      const retryAfterSeconds = Math.max(
+        0,
+        ...results.map((result) => (!result.isAllowed && result.isExceeded ? Math.max(result.ttlInSeconds, 1) : 0)),
+      );
+      if (retryAfterSeconds > 0) throw new AppError('AUTH.RATE_LIMITED', {}, { seconds: retryAfterSeconds });
+    },
+  };
+}

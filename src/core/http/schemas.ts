@@ -1,0 +1,57 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { MAX_STORED_ID } from '../db/dialect.ts';
+import { AppError, type ErrorCode } from '../errors.ts';
+
+/** Shared TypeBox parts: one schema per shape, reused by every module. */
+
+export const Id = Type.Integer({ minimum: 1 });
+export const Timestamp = Type.String({ format: 'date-time' });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Ids in paths and headers: decimal, no sign, no leading zero, at most 16 digits. */
+export const ID_PATTERN = '^[1-9][0-9]{0,15}$';
+export const IdParam = Type.String({ pattern: ID_PATTERN, description: 'Integer id' });
+export const IdParams = Type.Object({ id: IdParam });
+
+/**
+ * Turns a validated id string into a number, or throws `notFound`: an id larger than
+ * any stored one names nothing, and must not reach the database as an out-of-range value.
+ */
+export function parseId(value: string, notFound: ErrorCode): number {
+  if (!new RegExp(ID_PATTERN).test(value)) throw new AppError(notFound);
+  const id = Number(value);
+  if (id > MAX_STORED_ID) throw new AppError(notFound);
+  return id;
+}
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Record(Type.String(), Type.Unknown()),
+      legacy_code: Type.Optional(Type.Integer()),
+    }),
+  },
+);
+
+export function DataEnvelope<T extends TSchema>(data: T) {
+  return Type.Object({ data, message: Type.Optional(Type.String()) });
+}
+
+export function ListEnvelope<T extends TSchema>(item: T) {
+  return Type.Object({
+    data: Type.Array(item),
+    meta: Type.Object({ next_cursor: Nullable(Type.String()) }),
+  });
+}
+
+export const MessageOnly = Type.Object({ message: Type.String() });
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,267 @@
+import type { Updateable } from 'kysely';
+import type { StoredSigningKey } from '../../core/auth/jwt.ts';
+import type { Executor, Tx } from '../../core/db/database.ts';
+import { engineOf, forUpdate } from '../../core/db/dialect.ts';
+import { tenantRowToTenant, type TenantRow } from '../tenants/tenants.table.ts';
+import { userRowToUser, type TenantRole, type User, type UserRow, type UsersTable } from './identity.table.ts';
+
+export async function findUserByEmailKey(
+  db: Executor,
+  tenantId: number,
+  emailKey: string,
+): Promise<(User & { passwordHash: string }) | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('email_key', '=', emailKey)
+    .executeTakeFirst();
+  return row && { ...userRowToUser(row), passwordHash: row.password_hash };
+}
+
+export async function findUserById(db: Executor, tenantId: number, id: number): Promise<User | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && userRowToUser(row);
+}
+
+export async function listUsers(db: Executor, tenantId: number, afterId: number, limit: number): Promise<User[]> {
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map(userRowToUser);
+}
+
+/** Locks the tenant row and tells whether sign-up is open and whether anyone has registered yet. */
+export async function lockTenantForSignup(
+  tx: Tx,
+  tenantId: number,
+): Promise<{ selfSignup: boolean; hasUsers: boolean } | undefined> {
+  const tenant = await forUpdate(
+    tx.selectFrom('tenants').select('self_signup').where('id', '=', tenantId),
+    engineOf(tx),
+  ).executeTakeFirst();
+  if (!tenant) return undefined;
+  const anyone = await tx.selectFrom('users').select('id').where('tenant_id', '=', tenantId).limit(1).executeTakeFirst();
+  return { selfSignup: tenant.self_signup === 1, hasUsers: anyone !== undefined };
+}
+
+export async function lockTenantRow(tx: Tx, tenantId: number): Promise<void> {
+  await forUpdate(tx.selectFrom('tenants').select('id').where('id', '=', tenantId), engineOf(tx)).execute();
+}
+
+export async function insertUser(
+  tx: Tx,
+  values: {
+    tenantId: number;
+    name: string;
+    email: string;
+    emailKey: string;
+    passwordHash: string;
+    tenantRole: TenantRole;
+    now: string;
+  },
+): Promise<User> {
+  const row = await tx
+    .insertInto('users')
+    .values({
+      tenant_id: values.tenantId,
+      name: values.name,
+      email: values.email,
+      email_key: values.emailKey,
+      password_hash: values.passwordHash,
+      tenant_role: values.tenantRole,
+      created_at: values.now,
+      updated_at: values.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return userRowToUser(row);
+}
+
+/**
+ * Changes a user, guarded so that the tenant keeps an enabled owner: an update that
+ * would demote or disable the last one matches no row. The caller holds the tenant
+ * lock, so the guard's count cannot race another demotion.
+ */
+export async function updateUserKeepingAnOwner(
+  tx: Tx,
+  tenantId: number,
+  userId: number,
+  changes: Pick<Updateable<UsersTable>, 'tenant_role' | 'disabled_at' | 'updated_at'>,
+): Promise<User | undefined> {
+  const keepsRole = changes.tenant_role === undefined || changes.tenant_role === 'owner';
+  const keepsEnabled = changes.disabled_at === undefined || changes.disabled_at === null;
+  const row = await tx
+    .updateTable('users')
+    .set(changes)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', userId)
+    .$if(!(keepsRole && keepsEnabled), (query) =>
+      query.where((eb) =>
+        eb.or([
+          eb('tenant_role', '<>', 'owner'),
+          eb('disabled_at', 'is not', null),
+          eb(
+            eb
+              .selectFrom('users as other')
+              .select((inner) => inner.fn.countAll<number>().as('owners'))
+              .where('other.tenant_id', '=', tenantId)
+              .where('other.tenant_role', '=', 'owner')
+              .where('other.disabled_at', 'is', null)
+              .where('other.id', '<>', userId),
+            '>',
+            0,
+          ),
+        ]),
+      ),
+    )
+    .returningAll()
+    .executeTakeFirst();
+  return row && userRowToUser(row as UserRow);
+}
+
+export async function insertSession(
+  tx: Tx,
+  values: { tenantId: number; userId: number; now: string; expiresAt: string },
+): Promise<number> {
+  const row = await tx
+    .insertInto('sessions')
+    .values({ tenant_id: values.tenantId, user_id: values.userId, created_at: values.now, expires_at: values.expiresAt })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function extendSession(tx: Tx, sessionId: number, expiresAt: string): Promise<void> {
+  await tx.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', sessionId).execute();
+}
+
+export async function revokeSession(tx: Tx, sessionId: number, now: string, reason: string): Promise<void> {
+  await tx
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export async function revokeUserSessions(tx: Tx, userId: number, now: string, reason: string): Promise<void> {
+  await tx
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export async function insertRefreshToken(
+  tx: Tx,
+  values: { sessionId: number; tokenHash: string; now: string; expiresAt: string },
+): Promise<void> {
+  await tx
+    .insertInto('refresh_tokens')
+    .values({
+      session_id: values.sessionId,
+      token_hash: values.tokenHash,
+      created_at: values.now,
+      expires_at: values.expiresAt,
+    })
+    .execute();
+}
+
+export interface RefreshTokenRecord {
+  id: number;
+  sessionId: number;
+  tenantId: number;
+  userId: number;
+  usedAt: string | null;
+  expiresAt: string;
+  sessionExpiresAt: string;
+  sessionRevokedAt: string | null;
+  userDisabledAt: string | null;
+}
+
+export async function findRefreshToken(tx: Tx, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+  return tx
+    .selectFrom('refresh_tokens as r')
+    .innerJoin('sessions as s', 's.id', 'r.session_id')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      'r.id as id',
+      'r.session_id as sessionId',
+      's.tenant_id as tenantId',
+      's.user_id as userId',
+      'r.used_at as usedAt',
+      'r.expires_at as expiresAt',
+      's.expires_at as sessionExpiresAt',
+      's.revoked_at as sessionRevokedAt',
+      'u.disabled_at as userDisabledAt',
+    ])
+    .where('r.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+/** Single use: of two concurrent claims of one token, exactly one updates the row. */
+export async function claimRefreshToken(tx: Tx, id: number, now: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('refresh_tokens')
+    .set({ used_at: now })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function listSigningKeys(db: Executor): Promise<StoredSigningKey[]> {
+  const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').execute();
+  return rows.map((row) => ({
+    kid: row.kid,
+    algorithm: row.algorithm,
+    publicJwk: JSON.parse(row.public_jwk) as StoredSigningKey['publicJwk'],
+    privateJwk: JSON.parse(row.private_jwk) as StoredSigningKey['privateJwk'],
+  }));
+}
+
+/**
+ * The request context's one round trip: the tenant by slug, joined with the session
+ * only while it is live and its user enabled.
+ */
+export async function findTenantWithSessionActor(
+  db: Executor,
+  query: { slug: string; sessionId: number; userId: number; now: string },
+) {
+  const row = await db
+    .selectFrom('tenants as t')
+    .leftJoin('sessions as s', (join) =>
+      join
+        .onRef('s.tenant_id', '=', 't.id')
+        .on('s.id', '=', query.sessionId)
+        .on('s.user_id', '=', query.userId)
+        .on('s.revoked_at', 'is', null)
+        .on('s.expires_at', '>', query.now),
+    )
+    .leftJoin('users as u', (join) => join.onRef('u.id', '=', 's.user_id').on('u.disabled_at', 'is', null))
+    .selectAll('t')
+    .select(['u.id as actor_user_id', 'u.tenant_role as actor_tenant_role', 's.id as actor_session_id'])
+    .where('t.slug', '=', query.slug)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { actor_user_id, actor_tenant_role, actor_session_id, ...tenantRow } = row;
+  return {
+    tenant: tenantRowToTenant(tenantRow as TenantRow),
+    actor:
+      actor_user_id !== null && actor_tenant_role !== null && actor_session_id !== null
+        ? { userId: actor_user_id, tenantRole: actor_tenant_role, sessionId: actor_session_id }
+        : undefined,
+  };
+}

@@ -1,0 +1,175 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { AccessTokens } from '../../core/auth/jwt.ts';
+import { anonymous, authenticated, publicRoute, requiresTenant } from '../../core/auth/policy.ts';
+import { tenantContextOf, userContextOf } from '../../core/auth/resolve-context.ts';
+import { createAttemptLimiter } from '../../core/http/rate-limit.ts';
+import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
+import { translate } from '../../core/i18n/index.ts';
+import { normalizeKey } from '../../core/normalize.ts';
+import {
+  Jwks,
+  LoginBody,
+  Me,
+  RefreshBody,
+  RegisterBody,
+  TenantUser,
+  TokenPair,
+  UpdateTenantUserBody,
+} from './identity.schemas.ts';
+import type { IdentityService, IssuedSession, User } from './identity.service.ts';
+
+function userSummary(user: User) {
+  return { id: user.id, name: user.name, email: user.email, tenant_role: user.tenantRole, created_at: user.createdAt };
+}
+
+function tenantUser(user: User) {
+  return { ...userSummary(user), disabled: user.disabledAt !== null, updated_at: user.updatedAt };
+}
+
+function tokenPair(issued: IssuedSession) {
+  return {
+    user: userSummary(issued.user),
+    access_token: issued.accessToken,
+    refresh_token: issued.refreshToken,
+    token_type: 'Bearer' as const,
+    expires_in: issued.expiresInSeconds,
+  };
+}
+
+export const identityRoutes: FastifyPluginAsyncTypebox<{
+  identity: IdentityService;
+  accessTokens: AccessTokens;
+  authRateLimit: { max: number; windowSeconds: number };
+}> = async (app, { identity, accessTokens, authRateLimit }) => {
+  const emailOf = (request: FastifyRequest) =>
+    `${request.ctx?.tenant.id ?? 0}:${normalizeKey(String((request.body as { email?: unknown } | undefined)?.email ?? ''))}`;
+  const credentialAttempts = createAttemptLimiter(app, {
+    name: 'credentials',
+    ...authRateLimit,
+    keys: [(request) => `ip:${request.ip}`, (request) => `email:${emailOf(request)}`],
+  });
+  const rateLimited = { preHandler: (request: FastifyRequest) => credentialAttempts.check(request) };
+
+  app.post(
+    '/api/v1/auth/register',
+    {
+      config: { policy: anonymous() },
+      ...rateLimited,
+      schema: {
+        tags: ['identity'],
+        summary: 'Create an account (self sign-up); the first user of a tenant becomes its owner',
+        body: RegisterBody,
+        response: { 201: DataEnvelope(TokenPair) },
+      },
+    },
+    async (request, reply) => {
+      const issued = await identity.register(tenantContextOf(request), request.body);
+      return reply.code(201).send({ data: tokenPair(issued), message: translate(request.locale, 'auth.registered') });
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { policy: anonymous() },
+      ...rateLimited,
+      schema: { tags: ['identity'], summary: 'Sign in', body: LoginBody, response: { 200: DataEnvelope(TokenPair) } },
+    },
+    async (request) => {
+      const issued = await identity.login(tenantContextOf(request), request.body);
+      return { data: tokenPair(issued), message: translate(request.locale, 'auth.logged_in') };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/refresh',
+    {
+      config: { policy: anonymous() },
+      schema: {
+        tags: ['identity'],
+        summary: 'Rotate a refresh token; reusing one revokes its whole session',
+        body: RefreshBody,
+        response: { 200: DataEnvelope(TokenPair) },
+      },
+    },
+    async (request) => {
+      const issued = await identity.refresh(tenantContextOf(request), request.body.refresh_token);
+      return { data: tokenPair(issued), message: translate(request.locale, 'auth.refreshed') };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      config: { policy: authenticated() },
+      schema: { tags: ['identity'], summary: 'End this session at once', response: { 200: MessageOnly } },
+    },
+    async (request) => {
+      await identity.logout(userContextOf(request));
+      return { message: translate(request.locale, 'auth.logged_out') };
+    },
+  );
+
+  app.get(
+    '/api/v1/me',
+    {
+      config: { policy: authenticated() },
+      schema: { tags: ['identity'], summary: 'The signed-in user', response: { 200: DataEnvelope(Me) } },
+    },
+    async (request) => {
+      const ctx = userContextOf(request);
+      const user = await identity.me(ctx);
+      return { data: { ...userSummary(user), tenant: { slug: ctx.tenant.slug, name: ctx.tenant.name } } };
+    },
+  );
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      config: { policy: publicRoute() },
+      schema: { tags: ['identity'], summary: 'Public keys that verify access tokens', response: { 200: Jwks } },
+    },
+    async () => accessTokens.jwks(),
+  );
+
+  app.get(
+    '/api/v1/tenant/users',
+    {
+      config: { policy: requiresTenant('tenant_users:view') },
+      schema: {
+        tags: ['tenant'],
+        summary: "The tenant's users",
+        querystring: ListQuery,
+        response: { 200: ListEnvelope(TenantUser) },
+      },
+    },
+    async (request) => {
+      const page = await identity.listUsers(userContextOf(request), request.query);
+      return { data: page.items.map(tenantUser), meta: { next_cursor: page.nextCursor } };
+    },
+  );
+
+  app.put(
+    '/api/v1/tenant/users/:id',
+    {
+      config: { policy: requiresTenant('tenant_users:manage') },
+      schema: {
+        tags: ['tenant'],
+        summary: "Change a user's tenant role or disable the account",
+        params: IdParams,
+        body: UpdateTenantUserBody,
+        response: { 200: DataEnvelope(TenantUser) },
+      },
+    },
+    async (request) => {
+      const user = await identity.updateUser(
+        userContextOf(request),
+        parseId(request.params.id, 'USER.NOT_FOUND'),
+        request.body,
+      );
+      return { data: tenantUser(user), message: translate(request.locale, 'tenant.user_updated') };
+    },
+  );
+};
+

@@ -1,0 +1,69 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, Timestamp } from '../../core/http/schemas.ts';
+import { TENANT_ROLES } from './identity.table.ts';
+
+const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+const Password = Type.String({ minLength: 8, maxLength: 256 });
+const PersonName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const TenantRoleSchema = Type.Union(TENANT_ROLES.map((role) => Type.Literal(role)));
+
+export const RegisterBody = Type.Object(
+  {
+    name: PersonName,
+    email: Email,
+    password: Password,
+  },
+  { additionalProperties: false },
+);
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const LoginBody = Type.Object(
+  { email: Email, password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const RefreshBody = Type.Object(
+  { refresh_token: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const UserSummary = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  email: Type.String(),
+  tenant_role: TenantRoleSchema,
+  created_at: Timestamp,
+});
+
+export const TenantUser = Type.Object({
+  ...UserSummary.properties,
+  disabled: Type.Boolean(),
+  updated_at: Timestamp,
+});
+export type TenantUser = Static<typeof TenantUser>;
+
+export const Me = Type.Object({
+  ...UserSummary.properties,
+  tenant: Type.Object({ slug: Type.String(), name: Type.String() }),
+  current_workspace_id: Type.Optional(Nullable(Type.Integer())),
+  default_workspace_id: Type.Optional(Nullable(Type.Integer())),
+});
+
+export const TokenPair = Type.Object({
+  user: UserSummary,
+  access_token: Type.String(),
+  refresh_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
+});
+
+export const UpdateTenantUserBody = Type.Object(
+  { tenant_role: Type.Optional(TenantRoleSchema), disabled: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateTenantUserBody = Static<typeof UpdateTenantUserBody>;
+
+export const Jwks = Type.Object({
+  keys: Type.Array(Type.Object({}, { additionalProperties: true })),
+});

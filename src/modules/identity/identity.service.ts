@@ -1,0 +1,203 @@
+import type { AccessTokens } from '../../core/auth/jwt.ts';
+import type { RequestContext, UserContext } from '../../core/auth/request-context.ts';
+import type { ContextLoader } from '../../core/auth/resolve-context.ts';
+import { digestToken, hashPassword, randomToken, verifyPassword } from '../../core/auth/secrets.ts';
+import { isoAfter, type Clock } from '../../core/clock.ts';
+import type { Db, Tx } from '../../core/db/database.ts';
+import { isUniqueViolation } from '../../core/db/dialect.ts';
+import { inTransaction } from '../../core/db/transaction.ts';
+import { AppError } from '../../core/errors.ts';
+import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
+import { normalizeKey } from '../../core/normalize.ts';
+import { tenantToContext, type TenantsService } from '../tenants/tenants.service.ts';
+import * as repository from './identity.repository.ts';
+import type { LoginBody, RegisterBody, UpdateTenantUserBody } from './identity.schemas.ts';
+import type { TenantRole, User } from './identity.table.ts';
+
+export type { User };
+
+export interface IssuedSession {
+  user: User;
+  accessToken: string;
+  refreshToken: string;
+  expiresInSeconds: number;
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>;
+
+export function createIdentityService(deps: {
+  db: Db;
+  clock: Clock;
+  accessTokens: AccessTokens;
+  tenants: TenantsService;
+  refreshTokenTtlSeconds: number;
+}) {
+  const { db, clock, accessTokens } = deps;
+  // Unknown emails are checked against this hash, so a login costs the same whether or not the account exists.
+  const decoyHash = hashPassword(randomToken());
+
+  async function startSession(tx: Tx, user: User): Promise<{ sessionId: number; refreshToken: string }> {
+    const now = clock.now().toISOString();
+    const expiresAt = isoAfter(clock, deps.refreshTokenTtlSeconds);
+    const sessionId = await repository.insertSession(tx, { tenantId: user.tenantId, userId: user.id, now, expiresAt });
+    const refreshToken = randomToken('rt_');
+    await repository.insertRefreshToken(tx, { sessionId, tokenHash: digestToken(refreshToken), now, expiresAt });
+    return { sessionId, refreshToken };
+  }
+
+  async function issue(user: User, session: { sessionId: number; refreshToken: string }): Promise<IssuedSession> {
+    const accessToken = await accessTokens.sign({
+      userId: user.id,
+      sessionId: session.sessionId,
+      tenantId: user.tenantId,
+    });
+    return { user, accessToken, refreshToken: session.refreshToken, expiresInSeconds: accessTokens.ttlSeconds };
+  }
+
+  async function createUser(
+    tenantId: number,
+    input: RegisterBody,
+    chooseRole: (state: { selfSignup: boolean; hasUsers: boolean }) => TenantRole,
+  ): Promise<IssuedSession> {
+    const passwordHash = await hashPassword(input.password);
+    try {
+      const { user, session } = await inTransaction(db, async (tx) => {
+        const state = await repository.lockTenantForSignup(tx, tenantId);
+        if (!state) throw new AppError('TENANT.NOT_FOUND');
+        const created = await repository.insertUser(tx, {
+          tenantId,
+          name: input.name.trim(),
+          email: input.email.trim(),
+          emailKey: normalizeKey(input.email),
+          passwordHash,
+          tenantRole: chooseRole(state),
+          now: clock.now().toISOString(),
+        });
+        return { user: created, session: await startSession(tx, created) };
+      });
+      return await issue(user, session);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('IDENTITY.EMAIL_TAKEN');
+      throw error;
+    }
+  }
+
+  const contextLoader: ContextLoader = {
+    async findTenant(slug) {
+      const tenant = await deps.tenants.findBySlug(slug);
+      return tenant && tenantToContext(tenant);
+    },
+    async findSessionActor(slug, claims) {
+      const found = await repository.findTenantWithSessionActor(db, {
+        slug,
+        sessionId: claims.sessionId,
+        userId: claims.userId,
+        now: clock.now().toISOString(),
+      });
+      if (!found) return undefined;
+      return {
+        tenant: tenantToContext(found.tenant),
+        actor: found.actor && { kind: 'user', ...found.actor },
+      };
+    },
+  };
+
+  return {
+    contextLoader,
+
+    /** Self sign-up; the tenant's first user becomes its owner. */
+    register(ctx: RequestContext, input: RegisterBody): Promise<IssuedSession> {
+      return createUser(ctx.tenant.id, input, (state) => {
+        if (!state.selfSignup) throw new AppError('AUTH.SIGNUP_DISABLED');
+        return state.hasUsers ? 'member' : 'owner';
+      });
+    },
+
+    /** Operator CLI: an account with the given tenant role, whatever the sign-up setting. */
+    async createUserAs(tenantSlug: string, input: RegisterBody, role: TenantRole): Promise<User> {
+      const tenant = await deps.tenants.requireTenant(tenantSlug);
+      return (await createUser(tenant.id, input, () => role)).user;
+    },
+
+    async login(ctx: RequestContext, input: LoginBody): Promise<IssuedSession> {
+      const user = await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(input.email));
+      const matches = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
+      if (!user || !matches || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
+      const session = await inTransaction(db, (tx) => startSession(tx, user));
+      return issue(user, session);
+    },
+
+    /**
+     * Rotates a refresh token. A token used twice means it leaked: the whole family
+     * (the session) is revoked, committed even though the caller gets a 401.
+     */
+    async refresh(ctx: RequestContext, refreshToken: string): Promise<IssuedSession> {
+      const now = clock.now().toISOString();
+      const outcome = await inTransaction(db, async (tx) => {
+        const token = await repository.findRefreshToken(tx, digestToken(refreshToken));
+        if (!token || token.tenantId !== ctx.tenant.id) return undefined;
+        const claimed = token.usedAt === null && (await repository.claimRefreshToken(tx, token.id, now));
+        if (!claimed) {
+          await repository.revokeSession(tx, token.sessionId, now, 'refresh_token_reuse');
+          return undefined;
+        }
+        const live =
+          token.sessionRevokedAt === null &&
+          token.userDisabledAt === null &&
+          token.expiresAt > now &&
+          token.sessionExpiresAt > now;
+        if (!live) return undefined;
+        const user = await repository.findUserById(tx, token.tenantId, token.userId);
+        if (!user) return undefined;
+        const next = randomToken('rt_');
+        const expiresAt = isoAfter(clock, deps.refreshTokenTtlSeconds);
+        await repository.insertRefreshToken(tx, { sessionId: token.sessionId, tokenHash: digestToken(next), now, expiresAt });
+        await repository.extendSession(tx, token.sessionId, expiresAt);
+        return { user, session: { sessionId: token.sessionId, refreshToken: next } };
+      });
+      if (!outcome) throw new AppError('AUTH.INVALID_TOKEN');
+      return issue(outcome.user, outcome.session);
+    },
+
+    async logout(ctx: UserContext): Promise<void> {
+      await inTransaction(db, (tx) =>
+        repository.revokeSession(tx, ctx.actor.sessionId, clock.now().toISOString(), 'logout'),
+      );
+    },
+
+    async me(ctx: UserContext): Promise<User> {
+      const user = await repository.findUserById(db, ctx.tenant.id, ctx.actor.userId);
+      if (!user) throw new AppError('AUTH.INVALID_TOKEN');
+      return user;
+    },
+
+    async listUsers(ctx: UserContext, query: { limit: number; cursor?: string }): Promise<Page<User>> {
+      const rows = await repository.listUsers(db, ctx.tenant.id, decodeCursor(query.cursor), query.limit + 1);
+      return toPage(rows, query.limit);
+    },
+
+    /** Tenant roles and disabling; the tenant always keeps an enabled owner. */
+    async updateUser(ctx: Pick<RequestContext, 'tenant'>, userId: number, input: UpdateTenantUserBody): Promise<User> {
+      const now = clock.now().toISOString();
+      return inTransaction(db, async (tx) => {
+        await repository.lockTenantRow(tx, ctx.tenant.id);
+        const existing = await repository.findUserById(tx, ctx.tenant.id, userId);
+        if (!existing) throw new AppError('USER.NOT_FOUND');
+        const disabledAt = input.disabled === undefined ? undefined : input.disabled ? (existing.disabledAt ?? now) : null;
+        const updated = await repository.updateUserKeepingAnOwner(tx, ctx.tenant.id, userId, {
+          ...(input.tenant_role === undefined ? {} : { tenant_role: input.tenant_role }),
+          ...(disabledAt === undefined ? {} : { disabled_at: disabledAt }),
+          updated_at: now,
+        });
+        if (!updated) throw new AppError('TENANT.LAST_OWNER');
+        if (input.disabled === true) await repository.revokeUserSessions(tx, userId, now, 'user_disabled');
+        return updated;
+      });
+    },
+
+    async findUserByEmail(tenantSlug: string, email: string): Promise<User | undefined> {
+      const tenant = await deps.tenants.requireTenant(tenantSlug);
+      return repository.findUserByEmailKey(db, tenant.id, normalizeKey(email));
+    },
+  };
+}

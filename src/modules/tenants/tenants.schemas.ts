@@ -1,0 +1,35 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, Timestamp } from '../../core/http/schemas.ts';
+import { SUPPORTED_LOCALES } from '../../core/i18n/index.ts';
+
+export const TENANT_SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+
+const LocaleSchema = Type.Union(SUPPORTED_LOCALES.map((locale) => Type.Literal(locale)));
+
+export const TenantSettings = Type.Object({
+  id: Type.Integer(),
+  slug: Type.String(),
+  name: Type.String(),
+  default_locale: LocaleSchema,
+  self_signup: Type.Boolean(),
+  max_owned_workspaces_per_user: Nullable(Type.Integer()),
+  portal_access_code: Nullable(Type.String()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type TenantSettings = Static<typeof TenantSettings>;
+
+/** Every field may be left out, but an empty patch is a mistake worth a 422. */
+export const UpdateTenantBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
+    default_locale: Type.Optional(LocaleSchema),
+    self_signup: Type.Optional(Type.Boolean()),
+    max_owned_workspaces_per_user: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),
+    portal_access_code: Type.Optional(
+      Nullable(Type.String({ minLength: 4, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' })),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateTenantBody = Static<typeof UpdateTenantBody>;

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { TENANT_ROLES } from './identity.table.ts';
 
-const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+// Internationalized addresses are welcome: uniqueness is decided on the normalized key.
+const Email = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
 const Password = Type.String({ minLength: 8, maxLength: 256 });
 const PersonName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 const TenantRoleSchema = Type.Union(TENANT_ROLES.map((role) => Type.Literal(role)));

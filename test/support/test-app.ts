@@ -1,0 +1,95 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp, type App } from '../../src/app.ts';
+import { ManualClock, type Clock } from '../../src/core/clock.ts';
+import { loadConfig, type Config } from '../../src/core/config.ts';
+import { openDatabase, type Db } from '../../src/core/db/database.ts';
+import { migrate } from '../../src/core/db/migrate.ts';
+import { createTenantsService } from '../../src/modules/tenants/tenants.service.ts';
+import { createTestDatabase, type TestDatabase } from './engines.ts';
+
+export interface TestApp {
+  app: App;
+  db: Db;
+  config: Config;
+  clock: ManualClock;
+  database: TestDatabase;
+  request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh database and an in-process app on it. Auth rate limits are high unless a
+ * test sets them, so suites that register many users do not trip them.
+ */
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    AUTH_RATE_LIMIT_MAX: '100000',
+    ...database.env,
+    ...options.env,
+  });
+  const db = openDatabase({
+    databaseUrl: config.databaseUrl,
+    poolSize: 5,
+    dataDir: config.dataDir,
+    sqliteSynchronous: 'NORMAL',
+  });
+  const clock = new ManualClock();
+  await migrate(db, clock);
+  const app = await buildApp({ config, db, clock: options.clock ?? clock, logger: false });
+  return {
+    app,
+    db,
+    config,
+    clock,
+    database,
+    request: (injectOptions) => app.inject(injectOptions),
+    async close() {
+      await app.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
+
+let counter = 0;
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}.${process.pid}.${Date.now()}.${counter}@example.com`;
+}
+
+export interface Session {
+  userId: number;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+  auth: { authorization: string };
+}
+
+export async function register(
+  t: TestApp,
+  input: { name?: string; email?: string; password?: string; tenant?: string } = {},
+): Promise<Session> {
+  const email = input.email ?? uniqueEmail();
+  const response = await t.request({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    headers: input.tenant ? { 'x-tenant': input.tenant } : {},
+    payload: { name: input.name ?? 'Test User', email, password: input.password ?? 'correct horse battery' },
+  });
+  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+  const data = response.json().data;
+  return {
+    userId: data.user.id,
+    email,
+    accessToken: data.access_token,
+    refreshToken: data.refresh_token,
+    auth: { authorization: `Bearer ${data.access_token}` },
+  };
+}
+
+/** A new tenant through the same service the operator CLI uses. */
+export async function createTenant(t: TestApp, slug: string, name = slug): Promise<void> {
+  await createTenantsService({ db: t.db, clock: t.clock }).createTenant({ slug, name });
+}

@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+// The whole suite runs once per engine: SQLite always, PostgreSQL when TEST_DATABASE_URL is set.
+const engines = ['sqlite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
+
+export default defineConfig({
+  test: {
+    projects: engines.map((engine) => ({
+      extends: true,
+      test: {
+        name: engine,
+        env: { TEST_ENGINE: engine },
+      },
+    })),
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: more workers only make every argon2 hash and spawned server slower.
+    maxWorkers: 2,
+    sequence: { concurrent: false },
+  },
+});

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { createAccessTokens } from './core/auth/jwt.ts';
-import { MissingPolicyError, type RoutePolicyEntry } from './core/auth/policy.ts';
+import { guardRoutePolicies, type RoutePolicyEntry } from './core/auth/policy.ts';
 import { registerContextResolution } from './core/auth/resolve-context.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
@@ -64,13 +64,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   // JSON only: anything else is a 415, not a string body that fails validation.
   app.removeContentTypeParser(['text/plain']);
 
-  // Deny by default: a route that declares no policy stops start-up; the registry feeds the authorization matrix.
-  const routePolicies: RoutePolicyEntry[] = [];
+  const routePolicies = guardRoutePolicies(app);
+  // Every documented response also documents the error envelope.
   app.addHook('onRoute', (route) => {
-    const policy = route.config?.policy;
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (!policy) throw new MissingPolicyError(`route ${methods.join(',')} ${route.url} declares no policy`);
-    for (const method of methods) routePolicies.push({ method, url: route.url, policy });
     if (route.schema?.response) {
       route.schema.response = { '4xx': ErrorBody, '5xx': ErrorBody, ...(route.schema.response as object) };
     }

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { TenantPermission } from './permissions.ts';
 
 /**
@@ -27,4 +28,20 @@ export interface RoutePolicyEntry {
 
 export class MissingPolicyError extends Error {
   override readonly name = 'MissingPolicyError';
+}
+
+/**
+ * Deny by default: installs an onRoute hook that refuses any route without a
+ * policy (start-up fails), and returns the registry it fills, which the
+ * authorization matrix test walks.
+ */
+export function guardRoutePolicies(app: FastifyInstance): readonly RoutePolicyEntry[] {
+  const registry: RoutePolicyEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    const policy = route.config?.policy;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!policy) throw new MissingPolicyError(`route ${methods.join(',')} ${route.url} declares no policy`);
+    for (const method of methods) registry.push({ method, url: route.url, policy });
+  });
+  return registry;
 }

@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { systemClock } from '../core/clock.ts';
+import { ConfigError, loadConfig, type Config } from '../core/config.ts';
+import { openDatabase, type Db } from '../core/db/database.ts';
+import { migrate } from '../core/db/migrate.ts';
+import { AppError } from '../core/errors.ts';
+import { translate } from '../core/i18n/index.ts';
+import { createAccessTokens } from '../core/auth/jwt.ts';
+import { listSigningKeys } from '../modules/identity/identity.repository.ts';
+import { createIdentityService } from '../modules/identity/identity.service.ts';
+import { TENANT_ROLES, type TenantRole } from '../modules/identity/identity.table.ts';
+import { createTenantsService, tenantToSettings } from '../modules/tenants/tenants.service.ts';
+
+const USAGE = `Usage: npm run tessera -- <command>
+
+  tenant create <slug> --name "Name" [--locale en|es]   create a tenant (self sign-up on)
+  tenant list                                         list tenants
+  tenant disable <slug>                               every request of the tenant gets 403
+  tenant enable <slug>                                undo disable
+  user create-admin --tenant <slug> --email <e> --name "Name" [--role owner|admin]
+                                                      create an account with a tenant role;
+                                                      the password is read from TESSERA_PASSWORD
+  user set-role --tenant <slug> --email <e> --role owner|admin|member
+
+Uses the same DATA_DIR / DATABASE_URL as the server.`;
+
+async function services(db: Db, config: Config) {
+  const tenants = createTenantsService({ db, clock: systemClock });
+  const accessTokens = await createAccessTokens({
+    keys: await listSigningKeys(db),
+    issuer: config.publicUrl,
+    ttlSeconds: config.accessTokenTtlSeconds,
+    clock: systemClock,
+  });
+  const identity = createIdentityService({
+    db,
+    clock: systemClock,
+    accessTokens,
+    tenants,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+  });
+  return { tenants, identity };
+}
+
+function requireOption(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function parseRole(value: string): TenantRole {
+  if (!(TENANT_ROLES as readonly string[]).includes(value)) {
+    throw new UsageError(`--role must be one of ${TENANT_ROLES.join(', ')}`);
+  }
+  return value as TenantRole;
+}
+
+class UsageError extends Error {}
+
+async function run(argv: string[], db: Db, config: Config): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      locale: { type: 'string' },
+      tenant: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [area, verb, argument] = positionals;
+  if (values.help || !area) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const { tenants, identity } = await services(db, config);
+  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+  if (area === 'tenant' && verb === 'create' && argument) {
+    print(tenantToSettings(await tenants.createTenant({ slug: argument, name: requireOption(values, 'name'), defaultLocale: values.locale })));
+  } else if (area === 'tenant' && verb === 'list') {
+    for (const tenant of await tenants.listTenants()) {
+      process.stdout.write(`${tenant.slug}\t${tenant.name}\t${tenant.disabledAt ? 'disabled' : 'active'}\n`);
+    }
+  } else if (area === 'tenant' && (verb === 'disable' || verb === 'enable') && argument) {
+    print(tenantToSettings(await tenants.setTenantDisabled(argument, verb === 'disable')));
+  } else if (area === 'user' && verb === 'create-admin') {
+    const password = process.env.TESSERA_PASSWORD;
+    if (!password || password.length < 8) throw new UsageError('set TESSERA_PASSWORD (at least 8 characters)');
+    const user = await identity.createUserAs(
+      requireOption(values, 'tenant'),
+      { name: requireOption(values, 'name'), email: requireOption(values, 'email'), password },
+      parseRole(values.role ?? 'owner'),
+    );
+    print({ id: user.id, email: user.email, tenant_role: user.tenantRole });
+  } else if (area === 'user' && verb === 'set-role') {
+    const tenant = await tenants.requireTenant(requireOption(values, 'tenant'));
+    const user = await identity.findUserByEmail(tenant.slug, requireOption(values, 'email'));
+    if (!user) throw new AppError('USER.NOT_FOUND');
+    const updated = await identity.updateUser({ tenant: { ...tenant, disabled: tenant.disabledAt !== null } }, user.id, {
+      tenant_role: parseRole(requireOption(values, 'role')),
+    });
+    print({ id: updated.id, email: updated.email, tenant_role: updated.tenantRole });
+  } else {
+    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  }
+}
+
+const config = (() => {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    process.stderr.write(`tessera: ${(error as ConfigError).message}\n`);
+    process.exit(2);
+  }
+})();
+const db = openDatabase({
+  databaseUrl: config.databaseUrl,
+  poolSize: 2,
+  dataDir: config.dataDir,
+  sqliteSynchronous: config.sqliteSynchronous,
+});
+try {
+  await migrate(db, systemClock);
+  await run(process.argv.slice(2), db, config);
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`tessera: ${error.message}\n\n${USAGE}\n`);
+    process.exitCode = 2;
+  } else if (error instanceof AppError) {
+    const details = Object.keys(error.details).length > 0 ? ` ${JSON.stringify(error.details)}` : '';
+    process.stderr.write(`tessera: ${error.code}: ${translate('en', error.code)}${details}\n`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+} finally {
+  await db.destroy();
+}

@@ -1,0 +1,93 @@
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MissingPolicyError, guardRoutePolicies, publicRoute } from '../../src/core/auth/policy.ts';
+import { startTestApp, uniqueEmail, type TestApp } from '../support/test-app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ env: { AUTH_RATE_LIMIT_MAX: '3', AUTH_RATE_LIMIT_WINDOW_SECONDS: '60' } });
+});
+afterAll(async () => t.close());
+
+describe('health and documentation', () => {
+  it('answers /healthz and /readyz with 200 while the database answers', async () => {
+    expect((await t.request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await t.request({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+  });
+
+  it('publishes every registered route in /openapi.json (OpenAPI 3.1)', async () => {
+    const document = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
+    expect(document.openapi).toBe('3.1.0');
+    const documented = new Set(
+      Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      ),
+    );
+    const registered = t.app.routePolicies.filter((route) => route.method !== 'HEAD');
+    expect(registered.length).toBeGreaterThan(10);
+    for (const route of registered) expect(documented, `${route.method} ${route.url}`).toContain(`${route.method} ${route.url}`);
+  });
+
+  it('renders /docs as a self-contained HTML page with no external scripts', async () => {
+    const response = await t.request({ method: 'GET', url: '/docs' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/html');
+    expect(response.body).toContain('/api/v1/auth/register');
+    expect(response.body).not.toMatch(/<script|https?:\/\/(?!127)/);
+  });
+
+  it('tags every response with an x-request-id', async () => {
+    const response = await t.request({ method: 'GET', url: '/healthz' });
+    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('deny by default', () => {
+  it('refuses to register a route that declares no policy, and accepts one that does', async () => {
+    const app = Fastify();
+    guardRoutePolicies(app);
+    expect(() => app.get('/unguarded', async () => 'open')).toThrow(MissingPolicyError);
+    expect(() => app.get('/guarded', { config: { policy: publicRoute() } }, async () => 'ok')).not.toThrow();
+    await app.close();
+  });
+
+  it('has a policy on every route of the real app, HEAD twins included', () => {
+    const gets = t.app.routePolicies.filter((route) => route.method === 'GET').map((route) => route.url);
+    const heads = t.app.routePolicies.filter((route) => route.method === 'HEAD').map((route) => route.url);
+    expect(heads.sort()).toEqual(gets.sort());
+  });
+});
+
+describe('rate limits', () => {
+  it('answers the attempt past the limit for one email with 429 and Retry-After', async () => {
+    const email = uniqueEmail('limited');
+    const statuses: number[] = [];
+    let last;
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      last = await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: `198.51.100.${attempt + 1}`,
+        payload: { email, password: 'wrong password' },
+      });
+      statuses.push(last.statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last?.json().error.code).toBe('AUTH.RATE_LIMITED');
+  });
+
+  it('limits registrations per IP too', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      const response = await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        remoteAddress: '192.0.2.7',
+        payload: { name: 'Spammer', email: uniqueEmail('spam'), password: 'correct horse battery' },
+      });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+  });
+});

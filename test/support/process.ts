@@ -1,0 +1,272 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fetch } from 'undici';
+
+/**
+ * Real Tessera server processes for black-box tests: `node --import tsx src/main.ts`
+ * spawned directly (no npm in between), so the pid a test signals is the server itself.
+ */
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(REPO_ROOT, 'src/main.ts');
+const OUTPUT_LIMIT = 64 * 1024;
+
+/** Every variable Tessera reads: never inherited from the test runner's environment, only set explicitly. */
+const TESSERA_ENV = [
+  'HOST',
+  'PORT',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'SQLITE_SYNCHRONOUS',
+  'TENANT_BASE_DOMAIN',
+  'PUBLIC_URL',
+  'LOG_LEVEL',
+  'REDIS_URL',
+  'ACCESS_TOKEN_TTL_SECONDS',
+  'REFRESH_TOKEN_TTL_SECONDS',
+  'AUTH_RATE_LIMIT_MAX',
+  'AUTH_RATE_LIMIT_WINDOW_SECONDS',
+  'BODY_LIMIT_BYTES',
+  'TRUST_PROXY',
+  'REQUEST_TIMEOUT_MS',
+  'KEEP_ALIVE_TIMEOUT_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+];
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Resolves once the process has exited, however it ended. */
+  readonly exited: Promise<ExitStatus>;
+  /** Undefined while the process runs. */
+  exitStatus(): ExitStatus | undefined;
+  /** What the process wrote so far (bounded to the last 64 KiB of each stream). */
+  output(): { stdout: string; stderr: string };
+  /** Polls GET /healthz until 200; fails early, with the process's stderr, if it exits first. */
+  waitReady(timeoutMs?: number): Promise<void>;
+  /** SIGTERM (graceful shutdown) and wait for the exit; SIGKILL after timeoutMs as a last resort. */
+  stop(timeoutMs?: number): Promise<ExitStatus>;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<ExitStatus>;
+}
+
+const live = new Set<ServerProcess>();
+
+/** A port that was free a moment ago: listen on port 0, read the port, close. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('no port assigned'));
+        return;
+      }
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections at host:port within timeoutMs. */
+export async function tcpReachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function appendBounded(current: string, chunk: string): string {
+  const next = current + chunk;
+  return next.length > OUTPUT_LIMIT ? next.slice(next.length - OUTPUT_LIMIT) : next;
+}
+
+/**
+ * Starts a server on a free port of 127.0.0.1. `env` is laid over the defaults
+ * (LOG_LEVEL=warn, AUTH_RATE_LIMIT_MAX=100000); pass the test database's env here.
+ * The process is tracked until it exits, so `killAllServers` can clean up after a failure.
+ */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort();
+  const inherited = { ...process.env };
+  for (const key of TESSERA_ENV) delete inherited[key];
+  // The runner's own flags (inspector, loaders) are not the server's business.
+  delete inherited.NODE_OPTIONS;
+
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT,
+    env: {
+      ...inherited,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      AUTH_RATE_LIMIT_MAX: '100000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+      ...env,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error('spawn failed: no pid');
+  const pid = child.pid;
+  const url = `http://127.0.0.1:${port}`;
+
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout = appendBounded(stdout, chunk)));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = appendBounded(stderr, chunk)));
+
+  let status: ExitStatus | undefined;
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once('exit', (code, signal) => {
+      status = { code, signal };
+      resolve(status);
+    });
+    child.once('error', (error) => {
+      stderr = appendBounded(stderr, `\n[spawn error] ${error.stack ?? String(error)}\n`);
+      status ??= { code: null, signal: null };
+      resolve(status);
+    });
+  });
+
+  const describe = () =>
+    `server pid ${pid} on ${url}` +
+    (status ? ` exited (code ${status.code}, signal ${status.signal})` : '') +
+    `\n--- stderr ---\n${stderr.trim() || '(empty)'}\n--- stdout ---\n${stdout.trim() || '(empty)'}`;
+
+  const server: ServerProcess = {
+    url,
+    port,
+    pid,
+    exited,
+    exitStatus: () => status,
+    output: () => ({ stdout, stderr }),
+
+    async waitReady(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let lastProblem = 'no answer yet';
+      while (Date.now() < deadline) {
+        if (status) throw new Error(`server exited before it was ready: ${describe()}`);
+        try {
+          const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+          await response.body?.cancel();
+          if (response.status === 200) return;
+          lastProblem = `GET /healthz answered ${response.status}`;
+        } catch (error) {
+          lastProblem = error instanceof Error ? `${error.message} ${String((error.cause as Error)?.message ?? '')}` : String(error);
+        }
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, 50)), exited]);
+      }
+      throw new Error(`server not ready after ${timeoutMs} ms (${lastProblem}): ${describe()}`);
+    },
+
+    async stop(timeoutMs = 15_000) {
+      if (!status) child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        if (!status) child.kill('SIGKILL');
+      }, timeoutMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
+    async kill() {
+      if (!status) child.kill('SIGKILL');
+      return exited;
+    },
+  };
+
+  live.add(server);
+  void exited.then(() => live.delete(server));
+  return server;
+}
+
+/** SIGKILLs every server this module started that still runs; for afterEach/afterAll. */
+export async function killAllServers(): Promise<void> {
+  await Promise.all([...live].map((server) => server.kill()));
+}
+
+/** A failure message with the server's output, for expectations that need context. */
+export function serverOutput(server: ServerProcess): string {
+  const { stdout, stderr } = server.output();
+  return `--- ${server.url} (pid ${server.pid}) stderr ---\n${stderr.trim()}\n--- stdout ---\n${stdout.trim()}`;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: any;
+}
+
+/** One JSON request over a real socket; `body` is the parsed JSON, or the text when it is not JSON. */
+export async function api(
+  baseUrl: string,
+  method: string,
+  urlPath: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${baseUrl}${urlPath}`, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+let emailCounter = 0;
+/** Unique across processes, runs and engines, so Redis leftovers never match. */
+export function uniqueProcessEmail(prefix = 'proc'): string {
+  emailCounter += 1;
+  const random = Math.random().toString(36).slice(2, 8);
+  return `${prefix}.${process.pid}.${Date.now()}.${random}.${emailCounter}@example.com`;
+}
+
+export const PASSWORD = 'correct horse battery';
+
+export async function registerUser(
+  baseUrl: string,
+  email: string,
+  headers: Record<string, string> = {},
+): Promise<{ accessToken: string; refreshToken: string; userId: number }> {
+  const response = await api(baseUrl, 'POST', '/api/v1/auth/register', {
+    body: { name: 'Process Test', email, password: PASSWORD },
+    headers,
+  });
+  if (response.status !== 201) {
+    throw new Error(`register ${email} on ${baseUrl}: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return {
+    accessToken: response.body.data.access_token,
+    refreshToken: response.body.data.refresh_token,
+    userId: response.body.data.user.id,
+  };
+}

@@ -19,6 +19,7 @@ import { identityRoutes } from './modules/identity/identity.routes.ts';
 import { listSigningKeys } from './modules/identity/identity.repository.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
+import { createSystemService } from './modules/system/system.service.ts';
 import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
 import { createTenantsService } from './modules/tenants/tenants.service.ts';
 
@@ -68,7 +69,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   // Every documented response also documents the error envelope.
   app.addHook('onRoute', (route) => {
     if (route.schema?.response) {
-      route.schema.response = { '4xx': ErrorBody, '5xx': ErrorBody, ...(route.schema.response as object) };
+      route.schema.response = { '4xx': ErrorBody, '5xx': ErrorBody, ...route.schema.response };
     }
   });
   app.addHook('onSend', async (request, reply) => {
@@ -105,10 +106,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     tenantBaseDomain: config.tenantBaseDomain,
   });
 
-  await app.register(systemRoutes, { db });
+  await app.register(systemRoutes, { system: createSystemService({ db }) });
   await app.register(tenantsRoutes, { tenants });
   await app.register(identityRoutes, { identity, accessTokens, authRateLimit: config.authRateLimit });
 
   await app.ready();
-  return Object.assign(app, { routePolicies }) as unknown as App;
+  return Object.assign(app, { routePolicies });
 }

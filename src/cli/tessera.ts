@@ -112,7 +112,7 @@ const config = (() => {
   try {
     return loadConfig(process.env);
   } catch (error) {
-    process.stderr.write(`tessera: ${(error as ConfigError).message}\n`);
+    process.stderr.write(`tessera: ${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(2);
   }
 })();

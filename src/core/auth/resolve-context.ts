@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
-import { negotiateLocale } from '../i18n/index.ts';
+import { negotiateLocale, type Locale } from '../i18n/index.ts';
 import type { AccessClaims, AccessTokens } from './jwt.ts';
 import { tenantRoleGrants } from './permissions.ts';
 import type { Policy } from './policy.ts';
@@ -101,7 +101,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Null only on public routes. */
     ctx: RequestContext | null;
-    locale: import('../i18n/index.ts').Locale;
+    locale: Locale;
   }
 }
 

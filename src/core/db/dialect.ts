@@ -25,7 +25,8 @@ export interface SqliteOptions {
   synchronous: 'FULL' | 'NORMAL';
 }
 
-export function engineOf(executor: Kysely<any>): Engine {
+/** Any Kysely instance or transaction: its adapter tells the engine. */
+export function engineOf(executor: { getExecutor(): { readonly adapter: unknown } }): Engine {
   return executor.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
@@ -59,7 +60,7 @@ export function createPostgresPool(connectionString: string, max: number): pg.Po
         if (oid === TIMESTAMPTZ_OID) return (value: string) => new Date(value).toISOString();
         // count(*) and sums are int8; every such figure here fits a JS number.
         if (oid === INT8_OID) return (value: string) => Number(value);
-        return pg.types.getTypeParser(oid, format);
+        return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
       }) as typeof pg.types.getTypeParser,
     },
   });
@@ -96,7 +97,7 @@ export function forUpdate<DB, TB extends keyof DB, O>(
 }
 
 /** Serializes migration runs across processes; SQLite's BEGIN IMMEDIATE already does. */
-export async function lockMigrations(executor: Kysely<any>, engine: Engine): Promise<void> {
+export async function lockMigrations(executor: Kysely<unknown>, engine: Engine): Promise<void> {
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(7235101)`.execute(executor);
 }
 

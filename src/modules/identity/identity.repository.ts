@@ -2,8 +2,8 @@ import type { Updateable } from 'kysely';
 import type { StoredSigningKey } from '../../core/auth/jwt.ts';
 import type { Executor, Tx } from '../../core/db/database.ts';
 import { engineOf, forUpdate } from '../../core/db/dialect.ts';
-import { tenantRowToTenant, type TenantRow } from '../tenants/tenants.table.ts';
-import { userRowToUser, type TenantRole, type User, type UserRow, type UsersTable } from './identity.table.ts';
+import { tenantRowToTenant } from '../tenants/tenants.table.ts';
+import { userRowToUser, type TenantRole, type User, type UsersTable } from './identity.table.ts';
 
 export async function findUserByEmailKey(
   db: Executor,
@@ -127,7 +127,7 @@ export async function updateUserKeepingAnOwner(
     )
     .returningAll()
     .executeTakeFirst();
-  return row && userRowToUser(row as UserRow);
+  return row && userRowToUser(row);
 }
 
 export async function insertSession(
@@ -258,7 +258,7 @@ export async function findTenantWithSessionActor(
   if (!row) return undefined;
   const { actor_user_id, actor_tenant_role, actor_session_id, ...tenantRow } = row;
   return {
-    tenant: tenantRowToTenant(tenantRow as TenantRow),
+    tenant: tenantRowToTenant(tenantRow),
     actor:
       actor_user_id !== null && actor_tenant_role !== null && actor_session_id !== null
         ? { userId: actor_user_id, tenantRole: actor_tenant_role, sessionId: actor_session_id }

@@ -42,8 +42,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
   accessTokens: AccessTokens;
   authRateLimit: { max: number; windowSeconds: number };
 }> = async (app, { identity, accessTokens, authRateLimit }) => {
-  const emailOf = (request: FastifyRequest) =>
-    `${request.ctx?.tenant.id ?? 0}:${normalizeKey(String((request.body as { email?: unknown } | undefined)?.email ?? ''))}`;
+  const emailOf = (request: FastifyRequest) => {
+    const email = (request.body as { email?: unknown } | undefined)?.email;
+    return `${request.ctx?.tenant.id ?? 0}:${normalizeKey(typeof email === 'string' ? email : '')}`;
+  };
   const credentialAttempts = createAttemptLimiter(app, {
     name: 'credentials',
     ...authRateLimit,

@@ -1,13 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { publicRoute } from '../../core/auth/policy.ts';
-import { pingDatabase, type Db } from '../../core/db/database.ts';
-import { AppError } from '../../core/errors.ts';
+import type { SystemService } from './system.service.ts';
 
 const Status = Type.Object({ status: Type.String() });
-const READINESS_TIMEOUT_MS = 2000;
 
-export const systemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const systemRoutes: FastifyPluginAsyncTypebox<{ system: SystemService }> = async (app, { system }) => {
   app.get(
     '/healthz',
     {
@@ -24,17 +22,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       schema: { tags: ['system'], summary: 'The database answers (503 while it does not)', response: { 200: Status } },
     },
     async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AppError('STORAGE.UNAVAILABLE')), READINESS_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([pingDatabase(db), timeout]);
-      } catch {
-        throw new AppError('STORAGE.UNAVAILABLE');
-      } finally {
-        clearTimeout(timer);
-      }
+      await system.checkDatabase();
       return { status: 'ready' };
     },
   );

@@ -15,7 +15,18 @@ import { registerOpenApi } from './core/http/openapi.ts';
 import { registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
 import { loggerOptions } from './core/logger.ts';
+import { createContextLoader } from './modules/access/access.service.ts';
+import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
+import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
+import { auditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
+import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
+import { membersRoutes } from './modules/members/members.routes.ts';
+import { createMembersService } from './modules/members/members.service.ts';
+import { rolesRoutes } from './modules/roles/roles.routes.ts';
+import { createRolesService } from './modules/roles/roles.service.ts';
+import { workspacesRoutes } from './modules/workspaces/workspaces.routes.ts';
+import { createWorkspacesService } from './modules/workspaces/workspaces.service.ts';
 import { listSigningKeys } from './modules/identity/identity.repository.ts';
 import { createIdentityService } from './modules/identity/identity.service.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
@@ -100,8 +111,14 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
   });
 
+  const apiKeys = createApiKeysService({ db, clock });
+  app.addHook('onClose', () => apiKeys.close());
+  const roles = createRolesService({ db, clock });
+  const members = createMembersService({ db, clock });
+  const workspaces = createWorkspacesService({ db, clock, tenants });
+
   registerContextResolution(app, {
-    loader: identity.contextLoader,
+    loader: createContextLoader({ db, clock, tenants, onApiKeyUsed: (id) => apiKeys.recordUsage(id) }),
     accessTokens,
     tenantBaseDomain: config.tenantBaseDomain,
   });
@@ -109,6 +126,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await app.register(systemRoutes, { system: createSystemService({ db }) });
   await app.register(tenantsRoutes, { tenants });
   await app.register(identityRoutes, { identity, accessTokens, authRateLimit: config.authRateLimit });
+  await app.register(workspacesRoutes, { workspaces });
+  await app.register(membersRoutes, { members });
+  await app.register(rolesRoutes, { roles });
+  await app.register(apiKeysRoutes, { apiKeys });
+  await app.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
 
   await app.ready();
   return Object.assign(app, { routePolicies });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { TenantPermission } from './permissions.ts';
+import type { TenantPermission, WorkspacePermission } from './permissions.ts';
 
 /**
  * What a route requires. Every route declares one; the app refuses to start
@@ -10,15 +10,26 @@ export type Policy =
   | { readonly access: 'public' }
   /** Inside a tenant, without credentials: register, login, refresh. */
   | { readonly access: 'anonymous' }
-  /** Any signed-in user of the tenant. */
+  /** Any signed-in user of the tenant (API keys, which act only inside a workspace, are refused). */
   | { readonly access: 'authenticated' }
   /** A signed-in user whose tenant role grants the permission. */
-  | { readonly access: 'tenant'; readonly permission: TenantPermission };
+  | { readonly access: 'tenant'; readonly permission: TenantPermission }
+  /**
+   * A workspace the caller can see, and the permission there. The workspace comes
+   * from the path's `id` or from the request context (headers, then the current one).
+   */
+  | { readonly access: 'workspace'; readonly from: 'path' | 'context'; readonly permission: WorkspacePermission };
 
 export const publicRoute = (): Policy => ({ access: 'public' });
 export const anonymous = (): Policy => ({ access: 'anonymous' });
 export const authenticated = (): Policy => ({ access: 'authenticated' });
 export const requiresTenant = (permission: TenantPermission): Policy => ({ access: 'tenant', permission });
+export const inContext = (permission: WorkspacePermission): Policy => ({ access: 'workspace', from: 'context', permission });
+export const onPathWorkspace = (permission: WorkspacePermission): Policy => ({
+  access: 'workspace',
+  from: 'path',
+  permission,
+});
 
 export interface RoutePolicyEntry {
   method: string;

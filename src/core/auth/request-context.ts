@@ -1,5 +1,5 @@
 import type { Locale } from '../i18n/index.ts';
-import type { TenantRoleName } from './permissions.ts';
+import type { TenantRoleName, WorkspacePermission } from './permissions.ts';
 
 /** The tenant a request was resolved to, as far as the HTTP layer needs it. */
 export interface TenantContext {
@@ -17,14 +17,45 @@ export interface UserActor {
   tenantRole: TenantRoleName;
 }
 
+/** An API key acts for its creator, within its scopes, in its own workspace. */
+export interface ApiKeyActor {
+  kind: 'api_key';
+  apiKeyId: number;
+  /** The key's creator, whose current rights bound the key's. */
+  userId: number;
+  tenantRole: TenantRoleName;
+}
+
+export type Actor = UserActor | ApiKeyActor;
+
+/** How the request reached its workspace. */
+export type WorkspaceSource = 'path' | 'header' | 'current' | 'api_key';
+
+export interface WorkspaceContext {
+  id: number;
+  bizId: string;
+  name: string;
+  source: WorkspaceSource;
+  /** The caller's role there; null when seen only through `view_all_locations` (read-only). */
+  memberRole: string | null;
+  permissions: ReadonlySet<WorkspacePermission>;
+}
+
 /** Resolved once per request by the resolve-context hook; services receive it first. */
 export interface RequestContext {
   tenant: TenantContext;
-  actor: UserActor | null;
+  actor: Actor | null;
+  workspace: WorkspaceContext | null;
   locale: Locale;
 }
 
 /** A context whose actor is known to be a signed-in user. */
 export interface UserContext extends RequestContext {
   actor: UserActor;
+}
+
+/** A context with a resolved workspace and an actor. */
+export interface InWorkspaceContext extends RequestContext {
+  actor: Actor;
+  workspace: WorkspaceContext;
 }

@@ -8,6 +8,11 @@ import type {
   SigningKeysTable,
   UsersTable,
 } from '../../modules/identity/identity.table.ts';
+import type { WorkspacesTable } from '../../modules/workspaces/workspaces.table.ts';
+import type { MembershipsTable } from '../../modules/members/members.table.ts';
+import type { RolePermissionsTable, RolesTable } from '../../modules/roles/roles.table.ts';
+import type { ApiKeyScopesTable, ApiKeysTable } from '../../modules/api-keys/api-keys.table.ts';
+import type { AuditEventsTable } from '../../modules/audit-log/audit-log.table.ts';
 
 /** Every table Kysely knows; each module owns and writes its own. */
 export interface Database {
@@ -17,6 +22,13 @@ export interface Database {
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   signing_keys: SigningKeysTable;
+  workspaces: WorkspacesTable;
+  roles: RolesTable;
+  role_permissions: RolePermissionsTable;
+  memberships: MembershipsTable;
+  api_keys: ApiKeysTable;
+  api_key_scopes: ApiKeyScopesTable;
+  audit_events: AuditEventsTable;
 }
 
 export type Engine = 'sqlite' | 'postgres';

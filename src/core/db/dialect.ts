@@ -11,6 +11,7 @@ import {
   type Dialect,
   type Kysely,
   type SelectQueryBuilder,
+  type RawBuilder,
 } from 'kysely';
 import pg from 'pg';
 import type { Engine } from './database.ts';
@@ -101,9 +102,13 @@ export async function lockMigrations(executor: Kysely<unknown>, engine: Engine):
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(7235101)`.execute(executor);
 }
 
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+/** A unique-index violation; with `column`, only one whose index covers that column. */
+export function isUniqueViolation(error: unknown, column?: string): boolean {
+  const { code, message, constraint, detail } = (error ?? {}) as Record<string, unknown>;
+  const unique = code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  if (!unique || column === undefined) return unique;
+  // SQLite names the columns in its message; PostgreSQL names them in `detail` and the index in `constraint`.
+  return [message, constraint, detail].some((text) => typeof text === 'string' && text.includes(column));
 }
 
 export function isBusy(error: unknown): boolean {
@@ -114,3 +119,13 @@ export function isBusy(error: unknown): boolean {
 
 /** The largest id either engine stores (PostgreSQL `serial` is int4). */
 export const MAX_STORED_ID = 2_147_483_647;
+
+/** Comma-joined values of a column across rows (a transport format for one round trip, never storage). */
+export function joinedList(engine: Engine, column: RawBuilder<unknown> | ReturnType<typeof sql.ref>) {
+  return engine === 'postgres' ? sql<string | null>`string_agg(${column}, ',')` : sql<string | null>`group_concat(${column}, ',')`;
+}
+
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

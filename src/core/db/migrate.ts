@@ -4,6 +4,7 @@ import type { Db, Engine } from './database.ts';
 import { engineOf, lockMigrations, timestampType } from './dialect.ts';
 import { inTransaction } from './transaction.ts';
 import * as tenantsIdentity from './migrations/0001-tenants-identity.ts';
+import * as workspaces from './migrations/0002-workspaces.ts';
 
 interface Migration {
   name: string;
@@ -11,7 +12,10 @@ interface Migration {
 }
 
 /** In order; a name, once released, never changes. */
-const MIGRATIONS: readonly Migration[] = [{ name: '0001-tenants-identity', up: tenantsIdentity.up }];
+const MIGRATIONS: readonly Migration[] = [
+  { name: '0001-tenants-identity', up: tenantsIdentity.up },
+  { name: '0002-workspaces', up: workspaces.up },
+];
 
 export class UnknownMigrationError extends Error {
   override readonly name = 'UnknownMigrationError';

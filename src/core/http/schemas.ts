@@ -24,6 +24,12 @@ export function parseId(value: string, notFound: ErrorCode): number {
   return id;
 }
 
+/** An integer id from a body: past storage range it names nothing. */
+export function storedIdOr(id: number, notFound: ErrorCode): number {
+  if (!Number.isSafeInteger(id) || id < 1 || id > MAX_STORED_ID) throw new AppError(notFound);
+  return id;
+}
+
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({

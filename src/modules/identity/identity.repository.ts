@@ -2,7 +2,6 @@ import type { Updateable } from 'kysely';
 import type { StoredSigningKey } from '../../core/auth/jwt.ts';
 import type { Executor, Tx } from '../../core/db/database.ts';
 import { engineOf, forUpdate } from '../../core/db/dialect.ts';
-import { tenantRowToTenant } from '../tenants/tenants.table.ts';
 import { userRowToUser, type TenantRole, type User, type UsersTable } from './identity.table.ts';
 
 export async function findUserByEmailKey(
@@ -232,36 +231,22 @@ export async function listSigningKeys(db: Executor): Promise<StoredSigningKey[]>
   }));
 }
 
-/**
- * The request context's one round trip: the tenant by slug, joined with the session
- * only while it is live and its user enabled.
- */
-export async function findTenantWithSessionActor(
-  db: Executor,
-  query: { slug: string; sessionId: number; userId: number; now: string },
-) {
-  const row = await db
-    .selectFrom('tenants as t')
-    .leftJoin('sessions as s', (join) =>
-      join
-        .onRef('s.tenant_id', '=', 't.id')
-        .on('s.id', '=', query.sessionId)
-        .on('s.user_id', '=', query.userId)
-        .on('s.revoked_at', 'is', null)
-        .on('s.expires_at', '>', query.now),
-    )
-    .leftJoin('users as u', (join) => join.onRef('u.id', '=', 's.user_id').on('u.disabled_at', 'is', null))
-    .selectAll('t')
-    .select(['u.id as actor_user_id', 'u.tenant_role as actor_tenant_role', 's.id as actor_session_id'])
-    .where('t.slug', '=', query.slug)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const { actor_user_id, actor_tenant_role, actor_session_id, ...tenantRow } = row;
-  return {
-    tenant: tenantRowToTenant(tenantRow),
-    actor:
-      actor_user_id !== null && actor_tenant_role !== null && actor_session_id !== null
-        ? { userId: actor_user_id, tenantRole: actor_tenant_role, sessionId: actor_session_id }
-        : undefined,
-  };
+export async function setWorkspacePointers(
+  tx: Tx,
+  userId: number,
+  changes: { current_workspace_id?: number | null; default_workspace_id?: number | null },
+): Promise<void> {
+  await tx.updateTable('users').set(changes).where('id', '=', userId).execute();
+}
+
+/** Clears the user's current and/or default workspace where they point at this one. */
+export async function clearWorkspacePointers(
+  tx: Tx,
+  userId: number,
+  workspaceId: number,
+  pointers: ReadonlyArray<'current_workspace_id' | 'default_workspace_id'>,
+): Promise<void> {
+  for (const pointer of pointers) {
+    await tx.updateTable('users').set({ [pointer]: null }).where('id', '=', userId).where(pointer, '=', workspaceId).execute();
+  }
 }

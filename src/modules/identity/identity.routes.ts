@@ -122,7 +122,14 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const ctx = userContextOf(request);
       const user = await identity.me(ctx);
-      return { data: { ...userSummary(user), tenant: { slug: ctx.tenant.slug, name: ctx.tenant.name } } };
+      return {
+        data: {
+          ...userSummary(user),
+          current_workspace_id: user.currentWorkspaceId,
+          default_workspace_id: user.defaultWorkspaceId,
+          tenant: { slug: ctx.tenant.slug, name: ctx.tenant.name },
+        },
+      };
     },
   );
 

@@ -47,8 +47,8 @@ export type TenantUser = Static<typeof TenantUser>;
 export const Me = Type.Object({
   ...UserSummary.properties,
   tenant: Type.Object({ slug: Type.String(), name: Type.String() }),
-  current_workspace_id: Type.Optional(Nullable(Type.Integer())),
-  default_workspace_id: Type.Optional(Nullable(Type.Integer())),
+  current_workspace_id: Nullable(Type.Integer()),
+  default_workspace_id: Nullable(Type.Integer()),
 });
 
 export const TokenPair = Type.Object({

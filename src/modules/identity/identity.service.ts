@@ -1,6 +1,5 @@
 import type { AccessTokens } from '../../core/auth/jwt.ts';
 import type { RequestContext, UserContext } from '../../core/auth/request-context.ts';
-import type { ContextLoader } from '../../core/auth/resolve-context.ts';
 import { digestToken, hashPassword, randomToken, verifyPassword } from '../../core/auth/secrets.ts';
 import { isoAfter, type Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../core/db/database.ts';
@@ -9,7 +8,7 @@ import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { normalizeKey } from '../../core/normalize.ts';
-import { tenantToContext, type TenantsService } from '../tenants/tenants.service.ts';
+import type { TenantsService } from '../tenants/tenants.service.ts';
 import * as repository from './identity.repository.ts';
 import type { LoginBody, RegisterBody, UpdateTenantUserBody } from './identity.schemas.ts';
 import type { TenantRole, User } from './identity.table.ts';
@@ -21,6 +20,24 @@ export interface IssuedSession {
   accessToken: string;
   refreshToken: string;
   expiresInSeconds: number;
+}
+
+/** Transaction steps for the workspaces and members services: the user's current and default workspace. */
+export function setCurrentWorkspace(tx: Tx, userId: number, workspaceId: number | null): Promise<void> {
+  return repository.setWorkspacePointers(tx, userId, { current_workspace_id: workspaceId });
+}
+
+export function setDefaultWorkspace(tx: Tx, userId: number, workspaceId: number): Promise<void> {
+  return repository.setWorkspacePointers(tx, userId, { default_workspace_id: workspaceId });
+}
+
+/** After leaving or removal: neither the current nor the default workspace may point at it. */
+export function forgetWorkspaceForUser(tx: Tx, userId: number, workspaceId: number): Promise<void> {
+  return repository.clearWorkspacePointers(tx, userId, workspaceId, ['current_workspace_id', 'default_workspace_id']);
+}
+
+export function forgetCurrentWorkspace(tx: Tx, userId: number, workspaceId: number): Promise<void> {
+  return repository.clearWorkspacePointers(tx, userId, workspaceId, ['current_workspace_id']);
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
@@ -82,28 +99,7 @@ export function createIdentityService(deps: {
     }
   }
 
-  const contextLoader: ContextLoader = {
-    async findTenant(slug) {
-      const tenant = await deps.tenants.findBySlug(slug);
-      return tenant && tenantToContext(tenant);
-    },
-    async findSessionActor(slug, claims) {
-      const found = await repository.findTenantWithSessionActor(db, {
-        slug,
-        sessionId: claims.sessionId,
-        userId: claims.userId,
-        now: clock.now().toISOString(),
-      });
-      if (!found) return undefined;
-      return {
-        tenant: tenantToContext(found.tenant),
-        actor: found.actor && { kind: 'user', ...found.actor },
-      };
-    },
-  };
-
   return {
-    contextLoader,
 
     /** Self sign-up; the tenant's first user becomes its owner. */
     register(ctx: RequestContext, input: RegisterBody): Promise<IssuedSession> {

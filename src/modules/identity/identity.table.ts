@@ -13,6 +13,8 @@ export interface UsersTable {
   password_hash: string;
   tenant_role: TenantRole;
   disabled_at: string | null;
+  current_workspace_id: number | null;
+  default_workspace_id: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -54,6 +56,8 @@ export interface User {
   email: string;
   tenantRole: TenantRole;
   disabledAt: string | null;
+  currentWorkspaceId: number | null;
+  defaultWorkspaceId: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -66,6 +70,8 @@ export function userRowToUser(row: UserRow): User {
     email: row.email,
     tenantRole: row.tenant_role,
     disabledAt: row.disabled_at,
+    currentWorkspaceId: row.current_workspace_id,
+    defaultWorkspaceId: row.default_workspace_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,0 +1,86 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../core/db/database.ts';
+import { engineOf, joinedList } from '../../core/db/dialect.ts';
+
+export interface AccessQuery {
+  slug: string;
+  now: string;
+  /** A session's ids, or zeros when the credential is an API key. */
+  sessionId: number;
+  sessionUserId: number;
+  /** An API key's digest, or '' when the credential is a session. */
+  apiKeyHash: string;
+  /** The workspace asked for; null means the user's current one, 0 means none. */
+  workspaceId: number | null;
+}
+
+/**
+ * The request context in one statement: the tenant by slug; the actor through a live
+ * session or a live API key (never both: the other side's parameters match nothing);
+ * the user, enabled; the workspace (the key's own, else the one asked for, else the
+ * user's current one); the actor's membership there with its role's stored permissions;
+ * and the key's scopes.
+ */
+export async function loadAccessRow(db: Executor, query: AccessQuery) {
+  const engine = engineOf(db);
+  return db
+    .selectFrom('tenants as t')
+    .leftJoin('sessions as s', (join) =>
+      join
+        .onRef('s.tenant_id', '=', 't.id')
+        .on('s.id', '=', query.sessionId)
+        .on('s.user_id', '=', query.sessionUserId)
+        .on('s.revoked_at', 'is', null)
+        .on('s.expires_at', '>', query.now),
+    )
+    .leftJoin('api_keys as k', (join) =>
+      join
+        .onRef('k.tenant_id', '=', 't.id')
+        .on('k.key_hash', '=', query.apiKeyHash)
+        .on('k.revoked_at', 'is', null)
+        .on((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', query.now)])),
+    )
+    .leftJoin('users as u', (join) =>
+      join
+        .on((eb) => eb('u.id', '=', eb.fn.coalesce('s.user_id', 'k.created_by')))
+        .on('u.disabled_at', 'is', null),
+    )
+    .leftJoin('workspaces as w', (join) =>
+      join
+        .onRef('w.tenant_id', '=', 't.id')
+        .on((eb) =>
+          eb(
+            'w.id',
+            '=',
+            eb.fn.coalesce('k.workspace_id', sql<number | null>`${query.workspaceId}`, 'u.current_workspace_id'),
+          ),
+        ),
+    )
+    .leftJoin('memberships as m', (join) => join.onRef('m.workspace_id', '=', 'w.id').onRef('m.user_id', '=', 'u.id'))
+    .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))
+    .selectAll('t')
+    .select((eb) => [
+      's.id as session_id',
+      'k.id as api_key_id',
+      'k.workspace_id as api_key_workspace_id',
+      'u.id as user_id',
+      'u.tenant_role as user_tenant_role',
+      'w.id as workspace_id',
+      'w.biz_id as workspace_biz_id',
+      'w.name as workspace_name',
+      'm.role as member_role',
+      'r.is_builtin as role_is_builtin',
+      eb
+        .selectFrom('role_permissions as rp')
+        .select(joinedList(engine, sql.ref('rp.permission')).as('list'))
+        .whereRef('rp.role_id', '=', 'r.id')
+        .as('role_permissions'),
+      eb
+        .selectFrom('api_key_scopes as ks')
+        .select(joinedList(engine, sql.ref('ks.permission')).as('list'))
+        .whereRef('ks.api_key_id', '=', 'k.id')
+        .as('api_key_scopes'),
+    ])
+    .where('t.slug', '=', query.slug)
+    .executeTakeFirst();
+}

@@ -1,0 +1,91 @@
+import type { Executor, Tx } from '../../core/db/database.ts';
+import type { ApiKeyRow } from './api-keys.table.ts';
+
+export interface StoredApiKey extends Omit<ApiKeyRow, 'key_hash'> {
+  scopes: string[];
+}
+
+export async function insertApiKey(
+  tx: Tx,
+  values: {
+    tenantId: number;
+    workspaceId: number;
+    createdBy: number;
+    name: string;
+    prefix: string;
+    keyHash: string;
+    expiresAt: string | null;
+    scopes: string[];
+    now: string;
+  },
+): Promise<StoredApiKey> {
+  const { key_hash: _hash, ...row } = await tx
+    .insertInto('api_keys')
+    .values({
+      tenant_id: values.tenantId,
+      workspace_id: values.workspaceId,
+      created_by: values.createdBy,
+      name: values.name,
+      prefix: values.prefix,
+      key_hash: values.keyHash,
+      expires_at: values.expiresAt,
+      created_at: values.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (values.scopes.length > 0) {
+    await tx
+      .insertInto('api_key_scopes')
+      .values(values.scopes.map((permission) => ({ api_key_id: row.id, permission })))
+      .execute();
+  }
+  return { ...row, scopes: [...values.scopes].sort() };
+}
+
+export async function listApiKeys(db: Executor, workspaceId: number, afterId: number, limit: number): Promise<StoredApiKey[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select(['id', 'tenant_id', 'workspace_id', 'created_by', 'name', 'prefix', 'expires_at', 'revoked_at', 'last_used_at', 'created_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  const ids = rows.map((row) => row.id);
+  const scopes = ids.length
+    ? await db.selectFrom('api_key_scopes').select(['api_key_id', 'permission']).where('api_key_id', 'in', ids).execute()
+    : [];
+  return rows.map((row) => ({
+    ...row,
+    scopes: scopes.filter((s) => s.api_key_id === row.id).map((s) => s.permission).sort(),
+  }));
+}
+
+/** Guarded: revoking twice, or a key of another workspace, matches nothing. */
+export async function revokeApiKey(tx: Tx, workspaceId: number, id: number, now: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function apiKeyExists(db: Executor, workspaceId: number, id: number): Promise<boolean> {
+  const row = await db.selectFrom('api_keys').select('id').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Moves last_used_at forward only, so an older flush from another process never rewinds it. */
+export async function recordLastUsed(tx: Tx, usage: ReadonlyMap<number, string>): Promise<void> {
+  for (const [id, at] of usage) {
+    await tx
+      .updateTable('api_keys')
+      .set({ last_used_at: at })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+      .execute();
+  }
+}

@@ -1,0 +1,36 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ALL_WORKSPACE_PERMISSIONS } from '../../core/auth/permissions.ts';
+import { Nullable, Timestamp } from '../../core/http/schemas.ts';
+
+export const ApiKey = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The first characters of the secret, to recognize the key' }),
+  scopes: Type.Array(Type.String()),
+  workspace_id: Type.Integer(),
+  created_by: Type.Integer(),
+  expires_at: Nullable(Timestamp),
+  revoked_at: Nullable(Timestamp),
+  last_used_at: Nullable(Timestamp),
+  created_at: Timestamp,
+});
+export type ApiKey = Static<typeof ApiKey>;
+
+export const CreatedApiKey = Type.Object({
+  ...ApiKey.properties,
+  secret: Type.String({ description: 'Shown once: send it as `Authorization: Bearer tsk_…`' }),
+});
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    scopes: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+      minItems: 1,
+      uniqueItems: true,
+      maxItems: ALL_WORKSPACE_PERMISSIONS.length,
+    }),
+    expires_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+  },
+  { additionalProperties: false },
+);
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;

@@ -1,0 +1,105 @@
+import { firstMissing, isWorkspacePermission } from '../../core/auth/permissions.ts';
+import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
+import { API_KEY_PREFIX } from '../../core/auth/resolve-context.ts';
+import { digestToken, randomToken } from '../../core/auth/secrets.ts';
+import { recordAudit } from '../../core/audit.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Db } from '../../core/db/database.ts';
+import { inTransaction } from '../../core/db/transaction.ts';
+import { AppError } from '../../core/errors.ts';
+import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
+import * as repository from './api-keys.repository.ts';
+import type { CreateApiKeyBody } from './api-keys.schemas.ts';
+
+export type { StoredApiKey } from './api-keys.repository.ts';
+
+const USAGE_FLUSH_INTERVAL_MS = 30_000;
+
+export type ApiKeysService = ReturnType<typeof createApiKeysService>;
+
+export function createApiKeysService(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+  // last_used_at is kept in memory and written in batches: no write per request.
+  const pendingUsage = new Map<number, string>();
+  async function flushUsage(): Promise<void> {
+    if (pendingUsage.size === 0) return;
+    const batch = new Map(pendingUsage);
+    pendingUsage.clear();
+    await inTransaction(db, (tx) => repository.recordLastUsed(tx, batch));
+  }
+  const flushTimer = setInterval(() => void flushUsage().catch(() => undefined), USAGE_FLUSH_INTERVAL_MS);
+  flushTimer.unref();
+
+  return {
+    recordUsage(apiKeyId: number): void {
+      pendingUsage.set(apiKeyId, clock.now().toISOString());
+    },
+
+    /** Writes pending usage and stops the timer; called when the app closes. */
+    async close(): Promise<void> {
+      clearInterval(flushTimer);
+      await flushUsage();
+    },
+
+    flushUsage,
+
+    /** A key acts only in this workspace and only within scopes its creator holds now. */
+    async create(ctx: InWorkspaceContext & UserContext, input: CreateApiKeyBody): Promise<repository.StoredApiKey & { secret: string }> {
+      const unknown = input.scopes.filter((scope) => !isWorkspacePermission(scope));
+      if (unknown.length > 0) throw new AppError('VALIDATION.FAILED', { scopes: `unknown permissions: ${unknown.join(', ')}` });
+      const missing = firstMissing(ctx.workspace.permissions, input.scopes);
+      if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+      const now = clock.now();
+      if (input.expires_at && new Date(input.expires_at).getTime() <= now.getTime()) {
+        throw new AppError('VALIDATION.FAILED', { expires_at: 'must be in the future' });
+      }
+      const secret = randomToken(API_KEY_PREFIX);
+      const created = await inTransaction(db, async (tx) => {
+        const key = await repository.insertApiKey(tx, {
+          tenantId: ctx.tenant.id,
+          workspaceId: ctx.workspace.id,
+          createdBy: ctx.actor.userId,
+          name: input.name.trim(),
+          prefix: secret.slice(0, API_KEY_PREFIX.length + 8),
+          keyHash: digestToken(secret),
+          expiresAt: input.expires_at ? new Date(input.expires_at).toISOString() : null,
+          scopes: input.scopes,
+          now: now.toISOString(),
+        });
+        await recordAudit(tx, ctx, {
+          action: 'api_key.created',
+          targetType: 'api_key',
+          targetId: key.id,
+          workspaceId: ctx.workspace.id,
+          details: { name: key.name, scopes: key.scopes },
+          at: now.toISOString(),
+        });
+        return key;
+      });
+      return { ...created, secret };
+    },
+
+    async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<repository.StoredApiKey>> {
+      const rows = await repository.listApiKeys(db, ctx.workspace.id, decodeCursor(query.cursor), query.limit + 1);
+      return toPage(rows, query.limit);
+    },
+
+    /** Revocation acts on the key's next request: the context query skips revoked keys. */
+    async revoke(ctx: InWorkspaceContext, id: number): Promise<void> {
+      const now = clock.now().toISOString();
+      await inTransaction(db, async (tx) => {
+        if (!(await repository.revokeApiKey(tx, ctx.workspace.id, id, now))) {
+          if (!(await repository.apiKeyExists(tx, ctx.workspace.id, id))) throw new AppError('API_KEY.NOT_FOUND');
+          return;
+        }
+        await recordAudit(tx, ctx, {
+          action: 'api_key.revoked',
+          targetType: 'api_key',
+          targetId: id,
+          workspaceId: ctx.workspace.id,
+          at: now,
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { inContext } from '../../core/auth/policy.ts';
+import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { ListEnvelope, ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
+import type { AuditLogService } from './audit-log.service.ts';
+
+const AuditEvent = Type.Object({
+  id: Type.Integer(),
+  action: Type.String(),
+  target_type: Type.String(),
+  target_id: Nullable(Type.String()),
+  workspace_id: Nullable(Type.Integer()),
+  actor_user_id: Nullable(Type.Integer()),
+  actor_api_key_id: Nullable(Type.Integer()),
+  acting_as_workspace_id: Nullable(Type.Integer()),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  created_at: Timestamp,
+});
+
+export const auditLogRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogService }> = async (app, { auditLog }) => {
+  app.get(
+    '/api/v1/audit-events',
+    {
+      config: { policy: inContext('audit:view') },
+      schema: {
+        tags: ['audit'],
+        summary: 'Who changed membership, roles, ownership and keys in this workspace, newest first',
+        querystring: ListQuery,
+        response: { 200: ListEnvelope(AuditEvent) },
+      },
+    },
+    async (request) => {
+      const page = await auditLog.list(workspaceContextOf(request), request.query);
+      return {
+        data: page.items.map((event) => ({ ...event, details: JSON.parse(event.details) as Record<string, unknown> })),
+        meta: { next_cursor: page.nextCursor },
+      };
+    },
+  );
+};

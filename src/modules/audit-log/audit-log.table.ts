@@ -1,0 +1,18 @@
+import type { Generated, Selectable } from 'kysely';
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  workspace_id: number | null;
+  actor_user_id: number | null;
+  actor_api_key_id: number | null;
+  acting_as_workspace_id: number | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  /** JSON object. */
+  details: string;
+  created_at: string;
+}
+
+export type AuditEventRow = Selectable<AuditEventsTable>;

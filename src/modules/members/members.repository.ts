@@ -1,0 +1,121 @@
+import type { Executor, Tx } from '../../core/db/database.ts';
+import { engineOf, forUpdate } from '../../core/db/dialect.ts';
+
+export interface MemberRecord {
+  userId: number;
+  name: string;
+  email: string;
+  role: string;
+  addedAt: string;
+}
+
+function membersOf(db: Executor, workspaceId: number) {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.user_id as userId', 'u.name as name', 'u.email as email', 'm.role as role', 'm.created_at as addedAt'])
+    .where('m.workspace_id', '=', workspaceId);
+}
+
+/** Keyset page on the (workspace_id, user_id) primary key: as fast on page 1 of 10 as of 10,000. */
+export async function listMembers(db: Executor, workspaceId: number, afterUserId: number, limit: number): Promise<MemberRecord[]> {
+  return membersOf(db, workspaceId).where('m.user_id', '>', afterUserId).orderBy('m.user_id').limit(limit).execute();
+}
+
+export async function findMember(db: Executor, workspaceId: number, userId: number): Promise<MemberRecord | undefined> {
+  return membersOf(db, workspaceId).where('m.user_id', '=', userId).executeTakeFirst();
+}
+
+/** A role of the workspace with its stored permissions (a read across the roles tables). */
+export async function findRole(
+  db: Executor,
+  workspaceId: number,
+  name: string,
+): Promise<{ name: string; isBuiltin: boolean; permissions: string[] } | undefined> {
+  const role = await db
+    .selectFrom('roles')
+    .select(['id', 'name', 'is_builtin'])
+    .where('workspace_id', '=', workspaceId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!role) return undefined;
+  const permissions = await db.selectFrom('role_permissions').select('permission').where('role_id', '=', role.id).execute();
+  return { name: role.name, isBuiltin: role.is_builtin === 1, permissions: permissions.map((p) => p.permission) };
+}
+
+/** Serializes ownership changes of one workspace on PostgreSQL (SQLite write transactions already run alone). */
+export async function lockWorkspace(tx: Tx, workspaceId: number): Promise<void> {
+  await forUpdate(tx.selectFrom('workspaces').select('id').where('id', '=', workspaceId), engineOf(tx)).execute();
+}
+
+export async function insertMembership(
+  tx: Tx,
+  values: { workspaceId: number; userId: number; role: string; now: string },
+): Promise<void> {
+  await tx
+    .insertInto('memberships')
+    .values({ workspace_id: values.workspaceId, user_id: values.userId, role: values.role, created_at: values.now, updated_at: values.now })
+    .execute();
+}
+
+/** Guarded: the owner's row never matches, so ownership changes only through transfer. */
+export async function updateNonOwnerRole(tx: Tx, workspaceId: number, userId: number, role: string, now: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('memberships')
+    .set({ role, updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .where('role', '<>', 'owner')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Guarded: the owner's row never matches. */
+export async function deleteNonOwner(tx: Tx, workspaceId: number, userId: number): Promise<boolean> {
+  const result = await tx
+    .deleteFrom('memberships')
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .where('role', '<>', 'owner')
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Moves the owner role from one member to another; false when `from` no longer owns it or `to` is not a member. */
+export async function moveOwnership(tx: Tx, workspaceId: number, from: number, to: number, now: string): Promise<boolean> {
+  // Demote first: the one-owner partial unique index would refuse a second owner.
+  const demoted = await tx
+    .updateTable('memberships')
+    .set({ role: 'admin', updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', from)
+    .where('role', '=', 'owner')
+    .executeTakeFirst();
+  if (demoted.numUpdatedRows === 0n) return false;
+  const promoted = await tx
+    .updateTable('memberships')
+    .set({ role: 'owner', updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', to)
+    .executeTakeFirst();
+  return promoted.numUpdatedRows > 0n;
+}
+
+export async function reassignRole(tx: Tx, workspaceId: number, from: string, to: string, now: string): Promise<void> {
+  await tx
+    .updateTable('memberships')
+    .set({ role: to, updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('role', '=', from)
+    .execute();
+}
+
+export async function countOwnedWorkspaces(tx: Tx, userId: number): Promise<number> {
+  const row = await tx
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('owned'))
+    .where('user_id', '=', userId)
+    .where('role', '=', 'owner')
+    .executeTakeFirstOrThrow();
+  return Number(row.owned);
+}

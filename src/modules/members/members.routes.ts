@@ -1,0 +1,103 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { inContext, onPathWorkspace } from '../../core/auth/policy.ts';
+import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { IdParams, ListEnvelope, ListQuery, MessageOnly, parseId, storedIdOr } from '../../core/http/schemas.ts';
+import { translate } from '../../core/i18n/index.ts';
+import { ChangeRoleBody, Member, TransferOwnershipBody, UserIdParams } from './members.schemas.ts';
+import type { MembersService } from './members.service.ts';
+
+export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService }> = async (app, { members }) => {
+  app.get(
+    '/api/v1/members',
+    {
+      config: { policy: inContext('members:view') },
+      schema: {
+        tags: ['members'],
+        summary: 'Members of the current workspace',
+        querystring: ListQuery,
+        response: { 200: ListEnvelope(Member) },
+      },
+    },
+    async (request) => {
+      const page = await members.list(workspaceContextOf(request), request.query);
+      return {
+        data: page.items.map((m) => ({ id: m.userId, name: m.name, email: m.email, role: m.role, added_at: m.addedAt })),
+        meta: { next_cursor: page.nextCursor },
+      };
+    },
+  );
+
+  app.put(
+    '/api/v1/members/:user_id',
+    {
+      config: { policy: inContext('members:manage') },
+      schema: {
+        tags: ['members'],
+        summary: "Change a member's role (never the owner's; never to a role you could not grant)",
+        params: UserIdParams,
+        body: ChangeRoleBody,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await members.changeRole(
+        workspaceContextOf(request),
+        parseId(request.params.user_id, 'MEMBER.NOT_FOUND'),
+        request.body.role,
+      );
+      return { message: translate(request.locale, 'member.role_updated') };
+    },
+  );
+
+  app.delete(
+    '/api/v1/members/:user_id',
+    {
+      config: { policy: inContext('members:remove') },
+      schema: {
+        tags: ['members'],
+        summary: 'Remove a member (never the owner)',
+        params: UserIdParams,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await members.remove(workspaceContextOf(request), parseId(request.params.user_id, 'MEMBER.NOT_FOUND'));
+      return { message: translate(request.locale, 'member.removed') };
+    },
+  );
+
+  app.post(
+    '/api/v1/workspaces/:id/leave',
+    {
+      config: { policy: onPathWorkspace('workspaces:view') },
+      schema: {
+        tags: ['members'],
+        summary: 'Leave a workspace (the owner must transfer ownership first)',
+        params: IdParams,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await members.leave(workspaceContextOf(request));
+      return { message: translate(request.locale, 'workspace.left') };
+    },
+  );
+
+  app.post(
+    '/api/v1/workspaces/:id/transfer-ownership',
+    {
+      config: { policy: onPathWorkspace('workspaces:transfer') },
+      schema: {
+        tags: ['members'],
+        summary: 'Hand the workspace to another member; the old owner becomes an admin',
+        params: IdParams,
+        body: TransferOwnershipBody,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await members.transferOwnership(workspaceContextOf(request), storedIdOr(request.body.user_id, 'MEMBER.NOT_FOUND'));
+      return { message: translate(request.locale, 'workspace.ownership_transferred') };
+    },
+  );
+};

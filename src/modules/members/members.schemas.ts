@@ -1,0 +1,20 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { IdParam, Timestamp } from '../../core/http/schemas.ts';
+
+export const Member = Type.Object({
+  id: Type.Integer({ description: 'The user id' }),
+  name: Type.String(),
+  email: Type.String(),
+  role: Type.String(),
+  added_at: Timestamp,
+});
+export type Member = Static<typeof Member>;
+
+export const UserIdParams = Type.Object({ user_id: IdParam });
+
+export const ChangeRoleBody = Type.Object(
+  { role: Type.String({ minLength: 1, maxLength: 50 }) },
+  { additionalProperties: false },
+);
+
+export const TransferOwnershipBody = Type.Object({ user_id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });

@@ -1,0 +1,140 @@
+import { firstMissing, rolePermissions } from '../../core/auth/permissions.ts';
+import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
+import { recordAudit } from '../../core/audit.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Db, Executor, Tx } from '../../core/db/database.ts';
+import { inTransaction } from '../../core/db/transaction.ts';
+import { AppError } from '../../core/errors.ts';
+import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
+import { forgetWorkspaceForUser } from '../identity/identity.service.ts';
+import * as repository from './members.repository.ts';
+
+export type { MemberRecord } from './members.repository.ts';
+
+/** Transaction steps other modules' services compose into their own transactions. */
+export async function addMember(tx: Tx, workspaceId: number, userId: number, role: string, now: string): Promise<void> {
+  await repository.insertMembership(tx, { workspaceId, userId, role, now });
+}
+
+export async function reassignMembersRole(tx: Tx, workspaceId: number, from: string, to: string, now: string): Promise<void> {
+  await repository.reassignRole(tx, workspaceId, from, to, now);
+}
+
+export function countOwnedWorkspaces(tx: Tx, userId: number): Promise<number> {
+  return repository.countOwnedWorkspaces(tx, userId);
+}
+
+/** The permissions a role name grants in a workspace; undefined when no such role exists there. */
+async function permissionsOfRole(executor: Executor, workspaceId: number, role: string) {
+  const found = await repository.findRole(executor, workspaceId, role);
+  return found && rolePermissions(found, found.permissions);
+}
+
+export type MembersService = ReturnType<typeof createMembersService>;
+
+export function createMembersService(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+
+  /** The target member, after checking the caller holds everything the target's role grants. */
+  async function requireManageableMember(tx: Tx, ctx: InWorkspaceContext, userId: number) {
+    const member = await repository.findMember(tx, ctx.workspace.id, userId);
+    if (!member) throw new AppError('MEMBER.NOT_FOUND');
+    if (member.role === 'owner') throw new AppError('MEMBER.IS_OWNER');
+    const missing = firstMissing(ctx.workspace.permissions, (await permissionsOfRole(tx, ctx.workspace.id, member.role)) ?? []);
+    if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+    return member;
+  }
+
+  return {
+    async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<repository.MemberRecord>> {
+      const rows = await repository.listMembers(db, ctx.workspace.id, decodeCursor(query.cursor), query.limit + 1);
+      return toPage(
+        rows.map((row) => ({ ...row, id: row.userId })),
+        query.limit,
+      );
+    },
+
+    /** Nobody grants a role whose permissions they lack, nor changes someone who holds more. */
+    async changeRole(ctx: InWorkspaceContext, userId: number, role: string): Promise<void> {
+      if (role === 'owner') throw new AppError('ROLE.OWNER_BY_TRANSFER');
+      const now = clock.now().toISOString();
+      await inTransaction(db, async (tx) => {
+        const member = await requireManageableMember(tx, ctx, userId);
+        const granted = await permissionsOfRole(tx, ctx.workspace.id, role);
+        if (!granted) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
+        const missing = firstMissing(ctx.workspace.permissions, granted);
+        if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+        if (!(await repository.updateNonOwnerRole(tx, ctx.workspace.id, userId, role, now))) {
+          throw new AppError('MEMBER.IS_OWNER');
+        }
+        await recordAudit(tx, ctx, {
+          action: 'member.role_changed',
+          targetType: 'user',
+          targetId: userId,
+          workspaceId: ctx.workspace.id,
+          details: { from: member.role, to: role },
+          at: now,
+        });
+      });
+    },
+
+    async remove(ctx: InWorkspaceContext, userId: number): Promise<void> {
+      const now = clock.now().toISOString();
+      await inTransaction(db, async (tx) => {
+        const member = await requireManageableMember(tx, ctx, userId);
+        if (!(await repository.deleteNonOwner(tx, ctx.workspace.id, userId))) throw new AppError('MEMBER.IS_OWNER');
+        await forgetWorkspaceForUser(tx, userId, ctx.workspace.id);
+        await recordAudit(tx, ctx, {
+          action: 'member.removed',
+          targetType: 'user',
+          targetId: userId,
+          workspaceId: ctx.workspace.id,
+          details: { role: member.role },
+          at: now,
+        });
+      });
+    },
+
+    async leave(ctx: InWorkspaceContext): Promise<void> {
+      if (ctx.workspace.memberRole === null) throw new AppError('WORKSPACE.NOT_A_MEMBER');
+      if (ctx.workspace.memberRole === 'owner') throw new AppError('WORKSPACE.OWNER_CANNOT_LEAVE');
+      const now = clock.now().toISOString();
+      await inTransaction(db, async (tx) => {
+        if (!(await repository.deleteNonOwner(tx, ctx.workspace.id, ctx.actor.userId))) {
+          throw new AppError('WORKSPACE.OWNER_CANNOT_LEAVE');
+        }
+        await forgetWorkspaceForUser(tx, ctx.actor.userId, ctx.workspace.id);
+        await recordAudit(tx, ctx, {
+          action: 'member.left',
+          targetType: 'user',
+          targetId: ctx.actor.userId,
+          workspaceId: ctx.workspace.id,
+          at: now,
+        });
+      });
+    },
+
+    /** The owner hands the workspace to another member and becomes an admin, atomically. */
+    async transferOwnership(ctx: InWorkspaceContext, userId: number): Promise<void> {
+      if (userId === ctx.actor.userId) throw new AppError('MEMBER.ALREADY_OWNER');
+      const now = clock.now().toISOString();
+      await inTransaction(db, async (tx) => {
+        await repository.lockWorkspace(tx, ctx.workspace.id);
+        const target = await repository.findMember(tx, ctx.workspace.id, userId);
+        if (!target) throw new AppError('MEMBER.NOT_FOUND');
+        if (!(await repository.moveOwnership(tx, ctx.workspace.id, ctx.actor.userId, userId, now))) {
+          // Someone else moved ownership first: the caller no longer owns the workspace.
+          throw new AppError('AUTH.FORBIDDEN', { permission: 'workspaces:transfer' });
+        }
+        await recordAudit(tx, ctx, {
+          action: 'workspace.ownership_transferred',
+          targetType: 'user',
+          targetId: userId,
+          workspaceId: ctx.workspace.id,
+          details: { from: ctx.actor.userId, previous_role: target.role },
+          at: now,
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  TENANT_PERMISSIONS,
+  TENANT_ROLE_PERMISSIONS,
+  WORKSPACE_PERMISSIONS,
+} from '../../core/auth/permissions.ts';
+import { authenticated, inContext } from '../../core/auth/policy.ts';
+import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
+import { translate } from '../../core/i18n/index.ts';
+import { CreateRoleBody, DeleteRoleQuery, MyPermissions, PermissionEntry, Role, UpdateRoleBody } from './roles.schemas.ts';
+import type { RolesService } from './roles.service.ts';
+
+const CATALOGUE = [
+  ...Object.entries(WORKSPACE_PERMISSIONS).map(([id, description]) => ({ id, description, scope: 'workspace' as const })),
+  ...Object.entries(TENANT_PERMISSIONS).map(([id, description]) => ({ id, description, scope: 'tenant' as const })),
+];
+
+export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = async (app, { roles }) => {
+  app.get(
+    '/api/v1/roles',
+    {
+      config: { policy: inContext('roles:view') },
+      schema: {
+        tags: ['roles'],
+        summary: 'Roles of the current workspace, built-in and custom',
+        querystring: ListQuery,
+        response: { 200: ListEnvelope(Role) },
+      },
+    },
+    async (request) => {
+      const page = await roles.list(workspaceContextOf(request), request.query);
+      return { data: page.items, meta: { next_cursor: page.nextCursor } };
+    },
+  );
+
+  app.post(
+    '/api/v1/roles',
+    {
+      config: { policy: inContext('roles:manage') },
+      schema: {
+        tags: ['roles'],
+        summary: 'Create a custom role (only with permissions you hold)',
+        body: CreateRoleBody,
+        response: { 201: DataEnvelope(Role) },
+      },
+    },
+    async (request, reply) => {
+      const role = await roles.create(workspaceContextOf(request), request.body);
+      return reply.code(201).send({ data: role, message: translate(request.locale, 'role.created') });
+    },
+  );
+
+  app.put(
+    '/api/v1/roles/:id',
+    {
+      config: { policy: inContext('roles:manage') },
+      schema: {
+        tags: ['roles'],
+        summary: 'Change a custom role (built-in roles are immutable)',
+        params: IdParams,
+        body: UpdateRoleBody,
+        response: { 200: DataEnvelope(Role) },
+      },
+    },
+    async (request) => {
+      const role = await roles.update(workspaceContextOf(request), parseId(request.params.id, 'ROLE.NOT_FOUND'), request.body);
+      return { data: role, message: translate(request.locale, 'role.updated') };
+    },
+  );
+
+  app.delete(
+    '/api/v1/roles/:id',
+    {
+      config: { policy: inContext('roles:manage') },
+      schema: {
+        tags: ['roles'],
+        summary: 'Delete a custom role; members holding it move to ?reassign_to=<role name>',
+        params: IdParams,
+        querystring: DeleteRoleQuery,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await roles.remove(workspaceContextOf(request), parseId(request.params.id, 'ROLE.NOT_FOUND'), request.query.reassign_to);
+      return { message: translate(request.locale, 'role.deleted') };
+    },
+  );
+
+  app.get(
+    '/api/v1/permissions',
+    {
+      config: { policy: authenticated() },
+      schema: {
+        tags: ['roles'],
+        summary: 'The permission catalogue',
+        response: { 200: ListEnvelope(PermissionEntry) },
+      },
+    },
+    async () => ({ data: CATALOGUE, meta: { next_cursor: null } }),
+  );
+
+  app.get(
+    '/api/v1/permissions/me',
+    {
+      config: { policy: inContext('workspaces:view') },
+      schema: {
+        tags: ['roles'],
+        summary: 'Your effective permissions in the current workspace context',
+        response: { 200: DataEnvelope(MyPermissions) },
+      },
+    },
+    async (request) => {
+      const ctx = workspaceContextOf(request);
+      return {
+        data: {
+          workspace_id: ctx.workspace.id,
+          role: ctx.workspace.memberRole,
+          permissions: [...ctx.workspace.permissions].sort(),
+          tenant_role: ctx.actor.tenantRole,
+          tenant_permissions: [...TENANT_ROLE_PERMISSIONS[ctx.actor.tenantRole]],
+        },
+      };
+    },
+  );
+};

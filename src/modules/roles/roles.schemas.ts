@@ -1,0 +1,51 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ALL_WORKSPACE_PERMISSIONS } from '../../core/auth/permissions.ts';
+
+export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
+const RoleName = Type.String({ pattern: ROLE_NAME_PATTERN, minLength: 1, maxLength: 50 });
+const DisplayName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+// Unknown identifiers are reported by the service, by name; the schema only bounds the list.
+const PermissionList = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+  uniqueItems: true,
+  maxItems: ALL_WORKSPACE_PERMISSIONS.length,
+});
+
+export const Role = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  display_name: Type.String(),
+  is_builtin: Type.Boolean(),
+  permissions: Type.Array(Type.String()),
+});
+export type Role = Static<typeof Role>;
+
+export const CreateRoleBody = Type.Object(
+  { name: RoleName, display_name: DisplayName, permissions: PermissionList },
+  { additionalProperties: false },
+);
+export type CreateRoleBody = Static<typeof CreateRoleBody>;
+
+export const UpdateRoleBody = Type.Object(
+  { name: Type.Optional(RoleName), display_name: Type.Optional(DisplayName), permissions: Type.Optional(PermissionList) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateRoleBody = Static<typeof UpdateRoleBody>;
+
+export const DeleteRoleQuery = Type.Object(
+  { reassign_to: Type.Optional(RoleName) },
+  { additionalProperties: false },
+);
+
+export const PermissionEntry = Type.Object({
+  id: Type.String(),
+  description: Type.String(),
+  scope: Type.Union([Type.Literal('workspace'), Type.Literal('tenant')]),
+});
+
+export const MyPermissions = Type.Object({
+  workspace_id: Type.Integer(),
+  role: Type.Union([Type.String(), Type.Null()]),
+  permissions: Type.Array(Type.String()),
+  tenant_role: Type.String(),
+  tenant_permissions: Type.Array(Type.String()),
+});

@@ -1,0 +1,108 @@
+import type { Executor, Tx } from '../../core/db/database.ts';
+import { engineOf, forUpdate } from '../../core/db/dialect.ts';
+import { workspaceRowToWorkspace, type Workspace } from './workspaces.table.ts';
+
+export interface WorkspaceListing extends Workspace {
+  owner: { id: number; name: string; email: string } | null;
+  callerRole: string | null;
+  memberCount?: number;
+}
+
+/** Workspaces with their owner and the caller's role; `allOfTenant` widens from memberships to the whole tenant. */
+function listing(db: Executor, tenantId: number, callerId: number) {
+  return db
+    .selectFrom('workspaces as w')
+    .leftJoin('memberships as o', (join) => join.onRef('o.workspace_id', '=', 'w.id').on('o.role', '=', 'owner'))
+    .leftJoin('users as ou', 'ou.id', 'o.user_id')
+    .leftJoin('memberships as me', (join) => join.onRef('me.workspace_id', '=', 'w.id').on('me.user_id', '=', callerId))
+    .selectAll('w')
+    .select(['ou.id as owner_id', 'ou.name as owner_name', 'ou.email as owner_email', 'me.role as caller_role'])
+    .where('w.tenant_id', '=', tenantId);
+}
+
+type ListingRow = Awaited<ReturnType<ReturnType<typeof listing>['executeTakeFirstOrThrow']>>;
+
+function toListing(row: ListingRow): WorkspaceListing {
+  const { owner_id, owner_name, owner_email, caller_role, ...workspace } = row;
+  return {
+    ...workspaceRowToWorkspace(workspace),
+    owner: owner_id !== null && owner_name !== null && owner_email !== null ? { id: owner_id, name: owner_name, email: owner_email } : null,
+    callerRole: caller_role,
+  };
+}
+
+export async function listWorkspaces(
+  db: Executor,
+  query: { tenantId: number; callerId: number; allOfTenant: boolean; afterId: number; limit: number },
+): Promise<WorkspaceListing[]> {
+  const rows = await listing(db, query.tenantId, query.callerId)
+    .$if(!query.allOfTenant, (q) => q.where('me.user_id', 'is not', null))
+    .where('w.id', '>', query.afterId)
+    .orderBy('w.id')
+    .limit(query.limit)
+    .execute();
+  return rows.map(toListing);
+}
+
+export async function findWorkspaceListing(
+  db: Executor,
+  tenantId: number,
+  callerId: number,
+  workspaceId: number,
+): Promise<WorkspaceListing | undefined> {
+  const row = await listing(db, tenantId, callerId)
+    .select((eb) =>
+      eb.selectFrom('memberships as c').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('c.workspace_id', '=', 'w.id').as('member_count'),
+    )
+    .where('w.id', '=', workspaceId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { member_count, ...rest } = row;
+  return { ...toListing(rest), memberCount: Number(member_count ?? 0) };
+}
+
+export async function slugExists(tx: Tx, tenantId: number, slug: string): Promise<boolean> {
+  const row = await tx.selectFrom('workspaces').select('id').where('tenant_id', '=', tenantId).where('slug', '=', slug).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function insertWorkspace(
+  tx: Tx,
+  values: { tenantId: number; bizId: string; name: string; nameKey: string; slug: string; logo: string | null; now: string },
+): Promise<Workspace> {
+  const row = await tx
+    .insertInto('workspaces')
+    .values({
+      tenant_id: values.tenantId,
+      biz_id: values.bizId,
+      name: values.name,
+      name_key: values.nameKey,
+      slug: values.slug,
+      logo: values.logo,
+      created_at: values.now,
+      updated_at: values.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return workspaceRowToWorkspace(row);
+}
+
+export async function updateWorkspace(
+  tx: Tx,
+  id: number,
+  changes: { name?: string; name_key?: string; slug?: string; logo?: string | null; preferred_document_subtype?: string; updated_at: string },
+): Promise<Workspace | undefined> {
+  const row = await tx.updateTable('workspaces').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+  return row && workspaceRowToWorkspace(row);
+}
+
+/** Deletes the workspace; its roles, memberships and API keys go with it (foreign-key cascades). */
+export async function deleteWorkspace(tx: Tx, id: number): Promise<boolean> {
+  const result = await tx.deleteFrom('workspaces').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Serializes one user's workspace creations on PostgreSQL, so an owned-workspace limit cannot be raced. */
+export async function lockUser(tx: Tx, userId: number): Promise<void> {
+  await forUpdate(tx.selectFrom('users').select('id').where('id', '=', userId), engineOf(tx)).execute();
+}

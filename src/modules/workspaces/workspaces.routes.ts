@@ -1,0 +1,188 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { authenticated, onPathWorkspace } from '../../core/auth/policy.ts';
+import { userContextOf, userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
+import { translate } from '../../core/i18n/index.ts';
+import {
+  ContextSwitched,
+  CreateWorkspaceBody,
+  DocumentSubtypeBody,
+  UpdateWorkspaceBody,
+  Workspace,
+} from './workspaces.schemas.ts';
+import type { WorkspaceListing, WorkspacesService } from './workspaces.service.ts';
+
+function toWorkspace(listing: WorkspaceListing, callerId: number): Workspace {
+  return {
+    id: listing.id,
+    biz_id: listing.bizId,
+    name: listing.name,
+    slug: listing.slug,
+    logo: listing.logo,
+    owner_id: listing.owner?.id ?? null,
+    owner: listing.owner,
+    is_owner: listing.owner?.id === callerId,
+    role: listing.callerRole,
+    preferred_document_subtype: listing.preferredDocumentSubtype,
+    ...(listing.memberCount === undefined ? {} : { member_count: listing.memberCount }),
+    created_at: listing.createdAt,
+    updated_at: listing.updatedAt,
+  };
+}
+
+export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: WorkspacesService }> = async (app, { workspaces }) => {
+  app.get(
+    '/api/v1/workspaces',
+    {
+      config: { policy: authenticated() },
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Workspaces the caller can access (all of the tenant with view_all_locations)',
+        querystring: ListQuery,
+        response: { 200: ListEnvelope(Workspace) },
+      },
+    },
+    async (request) => {
+      const ctx = userContextOf(request);
+      const page = await workspaces.list(ctx, request.query);
+      return { data: page.items.map((w) => toWorkspace(w, ctx.actor.userId)), meta: { next_cursor: page.nextCursor } };
+    },
+  );
+
+  app.post(
+    '/api/v1/workspaces',
+    {
+      config: { policy: authenticated() },
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Create a workspace; the caller becomes its owner and it becomes the current one',
+        body: CreateWorkspaceBody,
+        response: { 201: DataEnvelope(Workspace) },
+      },
+    },
+    async (request, reply) => {
+      const ctx = userContextOf(request);
+      const created = await workspaces.create(ctx, request.body);
+      return reply
+        .code(201)
+        .send({ data: toWorkspace(created, ctx.actor.userId), message: translate(request.locale, 'workspace.created') });
+    },
+  );
+
+  app.get(
+    '/api/v1/workspaces/:id',
+    {
+      config: { policy: onPathWorkspace('workspaces:view') },
+      schema: { tags: ['workspaces'], summary: 'One workspace', params: IdParams, response: { 200: DataEnvelope(Workspace) } },
+    },
+    async (request) => {
+      const ctx = workspaceContextOf(request);
+      return { data: toWorkspace(await workspaces.get(ctx), ctx.actor.userId) };
+    },
+  );
+
+  for (const method of ['PUT', 'PATCH'] as const) {
+    app.route({
+      method,
+      url: '/api/v1/workspaces/:id',
+      config: { policy: onPathWorkspace('workspaces:edit') },
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Rename a workspace or change its slug or logo (owners only)',
+        params: IdParams,
+        body: UpdateWorkspaceBody,
+        response: { 200: DataEnvelope(Workspace) },
+      },
+      handler: async (request) => {
+        const ctx = workspaceContextOf(request);
+        const updated = await workspaces.update(ctx, request.body);
+        return { data: toWorkspace(updated, ctx.actor.userId), message: translate(request.locale, 'workspace.updated') };
+      },
+    });
+  }
+
+  app.delete(
+    '/api/v1/workspaces/:id',
+    {
+      config: { policy: onPathWorkspace('workspaces:delete') },
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Delete a workspace with its roles, memberships and API keys (owners only)',
+        params: IdParams,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await workspaces.remove(workspaceContextOf(request));
+      return { message: translate(request.locale, 'workspace.deleted') };
+    },
+  );
+
+  app.patch(
+    '/api/v1/workspace-context/:id',
+    {
+      config: { policy: onPathWorkspace('workspaces:view') },
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Switch the current workspace',
+        params: IdParams,
+        response: { 200: DataEnvelope(ContextSwitched) },
+      },
+    },
+    async (request) => {
+      const ctx = userInWorkspaceOf(request);
+      await workspaces.switchContext(ctx);
+      return {
+        data: { current_workspace_id: ctx.workspace.id, workspace: { id: ctx.workspace.id, name: ctx.workspace.name } },
+        message: translate(request.locale, 'workspace.context_updated'),
+      };
+    },
+  );
+
+  app.delete(
+    '/api/v1/workspace-context/:id',
+    {
+      config: { policy: authenticated() },
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Clear the current workspace (if it is this one)',
+        params: IdParams,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await workspaces.clearContext(userContextOf(request), parseId(request.params.id, 'WORKSPACE.NOT_FOUND'));
+      return { message: translate(request.locale, 'workspace.context_cleared') };
+    },
+  );
+
+  app.post(
+    '/api/v1/workspaces/:id/default',
+    {
+      config: { policy: onPathWorkspace('workspaces:view') },
+      schema: { tags: ['workspaces'], summary: 'Make this your default workspace', params: IdParams, response: { 200: MessageOnly } },
+    },
+    async (request) => {
+      await workspaces.setDefault(userInWorkspaceOf(request));
+      return { message: translate(request.locale, 'workspace.default_set') };
+    },
+  );
+
+  app.put(
+    '/api/v1/workspaces/:id/preferred-document-subtype',
+    {
+      config: { policy: onPathWorkspace('settings:edit') },
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Set the NCF sequence new invoices draw from',
+        params: IdParams,
+        body: DocumentSubtypeBody,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await workspaces.setDocumentSubtype(workspaceContextOf(request), request.body.document_subtype);
+      return { message: translate(request.locale, 'workspace.document_subtype_updated') };
+    },
+  );
+};

@@ -1,6 +1,6 @@
 /**
  * The comparison key for names and emails that must be unique "the way a person
- * reads them": NFKC-normalized, case-folded, trimmed.
+ * reads them": NFKC-normalized, case-folded, inner white space collapsed, trimmed.
  *
  * Lower-casing can leave a string that NFKC changes again (and the other way round),
  * so the steps repeat until nothing changes: the key of a key is itself, which a
@@ -10,7 +10,7 @@
 export function normalizeKey(value: string): string {
   let current = value;
   for (let round = 0; round < 4; round += 1) {
-    const next = current.normalize('NFKC').toLowerCase().normalize('NFKC').trim();
+    const next = current.normalize('NFKC').toLowerCase().normalize('NFKC').replace(/\s+/gu, ' ').trim();
     if (next === current) return next;
     current = next;
   }

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { fetch } from 'undici';
+import { openDatabase, type Db } from '../../src/core/db/database.ts';
 
 /**
  * Real Tessera server processes for black-box tests: `node --import tsx src/main.ts`
@@ -60,6 +62,16 @@ export interface ServerProcess {
 }
 
 const live = new Set<ServerProcess>();
+// Last resort if the test worker goes away without its hooks running: no orphaned servers.
+process.once('exit', () => {
+  for (const server of live) {
+    try {
+      process.kill(server.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
 
 /** A port that was free a moment ago: listen on port 0, read the port, close. */
 export async function freePort(): Promise<number> {
@@ -252,21 +264,62 @@ export function uniqueProcessEmail(prefix = 'proc'): string {
 
 export const PASSWORD = 'correct horse battery';
 
+/** Registers through the API; on anything but 201 the error carries the server's output when it is known. */
 export async function registerUser(
-  baseUrl: string,
+  server: ServerProcess | string,
   email: string,
   headers: Record<string, string> = {},
 ): Promise<{ accessToken: string; refreshToken: string; userId: number }> {
+  const baseUrl = typeof server === 'string' ? server : server.url;
   const response = await api(baseUrl, 'POST', '/api/v1/auth/register', {
     body: { name: 'Process Test', email, password: PASSWORD },
     headers,
   });
   if (response.status !== 201) {
-    throw new Error(`register ${email} on ${baseUrl}: ${response.status} ${JSON.stringify(response.body)}`);
+    const context = typeof server === 'string' ? '' : `\n${serverOutput(server)}`;
+    throw new Error(`register ${email} on ${baseUrl}: ${response.status} ${JSON.stringify(response.body)}${context}`);
   }
   return {
     accessToken: response.body.data.access_token,
     refreshToken: response.body.data.refresh_token,
     userId: response.body.data.user.id,
+  };
+}
+
+/**
+ * The test database opened directly, as the server opens it, for checks behind the
+ * API's back. `close` returns only once PostgreSQL has let go of the connection:
+ * pg's Pool.end() resolves before its clients have disconnected, and a
+ * `drop database ... with (force)` that catches one of them makes the pool emit an
+ * unhandled 'error' (57P01) in the test process.
+ */
+export function openDirect(env: Record<string, string>): { db: Db; close(): Promise<void> } {
+  if (!env.DATA_DIR) throw new Error('openDirect needs the test database env (DATA_DIR)');
+  const db = openDatabase({
+    databaseUrl: env.DATABASE_URL,
+    poolSize: 1,
+    dataDir: env.DATA_DIR,
+    sqliteSynchronous: 'FULL',
+  });
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      if (!env.DATABASE_URL) return;
+      const client = new pg.Client({ connectionString: env.DATABASE_URL });
+      await client.connect();
+      try {
+        const deadline = Date.now() + 5000;
+        while (Date.now() < deadline) {
+          const others = await client.query<{ count: string }>(
+            'select count(*) as count from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+          );
+          if (Number(others.rows[0]?.count) === 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } finally {
+        await client.end();
+      }
+    },
   };
 }

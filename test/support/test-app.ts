@@ -93,3 +93,19 @@ export async function register(
 export async function createTenant(t: TestApp, slug: string, name = slug): Promise<void> {
   await createTenantsService({ db: t.db, clock: t.clock }).createTenant({ slug, name });
 }
+
+/** A workspace created over HTTP by `owner`; it becomes the owner's current workspace. */
+export async function createWorkspace(t: TestApp, owner: Session, name: string, headers: Record<string, string> = {}) {
+  const response = await t.request({ method: 'POST', url: '/api/v1/workspaces', headers: { ...owner.auth, ...headers }, payload: { name } });
+  if (response.statusCode !== 201) throw new Error(`create workspace failed: ${response.statusCode} ${response.body}`);
+  return response.json().data as { id: number; biz_id: string; name: string; slug: string };
+}
+
+/**
+ * Makes `userId` a member of a workspace with `role`. Fixture set-up only, written to
+ * the table directly until invitations (their own issue) give an HTTP way in.
+ */
+export async function addMembership(t: TestApp, workspaceId: number, userId: number, role: string): Promise<void> {
+  const now = new Date().toISOString();
+  await t.db.insertInto('memberships').values({ workspace_id: workspaceId, user_id: userId, role, created_at: now, updated_at: now }).execute();
+}

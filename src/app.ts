@@ -70,6 +70,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     keepAliveTimeout: config.keepAliveTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
     routerOptions: { maxParamLength: 200 },
+    // While closing, requests already on open connections are still served (the database
+    // closes after the server); each answer then closes its connection, see onSend below.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
   app.setValidatorCompiler(createValidators());
@@ -83,8 +86,16 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       route.schema.response = { '4xx': ErrorBody, '5xx': ErrorBody, ...route.schema.response };
     }
   });
+  // Fastify's close() ends only connections idle at that moment; a busy keep-alive one would
+  // stay open after its answer until the client or the keep-alive timeout drops it, outlasting
+  // the shutdown timeout. So once closing, every answer tells the client to hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    if (closing) void reply.header('connection', 'close');
   });
 
   registerErrorHandling(app);

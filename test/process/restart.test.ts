@@ -29,7 +29,7 @@ describe('a restart on the same data', () => {
     expect(jwksBefore.body.keys).toHaveLength(1);
 
     const email = uniqueProcessEmail('restart');
-    const session = await registerUser(first.url, email);
+    const session = await registerUser(first, email);
     // The first user owns the default tenant; a renamed tenant shows the change survived.
     const tenantName = `Renamed ${Date.now()}`;
     const renamed = await api(first.url, 'PATCH', '/api/v1/tenant', {

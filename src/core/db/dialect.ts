@@ -12,7 +12,10 @@ import {
   type Kysely,
   type SelectQueryBuilder,
   type RawBuilder,
+  type PostgresPoolClient,
+  type SqliteDatabase as KyselySqliteDatabase,
 } from 'kysely';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Engine } from './database.ts';
 
@@ -42,9 +45,33 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
       // FULL survives power loss; NORMAL survives process crashes only (see README).
       database.pragma(`synchronous = ${options.synchronous}`);
       database.pragma('foreign_keys = ON');
-      return database;
+      return withStatementCache(database);
     },
   });
+}
+
+const CACHED_STATEMENTS = 500;
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable, and
+ * preparing costs more than running for the short indexed queries Tessera makes.
+ * Statements are used one at a time (Kysely holds the single connection behind a
+ * mutex), so reusing them is safe. Bounded: the oldest is dropped first.
+ */
+function withStatementCache(database: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text) {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = database.prepare(text);
+        if (statements.size >= CACHED_STATEMENTS) statements.delete(statements.keys().next().value as string);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** Timestamps arrive as ISO-8601 strings on both engines. */
@@ -67,8 +94,31 @@ export function createPostgresPool(connectionString: string, max: number): pg.Po
   });
 }
 
+/**
+ * Runs every query as a named prepared statement (named by a digest of its text), so
+ * PostgreSQL parses and plans each distinct query once per connection: for the
+ * multi-join request-context query, planning costs more than executing. The set of
+ * texts is bounded by the code's query shapes.
+ */
 export function createPostgresDialect(pool: pg.Pool): Dialect {
-  return new PostgresDialect({ pool });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const statementName = (text: string) => `t_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  return new PostgresDialect({
+    pool: {
+      end: () => pool.end(),
+      async connect() {
+        const client = await pool.connect();
+        return {
+          release: () => client.release(),
+          query: ((textOrCursor: string | object, values?: ReadonlyArray<unknown>) =>
+            typeof textOrCursor === 'string'
+              ? client.query({ name: statementName(textOrCursor), text: textOrCursor, values: values as unknown[] })
+              : client.query(textOrCursor as never)) as unknown as PostgresPoolClient['query'],
+        };
+      },
+    },
+  });
 }
 
 /** Column types that differ between engines. */
@@ -121,7 +171,7 @@ export function isBusy(error: unknown): boolean {
 export const MAX_STORED_ID = 2_147_483_647;
 
 /** Comma-joined values of a column across rows (a transport format for one round trip, never storage). */
-export function joinedList(engine: Engine, column: RawBuilder<unknown> | ReturnType<typeof sql.ref>) {
+export function joinedList(engine: Engine, column: RawBuilder<unknown>) {
   return engine === 'postgres' ? sql<string | null>`string_agg(${column}, ',')` : sql<string | null>`group_concat(${column}, ',')`;
 }
 

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
-import type { Executor } from '../../core/db/database.ts';
+import type { Db } from '../../core/db/database.ts';
+import { precompile } from '../../core/db/precompiled.ts';
 import { engineOf, joinedList } from '../../core/db/dialect.ts';
 
-export interface AccessQuery {
+export type AccessQuery = {
   slug: string;
   now: string;
   /** A session's ids, or zeros when the credential is an API key. */
@@ -12,7 +13,7 @@ export interface AccessQuery {
   apiKeyHash: string;
   /** The workspace asked for; null means the user's current one, 0 means none. */
   workspaceId: number | null;
-}
+};
 
 /**
  * The request context in one statement: the tenant by slug; the actor through a live
@@ -21,7 +22,7 @@ export interface AccessQuery {
  * user's current one); the actor's membership there with its role's stored permissions;
  * and the key's scopes.
  */
-export async function loadAccessRow(db: Executor, query: AccessQuery) {
+export const loadAccessRow = precompile((db: Db, query: AccessQuery) => {
   const engine = engineOf(db);
   return db
     .selectFrom('tenants as t')
@@ -81,6 +82,5 @@ export async function loadAccessRow(db: Executor, query: AccessQuery) {
         .whereRef('ks.api_key_id', '=', 'k.id')
         .as('api_key_scopes'),
     ])
-    .where('t.slug', '=', query.slug)
-    .executeTakeFirst();
-}
+    .where('t.slug', '=', query.slug);
+});

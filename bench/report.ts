@@ -1,0 +1,87 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BenchEngine } from './databases.ts';
+
+export interface ScenarioResult {
+  scenario: string;
+  connections: number;
+  seconds: number;
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Of the server process, sampled right after the scenario. */
+  rssMiB: number | null;
+  /** requestsPerSec ÷ the floor's requestsPerSec on the same engine. */
+  ratioToFloor: number;
+}
+
+export interface TargetCheck {
+  description: string;
+  ratio: number;
+  pass: boolean;
+}
+
+export type EngineReport =
+  | { engine: BenchEngine; database: string; scenarios: ScenarioResult[]; target: TargetCheck }
+  | { engine: BenchEngine; skipped: string };
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  node: string;
+  cpus: number;
+  seconds: number;
+  warmupSeconds: number;
+  engines: EngineReport[];
+}
+
+const COLUMNS = ['engine', 'scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'RSS MiB', '× floor'];
+
+export function formatTable(engines: readonly EngineReport[]): string {
+  const rows = engines.flatMap((report) =>
+    'skipped' in report
+      ? []
+      : report.scenarios.map((s) => [
+          report.engine,
+          s.scenario,
+          String(s.connections),
+          s.requestsPerSec.toFixed(0),
+          s.p50Ms.toFixed(1),
+          s.p99Ms.toFixed(1),
+          String(s.non2xx),
+          String(s.errors),
+          s.rssMiB === null ? '-' : s.rssMiB.toFixed(1),
+          `${s.ratioToFloor.toFixed(2)}×`,
+        ]),
+  );
+  const widths = COLUMNS.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  // Text left, numbers right, as a reader scans them.
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const lines = [line(COLUMNS), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)];
+  for (const report of engines) {
+    if ('skipped' in report) lines.push(`${report.engine}: skipped: ${report.skipped}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatTargets(engines: readonly EngineReport[]): string {
+  return engines
+    .map((report) =>
+      'skipped' in report
+        ? `${report.engine}: target not checked (skipped)`
+        : `${report.engine}: ${report.target.description}: ${report.target.pass ? 'PASS' : 'FAIL'} (${report.target.ratio.toFixed(2)}×)`,
+    )
+    .join('\n');
+}
+
+/** bench/results/<ISO timestamp>.json, with the colons made dashes so the name is valid everywhere. */
+export function writeReport(resultsDir: string, report: BenchReport): string {
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${report.startedAt.replaceAll(':', '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

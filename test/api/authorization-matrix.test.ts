@@ -1,0 +1,790 @@
+/**
+ * Generated authorization matrix (testing.md C1, GitLab/OpenFGA style).
+ *
+ * Rows = every registered route (`app.routePolicies`, HEAD skipped) × actors × contexts.
+ * The expected outcome of each row comes from `expected()`, a small pure function over
+ * the fixture facts below, written from the contract (api-contract.md) and the permission
+ * tables in src/core/auth/permissions.ts (data only: nothing from resolve-context).
+ *
+ * Request shapes: a row expected to be refused (403) must reach the permission check,
+ * which runs after schema validation, so every row sends a valid request. Rows that are
+ * allowed and destructive act on throwaway fixtures (a throwaway workspace, role, key or
+ * member) or are undone right after (leave, switching context), so the fixtures stay intact.
+ */
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BUILTIN_ROLES,
+  READ_ONLY_PERMISSIONS,
+  TENANT_ROLE_PERMISSIONS,
+  type TenantRoleName,
+  type WorkspacePermission,
+} from '../../src/core/auth/permissions.ts';
+import type { RoutePolicyEntry } from '../../src/core/auth/policy.ts';
+import { createTenant, register, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
+
+// ---------------------------------------------------------------------------------------
+// Fixture facts: what the world looks like. `expected()` reads only these.
+// ---------------------------------------------------------------------------------------
+
+type TenantSlug = 'default' | 'other';
+/** W: the workspace under test; W2: another workspace of the same tenant; WO: a workspace of tenant `other`. */
+type WsName = 'W' | 'W2' | 'WO';
+type WsRef = WsName | 'missing';
+const WS_TENANT: Record<WsName, TenantSlug> = { W: 'default', W2: 'default', WO: 'other' };
+const WS_NAMES: Record<WsName, string> = { W: 'Matrix W', W2: 'Matrix W2', WO: 'Matrix WO' };
+
+/** Custom roles, created through the API in every workspace that needs them. */
+const CUSTOM_ROLES: Record<string, readonly WorkspacePermission[]> = {
+  clerk: ['workspaces:view', 'members:view', 'members:manage', 'audit:view', 'settings:edit'],
+  /** Holds nothing: the role of the throwaway member, manageable by anyone with members:manage. */
+  bare: [],
+};
+const KEY_W_SCOPES: WorkspacePermission[] = ['members:view', 'roles:view', 'audit:view'];
+const KEY_W2_SCOPES: WorkspacePermission[] = [
+  'workspaces:view',
+  'members:view',
+  'members:remove',
+  'roles:manage',
+  'api_keys:manage',
+  'settings:edit',
+];
+
+interface ActorFacts {
+  name: string;
+  credential: 'none' | 'session' | 'api_key' | 'bogus';
+  /** The tenant that issued the credential. */
+  issuedIn?: TenantSlug;
+  /** The tenant the requests go to (X-Tenant). */
+  sendsTo: TenantSlug;
+  tenantRole?: TenantRoleName;
+  memberships: Partial<Record<WsName, string>>;
+  current: WsName | null;
+  key?: { ws: WsName; scopes: readonly WorkspacePermission[]; creator: ActorFacts };
+}
+
+const user = (name: string, facts: Partial<ActorFacts> = {}): ActorFacts => ({
+  name,
+  credential: 'session',
+  issuedIn: 'default',
+  sendsTo: 'default',
+  tenantRole: 'member',
+  memberships: {},
+  current: null,
+  ...facts,
+});
+
+const wOwner = user('W owner (tenant owner)', { tenantRole: 'owner', memberships: { W: 'owner' }, current: 'W' });
+const plain = user('non-member, owns W2', { memberships: { W2: 'owner' }, current: 'W2' });
+const otherUser = user('other-tenant user at home', {
+  issuedIn: 'other',
+  sendsTo: 'other',
+  tenantRole: 'owner',
+  memberships: { WO: 'owner' },
+  current: 'WO',
+});
+
+const ACTORS: readonly ActorFacts[] = [
+  { name: 'anonymous', credential: 'none', sendsTo: 'default', memberships: {}, current: null },
+  { name: 'bogus JWT', credential: 'bogus', sendsTo: 'default', memberships: {}, current: null },
+  { name: 'bogus API key', credential: 'bogus', sendsTo: 'default', memberships: {}, current: null },
+  wOwner,
+  user('W admin', { memberships: { W: 'admin' }, current: 'W' }),
+  user('W member', { memberships: { W: 'member' }, current: 'W' }),
+  user('W viewer', { memberships: { W: 'viewer' }, current: 'W' }),
+  user('W clerk (custom role)', { memberships: { W: 'clerk' }, current: 'W' }),
+  user('tenant admin (not a member of W)', { tenantRole: 'admin' }),
+  plain,
+  { name: 'API key of W', credential: 'api_key', issuedIn: 'default', sendsTo: 'default', memberships: {}, current: null, key: { ws: 'W', scopes: KEY_W_SCOPES, creator: wOwner } },
+  { name: 'API key of W2', credential: 'api_key', issuedIn: 'default', sendsTo: 'default', memberships: {}, current: null, key: { ws: 'W2', scopes: KEY_W2_SCOPES, creator: plain } },
+  { ...otherUser, name: 'other-tenant user against default', sendsTo: 'default' },
+  otherUser,
+];
+
+/**
+ * Workspace routes an API key may never use even within its scopes: a key has no current
+ * or default workspace to switch, and does not mint keys. (Handler-level rule, from the
+ * contract's "a key acts only in its own workspace" and "API keys … in the current workspace".)
+ */
+const USER_ONLY = new Set([
+  'PATCH /api/v1/workspace-context/:id',
+  'POST /api/v1/workspaces/:id/default',
+  'POST /api/v1/api-keys',
+]);
+
+// ---------------------------------------------------------------------------------------
+// Contexts and the expected outcome
+// ---------------------------------------------------------------------------------------
+
+type Context =
+  | { kind: 'none' }
+  | { kind: 'path'; ws: WsRef }
+  | { kind: 'header'; ws: WsRef }
+  | { kind: 'current' }
+  | { kind: 'malformed' }
+  | { kind: 'conflict' }
+  | { kind: 'as-workspace' };
+
+const WS_REFS: readonly WsRef[] = ['W', 'W2', 'WO', 'missing'];
+
+function contextsFor(route: RoutePolicyEntry): Context[] {
+  const { policy } = route;
+  if (policy.access !== 'workspace') return [{ kind: 'none' }];
+  if (policy.from === 'path') return WS_REFS.map((ws) => ({ kind: 'path', ws }));
+  return [
+    ...WS_REFS.map((ws): Context => ({ kind: 'header', ws })),
+    { kind: 'current' },
+    { kind: 'malformed' },
+    { kind: 'conflict' },
+    { kind: 'as-workspace' },
+  ];
+}
+
+function contextLabel(ctx: Context): string {
+  switch (ctx.kind) {
+    case 'path':
+      return `path id = ${ctx.ws}`;
+    case 'header':
+      return `X-Workspace-ID = ${ctx.ws}`;
+    case 'current':
+      return 'current workspace (no header)';
+    case 'malformed':
+      return 'X-Workspace-ID = "abc"';
+    case 'conflict':
+      return 'X-Workspace-ID = W, x-as-workspace = W2';
+    case 'as-workspace':
+      return 'x-as-workspace = W (no groups exist)';
+    case 'none':
+      return '-';
+  }
+}
+
+interface Outcome {
+  /** 'ok': 2xx; 'allowed': authorization passed (2xx, or a 409/422 from the handler). */
+  status: 'ok' | 'allowed' | 400 | 401 | 403 | 404 | 409 | 422;
+  code?: string;
+  permission?: string;
+  /** Missing or invalid credentials plus a malformed header: the contract fixes no precedence. */
+  or401?: boolean;
+}
+
+const grantsTenant = (role: TenantRoleName | undefined, permission: string) =>
+  role !== undefined && (TENANT_ROLE_PERMISSIONS[role] as readonly string[]).includes(permission);
+
+const credentialValid = (actor: ActorFacts) =>
+  (actor.credential === 'session' || actor.credential === 'api_key') && actor.issuedIn === actor.sendsTo;
+
+/** What the actor may do in a workspace; undefined when the workspace is not visible to them. */
+function effectivePermissions(actor: ActorFacts, ws: WsRef): ReadonlySet<string> | undefined {
+  if (ws === 'missing' || WS_TENANT[ws] !== actor.sendsTo) return undefined;
+  if (actor.key) {
+    if (ws !== actor.key.ws) return undefined;
+    const creator = effectivePermissions(actor.key.creator, ws);
+    return creator && new Set(actor.key.scopes.filter((scope) => creator.has(scope)));
+  }
+  const role = actor.memberships[ws];
+  if (role !== undefined) {
+    const builtin = (BUILTIN_ROLES as Record<string, { permissions: readonly string[] }>)[role];
+    const permissions = builtin?.permissions ?? CUSTOM_ROLES[role];
+    if (!permissions) throw new Error(`fixture role ${role} has no permission set`);
+    return new Set(permissions);
+  }
+  if (grantsTenant(actor.tenantRole, 'view_all_locations')) return new Set(READ_ONLY_PERMISSIONS);
+  return undefined;
+}
+
+/** The workspace a context names for this actor; null when it names none (no current workspace). */
+function targetOf(actor: ActorFacts, ctx: Context): WsRef | null {
+  switch (ctx.kind) {
+    case 'path':
+    case 'header':
+      return ctx.ws;
+    case 'current':
+      return actor.key ? actor.key.ws : actor.current;
+    default:
+      throw new Error(`context ${ctx.kind} names no single workspace`);
+  }
+}
+
+function expected(actor: ActorFacts, route: RoutePolicyEntry, ctx: Context): Outcome {
+  const { policy } = route;
+  switch (policy.access) {
+    case 'public':
+      return { status: 'ok' };
+    case 'anonymous':
+      // Register, login, refresh: sent with an empty body, credentials ignored.
+      return { status: 422, code: 'VALIDATION.FAILED' };
+    case 'authenticated':
+    case 'tenant': {
+      if (!credentialValid(actor)) return { status: 401 };
+      if (actor.credential === 'api_key') return { status: 403, code: 'AUTH.FORBIDDEN' };
+      if (policy.access === 'tenant' && !grantsTenant(actor.tenantRole, policy.permission)) {
+        return { status: 403, code: 'AUTH.FORBIDDEN', permission: policy.permission };
+      }
+      return { status: 'allowed' };
+    }
+    case 'workspace': {
+      if (policy.from !== 'path' && policy.from !== 'context') {
+        throw new Error(`expected() does not know workspace policies from ${String(policy.from)}`);
+      }
+      if (ctx.kind === 'malformed') return { status: 400, or401: !credentialValid(actor) };
+      if (ctx.kind === 'conflict') return { status: 400, code: 'CONTEXT.CONFLICT', or401: !credentialValid(actor) };
+      if (!credentialValid(actor)) return { status: 401 };
+      if (ctx.kind === 'as-workspace') return { status: 404, code: 'WORKSPACE.NOT_FOUND' };
+      const ws = targetOf(actor, ctx);
+      if (ws === null) return { status: 409, code: 'CONTEXT.REQUIRED' };
+      const held = effectivePermissions(actor, ws);
+      if (!held) return { status: 404, code: 'WORKSPACE.NOT_FOUND' };
+      if (!held.has(policy.permission)) return { status: 403, code: 'AUTH.FORBIDDEN', permission: policy.permission };
+      if (actor.credential === 'api_key' && USER_ONLY.has(keyOf(route))) return { status: 403, code: 'AUTH.FORBIDDEN' };
+      return { status: 'allowed' };
+    }
+    default: {
+      const unknown: never = policy;
+      throw new Error(`expected() does not know the policy ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+const outcomeLabel = (o: Outcome) =>
+  `${o.status}${o.or401 ? '|401' : ''}${o.code ? ` ${o.code}` : ''}${o.permission ? ` (${o.permission})` : ''}`;
+
+/** Why the response does not match the expected outcome, or undefined when it does. */
+function mismatch(outcome: Outcome, status: number, body: string): string | undefined {
+  let error: { code?: string; details?: { permission?: unknown } } | undefined;
+  try {
+    error = (JSON.parse(body) as { error?: typeof error }).error;
+  } catch {
+    error = undefined;
+  }
+  const is2xx = status >= 200 && status < 300;
+  if (outcome.status === 'ok') return is2xx ? undefined : 'expected 2xx';
+  if (outcome.status === 'allowed') {
+    if (is2xx) return undefined;
+    if ((status === 409 || status === 422) && !error?.code?.startsWith('CONTEXT.')) return undefined;
+    return 'expected authorization to pass (2xx, or a 409/422 from the handler)';
+  }
+  if (outcome.or401 && status === 401) return undefined;
+  if (status !== outcome.status) return `expected ${outcome.status}`;
+  if (outcome.status === 401 && !error?.code?.startsWith('AUTH.')) return 'expected an AUTH.* code';
+  if (outcome.code && error?.code !== outcome.code) return `expected code ${outcome.code}`;
+  if (outcome.permission && error?.details?.permission !== outcome.permission) {
+    return `expected details.permission = ${outcome.permission}`;
+  }
+  return undefined;
+}
+
+/**
+ * Rows where the implementation is known to disagree with the contract. Each is still run
+ * and must still disagree: when one starts to pass, its entry has to go.
+ */
+const KNOWN_DEVIATIONS: ReadonlyArray<{ actor: string; ctx: Context['kind']; note: string }> = [];
+
+const isKnownDeviation = (actor: ActorFacts, ctx: Context) =>
+  KNOWN_DEVIATIONS.some((d) => d.actor === actor.name && d.ctx === ctx.kind);
+
+// ---------------------------------------------------------------------------------------
+// The live fixture (filled in beforeAll) and request recipes
+// ---------------------------------------------------------------------------------------
+
+const keyOf = (route: { method: string; url: string }) => `${route.method} ${route.url}`;
+
+const t: TestApp = await startTestApp();
+const ROUTES = t.app.routePolicies.filter((route) => route.method !== 'HEAD');
+
+const PASSWORD = 'matrix password 123';
+const MISSING_ID = '99999999';
+
+interface LiveActor {
+  headers: Record<string, string>;
+  /** The user acting (a key's creator for keys). */
+  userId?: number;
+  email?: string;
+}
+
+const live = new Map<ActorFacts, LiveActor>();
+const wsId = {} as Record<WsName, number>;
+const bareRoleId = {} as Record<WsName, number>;
+const tenantName = {} as Record<TenantSlug, string>;
+/** Per tenant: a user who is only ever the throwaway member (role `bare`) of that tenant's workspaces. */
+const spare = {} as Record<TenantSlug, Session>;
+/** Per tenant: a plain tenant member whose tenant role the tenant-role rows set to what it already is. */
+const tenantMemberTarget = {} as Record<TenantSlug, number>;
+const ownerOf = {} as Record<WsName, ActorFacts>;
+
+let matrixRequests = 0;
+let supportRequests = 0;
+let throwaways = 0;
+
+const idOf = (ws: WsRef) => (ws === 'missing' ? MISSING_ID : String(wsId[ws]));
+const tenantHeader = (slug: TenantSlug): Record<string, string> => (slug === 'default' ? {} : { 'x-tenant': slug });
+
+async function support(options: InjectOptions, expectStatus: number) {
+  supportRequests += 1;
+  const response = await t.request(options);
+  if (response.statusCode !== expectStatus) {
+    throw new Error(`fixture request ${options.method} ${options.url} → ${response.statusCode} ${response.body}`);
+  }
+  return response.json();
+}
+
+function liveOf(actor: ActorFacts): LiveActor {
+  const found = live.get(actor);
+  if (!found) throw new Error(`no live fixture for ${actor.name}`);
+  return found;
+}
+
+/** A session's headers for one of the fixture's own users (workspace owners). */
+const sessionHeaders = (actor: ActorFacts) => liveOf(actor).headers;
+
+async function createThrowawayRole(ws: WsName): Promise<number> {
+  throwaways += 1;
+  const body = await support(
+    {
+      method: 'POST',
+      url: '/api/v1/roles',
+      headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) },
+      payload: { name: `throwaway_${throwaways}`, display_name: 'Throwaway', permissions: [] },
+    },
+    201,
+  );
+  return body.data.id as number;
+}
+
+async function createThrowawayKey(ws: WsName): Promise<number> {
+  throwaways += 1;
+  const body = await support(
+    {
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) },
+      payload: { name: `throwaway ${throwaways}`, scopes: ['workspaces:view'] },
+    },
+    201,
+  );
+  return body.data.id as number;
+}
+
+async function createThrowawayWorkspace(actor: ActorFacts): Promise<number> {
+  throwaways += 1;
+  const body = await support(
+    { method: 'POST', url: '/api/v1/workspaces', headers: liveOf(actor).headers, payload: { name: `Throwaway ${throwaways}` } },
+    201,
+  );
+  return body.data.id as number;
+}
+
+/** The throwaway member (role `bare`) is in the workspace, whatever earlier rows did. */
+async function ensureSpareMember(ws: WsName): Promise<number> {
+  const userId = spare[WS_TENANT[ws]].userId;
+  const now = new Date().toISOString();
+  await t.db
+    .insertInto('memberships')
+    .values({ workspace_id: wsId[ws], user_id: userId, role: 'bare', created_at: now, updated_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
+    .execute();
+  return userId;
+}
+
+/** Puts back the actor's memberships and current workspace (after leave, context switches, throwaways). */
+async function restoreActor(actor: ActorFacts): Promise<void> {
+  const facts = actor.key?.creator ?? actor;
+  const userId = liveOf(facts).userId;
+  if (facts.credential !== 'session' || userId === undefined) return;
+  const now = new Date().toISOString();
+  for (const [ws, role] of Object.entries(facts.memberships) as Array<[WsName, string]>) {
+    await t.db
+      .insertInto('memberships')
+      .values({ workspace_id: wsId[ws], user_id: userId, role, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
+      .execute();
+  }
+  await t.db
+    .updateTable('users')
+    .set({ current_workspace_id: facts.current === null ? null : wsId[facts.current] })
+    .where('id', '=', userId)
+    .execute();
+}
+
+interface Row {
+  actor: ActorFacts;
+  route: RoutePolicyEntry;
+  ctx: Context;
+  outcome: Outcome;
+}
+
+interface Prepared {
+  url: string;
+  payload?: unknown;
+  /** Replaces the actor's headers (a fresh session for logout). */
+  headers?: Record<string, string>;
+  after?: (response: { statusCode: number; json(): unknown }) => Promise<void>;
+}
+
+/** The workspace whose objects (members, roles, keys) a row's ids refer to. */
+function objectsWs(row: Row): WsName {
+  const { ctx, actor } = row;
+  if (ctx.kind === 'path' || ctx.kind === 'header') return ctx.ws === 'missing' ? 'W' : ctx.ws;
+  if (ctx.kind === 'current') return (actor.key ? actor.key.ws : actor.current) ?? 'W';
+  return actor.sendsTo === 'other' ? 'WO' : 'W';
+}
+
+const pathWs = (row: Row) => (row.ctx.kind === 'path' ? idOf(row.ctx.ws) : idOf(objectsWs(row)));
+const allowed = (row: Row) => row.outcome.status === 'allowed';
+const isUser = (actor: ActorFacts) => actor.credential === 'session';
+
+type Recipe = (row: Row) => Promise<Prepared>;
+
+const restoreAfter = (row: Row) => () => restoreActor(row.actor);
+
+/**
+ * How to send each route that is not a plain GET. Every recipe sends a valid request, so
+ * that a refused row reaches the permission check; destructive allowed rows act on
+ * throwaways or are undone in `after`.
+ */
+const RECIPES: Record<string, Recipe> = {
+  // Anonymous routes: an empty body, which proves only that credentials are not demanded.
+  'POST /api/v1/auth/register': async () => ({ url: '/api/v1/auth/register', payload: {} }),
+  'POST /api/v1/auth/login': async () => ({ url: '/api/v1/auth/login', payload: {} }),
+  'POST /api/v1/auth/refresh': async () => ({ url: '/api/v1/auth/refresh', payload: {} }),
+
+  'POST /api/v1/auth/logout': async (row) => {
+    if (!(allowed(row) && isUser(row.actor))) return { url: '/api/v1/auth/logout' };
+    // Log out a fresh session of the same user, never the fixture's own.
+    const { email } = liveOf(row.actor);
+    const body = await support(
+      { method: 'POST', url: '/api/v1/auth/login', headers: tenantHeader(row.actor.sendsTo), payload: { email, password: PASSWORD } },
+      200,
+    );
+    return {
+      url: '/api/v1/auth/logout',
+      headers: { ...tenantHeader(row.actor.sendsTo), authorization: `Bearer ${body.data.access_token}` },
+    };
+  },
+
+  'POST /api/v1/workspaces': async (row) => {
+    throwaways += 1;
+    return {
+      url: '/api/v1/workspaces',
+      payload: { name: `Created by matrix ${throwaways}` },
+      // The new workspace became its creator's current one: delete it and restore the context.
+      after: async (response) => {
+        if (response.statusCode !== 201) return;
+        const owner = row.actor.key?.creator ?? row.actor;
+        const created = (response.json() as { data: { id: number } }).data.id;
+        await support({ method: 'DELETE', url: `/api/v1/workspaces/${created}`, headers: liveOf(owner).headers }, 200);
+        await restoreActor(row.actor);
+      },
+    };
+  },
+
+  'DELETE /api/v1/workspace-context/:id': async (row) => ({
+    url: `/api/v1/workspace-context/${idOf('W')}`,
+    after: restoreAfter(row),
+  }),
+
+  'PATCH /api/v1/tenant': async (row) => ({ url: '/api/v1/tenant', payload: { name: tenantName[row.actor.sendsTo] } }),
+
+  'PUT /api/v1/tenant/users/:id': async (row) => ({
+    url: `/api/v1/tenant/users/${tenantMemberTarget[row.actor.sendsTo]}`,
+    payload: { tenant_role: 'member' },
+  }),
+
+  'PUT /api/v1/workspaces/:id': async (row) => ({
+    url: `/api/v1/workspaces/${pathWs(row)}`,
+    payload: { name: WS_NAMES[objectsWs(row)] },
+  }),
+  'PATCH /api/v1/workspaces/:id': async (row) => ({
+    url: `/api/v1/workspaces/${pathWs(row)}`,
+    payload: { name: WS_NAMES[objectsWs(row)] },
+  }),
+
+  'DELETE /api/v1/workspaces/:id': async (row) => {
+    if (!allowed(row)) return { url: `/api/v1/workspaces/${pathWs(row)}` };
+    // Allowed: the actor owns the target. Delete a throwaway workspace the actor owns instead.
+    if (!isUser(row.actor)) throw new Error('no throwaway workspace for an API key: keep workspaces:delete out of key scopes');
+    const throwaway = await createThrowawayWorkspace(row.actor);
+    return { url: `/api/v1/workspaces/${throwaway}`, after: restoreAfter(row) };
+  },
+
+  'PATCH /api/v1/workspace-context/:id': async (row) => ({
+    url: `/api/v1/workspace-context/${pathWs(row)}`,
+    after: restoreAfter(row),
+  }),
+
+  'POST /api/v1/workspaces/:id/default': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/default` }),
+
+  'PUT /api/v1/workspaces/:id/preferred-document-subtype': async (row) => ({
+    url: `/api/v1/workspaces/${pathWs(row)}/preferred-document-subtype`,
+    payload: { document_subtype: 'B01' },
+  }),
+
+  // Allowed for a non-owner member: they really leave; `after` puts the membership back.
+  'POST /api/v1/workspaces/:id/leave': async (row) => ({
+    url: `/api/v1/workspaces/${pathWs(row)}/leave`,
+    after: restoreAfter(row),
+  }),
+
+  // To oneself: the owner gets 409 MEMBER.ALREADY_OWNER from the handler, after authorization.
+  'POST /api/v1/workspaces/:id/transfer-ownership': async (row) => ({
+    url: `/api/v1/workspaces/${pathWs(row)}/transfer-ownership`,
+    payload: { user_id: liveOf(row.actor).userId ?? liveOf(wOwner).userId },
+  }),
+
+  // A no-op role change of the throwaway member.
+  'PUT /api/v1/members/:user_id': async (row) => ({
+    url: `/api/v1/members/${await ensureSpareMember(objectsWs(row))}`,
+    payload: { role: 'bare' },
+  }),
+
+  // Removes the throwaway member; the next row puts it back.
+  'DELETE /api/v1/members/:user_id': async (row) => ({ url: `/api/v1/members/${await ensureSpareMember(objectsWs(row))}` }),
+
+  // An existing name: allowed rows end in 409 WORKSPACE.ROLE_NAME_EXISTS from the handler.
+  'POST /api/v1/roles': async () => ({ url: '/api/v1/roles', payload: { name: 'bare', display_name: 'Bare', permissions: [] } }),
+
+  'PUT /api/v1/roles/:id': async (row) => ({
+    url: `/api/v1/roles/${bareRoleId[objectsWs(row)]}`,
+    payload: { display_name: 'Bare' },
+  }),
+
+  'DELETE /api/v1/roles/:id': async (row) => ({ url: `/api/v1/roles/${await createThrowawayRole(objectsWs(row))}` }),
+
+  'POST /api/v1/api-keys': async () => ({
+    url: '/api/v1/api-keys',
+    payload: { name: 'matrix key', scopes: ['workspaces:view'] },
+  }),
+
+  'DELETE /api/v1/api-keys/:id': async (row) => ({ url: `/api/v1/api-keys/${await createThrowawayKey(objectsWs(row))}` }),
+};
+
+/** Plain GETs need no recipe: their only parameter, if any, is the path workspace. */
+function recipeFor(route: RoutePolicyEntry): Recipe | undefined {
+  const recipe = RECIPES[keyOf(route)];
+  if (recipe) return recipe;
+  const params = route.url.match(/:\w+/g) ?? [];
+  const onlyPathWorkspace =
+    params.length === 0 ||
+    (params.length === 1 && params[0] === ':id' && route.policy.access === 'workspace' && route.policy.from === 'path');
+  if (route.method === 'GET' && onlyPathWorkspace) {
+    return async (row) => ({ url: route.url.replace(':id', pathWs(row)) });
+  }
+  return undefined;
+}
+
+function contextHeaders(ctx: Context): Record<string, string> {
+  switch (ctx.kind) {
+    case 'header':
+      return { 'x-workspace-id': idOf(ctx.ws) };
+    case 'malformed':
+      return { 'x-workspace-id': 'abc' };
+    case 'conflict':
+      return { 'x-workspace-id': idOf('W'), 'x-as-workspace': idOf('W2') };
+    case 'as-workspace':
+      return { 'x-as-workspace': idOf('W') };
+    default:
+      return {};
+  }
+}
+
+interface Failure {
+  row: Row;
+  reason: string;
+  status: number;
+  body: string;
+  url: string;
+}
+
+async function runRow(row: Row, recipe: Recipe): Promise<Failure | undefined> {
+  const prepared = await recipe(row);
+  matrixRequests += 1;
+  const response = await t.request({
+    method: row.route.method as InjectOptions['method'],
+    url: prepared.url,
+    headers: { ...(prepared.headers ?? liveOf(row.actor).headers), ...contextHeaders(row.ctx) },
+    ...(prepared.payload === undefined ? {} : { payload: prepared.payload as Record<string, unknown> }),
+  });
+  if (prepared.after) await prepared.after(response);
+  const reason = mismatch(row.outcome, response.statusCode, response.body);
+  return reason === undefined ? undefined : { row, reason, status: response.statusCode, body: response.body, url: prepared.url };
+}
+
+const describeFailure = (f: Failure) =>
+  [
+    `actor=${f.row.actor.name}`,
+    `${f.row.route.method} ${f.row.route.url} (sent ${f.url})`,
+    `context=${contextLabel(f.row.ctx)}`,
+    `policy=${JSON.stringify(f.row.route.policy)}`,
+    `expected=${outcomeLabel(f.row.outcome)}`,
+    `actual=${f.status}`,
+    `why=${f.reason}`,
+    `body=${f.body.slice(0, 300)}`,
+  ].join(' | ');
+
+// ---------------------------------------------------------------------------------------
+// Fixture set-up, through HTTP (memberships, which have no API yet, through the database)
+// ---------------------------------------------------------------------------------------
+
+async function registerActor(actor: ActorFacts): Promise<Session> {
+  const email = uniqueEmail('matrix');
+  const session = await register(t, { name: actor.name, email, password: PASSWORD, tenant: actor.sendsTo === 'other' ? 'other' : undefined });
+  supportRequests += 1;
+  live.set(actor, { headers: { ...tenantHeader(actor.sendsTo), ...session.auth }, userId: session.userId, email });
+  return session;
+}
+
+async function insertMembership(ws: WsName, userId: number, role: string) {
+  const now = new Date().toISOString();
+  await t.db.insertInto('memberships').values({ workspace_id: wsId[ws], user_id: userId, role, created_at: now, updated_at: now }).execute();
+}
+
+beforeAll(async () => {
+  await createTenant(t, 'other');
+  const actorNamed = (name: string) => {
+    const found = ACTORS.find((actor) => actor.name === name);
+    if (!found) throw new Error(name);
+    return found;
+  };
+
+  // The first user of `default` becomes the tenant owner and creates W.
+  await registerActor(wOwner);
+  wsId.W = (await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(wOwner).headers, payload: { name: WS_NAMES.W } }, 201)).data.id;
+  ownerOf.W = wOwner;
+
+  for (const actor of ACTORS) {
+    if (actor.credential !== 'session' || actor === wOwner || live.has(actor)) continue;
+    if (actor.name === 'other-tenant user against default') continue;
+    await registerActor(actor);
+  }
+  // The same token, sent to the wrong tenant.
+  live.set(actorNamed('other-tenant user against default'), { ...liveOf(otherUser), headers: { authorization: liveOf(otherUser).headers.authorization ?? '' } });
+  live.set(actorNamed('anonymous'), { headers: {} });
+  live.set(actorNamed('bogus JWT'), { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.bm90LWEtc2lnbmF0dXJl' } });
+  live.set(actorNamed('bogus API key'), { headers: { authorization: 'Bearer tsk_doesnotexist0000000000000000' } });
+
+  wsId.W2 = (await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(plain).headers, payload: { name: WS_NAMES.W2 } }, 201)).data.id;
+  ownerOf.W2 = plain;
+  wsId.WO = (await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(otherUser).headers, payload: { name: WS_NAMES.WO } }, 201)).data.id;
+  ownerOf.WO = otherUser;
+
+  spare.default = await register(t, { name: 'Spare', password: PASSWORD });
+  spare.other = await register(t, { name: 'Spare (other)', password: PASSWORD, tenant: 'other' });
+  supportRequests += 2;
+
+  // Tenant roles.
+  for (const actor of ACTORS) {
+    if (actor.credential !== 'session' || actor.issuedIn !== 'default' || actor.tenantRole !== 'admin') continue;
+    await support(
+      { method: 'PUT', url: `/api/v1/tenant/users/${liveOf(actor).userId}`, headers: liveOf(wOwner).headers, payload: { tenant_role: 'admin' } },
+      200,
+    );
+  }
+  tenantMemberTarget.default = liveOf(actorNamed('W viewer')).userId ?? 0;
+  tenantMemberTarget.other = spare.other.userId;
+  tenantName.default = (await support({ method: 'GET', url: '/api/v1/tenant', headers: liveOf(wOwner).headers }, 200)).data.name;
+  tenantName.other = (await support({ method: 'GET', url: '/api/v1/tenant', headers: liveOf(otherUser).headers }, 200)).data.name;
+
+  // Custom roles: `clerk` in W; `bare` (no permissions) in every workspace.
+  for (const ws of ['W', 'W2', 'WO'] as const) {
+    const roles = ws === 'W' ? ['clerk', 'bare'] : ['bare'];
+    for (const name of roles) {
+      const body = await support(
+        {
+          method: 'POST',
+          url: '/api/v1/roles',
+          headers: { ...liveOf(ownerOf[ws]).headers, 'x-workspace-id': idOf(ws) },
+          payload: { name, display_name: name === 'bare' ? 'Bare' : 'Clerk', permissions: [...(CUSTOM_ROLES[name] ?? [])] },
+        },
+        201,
+      );
+      if (name === 'bare') bareRoleId[ws] = body.data.id;
+    }
+  }
+
+  // Memberships of the workspace actors (no invitation API yet), then their current workspace.
+  for (const actor of ACTORS) {
+    if (actor.credential !== 'session' || actor.sendsTo !== actor.issuedIn) continue;
+    for (const [ws, role] of Object.entries(actor.memberships) as Array<[WsName, string]>) {
+      if (role !== 'owner') await insertMembership(ws, liveOf(actor).userId ?? 0, role);
+    }
+    await restoreActor(actor);
+  }
+
+  // API keys of W (by its owner) and of W2 (by its owner), with a subset of scopes.
+  for (const actor of ACTORS) {
+    if (!actor.key) continue;
+    const { ws, scopes, creator } = actor.key;
+    const body = await support(
+      {
+        method: 'POST',
+        url: '/api/v1/api-keys',
+        headers: { ...liveOf(creator).headers, 'x-workspace-id': idOf(ws) },
+        payload: { name: actor.name, scopes },
+      },
+      201,
+    );
+    live.set(actor, { headers: { authorization: `Bearer ${body.data.secret}` }, userId: liveOf(creator).userId });
+  }
+});
+
+afterAll(async () => {
+  console.info(
+    `authorization matrix (${t.database.engine}): ${matrixRequests} matrix requests, ${supportRequests} fixture requests, ${throwaways} throwaways`,
+  );
+  await t.close();
+});
+
+// ---------------------------------------------------------------------------------------
+// The matrix
+// ---------------------------------------------------------------------------------------
+
+describe('authorization matrix: the route registry', () => {
+  it('lists every route with a policy kind expected() knows and a request recipe', () => {
+    expect(ROUTES.length).toBeGreaterThan(20);
+    const problems: string[] = [];
+    for (const route of ROUTES) {
+      for (const ctx of contextsFor(route)) {
+        try {
+          expected(ACTORS[0] as ActorFacts, route, ctx);
+        } catch (error) {
+          problems.push(`${keyOf(route)}: ${(error as Error).message}`);
+        }
+      }
+      if (!recipeFor(route)) problems.push(`${keyOf(route)}: no request recipe (add one to RECIPES)`);
+    }
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+});
+
+function familyOf(url: string): string {
+  const segment = url.replace(/^\/api\/v1\//, '').split('/')[0] ?? '';
+  return url.startsWith('/api/v1/') ? segment : 'system';
+}
+
+const families = [...new Set(ROUTES.map((route) => familyOf(route.url)))];
+
+for (const family of families) {
+  describe(`authorization matrix: ${family}`, () => {
+    for (const route of ROUTES.filter((r) => familyOf(r.url) === family)) {
+      it(`${keyOf(route)} — ${JSON.stringify(route.policy)}`, async () => {
+        const recipe = recipeFor(route);
+        if (!recipe) throw new Error(`no request recipe for ${keyOf(route)}: add one to RECIPES`);
+        const failures: Failure[] = [];
+        const unexpectedPasses: string[] = [];
+        for (const ctx of contextsFor(route)) {
+          for (const actor of ACTORS) {
+            const row: Row = { actor, route, ctx, outcome: expected(actor, route, ctx) };
+            const failure = await runRow(row, recipe);
+            if (isKnownDeviation(actor, ctx)) {
+              if (!failure) unexpectedPasses.push(`${actor.name} | ${keyOf(route)} | ${contextLabel(ctx)}`);
+            } else if (failure) {
+              failures.push(failure);
+            }
+          }
+        }
+        expect(failures.map(describeFailure), `\n${failures.map(describeFailure).join('\n')}\n`).toEqual([]);
+        expect(unexpectedPasses, 'known deviations that now pass: remove them from KNOWN_DEVIATIONS').toEqual([]);
+      });
+    }
+  });
+}

@@ -10,11 +10,21 @@ export interface TenantContext {
   disabled: boolean;
 }
 
+/** The signed-in user's own record, loaded with the context (so /me costs no second query). */
+export interface UserProfile {
+  name: string;
+  email: string;
+  createdAt: string;
+  currentWorkspaceId: number | null;
+  defaultWorkspaceId: number | null;
+}
+
 export interface UserActor {
   kind: 'user';
   userId: number;
   sessionId: number;
   tenantRole: TenantRoleName;
+  profile: UserProfile;
 }
 
 /** An API key acts for its creator, within its scopes, in its own workspace. */

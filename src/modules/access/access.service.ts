@@ -41,6 +41,11 @@ export function createContextLoader(deps: {
         api_key_workspace_id,
         user_id,
         user_tenant_role,
+        user_name,
+        user_email,
+        user_created_at,
+        user_current_workspace_id,
+        user_default_workspace_id,
         workspace_id,
         workspace_biz_id,
         workspace_name,
@@ -54,8 +59,15 @@ export function createContextLoader(deps: {
 
       let actor: LoadedAccess['actor'];
       if (user_id !== null && user_tenant_role !== null) {
-        if (credential.kind === 'session' && session_id !== null) {
-          actor = { kind: 'user', userId: user_id, sessionId: session_id, tenantRole: user_tenant_role };
+        if (credential.kind === 'session' && session_id !== null && user_name !== null && user_email !== null && user_created_at !== null) {
+          const profile = {
+            name: user_name,
+            email: user_email,
+            createdAt: user_created_at,
+            currentWorkspaceId: user_current_workspace_id,
+            defaultWorkspaceId: user_default_workspace_id,
+          };
+          actor = { kind: 'user', userId: user_id, sessionId: session_id, tenantRole: user_tenant_role, profile };
         } else if (credential.kind === 'api_key' && api_key_id !== null) {
           actor = { kind: 'api_key', apiKeyId: api_key_id, userId: user_id, tenantRole: user_tenant_role };
           deps.onApiKeyUsed(api_key_id);

@@ -120,14 +120,17 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
       schema: { tags: ['identity'], summary: 'The signed-in user', response: { 200: DataEnvelope(Me) } },
     },
     async (request) => {
-      const ctx = userContextOf(request);
-      const user = await identity.me(ctx);
+      const { actor, tenant } = userContextOf(request);
       return {
         data: {
-          ...userSummary(user),
-          current_workspace_id: user.currentWorkspaceId,
-          default_workspace_id: user.defaultWorkspaceId,
-          tenant: { slug: ctx.tenant.slug, name: ctx.tenant.name },
+          id: actor.userId,
+          name: actor.profile.name,
+          email: actor.profile.email,
+          tenant_role: actor.tenantRole,
+          created_at: actor.profile.createdAt,
+          current_workspace_id: actor.profile.currentWorkspaceId,
+          default_workspace_id: actor.profile.defaultWorkspaceId,
+          tenant: { slug: tenant.slug, name: tenant.name },
         },
       };
     },

@@ -161,12 +161,6 @@ export function createIdentityService(deps: {
       );
     },
 
-    async me(ctx: UserContext): Promise<User> {
-      const user = await repository.findUserById(db, ctx.tenant.id, ctx.actor.userId);
-      if (!user) throw new AppError('AUTH.INVALID_TOKEN');
-      return user;
-    },
-
     async listUsers(ctx: UserContext, query: { limit: number; cursor?: string }): Promise<Page<User>> {
       const rows = await repository.listUsers(db, ctx.tenant.id, decodeCursor(query.cursor), query.limit + 1);
       return toPage(rows, query.limit);

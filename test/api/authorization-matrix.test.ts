@@ -41,6 +41,9 @@ const CUSTOM_ROLES: Record<string, readonly WorkspacePermission[]> = {
   bare: [],
 };
 const KEY_W_SCOPES: WorkspacePermission[] = ['members:view', 'roles:view', 'audit:view'];
+/** Scopes of a key made by a W admin who has since been demoted to viewer: the key keeps only what a viewer holds. */
+const KEY_DEMOTED_SCOPES: WorkspacePermission[] = ['workspaces:view', 'members:view', 'members:manage', 'roles:view', 'audit:view', 'api_keys:view'];
+const KEY_WO_SCOPES: WorkspacePermission[] = ['workspaces:view', 'members:view', 'roles:view'];
 const KEY_W2_SCOPES: WorkspacePermission[] = [
   'workspaces:view',
   'members:view',
@@ -84,6 +87,20 @@ const otherUser = user('other-tenant user at home', {
   current: 'WO',
 });
 
+/** Not an actor itself: created a key as W admin, then was demoted to viewer. */
+const demoted = user('demoted key creator', { memberships: { W: 'viewer' }, current: 'W' });
+
+const keyActor = (name: string, key: NonNullable<ActorFacts['key']>, sendsTo: TenantSlug = WS_TENANT[key.ws]): ActorFacts => ({
+  name,
+  credential: 'api_key',
+  issuedIn: WS_TENANT[key.ws],
+  sendsTo,
+  memberships: {},
+  current: null,
+  key,
+});
+const revokedKey = keyActor('revoked API key of W', { ws: 'W', scopes: KEY_W_SCOPES, creator: wOwner });
+
 const ACTORS: readonly ActorFacts[] = [
   { name: 'anonymous', credential: 'none', sendsTo: 'default', memberships: {}, current: null },
   { name: 'bogus JWT', credential: 'bogus', sendsTo: 'default', memberships: {}, current: null },
@@ -95,20 +112,26 @@ const ACTORS: readonly ActorFacts[] = [
   user('W clerk (custom role)', { memberships: { W: 'clerk' }, current: 'W' }),
   user('tenant admin (not a member of W)', { tenantRole: 'admin' }),
   plain,
-  { name: 'API key of W', credential: 'api_key', issuedIn: 'default', sendsTo: 'default', memberships: {}, current: null, key: { ws: 'W', scopes: KEY_W_SCOPES, creator: wOwner } },
-  { name: 'API key of W2', credential: 'api_key', issuedIn: 'default', sendsTo: 'default', memberships: {}, current: null, key: { ws: 'W2', scopes: KEY_W2_SCOPES, creator: plain } },
+  keyActor('API key of W', { ws: 'W', scopes: KEY_W_SCOPES, creator: wOwner }),
+  keyActor('API key of W by a since-demoted admin', { ws: 'W', scopes: KEY_DEMOTED_SCOPES, creator: demoted }),
+  keyActor('API key of W2', { ws: 'W2', scopes: KEY_W2_SCOPES, creator: plain }),
+  // A revoked key is no credential at all.
+  { ...revokedKey, credential: 'bogus' },
+  keyActor('API key of WO (tenant other) at home', { ws: 'WO', scopes: KEY_WO_SCOPES, creator: otherUser }),
+  keyActor('API key of WO (tenant other) against default', { ws: 'WO', scopes: KEY_WO_SCOPES, creator: otherUser }, 'default'),
   { ...otherUser, name: 'other-tenant user against default', sendsTo: 'default' },
   otherUser,
 ];
 
 /**
  * Workspace routes an API key may never use even within its scopes: a key has no current
- * or default workspace to switch, and does not mint keys. (Handler-level rule, from the
+ * or default workspace to switch, does not leave on its creator's behalf, and does not mint keys. (Handler-level rule, from the
  * contract's "a key acts only in its own workspace" and "API keys … in the current workspace".)
  */
 const USER_ONLY = new Set([
   'PATCH /api/v1/workspace-context/:id',
   'POST /api/v1/workspaces/:id/default',
+  'POST /api/v1/workspaces/:id/leave',
   'POST /api/v1/api-keys',
 ]);
 
@@ -201,7 +224,10 @@ function targetOf(actor: ActorFacts, ctx: Context): WsRef | null {
       return ctx.ws;
     case 'current':
       return actor.key ? actor.key.ws : actor.current;
-    default:
+    case 'none':
+    case 'malformed':
+    case 'conflict':
+    case 'as-workspace':
       throw new Error(`context ${ctx.kind} names no single workspace`);
   }
 }
@@ -313,13 +339,15 @@ const tenantMemberTarget = {} as Record<TenantSlug, number>;
 const ownerOf = {} as Record<WsName, ActorFacts>;
 
 let matrixRequests = 0;
+/** expected outcome → actual status → count: proof that the matrix is not vacuous. */
+const tally = new Map<string, Map<number, number>>();
 let supportRequests = 0;
 let throwaways = 0;
 
 const idOf = (ws: WsRef) => (ws === 'missing' ? MISSING_ID : String(wsId[ws]));
 const tenantHeader = (slug: TenantSlug): Record<string, string> => (slug === 'default' ? {} : { 'x-tenant': slug });
 
-async function support(options: InjectOptions, expectStatus: number) {
+async function support(options: InjectOptions & { url: string }, expectStatus: number) {
   supportRequests += 1;
   const response = await t.request(options);
   if (response.statusCode !== expectStatus) {
@@ -415,7 +443,7 @@ interface Row {
 
 interface Prepared {
   url: string;
-  payload?: unknown;
+  payload?: InjectOptions['payload'];
   /** Replaces the actor's headers (a fresh session for logout). */
   headers?: Record<string, string>;
   after?: (response: { statusCode: number; json(): unknown }) => Promise<void>;
@@ -582,7 +610,9 @@ function contextHeaders(ctx: Context): Record<string, string> {
       return { 'x-workspace-id': idOf('W'), 'x-as-workspace': idOf('W2') };
     case 'as-workspace':
       return { 'x-as-workspace': idOf('W') };
-    default:
+    case 'none':
+    case 'path':
+    case 'current':
       return {};
   }
 }
@@ -599,12 +629,15 @@ async function runRow(row: Row, recipe: Recipe): Promise<Failure | undefined> {
   const prepared = await recipe(row);
   matrixRequests += 1;
   const response = await t.request({
-    method: row.route.method as InjectOptions['method'],
+    method: row.route.method,
     url: prepared.url,
     headers: { ...(prepared.headers ?? liveOf(row.actor).headers), ...contextHeaders(row.ctx) },
-    ...(prepared.payload === undefined ? {} : { payload: prepared.payload as Record<string, unknown> }),
+    ...(prepared.payload === undefined ? {} : { payload: prepared.payload }),
   });
   if (prepared.after) await prepared.after(response);
+  const bucket = tally.get(String(row.outcome.status)) ?? new Map<number, number>();
+  bucket.set(response.statusCode, (bucket.get(response.statusCode) ?? 0) + 1);
+  tally.set(String(row.outcome.status), bucket);
   const reason = mismatch(row.outcome, response.statusCode, response.body);
   return reason === undefined ? undefined : { row, reason, status: response.statusCode, body: response.body, url: prepared.url };
 }
@@ -710,26 +743,38 @@ beforeAll(async () => {
     await restoreActor(actor);
   }
 
-  // API keys of W (by its owner) and of W2 (by its owner), with a subset of scopes.
+  // The key creator who is demoted after creating the key: an admin of W first.
+  await registerActor(demoted);
+  await insertMembership('W', liveOf(demoted).userId ?? 0, 'admin');
+
+  // API keys, each made by its creator in its workspace with a subset of scopes.
   for (const actor of ACTORS) {
     if (!actor.key) continue;
     const { ws, scopes, creator } = actor.key;
-    const body = await support(
-      {
-        method: 'POST',
-        url: '/api/v1/api-keys',
-        headers: { ...liveOf(creator).headers, 'x-workspace-id': idOf(ws) },
-        payload: { name: actor.name, scopes },
-      },
-      201,
-    );
-    live.set(actor, { headers: { authorization: `Bearer ${body.data.secret}` }, userId: liveOf(creator).userId });
+    const headers = { ...liveOf(creator).headers, 'x-workspace-id': idOf(ws) };
+    const body = await support({ method: 'POST', url: '/api/v1/api-keys', headers, payload: { name: actor.name, scopes } }, 201);
+    live.set(actor, { headers: { ...tenantHeader(actor.sendsTo), authorization: `Bearer ${body.data.secret}` }, userId: liveOf(creator).userId });
+    if (actor.name === revokedKey.name) {
+      await support({ method: 'DELETE', url: `/api/v1/api-keys/${body.data.id}`, headers }, 200);
+    }
   }
+  // Now the demotion: the demoted admin's key keeps only what a viewer holds.
+  await support(
+    {
+      method: 'PUT',
+      url: `/api/v1/members/${liveOf(demoted).userId}`,
+      headers: { ...liveOf(wOwner).headers, 'x-workspace-id': idOf('W') },
+      payload: { role: 'viewer' },
+    },
+    200,
+  );
+  await restoreActor(demoted);
 });
 
 afterAll(async () => {
+  const summary = [...tally].map(([outcome, statuses]) => `${outcome} → ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
   console.info(
-    `authorization matrix (${t.database.engine}): ${matrixRequests} matrix requests, ${supportRequests} fixture requests, ${throwaways} throwaways`,
+    `authorization matrix (${t.database.engine}): ${matrixRequests} matrix requests, ${supportRequests} fixture requests, ${throwaways} throwaways\n  ${summary.join('\n  ')}`,
   );
   await t.close();
 });
@@ -788,3 +833,17 @@ for (const family of families) {
     }
   });
 }
+
+describe('authorization matrix: coverage', () => {
+  it('ran every kind of outcome, and allowed rows mostly succeeded outright', (context) => {
+    if (matrixRequests === 0) context.skip('the matrix rows were filtered out');
+    for (const outcome of ['ok', 'allowed', '400', '401', '403', '404', '409', '422']) {
+      expect(tally.get(outcome)?.size ?? 0, `no row expected ${outcome}`).toBeGreaterThan(0);
+    }
+    const allowed = [...(tally.get('allowed') ?? new Map<number, number>())];
+    const succeeded = allowed.filter(([status]) => status < 300).reduce((sum, [, n]) => sum + n, 0);
+    const total = allowed.reduce((sum, [, n]) => sum + n, 0);
+    expect(succeeded / total).toBeGreaterThan(0.8);
+    expect(matrixRequests).toBeGreaterThan(500);
+  });
+});

@@ -280,7 +280,8 @@ interface TableInfo {
   name: string;
   columns: string[];
   primaryKey: string[];
-  foreignKeys: Array<{ column: string; table: string; refColumn: string }>;
+  /** Composite keys stay whole: (workspace_id, role) → roles (workspace_id, name). */
+  foreignKeys: Array<{ columns: string[]; table: string; refColumns: string[] }>;
 }
 
 const q = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
@@ -298,12 +299,22 @@ async function introspect(t: TestApp): Promise<TableInfo[]> {
     return Promise.all(
       tables.map(async ({ name }) => {
         const columns = await rawRows<{ name: string; pk: number }>(t, `pragma table_info(${q(name)})`);
-        const fks = await rawRows<{ table: string; from: string; to: string | null }>(t, `pragma foreign_key_list(${q(name)})`);
+        const fks = await rawRows<{ id: number; table: string; from: string; to: string | null }>(
+          t,
+          `pragma foreign_key_list(${q(name)})`,
+        );
+        const grouped = new Map<number, { columns: string[]; table: string; refColumns: string[] }>();
+        for (const fk of fks) {
+          const entry = grouped.get(fk.id) ?? { columns: [], table: fk.table, refColumns: [] };
+          entry.columns.push(fk.from);
+          entry.refColumns.push(fk.to ?? 'id');
+          grouped.set(fk.id, entry);
+        }
         return {
           name,
           columns: columns.map((c) => c.name),
           primaryKey: columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name),
-          foreignKeys: fks.map((fk) => ({ column: fk.from, table: fk.table, refColumn: fk.to ?? 'id' })),
+          foreignKeys: [...grouped.values()],
         };
       }),
     );
@@ -316,24 +327,27 @@ async function introspect(t: TestApp): Promise<TableInfo[]> {
     t,
     'select table_name, column_name from information_schema.columns where table_schema = current_schema() order by table_name, ordinal_position',
   );
-  const keys = await rawRows<{ table_name: string; column_name: string; kind: string; ref_table: string | null; ref_column: string | null }>(
+  const columnsOf = (side: 'conkey' | 'confkey', rel: 'conrelid' | 'confrelid') =>
+    `(select array_agg(a.attname::text order by k.ord) from unnest(c.${side}) with ordinality k(attnum, ord)
+       join pg_attribute a on a.attrelid = c.${rel} and a.attnum = k.attnum)`;
+  const constraints = await rawRows<{ kind: string; table_name: string; ref_table: string | null; columns: string[]; ref_columns: string[] | null }>(
     t,
-    `select kcu.table_name, kcu.column_name, tc.constraint_type as kind, ccu.table_name as ref_table, ccu.column_name as ref_column
-       from information_schema.table_constraints tc
-       join information_schema.key_column_usage kcu
-         on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema
-       left join information_schema.constraint_column_usage ccu
-         on tc.constraint_type = 'FOREIGN KEY' and ccu.constraint_name = tc.constraint_name and ccu.table_schema = tc.table_schema
-      where tc.table_schema = current_schema() and tc.constraint_type in ('PRIMARY KEY', 'FOREIGN KEY')
-      order by kcu.table_name, kcu.ordinal_position`,
+    `select c.contype::text as kind, cl.relname::text as table_name, rf.relname::text as ref_table,
+            ${columnsOf('conkey', 'conrelid')} as columns, ${columnsOf('confkey', 'confrelid')} as ref_columns
+       from pg_constraint c
+       join pg_class cl on cl.oid = c.conrelid
+       join pg_namespace n on n.oid = cl.relnamespace
+       left join pg_class rf on rf.oid = c.confrelid
+      where n.nspname = current_schema() and c.contype in ('p', 'f')
+      order by c.conname`,
   );
   return tables.map(({ table_name: name }) => ({
     name,
     columns: columns.filter((c) => c.table_name === name).map((c) => c.column_name),
-    primaryKey: keys.filter((k) => k.table_name === name && k.kind === 'PRIMARY KEY').map((k) => k.column_name),
-    foreignKeys: keys
-      .filter((k) => k.table_name === name && k.kind === 'FOREIGN KEY' && k.ref_table)
-      .map((k) => ({ column: k.column_name, table: k.ref_table as string, refColumn: k.ref_column ?? 'id' })),
+    primaryKey: constraints.find((c) => c.table_name === name && c.kind === 'p')?.columns ?? [],
+    foreignKeys: constraints
+      .filter((c) => c.table_name === name && c.kind === 'f' && c.ref_table)
+      .map((c) => ({ columns: c.columns, table: c.ref_table as string, refColumns: c.ref_columns ?? [] })),
   }));
 }
 
@@ -368,14 +382,16 @@ function tenantScopes(tables: TableInfo[], tenantId: number): Map<string, string
         ...table.foreignKeys,
         ...Object.entries(CONVENTIONAL_LINKS)
           .filter(([column]) => table.columns.includes(column))
-          .map(([column, target]) => ({ column, table: target, refColumn: 'id' })),
+          .map(([column, target]) => ({ columns: [column], table: target, refColumns: ['id'] })),
       ];
       // A row belongs to the tenant when any of its links does (a victim user's membership
       // in an attacker workspace would be the victim's business too).
       const parts = new Set<string>();
       for (const link of links) {
         const parent = scopeOf(link.table);
-        if (parent !== undefined) parts.add(`${q(link.column)} in (select ${q(link.refColumn)} from ${q(link.table)} where ${parent})`);
+        if (parent === undefined) continue;
+        const tuple = (names: string[]) => (names.length === 1 ? q(names[0] as string) : `(${names.map(q).join(', ')})`);
+        parts.add(`${tuple(link.columns)} in (select ${link.refColumns.map(q).join(', ')} from ${q(link.table)} where ${parent})`);
       }
       if (parts.size > 0) scope = [...parts].map((part) => `(${part})`).join(' or ');
     }
@@ -522,6 +538,7 @@ function sampleOf(schema: JsonSchema): unknown {
       for (const name of schema.required ?? []) out[name] = sampleOf(schema.properties?.[name] ?? {});
       return out;
     }
+    case undefined:
     default: {
       if (schema.format === 'date-time') return '2099-01-01T00:00:00.000Z';
       const min = schema.minLength ?? 1;
@@ -561,7 +578,12 @@ interface HeaderChoice {
   picks: Array<{ header: string; pick: Pick }>;
 }
 
-const EDGE_IDS: ReadonlyArray<string | number> = [0, -1, 'abc', '99999999999999999', 99999999999999999, 2147483647, 2147483648, 9999999999999999];
+/**
+ * Beside the obvious: the int4 limit and one past it, the largest 16-digit id the id
+ * pattern admits, 99999999999999999 past the pattern, and 1e17 (the same, as the JSON
+ * number it rounds to) past the safe-integer range.
+ */
+const EDGE_IDS: ReadonlyArray<string | number> = [0, -1, 'abc', 2147483647, 2147483648, '9999999999999999', '99999999999999999', 1e17];
 const MALFORMED_HEADERS = ['abc', '-1', '0', '1e3', '99999999999999999', '9999999999999999', '1.5', '0x10', '', '12abc', '1, 2'];
 
 interface Registry {
@@ -612,7 +634,35 @@ interface KnownFailure {
   matches(op: Operation, request: { url: string; headers: Record<string, string> }, status: number, engine: string): boolean;
 }
 
-const KNOWN_FAILURES: KnownFailure[] = [];
+const MAX_INT4 = 2_147_483_647;
+
+/** The id inside a `cursor` query parameter (base64url of `after:<id>`), or undefined. */
+function cursorIdOf(url: string): number | undefined {
+  const cursor = new URL(url, 'http://fuzz.invalid').searchParams.get('cursor');
+  if (cursor === null) return undefined;
+  const match = /^after:([0-9]+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/**
+ * KNOWN BUG (PostgreSQL only), found by this fuzzer: every list endpoint answers 500
+ * INTERNAL.ERROR to a cursor whose id is past the int4 range, e.g.
+ *   GET /api/v1/roles?cursor=YWZ0ZXI6MjE0NzQ4MzY0OA   (base64url of "after:2147483648")
+ * src/core/http/pagination.ts `decodeCursor` accepts up to 16 digits and, unlike `parseId`
+ * and `storedIdOr`, never compares with MAX_STORED_ID, so `where id > 2147483648` reaches
+ * an int4 column and PostgreSQL raises 22003 (value out of range for type integer).
+ * Expected: 422 VALIDATION.FAILED (not a cursor this API issued) or an empty page; never 500.
+ * Reproduced by the `it.fails` test at the bottom; remove both once fixed.
+ */
+const KNOWN_CURSOR_PAST_INT4 = 'postgres: a list cursor past the int4 id range answers 500';
+
+const KNOWN_FAILURES: KnownFailure[] = [
+  {
+    title: KNOWN_CURSOR_PAST_INT4,
+    matches: (op, request, status, engine) =>
+      engine === 'postgres' && op.method === 'GET' && status === 500 && (cursorIdOf(request.url) ?? 0) > MAX_INT4,
+  },
+];
 
 // ---------------------------------------------------------------------------------------
 
@@ -648,6 +698,10 @@ describe('tenant isolation fuzzer (C3)', () => {
     const snapshot = await snapshotTenant(t, fixtures.victim.tenantId);
     const all = [...snapshot.tables.values()].map((table) => table.json).join('\n');
     for (const value of canaries) expect(all.toLowerCase()).toContain(value.toLowerCase());
+    // The oracle can see canaries: the victim's own request in its own tenant returns them.
+    const own = await t.request({ method: 'GET', url: '/api/v1/me', headers: { ...fixtures.victim.owner.auth, 'x-tenant': VICTIM_TENANT } });
+    expect(own.statusCode).toBe(200);
+    expect(own.body).toContain(CANARY_PREFIX);
     const attackerSnapshot = await snapshotTenant(t, fixtures.attacker.tenantId);
     expect([...attackerSnapshot.tables.values()].map((table) => table.json).join('\n')).not.toContain(CANARY_PREFIX);
   });
@@ -894,6 +948,7 @@ describe('tenant isolation fuzzer (C3)', () => {
     const violations: Violation[] = [];
     const knownHits = new Map<string, number>();
     const statusCounts = new Map<number, number>();
+    const errorCodes = new Map<string, number>();
     const perOperation = new Map<string, number>();
     const perActor = new Map<string, number>();
     const skips = new Map<string, number>();
@@ -903,13 +958,17 @@ describe('tenant isolation fuzzer (C3)', () => {
     const send = async (c: Case) => {
       const request = build(c);
       const response = await t.request({
-        method: request.method as 'GET',
+        method: request.method,
         url: request.url,
         headers: request.headers,
         ...(request.payload === undefined ? {} : { payload: request.payload }),
       });
       sent += 1;
       statusCounts.set(response.statusCode, (statusCounts.get(response.statusCode) ?? 0) + 1);
+      if (response.statusCode >= 400) {
+        const code = /"code":"([A-Z_.]+)"/.exec(response.body)?.[1] ?? '?';
+        errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
+      }
       const label = `${request.method} ${request.url} actor=${c.actor.name} headers=${c.header.name}${
         Object.keys(c.header.headers).length ? JSON.stringify(c.header.headers) : ''
       } body=${c.op.bodySchema ? `${c.bodyVariant}:${typeof request.payload === 'string' ? request.payload : JSON.stringify(request.payload)}` : '-'}`;
@@ -1015,7 +1074,9 @@ describe('tenant isolation fuzzer (C3)', () => {
       perOperation.set(op.key, (perOperation.get(op.key) ?? 0) + 1);
       perActor.set(actor.name, (perActor.get(actor.name) ?? 0) + 1);
       const first = await send(c);
-      const twin = sent < BUDGET && !first.known && rng.float() < 0.35 ? ghostOf(c) : undefined;
+      // Only a request that changed nothing can be replayed: a successful create would now conflict.
+      const replayable = c.op.method === 'GET' || first.response.statusCode >= 400;
+      const twin = sent < BUDGET && !first.known && replayable && rng.float() < 0.35 ? ghostOf(c) : undefined;
       if (twin) {
         twins += 1;
         const second = await send(twin);
@@ -1050,6 +1111,7 @@ describe('tenant isolation fuzzer (C3)', () => {
       [
         `[isolation-fuzz] engine=${engine} seed=${SEED} requests=${sent} (budget ${BUDGET}, ${twins} ghost twins) duration=${durationMs}ms`,
         `  operations=${operations.length} (${perOperation.size} exercised), statuses: ${sorted(statusCounts)}`,
+        `  error codes: ${sorted(errorCodes)}`,
         `  actors: ${sorted(perActor)}`,
         `  skipped: ${sorted(skips) || 'none'}; known failures hit: ${sorted(knownHits) || 'none'}`,
         `  victim snapshot: ${[...before.tables].map(([name, s]) => `${name}:${s.rows}`).join(' ')}; global tables: ${before.global.join(', ')}`,
@@ -1067,4 +1129,29 @@ describe('tenant isolation fuzzer (C3)', () => {
     }
     expect([...after.tables.keys()].sort()).toEqual([...before.tables.keys()].sort());
   }, 120_000);
+
+  // KNOWN BUG on PostgreSQL (see KNOWN_CURSOR_PAST_INT4 above): this test is expected to fail
+  // there and must pass on SQLite. When src/ is fixed, vitest reports the `fails` test as
+  // passing unexpectedly: drop the KNOWN_FAILURES entry and this `fails` switch.
+  (currentEngine() === 'postgres' ? it.fails : it)(
+    `KNOWN BUG [${KNOWN_CURSOR_PAST_INT4}]: forged cursors past the id range answer 422 or an empty page, never 500`,
+    async () => {
+      const openapi = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
+      const lists = operationsOf(openapi).filter((op) => op.method === 'GET' && op.fields.some((f) => f.special === 'cursor'));
+      expect(lists.length).toBeGreaterThan(3);
+      const answers: string[] = [];
+      for (const op of lists) {
+        for (const id of [MAX_INT4 + 1, '9999999999999999']) {
+          const url = `${op.path}?cursor=${cursorOf(id)}`;
+          const response = await t.request({
+            method: 'GET',
+            url,
+            headers: { ...fixtures.attacker.owner.auth, 'x-workspace-id': String(fixtures.attacker.workspaces[0]) },
+          });
+          answers.push(`${url} (after:${id}) → ${response.statusCode}`);
+        }
+      }
+      expect(answers.filter((answer) => !/→ (200|422)$/.test(answer))).toEqual([]);
+    },
+  );
 });

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { invariantViolations } from '../support/invariants.ts';
 import { createTenantsService } from '../../src/modules/tenants/tenants.service.ts';
 import { createTenant, register, startTestApp, type Session, type TestApp } from '../support/test-app.ts';
 
@@ -20,6 +21,9 @@ beforeAll(async () => {
   });
   expect(promoted.statusCode).toBe(200);
   await createTenant(t, 'acme', 'Acme');
+});
+afterEach(async () => {
+  expect(await invariantViolations(t.db)).toEqual({});
 });
 afterAll(async () => t.close());
 

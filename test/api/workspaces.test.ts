@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { invariantViolations } from '../support/invariants.ts';
 import { addMembership, createWorkspace, register, startTestApp, type Session, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
@@ -7,6 +8,9 @@ let tenantOwner: Session;
 beforeAll(async () => {
   t = await startTestApp();
   tenantOwner = await register(t, { name: 'Tenant Owner' });
+});
+afterEach(async () => {
+  expect(await invariantViolations(t.db)).toEqual({});
 });
 afterAll(async () => t.close());
 

@@ -2,7 +2,8 @@
  * Seed 001 (and its summary, seed 000): every documented request, as written, with
  * only the base URL swapped. Each test names the section of the document it replays.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { invariantViolations } from '../support/invariants.ts';
 import { addMembership, createWorkspace, register, startTestApp, type Session, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
@@ -18,6 +19,9 @@ beforeAll(async () => {
   mainStore = await createWorkspace(t, admin, 'Main Store');
   warehouse = await createWorkspace(t, admin, 'Warehouse');
   await addMembership(t, mainStore.id, jane.userId, 'member');
+});
+afterEach(async () => {
+  expect(await invariantViolations(t.db)).toEqual({});
 });
 afterAll(async () => t.close());
 

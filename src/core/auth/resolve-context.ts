@@ -84,6 +84,8 @@ function headerId(request: FastifyRequest, name: string): number | undefined {
 interface RequestedWorkspace {
   id: number | undefined;
   source: WorkspaceSource;
+  /** The sub workspace named by x-as-workspace. */
+  actingAs?: number;
 }
 
 function requestedWorkspace(request: FastifyRequest, from: 'path' | 'context'): RequestedWorkspace {
@@ -97,9 +99,7 @@ function requestedWorkspace(request: FastifyRequest, from: 'path' | 'context'): 
   if (viaHeader !== undefined && asWorkspace !== undefined && viaHeader !== asWorkspace) {
     throw new AppError('CONTEXT.CONFLICT');
   }
-  // Acting as a sub workspace needs a workspace group whose admin workspace the caller
-  // belongs to; until groups exist, no workspace is such a sub workspace.
-  if (asWorkspace !== undefined) throw new AppError('WORKSPACE.NOT_FOUND');
+  if (asWorkspace !== undefined) return { id: undefined, source: 'header', actingAs: asWorkspace };
   return viaHeader === undefined ? { id: undefined, source: 'current' } : { id: viaHeader, source: 'header' };
 }
 
@@ -151,7 +151,7 @@ export function registerContextResolution(
       : { kind: 'session', claims: await deps.accessTokens.verify(secret) };
     const requested = policy.access === 'workspace' ? requestedWorkspace(request, policy.from) : undefined;
     const target: WorkspaceTarget =
-      requested === undefined || credential.kind === 'api_key'
+      requested === undefined || requested.actingAs !== undefined || credential.kind === 'api_key'
         ? { kind: 'none' }
         : requested.id === undefined
           ? { kind: 'current' }
@@ -174,6 +174,10 @@ export function registerContextResolution(
       return { ...base, workspace: null };
     }
 
+    // Acting as a sub workspace needs a workspace group whose admin workspace the caller
+    // belongs to; until groups exist, no workspace is such a sub workspace. Checked only
+    // now, so a dead credential still gets its 401 first.
+    if (requested.actingAs !== undefined) throw new AppError('WORKSPACE.NOT_FOUND');
     if (loaded.apiKey && requested.id !== undefined && requested.id !== loaded.apiKey.workspaceId) {
       throw new AppError('WORKSPACE.NOT_FOUND');
     }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { inContext, onPathWorkspace } from '../../core/auth/policy.ts';
-import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { IdParams, ListEnvelope, ListQuery, MessageOnly, parseId, storedIdOr } from '../../core/http/schemas.ts';
 import { translate } from '../../core/i18n/index.ts';
 import { ChangeRoleBody, Member, TransferOwnershipBody, UserIdParams } from './members.schemas.ts';
@@ -78,7 +78,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
       },
     },
     async (request) => {
-      await members.leave(workspaceContextOf(request));
+      await members.leave(userInWorkspaceOf(request));
       return { message: translate(request.locale, 'workspace.left') };
     },
   );

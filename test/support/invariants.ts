@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import type { Db } from '../../src/core/db/database.ts';
+import { engineOf } from '../../src/core/db/dialect.ts';
+
+/**
+ * The invariants the database must hold after any sequence of requests, as queries
+ * that return the offending rows. Run after tests, after crash loops, after fuzzing.
+ */
+export async function invariantViolations(db: Db): Promise<Record<string, unknown[]>> {
+  const checks: Record<string, Promise<unknown[]>> = {
+    'workspace without exactly one owner': db
+      .selectFrom('workspaces as w')
+      .leftJoin('memberships as m', (join) => join.onRef('m.workspace_id', '=', 'w.id').on('m.role', '=', 'owner'))
+      .select(['w.id', (eb) => eb.fn.count('m.user_id').as('owners')])
+      .groupBy('w.id')
+      .having((eb) => eb.fn.count('m.user_id'), '<>', 1)
+      .execute(),
+    'tenant with users but no enabled owner': db
+      .selectFrom('tenants as t')
+      .select('t.id')
+      .where((eb) => eb.exists(eb.selectFrom('users as u').select('u.id').whereRef('u.tenant_id', '=', 't.id')))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('users as o')
+              .select('o.id')
+              .whereRef('o.tenant_id', '=', 't.id')
+              .where('o.tenant_role', '=', 'owner')
+              .where('o.disabled_at', 'is', null),
+          ),
+        ),
+      )
+      .execute(),
+    'membership whose role is not a role of its workspace': db
+      .selectFrom('memberships as m')
+      .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))
+      .select(['m.workspace_id', 'm.user_id', 'm.role'])
+      .where('r.id', 'is', null)
+      .execute(),
+    'membership crossing tenants': db
+      .selectFrom('memberships as m')
+      .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.workspace_id', 'm.user_id'])
+      .whereRef('w.tenant_id', '<>', 'u.tenant_id')
+      .execute(),
+    'api key crossing tenants': db
+      .selectFrom('api_keys as k')
+      .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
+      .select('k.id')
+      .whereRef('w.tenant_id', '<>', 'k.tenant_id')
+      .execute(),
+    'user pointing at a workspace of another tenant': db
+      .selectFrom('users as u')
+      .innerJoin('workspaces as w', (join) =>
+        join.on((eb) => eb.or([eb('w.id', '=', eb.ref('u.current_workspace_id')), eb('w.id', '=', eb.ref('u.default_workspace_id'))])),
+      )
+      .select('u.id')
+      .whereRef('w.tenant_id', '<>', 'u.tenant_id')
+      .execute(),
+    'session without a refresh token': db
+      .selectFrom('sessions as s')
+      .select('s.id')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('refresh_tokens as r').select('r.id').whereRef('r.session_id', '=', 's.id'))))
+      .execute(),
+  };
+  if (engineOf(db) === 'sqlite') {
+    checks['sqlite integrity'] = sql<{ integrity_check: string }>`pragma integrity_check`
+      .execute(db)
+      .then((result) => result.rows.filter((row) => row.integrity_check !== 'ok'));
+    checks['sqlite foreign keys'] = sql`pragma foreign_key_check`.execute(db).then((result) => result.rows);
+  }
+  const entries = await Promise.all(Object.entries(checks).map(async ([name, rows]) => [name, await rows] as const));
+  return Object.fromEntries(entries.filter(([, rows]) => rows.length > 0));
+}

@@ -300,15 +300,6 @@ function mismatch(outcome: Outcome, status: number, body: string): string | unde
   return undefined;
 }
 
-/**
- * Rows where the implementation is known to disagree with the contract. Each is still run
- * and must still disagree: when one starts to pass, its entry has to go.
- */
-const KNOWN_DEVIATIONS: ReadonlyArray<{ actor: string; ctx: Context['kind']; note: string }> = [];
-
-const isKnownDeviation = (actor: ActorFacts, ctx: Context) =>
-  KNOWN_DEVIATIONS.some((d) => d.actor === actor.name && d.ctx === ctx.kind);
-
 // ---------------------------------------------------------------------------------------
 // The live fixture (filled in beforeAll) and request recipes
 // ---------------------------------------------------------------------------------------
@@ -815,20 +806,14 @@ for (const family of families) {
         const recipe = recipeFor(route);
         if (!recipe) throw new Error(`no request recipe for ${keyOf(route)}: add one to RECIPES`);
         const failures: Failure[] = [];
-        const unexpectedPasses: string[] = [];
         for (const ctx of contextsFor(route)) {
           for (const actor of ACTORS) {
             const row: Row = { actor, route, ctx, outcome: expected(actor, route, ctx) };
             const failure = await runRow(row, recipe);
-            if (isKnownDeviation(actor, ctx)) {
-              if (!failure) unexpectedPasses.push(`${actor.name} | ${keyOf(route)} | ${contextLabel(ctx)}`);
-            } else if (failure) {
-              failures.push(failure);
-            }
+            if (failure) failures.push(failure);
           }
         }
         expect(failures.map(describeFailure), `\n${failures.map(describeFailure).join('\n')}\n`).toEqual([]);
-        expect(unexpectedPasses, 'known deviations that now pass: remove them from KNOWN_DEVIATIONS').toEqual([]);
       });
     }
   });

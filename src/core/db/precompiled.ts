@@ -10,12 +10,12 @@ import type { Db } from './database.ts';
  * compiled parameters; values that are not placeholders stay as compiled.
  *
  * @example
- * const findAccess = precompile((db, p: { slug: string }) => db.selectFrom('tenants').selectAll().where('slug', '=', p.slug));
- * const row = await findAccess(db, { slug: 'acme' });
+ * const tenantsBySlug = precompile((db, p: { slug: string }) => db.selectFrom('tenants').selectAll().where('slug', '=', p.slug));
+ * const [tenant] = await tenantsBySlug(db, { slug: 'acme' });
  */
 export function precompile<Params extends Record<string, string | number | null>, Row>(
   build: (db: Db, params: Params) => Compilable<Row>,
-): (db: Db, params: Params) => Promise<Row | undefined> {
+): (db: Db, params: Params) => Promise<Row[]> {
   const compiledByDb = new WeakMap<Db, { sql: string; slots: Array<keyof Params | { value: unknown }> }>();
 
   function compiledFor(db: Db, names: Array<keyof Params>) {
@@ -37,6 +37,6 @@ export function precompile<Params extends Record<string, string | number | null>
     const { sql, slots } = compiledFor(db, Object.keys(params));
     const values = slots.map((slot) => (typeof slot === 'object' ? slot.value : params[slot]));
     const result = await db.executeQuery<Row>(CompiledQuery.raw(sql, values));
-    return result.rows[0];
+    return result.rows;
   };
 }

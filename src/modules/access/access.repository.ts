@@ -22,7 +22,7 @@ export type AccessQuery = {
  * user's current one); the actor's membership there with its role's stored permissions;
  * and the key's scopes.
  */
-export const loadAccessRow = precompile((db: Db, query: AccessQuery) => {
+const accessRows = precompile((db: Db, query: AccessQuery) => {
   const engine = engineOf(db);
   return db
     .selectFrom('tenants as t')
@@ -89,3 +89,7 @@ export const loadAccessRow = precompile((db: Db, query: AccessQuery) => {
     ])
     .where('t.slug', '=', query.slug);
 });
+
+export async function loadAccessRow(db: Db, query: AccessQuery) {
+  return (await accessRows(db, query))[0];
+}

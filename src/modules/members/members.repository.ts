@@ -1,4 +1,5 @@
-import type { Executor, Tx } from '../../core/db/database.ts';
+import type { Db, Executor, Tx } from '../../core/db/database.ts';
+import { precompile } from '../../core/db/precompiled.ts';
 import { engineOf, forUpdate } from '../../core/db/dialect.ts';
 
 export interface MemberRecord {
@@ -17,9 +18,13 @@ function membersOf(db: Executor, workspaceId: number) {
     .where('m.workspace_id', '=', workspaceId);
 }
 
+const memberPage = precompile((db: Db, page: { workspaceId: number; afterUserId: number; limit: number }) =>
+  membersOf(db, page.workspaceId).where('m.user_id', '>', page.afterUserId).orderBy('m.user_id').limit(page.limit),
+);
+
 /** Keyset page on the (workspace_id, user_id) primary key: as fast on page 1 of 10 as of 10,000. */
-export async function listMembers(db: Executor, workspaceId: number, afterUserId: number, limit: number): Promise<MemberRecord[]> {
-  return membersOf(db, workspaceId).where('m.user_id', '>', afterUserId).orderBy('m.user_id').limit(limit).execute();
+export function listMembers(db: Db, workspaceId: number, afterUserId: number, limit: number): Promise<MemberRecord[]> {
+  return memberPage(db, { workspaceId, afterUserId, limit });
 }
 
 export async function findMember(db: Executor, workspaceId: number, userId: number): Promise<MemberRecord | undefined> {

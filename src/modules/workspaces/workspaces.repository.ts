@@ -1,4 +1,5 @@
-import type { Executor, Tx } from '../../core/db/database.ts';
+import type { Db, Executor, Tx } from '../../core/db/database.ts';
+import { precompile } from '../../core/db/precompiled.ts';
 import { engineOf, forUpdate } from '../../core/db/dialect.ts';
 import { workspaceRowToWorkspace, type Workspace } from './workspaces.table.ts';
 
@@ -31,16 +32,20 @@ function toListing(row: ListingRow): WorkspaceListing {
   };
 }
 
+const workspacePage = precompile(
+  (db: Db, page: { tenantId: number; callerId: number; allOfTenant: number; afterId: number; limit: number }) =>
+    listing(db, page.tenantId, page.callerId)
+      .where((eb) => eb.or([eb(eb.val(page.allOfTenant), '=', 1), eb('me.user_id', 'is not', null)]))
+      .where('w.id', '>', page.afterId)
+      .orderBy('w.id')
+      .limit(page.limit),
+);
+
 export async function listWorkspaces(
-  db: Executor,
+  db: Db,
   query: { tenantId: number; callerId: number; allOfTenant: boolean; afterId: number; limit: number },
 ): Promise<WorkspaceListing[]> {
-  const rows = await listing(db, query.tenantId, query.callerId)
-    .$if(!query.allOfTenant, (q) => q.where('me.user_id', 'is not', null))
-    .where('w.id', '>', query.afterId)
-    .orderBy('w.id')
-    .limit(query.limit)
-    .execute();
+  const rows = await workspacePage(db, { ...query, allOfTenant: query.allOfTenant ? 1 : 0 });
   return rows.map(toListing);
 }
 

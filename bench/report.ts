@@ -19,13 +19,18 @@ export interface ScenarioResult {
 }
 
 export interface TargetCheck {
+  /** What is promised, e.g. "GET /api/v1/me ≥ 0.5× floor". */
   description: string;
-  ratio: number;
+  /** The scenario measured (for a comparison of two, the one compared). */
+  scenario: string;
+  /** What was measured, in `unit`: a ratio (×) or a latency (ms). */
+  measured: number;
+  unit: '×' | 'ms';
   pass: boolean;
 }
 
 export type EngineReport =
-  | { engine: BenchEngine; database: string; scenarios: ScenarioResult[]; target: TargetCheck }
+  | { engine: BenchEngine; database: string; scenarios: ScenarioResult[]; targets: TargetCheck[] }
   | { engine: BenchEngine; skipped: string };
 
 export interface BenchReport {
@@ -70,12 +75,19 @@ export function formatTable(engines: readonly EngineReport[]): string {
 
 export function formatTargets(engines: readonly EngineReport[]): string {
   return engines
-    .map((report) =>
+    .flatMap((report) =>
       'skipped' in report
-        ? `${report.engine}: target not checked (skipped)`
-        : `${report.engine}: ${report.target.description}: ${report.target.pass ? 'PASS' : 'FAIL'} (${report.target.ratio.toFixed(2)}×)`,
+        ? [`${report.engine}: targets not checked (skipped)`]
+        : report.targets.map(
+            (target) =>
+              `${report.engine}: ${target.description}: ${target.pass ? 'PASS' : 'FAIL'} (${formatMeasured(target)})`,
+          ),
     )
     .join('\n');
+}
+
+function formatMeasured(target: TargetCheck): string {
+  return target.unit === 'ms' ? `${target.measured.toFixed(1)} ms` : `${target.measured.toFixed(2)}×`;
 }
 
 /** bench/results/<ISO timestamp>.json, with the colons made dashes so the name is valid everywhere. */

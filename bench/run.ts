@@ -11,7 +11,9 @@ import {
   type BenchReport,
   type EngineReport,
   type ScenarioResult,
+  type TargetCheck,
 } from './report.ts';
+import { seedMembers } from './seed.ts';
 
 /**
  * `npm run bench`: per engine, a fresh database, Tessera and a bare-Fastify floor each
@@ -25,14 +27,33 @@ const READ_CONNECTIONS = 32;
 // argon2id takes both cores by design; more connections only queue behind it.
 const LOGIN_CONNECTIONS = 8;
 const TARGET_RATIO = 0.5;
-const SCENARIOS_PER_ENGINE = 4;
+const TARGET_READ_P99_MS = 20;
+// The first page of members must not cost more (nor, suspiciously, much less) as a workspace grows.
+const TARGET_MEMBERS_SPREAD = 0.2;
+const SCENARIOS_PER_ENGINE = 9;
+// Per engine, beyond the scenarios: two server start-ups, the set-up requests and seeding.
+const SETUP_SECONDS = 90;
+// Members in all, the owner included. Both workspaces are read with the same page size, so
+// the two figures differ only by the workspace's size: a 50-row page against a 10-row one
+// would measure serializing 40 more rows, not whether paging slows down as members grow.
+const SMALL_WORKSPACE_MEMBERS = 10;
+const LARGE_WORKSPACE_MEMBERS = 10_000;
+const FIRST_PAGE = SMALL_WORKSPACE_MEMBERS;
 // src/core/config.ts caps AUTH_RATE_LIMIT_MAX at 100000 (a higher value stops start-up);
 // that is still far above the attempts one login scenario makes within one window.
 const AUTH_RATE_LIMIT_MAX = '100000';
 const PASSWORD = 'bench-password-1';
 
+const ME = 'GET /api/v1/me';
+const WORKSPACES = 'GET /api/v1/workspaces';
+const MEMBERS_SMALL = `GET /api/v1/members?limit=${FIRST_PAGE} (${SMALL_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
+const MEMBERS_LARGE = `GET /api/v1/members?limit=${FIRST_PAGE} (${LARGE_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
+const MEMBERS_API_KEY = 'GET /api/v1/members (API key)';
+/** The reads held to the floor-ratio and p99 targets. */
+const READS = [ME, WORKSPACES, MEMBERS_SMALL, MEMBERS_LARGE, MEMBERS_API_KEY] as const;
+
 interface Request {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   path: string;
   headers?: Record<string, string>;
   body?: string;
@@ -57,7 +78,7 @@ async function main(): Promise<void> {
   const postgres = await findPostgres(process.env);
   const engineCount = postgres.skip === undefined ? 2 : 1;
   // Each scenario is bounded by autocannon's duration; this only catches a hang elsewhere.
-  const budgetSeconds = engineCount * (SCENARIOS_PER_ENGINE * (SECONDS + WARMUP_SECONDS) + 60);
+  const budgetSeconds = engineCount * (SCENARIOS_PER_ENGINE * (SECONDS + WARMUP_SECONDS) + SETUP_SECONDS);
   setTimeout(() => {
     console.error(`bench: still running after ${budgetSeconds} s; aborting`);
     void unwind().finally(() => process.exit(1));
@@ -65,7 +86,7 @@ async function main(): Promise<void> {
 
   console.log(
     `tessera bench: ${SECONDS} s per scenario after ${WARMUP_SECONDS} s warm-up; ` +
-      `${READ_CONNECTIONS} connections for reads and the floor, ${LOGIN_CONNECTIONS} for login; ` +
+      `${READ_CONNECTIONS} connections for reads, the workspace switch and the floor, ${LOGIN_CONNECTIONS} for login; ` +
       `${os.cpus().length} CPUs, node ${process.version}\n`,
   );
 
@@ -108,43 +129,134 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     });
     const { access_token: token, user } = (registered as { data: { access_token: string; user: { id: number } } })
       .data;
-    const me: Request = { method: 'GET', path: '/api/v1/me', headers: { authorization: `Bearer ${token}` } };
+    const auth = { authorization: `Bearer ${token}` };
+    const inWorkspace = (id: number) => ({ ...auth, 'x-workspace-id': String(id) });
+
+    // Three owned workspaces: one of 10 members, one of 10,000, one of the owner alone.
+    const small = await createWorkspace(tessera, auth, `Bench ${SMALL_WORKSPACE_MEMBERS} members`);
+    const large = await createWorkspace(tessera, auth, `Bench ${LARGE_WORKSPACE_MEMBERS} members`);
+    await createWorkspace(tessera, auth, 'Bench owner only');
+    const createdKey = await call(tessera, {
+      method: 'POST',
+      path: '/api/v1/api-keys',
+      ...json({ name: 'bench', scopes: ['members:view'] }, inWorkspace(small)),
+    });
+    const { secret } = (createdKey as { data: { secret: string } }).data;
+
+    const seedStarted = performance.now();
+    await seedMembers(env, [
+      { workspaceId: small, members: SMALL_WORKSPACE_MEMBERS },
+      { workspaceId: large, members: LARGE_WORKSPACE_MEMBERS },
+    ]);
+    console.log(
+      `  seeded ${SMALL_WORKSPACE_MEMBERS} and ${LARGE_WORKSPACE_MEMBERS} members ` +
+        `in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
+    );
+
+    const me: Request = { method: 'GET', path: '/api/v1/me', headers: auth };
     const login: Request = { method: 'POST', path: '/api/v1/auth/login', ...json({ email, password: PASSWORD }) };
+    const workspaces: Request = { method: 'GET', path: '/api/v1/workspaces', headers: auth };
+    const membersSmall: Request = { method: 'GET', path: `/api/v1/members?limit=${FIRST_PAGE}`, headers: inWorkspace(small) };
+    const membersLarge: Request = { method: 'GET', path: `/api/v1/members?limit=${FIRST_PAGE}`, headers: inWorkspace(large) };
+    const membersByKey: Request = { method: 'GET', path: '/api/v1/members', headers: { authorization: `Bearer ${secret}` } };
+    const switchWorkspace: Request = { method: 'PATCH', path: `/api/v1/workspace-context/${small}`, headers: auth };
     const select: Request = { method: 'GET', path: `/floor/users/${user.id}` };
 
-    // Started after Tessera has migrated the database, and stopped before Tessera is measured.
+    // Started after Tessera has migrated the database and the members are seeded, and
+    // stopped before Tessera is measured.
     const floorServer = await startServer('floor', 'bench/floor-server.ts', env);
     undo.push(() => floorServer.stop());
     await call(floorServer, select);
     const floor = await measure('floor (bare select)', floorServer, select, READ_CONNECTIONS);
     await floorServer.stop();
 
+    // Each once outside the measurement, and the lists checked: a seeding that went
+    // wrong would otherwise be measured as a fast empty page.
     await call(tessera, me);
     await call(tessera, login);
+    await call(tessera, switchWorkspace);
+    await expectPage(tessera, workspaces, 3, false);
+    await expectPage(tessera, membersSmall, SMALL_WORKSPACE_MEMBERS, false);
+    await expectPage(tessera, membersLarge, FIRST_PAGE, true);
+    await expectPage(tessera, membersByKey, SMALL_WORKSPACE_MEMBERS, false);
     const scenarios = [floor];
+    // Reads first, on the state seeded above; the writes last.
     for (const [name, request, connections] of [
       ['GET /healthz', { method: 'GET', path: '/healthz' }, READ_CONNECTIONS],
-      ['GET /api/v1/me', me, READ_CONNECTIONS],
+      [ME, me, READ_CONNECTIONS],
+      [WORKSPACES, workspaces, READ_CONNECTIONS],
+      [MEMBERS_SMALL, membersSmall, READ_CONNECTIONS],
+      [MEMBERS_LARGE, membersLarge, READ_CONNECTIONS],
+      [MEMBERS_API_KEY, membersByKey, READ_CONNECTIONS],
+      ['PATCH /api/v1/workspace-context/:id', switchWorkspace, READ_CONNECTIONS],
       ['POST /api/v1/auth/login', login, LOGIN_CONNECTIONS],
     ] as const) {
       scenarios.push(await measure(name, tessera, request, connections, floor.requestsPerSec));
     }
 
-    const meResult = scenarios.find((s) => s.scenario === 'GET /api/v1/me');
-    const ratio = meResult?.ratioToFloor ?? 0;
     console.log();
     return {
       engine: database.engine,
       database: database.label,
       scenarios,
-      target: {
-        description: `GET /api/v1/me ≥ ${TARGET_RATIO}× floor`,
-        ratio,
-        pass: ratio >= TARGET_RATIO,
-      },
+      targets: targetsFor(scenarios),
     };
   } finally {
     await unwind();
+  }
+}
+
+function targetsFor(scenarios: readonly ScenarioResult[]): TargetCheck[] {
+  const result = (scenario: string) => {
+    const found = scenarios.find((s) => s.scenario === scenario);
+    if (!found) throw new Error(`bench: no result for ${scenario}`);
+    return found;
+  };
+  const ratios = READS.map((scenario): TargetCheck => {
+    const { ratioToFloor } = result(scenario);
+    return {
+      description: `${scenario} ≥ ${TARGET_RATIO}× floor`,
+      scenario,
+      measured: ratioToFloor,
+      unit: '×',
+      pass: ratioToFloor >= TARGET_RATIO,
+    };
+  });
+  const latencies = READS.map((scenario): TargetCheck => {
+    const { p99Ms, connections } = result(scenario);
+    return {
+      description: `${scenario} p99 ≤ ${TARGET_READ_P99_MS} ms at ${connections} connections`,
+      scenario,
+      measured: p99Ms,
+      unit: 'ms',
+      pass: connections >= READ_CONNECTIONS && p99Ms <= TARGET_READ_P99_MS,
+    };
+  });
+  const spread = result(MEMBERS_LARGE).requestsPerSec / result(MEMBERS_SMALL).requestsPerSec;
+  const sameCost: TargetCheck = {
+    description: `${MEMBERS_LARGE} req/s within ${TARGET_MEMBERS_SPREAD * 100} % of ${MEMBERS_SMALL}`,
+    scenario: MEMBERS_LARGE,
+    measured: spread,
+    unit: '×',
+    pass: Math.abs(spread - 1) <= TARGET_MEMBERS_SPREAD,
+  };
+  return [...ratios, ...latencies, sameCost];
+}
+
+async function createWorkspace(server: Server, headers: Record<string, string>, name: string): Promise<number> {
+  const created = await call(server, { method: 'POST', path: '/api/v1/workspaces', ...json({ name }, headers) });
+  return (created as { data: { id: number } }).data.id;
+}
+
+/** One request of a list; throws unless it answers `count` items, with or without a next page. */
+async function expectPage(server: Server, request: Request, count: number, more: boolean): Promise<void> {
+  const page = (await call(server, request)) as { data: unknown[]; meta: { next_cursor: string | null } };
+  const hasMore = page.meta.next_cursor !== null;
+  if (page.data.length !== count || hasMore !== more) {
+    throw new Error(
+      `${server.name}: ${request.method} ${request.path} answered ${page.data.length} items` +
+        `${hasMore ? ' and a next page' : ''}; expected ${count}${more ? ' and a next page' : ''}`,
+    );
   }
 }
 
@@ -182,7 +294,7 @@ async function measure(
     ratioToFloor: requestsPerSec / (floorRequestsPerSec ?? requestsPerSec),
   };
   console.log(
-    `  ${scenario.padEnd(26)} ${requestsPerSec.toFixed(0).padStart(7)} req/s  ` +
+    `  ${scenario.padEnd(36)} ${requestsPerSec.toFixed(0).padStart(7)} req/s  ` +
       `p99 ${result.latency.p99.toFixed(1)} ms  non-2xx ${result.non2xx}  errors ${result.errors}`,
   );
   return measured;
@@ -206,8 +318,8 @@ async function call(server: Server, request: Request): Promise<unknown> {
   return JSON.parse(text) as unknown;
 }
 
-function json(body: object): Pick<Request, 'headers' | 'body'> {
-  return { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+function json(body: object, headers: Record<string, string> = {}): Pick<Request, 'headers' | 'body'> {
+  return { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
 function secondsFromEnv(value: string | undefined, fallback: number): number {

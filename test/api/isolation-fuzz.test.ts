@@ -616,11 +616,6 @@ function neighboursOf(ids: Array<number | string>): number[] {
 
 const cursorOf = (id: string | number) => Buffer.from(`after:${id}`).toString('base64url');
 
-// ---------------------------------------------------------------------------------------
-// Known failures: a case the fuzzer found that src/ still gets wrong. Each is excluded
-// from the fuzz oracles here and reproduced by its own `it.fails` test below, so the
-// suite stays green while the bug exists and turns red (prompting removal) once fixed.
-
 interface Violation {
   oracle: 'status' | 'canary' | 'forbidden-target' | 'enumeration';
   request: string;
@@ -629,40 +624,8 @@ interface Violation {
   note?: string;
 }
 
-interface KnownFailure {
-  title: string;
-  matches(op: Operation, request: { url: string; headers: Record<string, string> }, status: number, engine: string): boolean;
-}
-
 const MAX_INT4 = 2_147_483_647;
 
-/** The id inside a `cursor` query parameter (base64url of `after:<id>`), or undefined. */
-function cursorIdOf(url: string): number | undefined {
-  const cursor = new URL(url, 'http://fuzz.invalid').searchParams.get('cursor');
-  if (cursor === null) return undefined;
-  const match = /^after:([0-9]+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match?.[1] === undefined ? undefined : Number(match[1]);
-}
-
-/**
- * KNOWN BUG (PostgreSQL only), found by this fuzzer: every list endpoint answers 500
- * INTERNAL.ERROR to a cursor whose id is past the int4 range, e.g.
- *   GET /api/v1/roles?cursor=YWZ0ZXI6MjE0NzQ4MzY0OA   (base64url of "after:2147483648")
- * src/core/http/pagination.ts `decodeCursor` accepts up to 16 digits and, unlike `parseId`
- * and `storedIdOr`, never compares with MAX_STORED_ID, so `where id > 2147483648` reaches
- * an int4 column and PostgreSQL raises 22003 (value out of range for type integer).
- * Expected: 422 VALIDATION.FAILED (not a cursor this API issued) or an empty page; never 500.
- * Reproduced by the `it.fails` test at the bottom; remove both once fixed.
- */
-const KNOWN_CURSOR_PAST_INT4 = 'postgres: a list cursor past the int4 id range answers 500';
-
-const KNOWN_FAILURES: KnownFailure[] = [
-  {
-    title: KNOWN_CURSOR_PAST_INT4,
-    matches: (op, request, status, engine) =>
-      engine === 'postgres' && op.method === 'GET' && status === 500 && (cursorIdOf(request.url) ?? 0) > MAX_INT4,
-  },
-];
 
 // ---------------------------------------------------------------------------------------
 
@@ -702,6 +665,12 @@ describe('tenant isolation fuzzer (C3)', () => {
     const own = await t.request({ method: 'GET', url: '/api/v1/me', headers: { ...fixtures.victim.owner.auth, 'x-tenant': VICTIM_TENANT } });
     expect(own.statusCode).toBe(200);
     expect(own.body).toContain(CANARY_PREFIX);
+    // The snapshot oracle sees a one-field change to a victim row (undone at once).
+    await t.db.updateTable('api_keys').set({ last_used_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', fixtures.victim.apiKey.id).execute();
+    const touched = await snapshotTenant(t, fixtures.victim.tenantId);
+    await t.db.updateTable('api_keys').set({ last_used_at: null }).where('id', '=', fixtures.victim.apiKey.id).execute();
+    expect(touched.tables.get('api_keys')?.hash).not.toBe(snapshot.tables.get('api_keys')?.hash);
+    expect((await snapshotTenant(t, fixtures.victim.tenantId)).tables.get('api_keys')?.hash).toBe(snapshot.tables.get('api_keys')?.hash);
     const attackerSnapshot = await snapshotTenant(t, fixtures.attacker.tenantId);
     expect([...attackerSnapshot.tables.values()].map((table) => table.json).join('\n')).not.toContain(CANARY_PREFIX);
   });
@@ -946,7 +915,6 @@ describe('tenant isolation fuzzer (C3)', () => {
     };
 
     const violations: Violation[] = [];
-    const knownHits = new Map<string, number>();
     const statusCounts = new Map<number, number>();
     const errorCodes = new Map<string, number>();
     const perOperation = new Map<string, number>();
@@ -972,11 +940,6 @@ describe('tenant isolation fuzzer (C3)', () => {
       const label = `${request.method} ${request.url} actor=${c.actor.name} headers=${c.header.name}${
         Object.keys(c.header.headers).length ? JSON.stringify(c.header.headers) : ''
       } body=${c.op.bodySchema ? `${c.bodyVariant}:${typeof request.payload === 'string' ? request.payload : JSON.stringify(request.payload)}` : '-'}`;
-      const known = KNOWN_FAILURES.find((k) => k.matches(c.op, request, response.statusCode, engine));
-      if (known) {
-        knownHits.set(known.title, (knownHits.get(known.title) ?? 0) + 1);
-        return { request, response, label, known: true };
-      }
       const record = (oracle: Violation['oracle'], note?: string) =>
         violations.push({ oracle, request: label, status: response.statusCode, body: response.body.slice(0, 400), note });
       if (!ALLOWED_STATUSES.has(response.statusCode)) record('status');
@@ -998,7 +961,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         }
       }
       if (c.op.method !== 'GET' && response.statusCode < 300 && c.actor.attackerSide) await refreshAttacker();
-      return { request, response, label, known: false };
+      return { request, response, label };
     };
 
     /** The same case with every victim id (fields and headers) replaced by an id that exists nowhere. */
@@ -1076,7 +1039,7 @@ describe('tenant isolation fuzzer (C3)', () => {
       const first = await send(c);
       // Only a request that changed nothing can be replayed: a successful create would now conflict.
       const replayable = c.op.method === 'GET' || first.response.statusCode >= 400;
-      const twin = sent < BUDGET && !first.known && replayable && rng.float() < 0.35 ? ghostOf(c) : undefined;
+      const twin = sent < BUDGET && replayable && rng.float() < 0.35 ? ghostOf(c) : undefined;
       if (twin) {
         twins += 1;
         const second = await send(twin);
@@ -1089,7 +1052,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         };
         const one = `${first.response.statusCode} ${codeOf(first.response.body)}`;
         const other = `${second.response.statusCode} ${codeOf(second.response.body)}`;
-        if (!second.known && one !== other) {
+        if (one !== other) {
           violations.push({
             oracle: 'enumeration',
             request: first.label,
@@ -1113,7 +1076,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         `  operations=${operations.length} (${perOperation.size} exercised), statuses: ${sorted(statusCounts)}`,
         `  error codes: ${sorted(errorCodes)}`,
         `  actors: ${sorted(perActor)}`,
-        `  skipped: ${sorted(skips) || 'none'}; known failures hit: ${sorted(knownHits) || 'none'}`,
+        `  skipped: ${sorted(skips) || 'none'}`,
         `  victim snapshot: ${[...before.tables].map(([name, s]) => `${name}:${s.rows}`).join(' ')}; global tables: ${before.global.join(', ')}`,
         `  violations: ${violations.length}; victim tables changed: ${changedTables.join(', ') || 'none'}`,
         ...violations.slice(0, 15).map((x) => `  ✗ [${x.oracle}] ${x.request} → ${x.status} ${x.body}${x.note ? ` — ${x.note}` : ''}`),
@@ -1130,11 +1093,8 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect([...after.tables.keys()].sort()).toEqual([...before.tables.keys()].sort());
   }, 120_000);
 
-  // KNOWN BUG on PostgreSQL (see KNOWN_CURSOR_PAST_INT4 above): this test is expected to fail
-  // there and must pass on SQLite. When src/ is fixed, vitest reports the `fails` test as
-  // passing unexpectedly: drop the KNOWN_FAILURES entry and this `fails` switch.
-  (currentEngine() === 'postgres' ? it.fails : it)(
-    `KNOWN BUG [${KNOWN_CURSOR_PAST_INT4}]: forged cursors past the id range answer 422 or an empty page, never 500`,
+  it(
+    'answers forged list cursors past the id range with 422 (or an empty page), never 500',
     async () => {
       const openapi = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
       const lists = operationsOf(openapi).filter((op) => op.method === 'GET' && op.fields.some((f) => f.special === 'cursor'));

@@ -1,3 +1,4 @@
+import { MAX_STORED_ID } from '../db/dialect.ts';
 import { AppError } from '../errors.ts';
 
 /**
@@ -12,7 +13,10 @@ export interface Page<T> {
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const match = /^after:([1-9][0-9]{0,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match?.[1]) throw new AppError('VALIDATION.FAILED', { cursor: 'is not a cursor this API issued' });
+  // An id past any stored one was never issued, and must not reach PostgreSQL's int4 columns.
+  if (!match?.[1] || Number(match[1]) > MAX_STORED_ID) {
+    throw new AppError('VALIDATION.FAILED', { cursor: 'is not a cursor this API issued' });
+  }
   return Number(match[1]);
 }
 

@@ -15,12 +15,15 @@ import { registerOpenApi } from './core/http/openapi.ts';
 import { registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
 import { loggerOptions } from './core/logger.ts';
+import { createMailDeliverer } from './core/mail/outbox.ts';
 import { createContextLoader } from './modules/access/access.service.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { auditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
 import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
 import { identityRoutes } from './modules/identity/identity.routes.ts';
+import { invitationsRoutes } from './modules/invitations/invitations.routes.ts';
+import { acceptOnRegistration, createInvitationsService } from './modules/invitations/invitations.service.ts';
 import { membersRoutes } from './modules/members/members.routes.ts';
 import { createMembersService } from './modules/members/members.service.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
@@ -120,7 +123,21 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     accessTokens,
     tenants,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    acceptInvitation: async (tx, input) => ({ workspaceId: (await acceptOnRegistration(tx, input)).workspace_id }),
   });
+  const invitations = createInvitationsService({ db, clock, publicUrl: config.publicUrl });
+  if (config.smtpUrl) {
+    const mail = createMailDeliverer({
+      db,
+      clock,
+      smtpUrl: config.smtpUrl,
+      from: config.mailFrom,
+      pollIntervalMs: config.mailPollIntervalMs,
+      onError: (error) => app.log.error({ err: error }, 'mail delivery failed'),
+    });
+    app.addHook('onReady', async () => mail.start());
+    app.addHook('onClose', () => mail.stop());
+  }
 
   const apiKeys = createApiKeysService({ db, clock });
   app.addHook('onClose', () => apiKeys.close());
@@ -142,6 +159,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await app.register(rolesRoutes, { roles });
   await app.register(apiKeysRoutes, { apiKeys });
   await app.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
+  await app.register(invitationsRoutes, {
+    invitations,
+    now: () => clock.now().toISOString(),
+    rateLimit: config.invitationRateLimit,
+  });
 
   await app.ready();
   return Object.assign(app, { routePolicies });

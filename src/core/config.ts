@@ -24,6 +24,12 @@ const EnvSchema = Type.Object({
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: 2_592_000, minimum: 300, maximum: 31_536_000 }),
   AUTH_RATE_LIMIT_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 100_000 }),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400 }),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ default: 'Tessera <no-reply@localhost>', minLength: 3 }),
+  MAIL_POLL_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 50, maximum: 600_000 }),
+  INVITATION_RATE_LIMIT_MAX: Type.Integer({ default: 100, minimum: 1, maximum: 1_000_000 }),
+  INVITATION_RECIPIENT_RATE_LIMIT_MAX: Type.Integer({ default: 5, minimum: 1, maximum: 1_000_000 }),
+  INVITATION_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 3600, minimum: 1, maximum: 604_800 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024, maximum: 104_857_600 }),
   TRUST_PROXY: Type.String({ default: '' }),
   REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 600_000 }),
@@ -46,6 +52,11 @@ export interface Config {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly authRateLimit: { readonly max: number; readonly windowSeconds: number };
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly mailPollIntervalMs: number;
+  /** Invitations per window: `max` per inviter and per workspace, `perRecipientMax` per invited address. */
+  readonly invitationRateLimit: { readonly max: number; readonly perRecipientMax: number; readonly windowSeconds: number };
   readonly bodyLimitBytes: number;
   /** Addresses or CIDRs of proxies whose X-Forwarded-For is believed; empty trusts none. */
   readonly trustProxy: readonly string[];
@@ -99,6 +110,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     authRateLimit: Object.freeze({
       max: parsed.AUTH_RATE_LIMIT_MAX,
       windowSeconds: parsed.AUTH_RATE_LIMIT_WINDOW_SECONDS,
+    }),
+    smtpUrl: parsed.SMTP_URL,
+    mailFrom: parsed.MAIL_FROM,
+    mailPollIntervalMs: parsed.MAIL_POLL_INTERVAL_MS,
+    invitationRateLimit: Object.freeze({
+      max: parsed.INVITATION_RATE_LIMIT_MAX,
+      perRecipientMax: parsed.INVITATION_RECIPIENT_RATE_LIMIT_MAX,
+      windowSeconds: parsed.INVITATION_RATE_LIMIT_WINDOW_SECONDS,
     }),
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     trustProxy: Object.freeze(trustProxy),

@@ -13,6 +13,8 @@ import type { MembershipsTable } from '../../modules/members/members.table.ts';
 import type { RolePermissionsTable, RolesTable } from '../../modules/roles/roles.table.ts';
 import type { ApiKeyScopesTable, ApiKeysTable } from '../../modules/api-keys/api-keys.table.ts';
 import type { AuditEventsTable } from '../../modules/audit-log/audit-log.table.ts';
+import type { InvitationsTable } from '../../modules/invitations/invitations.table.ts';
+import type { OutboxMessagesTable } from '../mail/outbox.table.ts';
 
 /** Every table Kysely knows; each module owns and writes its own. */
 export interface Database {
@@ -29,6 +31,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   api_key_scopes: ApiKeyScopesTable;
   audit_events: AuditEventsTable;
+  invitations: InvitationsTable;
+  outbox_messages: OutboxMessagesTable;
 }
 
 export type Engine = 'sqlite' | 'postgres';

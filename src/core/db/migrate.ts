@@ -5,6 +5,7 @@ import { engineOf, lockMigrations, timestampType } from './dialect.ts';
 import { inTransaction } from './transaction.ts';
 import * as tenantsIdentity from './migrations/0001-tenants-identity.ts';
 import * as workspaces from './migrations/0002-workspaces.ts';
+import * as invitationsOutbox from './migrations/0003-invitations-outbox.ts';
 
 interface Migration {
   name: string;
@@ -15,6 +16,7 @@ interface Migration {
 const MIGRATIONS: readonly Migration[] = [
   { name: '0001-tenants-identity', up: tenantsIdentity.up },
   { name: '0002-workspaces', up: workspaces.up },
+  { name: '0003-invitations-outbox', up: invitationsOutbox.up },
 ];
 
 export class UnknownMigrationError extends Error {

@@ -13,6 +13,7 @@ export const RegisterBody = Type.Object(
     name: PersonName,
     email: Email,
     password: Password,
+    invitation_token: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },
 );

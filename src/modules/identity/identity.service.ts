@@ -48,6 +48,11 @@ export function createIdentityService(deps: {
   accessTokens: AccessTokens;
   tenants: TenantsService;
   refreshTokenTtlSeconds: number;
+  /** Registration through an invitation: claims it inside the registration's transaction. */
+  acceptInvitation?: (
+    tx: Tx,
+    input: { tenantId: number; token: string; userId: number; emailKey: string; now: string },
+  ) => Promise<{ workspaceId: number }>;
 }) {
   const { db, clock, accessTokens } = deps;
   // Unknown emails are checked against this hash, so a login costs the same whether or not the account exists.
@@ -74,37 +79,48 @@ export function createIdentityService(deps: {
   async function createUser(
     tenantId: number,
     input: RegisterBody,
-    chooseRole: (state: { selfSignup: boolean; hasUsers: boolean }) => TenantRole,
+    chooseRole: (state: { selfSignup: boolean; hasUsers: boolean; invited: boolean }) => TenantRole,
   ): Promise<IssuedSession> {
     const passwordHash = await hashPassword(input.password);
+    const token = input.invitation_token;
+    const acceptInvitation = deps.acceptInvitation;
+    if (token !== undefined && !acceptInvitation) throw new AppError('INVITATION.NOT_FOUND');
     try {
       const { user, session } = await inTransaction(db, async (tx) => {
         const state = await repository.lockTenantForSignup(tx, tenantId);
         if (!state) throw new AppError('TENANT.NOT_FOUND');
+        const now = clock.now().toISOString();
+        const emailKey = normalizeKey(input.email);
         const created = await repository.insertUser(tx, {
           tenantId,
           name: input.name.trim(),
           email: input.email.trim(),
-          emailKey: normalizeKey(input.email),
+          emailKey,
           passwordHash,
-          tenantRole: chooseRole(state),
-          now: clock.now().toISOString(),
+          tenantRole: chooseRole({ ...state, invited: token !== undefined }),
+          now,
         });
+        if (token !== undefined && acceptInvitation) {
+          // Accepting fails (and so rolls the account back) unless the token is a live invitation for this address.
+          const { workspaceId } = await acceptInvitation(tx, { tenantId, token, userId: created.id, emailKey, now });
+          await repository.setWorkspacePointers(tx, created.id, { current_workspace_id: workspaceId });
+          created.currentWorkspaceId = workspaceId;
+        }
         return { user: created, session: await startSession(tx, created) };
       });
       return await issue(user, session);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError('IDENTITY.EMAIL_TAKEN');
+      if (isUniqueViolation(error, 'email_key')) throw new AppError('IDENTITY.EMAIL_TAKEN');
       throw error;
     }
   }
 
   return {
-
-    /** Self sign-up; the tenant's first user becomes its owner. */
+    /** Self sign-up, or sign-up through an invitation; the tenant's first user becomes its owner. */
     register(ctx: RequestContext, input: RegisterBody): Promise<IssuedSession> {
       return createUser(ctx.tenant.id, input, (state) => {
-        if (!state.selfSignup) throw new AppError('AUTH.SIGNUP_DISABLED');
+        // An invitation proves the mailbox, so it admits an account where self sign-up is off.
+        if (!state.selfSignup && !state.invited) throw new AppError('AUTH.SIGNUP_DISABLED');
         return state.hasUsers ? 'member' : 'owner';
       });
     },

@@ -25,9 +25,15 @@ export function countOwnedWorkspaces(tx: Tx, userId: number): Promise<number> {
 }
 
 /** The permissions a role name grants in a workspace; undefined when no such role exists there. */
-async function permissionsOfRole(executor: Executor, workspaceId: number, role: string) {
+export async function permissionsOfRole(executor: Executor, workspaceId: number, role: string) {
   const found = await repository.findRole(executor, workspaceId, role);
   return found && rolePermissions(found, found.permissions);
+}
+
+/** What a member may do in a workspace now; undefined when the user is not a member. */
+export async function permissionsOfMember(executor: Executor, workspaceId: number, userId: number) {
+  const member = await repository.findMember(executor, workspaceId, userId);
+  return member && ((await permissionsOfRole(executor, workspaceId, member.role)) ?? []);
 }
 
 export type MembersService = ReturnType<typeof createMembersService>;

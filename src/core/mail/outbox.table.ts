@@ -1,0 +1,21 @@
+import type { Generated, Selectable } from 'kysely';
+
+export interface OutboxMessagesTable {
+  id: Generated<number>;
+  tenant_id: number;
+  kind: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  /** While `sending`: the claim's end; a claim left by a crashed process expires and the message is retried. */
+  claimed_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export type OutboxMessageRow = Selectable<OutboxMessagesTable>;

@@ -1,0 +1,161 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { anonymous, authenticated, inContext } from '../../core/auth/policy.ts';
+import { tenantContextOf, userContextOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { createAttemptLimiter } from '../../core/http/rate-limit.ts';
+import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
+import { translate } from '../../core/i18n/index.ts';
+import { normalizeKey } from '../../core/normalize.ts';
+import { Accepted, CreateInvitationBody, Invitation, InvitationPreview, IssuedInvitation, TokenBody } from './invitations.schemas.ts';
+import { effectiveStatus, type InvitationRow, type InvitationsService } from './invitations.service.ts';
+
+function toInvitation(row: InvitationRow, now: string): Invitation {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    status: effectiveStatus(row, now),
+    invited_by: row.invited_by,
+    expires_at: row.expires_at,
+    responded_at: row.responded_at,
+    created_at: row.created_at,
+  };
+}
+
+export const invitationsRoutes: FastifyPluginAsyncTypebox<{
+  invitations: InvitationsService;
+  now: () => string;
+  rateLimit: { max: number; perRecipientMax: number; windowSeconds: number };
+}> = async (app, { invitations, now, rateLimit }) => {
+  const inviter = (request: FastifyRequest) => `inviter:${request.ctx?.actor?.userId ?? 0}`;
+  const workspace = (request: FastifyRequest) => `workspace:${request.ctx?.workspace?.id ?? 0}`;
+  const recipient = (request: FastifyRequest) => {
+    const email = (request.body as { email?: unknown } | undefined)?.email;
+    return `recipient:${request.ctx?.tenant.id ?? 0}:${normalizeKey(typeof email === 'string' ? email : '')}`;
+  };
+  const bySender = createAttemptLimiter(app, { name: 'invitations', max: rateLimit.max, windowSeconds: rateLimit.windowSeconds, keys: [inviter, workspace] });
+  const byRecipient = createAttemptLimiter(app, {
+    name: 'invitations',
+    max: rateLimit.perRecipientMax,
+    windowSeconds: rateLimit.windowSeconds,
+    keys: [recipient],
+  });
+  const limited = async (request: FastifyRequest) => {
+    await bySender.check(request);
+    await byRecipient.check(request);
+  };
+
+  app.post(
+    '/api/v1/invitations',
+    {
+      config: { policy: inContext('invitations:create') },
+      preHandler: limited,
+      schema: {
+        tags: ['invitations'],
+        summary: 'Invite an address to the current workspace (expires in 7 days; an e-mail is sent)',
+        body: CreateInvitationBody,
+        response: { 201: DataEnvelope(IssuedInvitation) },
+      },
+    },
+    async (request, reply) => {
+      const created = await invitations.create(workspaceContextOf(request), request.body);
+      return reply
+        .code(201)
+        .send({ data: { ...toInvitation(created, now()), token: created.token }, message: translate(request.locale, 'invitation.sent') });
+    },
+  );
+
+  app.get(
+    '/api/v1/invitations',
+    {
+      config: { policy: inContext('invitations:view') },
+      schema: {
+        tags: ['invitations'],
+        summary: 'Invitations of the current workspace: pending, accepted, declined, revoked, expired',
+        querystring: ListQuery,
+        response: { 200: ListEnvelope(Invitation) },
+      },
+    },
+    async (request) => {
+      const page = await invitations.list(workspaceContextOf(request), request.query);
+      const at = now();
+      return { data: page.items.map((row) => toInvitation(row, at)), meta: { next_cursor: page.nextCursor } };
+    },
+  );
+
+  app.delete(
+    '/api/v1/invitations/:id',
+    {
+      config: { policy: inContext('invitations:revoke') },
+      schema: { tags: ['invitations'], summary: 'Revoke a pending invitation', params: IdParams, response: { 200: MessageOnly } },
+    },
+    async (request) => {
+      await invitations.revoke(workspaceContextOf(request), parseId(request.params.id, 'INVITATION.NOT_FOUND'));
+      return { message: translate(request.locale, 'invitation.revoked') };
+    },
+  );
+
+  app.post(
+    '/api/v1/invitations/:id/resend',
+    {
+      config: { policy: inContext('invitations:create') },
+      preHandler: async (request) => bySender.check(request),
+      schema: {
+        tags: ['invitations'],
+        summary: 'Send a pending invitation again with a fresh token and expiry (the old token dies)',
+        params: IdParams,
+        response: { 200: DataEnvelope(IssuedInvitation) },
+      },
+    },
+    async (request) => {
+      const resent = await invitations.resend(workspaceContextOf(request), parseId(request.params.id, 'INVITATION.NOT_FOUND'));
+      return { data: { ...toInvitation(resent, now()), token: resent.token }, message: translate(request.locale, 'invitation.resent') };
+    },
+  );
+
+  app.post(
+    '/api/v1/invitations/lookup',
+    {
+      config: { policy: anonymous() },
+      schema: {
+        tags: ['invitations'],
+        summary: 'What an invitation page shows, by token (the token stays out of URLs and logs)',
+        body: TokenBody,
+        response: { 200: DataEnvelope(InvitationPreview) },
+      },
+    },
+    async (request) => {
+      const found = await invitations.lookup(tenantContextOf(request), request.body.token);
+      return { data: { workspace_name: found.workspace_name, inviter_name: found.inviter_name, role: found.role, expires_at: found.expires_at } };
+    },
+  );
+
+  app.post(
+    '/api/v1/invitations/accept',
+    {
+      config: { policy: authenticated() },
+      schema: {
+        tags: ['invitations'],
+        summary: 'Accept an invitation, signed in with the invited address',
+        body: TokenBody,
+        response: { 200: DataEnvelope(Accepted) },
+      },
+    },
+    async (request) => {
+      const accepted = await invitations.accept(userContextOf(request), request.body.token);
+      return { data: { workspace_id: accepted.workspace_id, role: accepted.role }, message: translate(request.locale, 'invitation.accepted') };
+    },
+  );
+
+  app.post(
+    '/api/v1/invitations/decline',
+    {
+      config: { policy: anonymous() },
+      schema: { tags: ['invitations'], summary: 'Decline an invitation by its token', body: TokenBody, response: { 200: MessageOnly } },
+    },
+    async (request) => {
+      await invitations.decline(tenantContextOf(request), request.body.token);
+      return { message: translate(request.locale, 'invitation.declined') };
+    },
+  );
+};

@@ -1,0 +1,40 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, Timestamp } from '../../core/http/schemas.ts';
+import { INVITATION_STATUSES } from './invitations.table.ts';
+
+const Email = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
+const Token = Type.String({ minLength: 1, maxLength: 200 });
+
+export const Invitation = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  role: Type.String(),
+  status: Type.Union(INVITATION_STATUSES.map((status) => Type.Literal(status))),
+  invited_by: Nullable(Type.Integer()),
+  expires_at: Timestamp,
+  responded_at: Nullable(Timestamp),
+  created_at: Timestamp,
+});
+export type Invitation = Static<typeof Invitation>;
+
+export const IssuedInvitation = Type.Object({
+  ...Invitation.properties,
+  token: Type.String({ description: 'Shown to the inviter once, and sent by e-mail' }),
+});
+
+export const CreateInvitationBody = Type.Object(
+  { email: Email, role: Type.String({ minLength: 1, maxLength: 50, default: 'member' }) },
+  { additionalProperties: false },
+);
+export type CreateInvitationBody = Static<typeof CreateInvitationBody>;
+
+export const TokenBody = Type.Object({ token: Token }, { additionalProperties: false });
+
+export const InvitationPreview = Type.Object({
+  workspace_name: Type.String(),
+  inviter_name: Nullable(Type.String()),
+  role: Type.String(),
+  expires_at: Timestamp,
+});
+
+export const Accepted = Type.Object({ workspace_id: Type.Integer(), role: Type.String() });

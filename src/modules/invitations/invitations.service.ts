@@ -1,0 +1,228 @@
+import { firstMissing } from '../../core/auth/permissions.ts';
+import type { InWorkspaceContext, RequestContext, UserContext } from '../../core/auth/request-context.ts';
+import { digestToken, randomToken } from '../../core/auth/secrets.ts';
+import { recordAudit } from '../../core/audit.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Db, Tx } from '../../core/db/database.ts';
+import { isUniqueViolation } from '../../core/db/dialect.ts';
+import { inTransaction } from '../../core/db/transaction.ts';
+import { AppError } from '../../core/errors.ts';
+import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
+import { isLocale } from '../../core/i18n/index.ts';
+import { enqueueMessage } from '../../core/mail/outbox.ts';
+import { normalizeKey } from '../../core/normalize.ts';
+import { addMember, permissionsOfMember, permissionsOfRole } from '../members/members.service.ts';
+import { invitationMessage } from './invitations.messages.ts';
+import * as repository from './invitations.repository.ts';
+import type { CreateInvitationBody } from './invitations.schemas.ts';
+import type { InvitationRow } from './invitations.table.ts';
+
+export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
+const TOKEN_PREFIX = 'inv_';
+
+export type { InvitationRow };
+
+/** Pending invitations past their expiry read as expired, whatever the row still says. */
+export function effectiveStatus(row: InvitationRow, now: string): InvitationRow['status'] {
+  return row.status === 'pending' && row.expires_at <= now ? 'expired' : row.status;
+}
+
+/** The invitee answers once: the checks shared by accepting on sign-in and on registration. */
+async function claimForAcceptance(
+  tx: Tx,
+  invitation: repository.InvitationWithNames | undefined,
+  invitee: { userId: number; emailKey: string },
+  now: string,
+): Promise<InvitationRow> {
+  if (!invitation) throw new AppError('INVITATION.NOT_FOUND');
+  const status = effectiveStatus(invitation, now);
+  if (status === 'expired') throw new AppError('INVITATION.EXPIRED');
+  if (status !== 'pending') throw new AppError('INVITATION.NOT_FOUND');
+  // Another account (even in the same tenant) must not take an invitation meant for someone else.
+  if (invitation.email_key !== invitee.emailKey) throw new AppError('INVITATION.WRONG_ACCOUNT');
+  // The inviter's authority is checked again now: still a member who may invite, and may grant the role.
+  const inviterHolds = invitation.invited_by === null ? undefined : await permissionsOfMember(tx, invitation.workspace_id, invitation.invited_by);
+  const granted = await permissionsOfRole(tx, invitation.workspace_id, invitation.role);
+  if (!inviterHolds || !granted || firstMissing(new Set(inviterHolds), ['invitations:create', ...granted])) {
+    throw new AppError('INVITATION.NO_LONGER_VALID');
+  }
+  if (!(await repository.claimAnswer(tx, invitation.id, { status: 'accepted', acceptedBy: invitee.userId, now }))) {
+    throw new AppError('INVITATION.NOT_FOUND');
+  }
+  try {
+    await addMember(tx, invitation.workspace_id, invitee.userId, invitation.role, now);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError('MEMBER.ALREADY_MEMBER');
+    throw error;
+  }
+  return invitation;
+}
+
+/**
+ * Registration through an invitation: the token proves the mailbox, so it admits an
+ * account even where self sign-up is off. Runs inside the registration's transaction.
+ */
+export async function acceptOnRegistration(
+  tx: Tx,
+  input: { tenantId: number; token: string; userId: number; emailKey: string; now: string },
+): Promise<InvitationRow> {
+  const invitation = await repository.findByTokenHash(tx, input.tenantId, digestToken(input.token));
+  return claimForAcceptance(tx, invitation, input, input.now);
+}
+
+export type InvitationsService = ReturnType<typeof createInvitationsService>;
+
+export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl: string }) {
+  const { db, clock } = deps;
+  const acceptLink = (token: string) => `${deps.publicUrl}/invitations/accept?token=${encodeURIComponent(token)}`;
+
+  async function enqueueInvitationMail(tx: Tx, ctx: InWorkspaceContext, invitation: InvitationRow, token: string, now: string) {
+    const inviter = ctx.actor.kind === 'user' ? ctx.actor.profile.name : ctx.workspace.name;
+    const mail = invitationMessage(isLocale(invitation.locale) ? invitation.locale : 'en', {
+      workspaceName: ctx.workspace.name,
+      inviterName: inviter,
+      role: invitation.role,
+      link: acceptLink(token),
+      expiresAt: invitation.expires_at,
+    });
+    await enqueueMessage(tx, { tenantId: ctx.tenant.id, kind: 'invitation', recipient: invitation.email, ...mail }, now);
+  }
+
+  return {
+    /** Invites an address with a role the inviter may grant; the e-mail is queued in the same transaction. */
+    async create(ctx: InWorkspaceContext, input: CreateInvitationBody): Promise<InvitationRow & { token: string }> {
+      if (input.role === 'owner') throw new AppError('ROLE.OWNER_BY_TRANSFER');
+      const granted = await permissionsOfRole(db, ctx.workspace.id, input.role);
+      if (!granted) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
+      const missing = firstMissing(ctx.workspace.permissions, granted);
+      if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+
+      const email = input.email.trim();
+      const emailKey = normalizeKey(email);
+      const token = randomToken(TOKEN_PREFIX);
+      const now = clock.now();
+      const nowIso = now.toISOString();
+      try {
+        const invitation = await inTransaction(db, async (tx) => {
+          if (await repository.isMemberByEmail(tx, ctx.workspace.id, ctx.tenant.id, emailKey)) {
+            throw new AppError('MEMBER.ALREADY_MEMBER');
+          }
+          await repository.expireStalePending(tx, ctx.workspace.id, emailKey, nowIso);
+          const created = await repository.insertInvitation(tx, {
+            tenant_id: ctx.tenant.id,
+            workspace_id: ctx.workspace.id,
+            email,
+            email_key: emailKey,
+            role: input.role,
+            token_hash: digestToken(token),
+            invited_by: ctx.actor.userId,
+            locale: ctx.locale,
+            expires_at: new Date(now.getTime() + INVITATION_TTL_SECONDS * 1000).toISOString(),
+            created_at: nowIso,
+          });
+          await enqueueInvitationMail(tx, ctx, created, token, nowIso);
+          await recordAudit(tx, ctx, {
+            action: 'invitation.created',
+            targetType: 'invitation',
+            targetId: created.id,
+            workspaceId: ctx.workspace.id,
+            details: { email, role: input.role },
+            at: nowIso,
+          });
+          return created;
+        });
+        return { ...invitation, token };
+      } catch (error) {
+        if (isUniqueViolation(error, 'email_key')) throw new AppError('WORKSPACE.INVITATION_EXISTS', { email });
+        throw error;
+      }
+    },
+
+    async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<InvitationRow>> {
+      const rows = await repository.listInvitations(db, ctx.workspace.id, decodeCursor(query.cursor), query.limit + 1);
+      return toPage(rows, query.limit);
+    },
+
+    async revoke(ctx: InWorkspaceContext, id: number): Promise<void> {
+      const now = clock.now().toISOString();
+      await inTransaction(db, async (tx) => {
+        if (!(await repository.revokePending(tx, ctx.workspace.id, id, now))) {
+          throw new AppError((await repository.findInvitation(tx, ctx.workspace.id, id)) ? 'INVITATION.NO_LONGER_VALID' : 'INVITATION.NOT_FOUND');
+        }
+        await recordAudit(tx, ctx, { action: 'invitation.revoked', targetType: 'invitation', targetId: id, workspaceId: ctx.workspace.id, at: now });
+      });
+    },
+
+    /** A fresh token and a fresh seven days; the old token is dead from this commit on. */
+    async resend(ctx: InWorkspaceContext, id: number): Promise<InvitationRow & { token: string }> {
+      const token = randomToken(TOKEN_PREFIX);
+      const now = clock.now();
+      const nowIso = now.toISOString();
+      const invitation = await inTransaction(db, async (tx) => {
+        const existing = await repository.findInvitation(tx, ctx.workspace.id, id);
+        if (!existing) throw new AppError('INVITATION.NOT_FOUND');
+        const granted = (await permissionsOfRole(tx, ctx.workspace.id, existing.role)) ?? [];
+        const missing = firstMissing(ctx.workspace.permissions, granted);
+        if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+        const rotated = await repository.rotateToken(tx, ctx.workspace.id, id, {
+          tokenHash: digestToken(token),
+          expiresAt: new Date(now.getTime() + INVITATION_TTL_SECONDS * 1000).toISOString(),
+          now: nowIso,
+        });
+        if (!rotated) throw new AppError('INVITATION.NO_LONGER_VALID');
+        await enqueueInvitationMail(tx, ctx, rotated, token, nowIso);
+        await recordAudit(tx, ctx, { action: 'invitation.resent', targetType: 'invitation', targetId: id, workspaceId: ctx.workspace.id, at: nowIso });
+        return rotated;
+      });
+      return { ...invitation, token };
+    },
+
+    /** What an invitation page shows, by token: workspace, inviter, role, nothing more. */
+    async lookup(ctx: RequestContext, token: string) {
+      const invitation = await repository.findByTokenHash(db, ctx.tenant.id, digestToken(token));
+      if (!invitation) throw new AppError('INVITATION.NOT_FOUND');
+      const status = effectiveStatus(invitation, clock.now().toISOString());
+      if (status === 'expired') throw new AppError('INVITATION.EXPIRED');
+      if (status !== 'pending') throw new AppError('INVITATION.NOT_FOUND');
+      return invitation;
+    },
+
+    /** The signed-in invitee joins, with the invited role. */
+    async accept(ctx: UserContext, token: string): Promise<InvitationRow> {
+      const now = clock.now().toISOString();
+      return inTransaction(db, async (tx) => {
+        const invitation = await repository.findByTokenHash(tx, ctx.tenant.id, digestToken(token));
+        const accepted = await claimForAcceptance(tx, invitation, { userId: ctx.actor.userId, emailKey: normalizeKey(ctx.actor.profile.email) }, now);
+        await recordAudit(tx, { ...ctx, workspace: null }, {
+          action: 'invitation.accepted',
+          targetType: 'invitation',
+          targetId: accepted.id,
+          workspaceId: accepted.workspace_id,
+          details: { role: accepted.role },
+          at: now,
+        });
+        return accepted;
+      });
+    },
+
+    /** The token proves the mailbox: declining needs no account. */
+    async decline(ctx: RequestContext, token: string): Promise<void> {
+      const now = clock.now().toISOString();
+      await inTransaction(db, async (tx) => {
+        const invitation = await repository.findByTokenHash(tx, ctx.tenant.id, digestToken(token));
+        if (!invitation) throw new AppError('INVITATION.NOT_FOUND');
+        if (effectiveStatus(invitation, now) === 'expired') throw new AppError('INVITATION.EXPIRED');
+        if (!(await repository.claimAnswer(tx, invitation.id, { status: 'declined', acceptedBy: null, now }))) {
+          throw new AppError('INVITATION.NOT_FOUND');
+        }
+        await recordAudit(tx, ctx, {
+          action: 'invitation.declined',
+          targetType: 'invitation',
+          targetId: invitation.id,
+          workspaceId: invitation.workspace_id,
+          at: now,
+        });
+      });
+    },
+  };
+}

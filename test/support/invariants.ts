@@ -59,6 +59,22 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
       .select('u.id')
       .whereRef('w.tenant_id', '<>', 'u.tenant_id')
       .execute(),
+    'invitation without an e-mail in the outbox': db
+      .selectFrom('invitations as i')
+      .select('i.id')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('outbox_messages as o')
+              .select('o.id')
+              .whereRef('o.tenant_id', '=', 'i.tenant_id')
+              .whereRef('o.recipient', '=', 'i.email')
+              .where('o.kind', '=', 'invitation'),
+          ),
+        ),
+      )
+      .execute(),
     'session without a refresh token': db
       .selectFrom('sessions as s')
       .select('s.id')

@@ -109,3 +109,16 @@ export async function addMembership(t: TestApp, workspaceId: number, userId: num
   const now = new Date().toISOString();
   await t.db.insertInto('memberships').values({ workspace_id: workspaceId, user_id: userId, role, created_at: now, updated_at: now }).execute();
 }
+
+/** A fresh sign-in for a session's user (after the test clock moved past the token's expiry). */
+export async function signInAgain(t: TestApp, session: Session, password = 'correct horse battery', tenant?: string): Promise<Session> {
+  const response = await t.request({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    headers: tenant ? { 'x-tenant': tenant } : {},
+    payload: { email: session.email, password },
+  });
+  if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
+  const data = response.json().data;
+  return { ...session, accessToken: data.access_token, refreshToken: data.refresh_token, auth: { authorization: `Bearer ${data.access_token}` } };
+}

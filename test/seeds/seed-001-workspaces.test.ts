@@ -159,6 +159,27 @@ describe('seed 001', () => {
     expect(after.statusCode).toBe(404);
   });
 
+  it('Send Invitation: POST /api/v1/invitations {email, role} answers {id, email, role, token, expires_at} and "Invitation sent successfully."', async () => {
+    const before = Date.now();
+    const response = await t.request({
+      method: 'POST',
+      url: '/api/v1/invitations',
+      headers: { ...admin.auth, ...json },
+      payload: { email: 'newuser@example.com', role: 'member' },
+    });
+    expect(response.statusCode).toBe(201);
+    const { data, message } = response.json();
+    expect(message).toBe('Invitation sent successfully.');
+    expect(data).toMatchObject({ email: 'newuser@example.com', role: 'member' });
+    expect(typeof data.id).toBe('number');
+    expect(typeof data.token).toBe('string');
+    // "The invitation expires after 7 days."
+    expect(Math.round((Date.parse(data.expires_at) - before) / 86_400_000)).toBe(7);
+    // "The invited user will receive an email with a link to accept the invitation."
+    const mail = await t.db.selectFrom('outbox_messages').select(['recipient', 'text_body']).where('recipient', '=', 'newuser@example.com').executeTakeFirstOrThrow();
+    expect(mail.text_body).toContain(encodeURIComponent(data.token));
+  });
+
   it('List Roles, Create Custom Role: POST /api/v1/roles with the sales_rep example answers the documented data', async () => {
     const list = await t.request({ method: 'GET', url: '/api/v1/roles', headers: admin.auth });
     expect(list.statusCode).toBe(200);

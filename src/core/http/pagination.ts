@@ -1,3 +1,4 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { MAX_STORED_ID } from '../db/dialect.ts';
 import { AppError } from '../errors.ts';
 
@@ -26,4 +27,15 @@ export function toPage<T extends { id: number }>(rows: T[], limit: number): Page
   const last = items.at(-1);
   const nextCursor = rows.length > limit && last ? Buffer.from(`after:${last.id}`).toString('base64url') : null;
   return { items, nextCursor };
+}
+
+/**
+ * The page after `afterId` on an ascending integer key, one row more than the page
+ * so `toPage` can tell whether another page exists.
+ *
+ * @example db.selectFrom('roles').selectAll().where('workspace_id', '=', id).$call(afterKey('id', afterId, limit + 1))
+ */
+export function afterKey(column: string, afterId: number, rows: number) {
+  return <DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> =>
+    query.where(sql.ref(column), '>', afterId).orderBy(sql.ref(column)).limit(rows);
 }

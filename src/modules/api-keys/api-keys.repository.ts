@@ -1,4 +1,5 @@
 import type { Executor, Tx } from '../../core/db/database.ts';
+import { afterKey } from '../../core/http/pagination.ts';
 import type { ApiKeyRow } from './api-keys.table.ts';
 
 export interface StoredApiKey extends Omit<ApiKeyRow, 'key_hash'> {
@@ -47,9 +48,7 @@ export async function listApiKeys(db: Executor, workspaceId: number, afterId: nu
     .selectFrom('api_keys')
     .select(['id', 'tenant_id', 'workspace_id', 'created_by', 'name', 'prefix', 'expires_at', 'revoked_at', 'last_used_at', 'created_at'])
     .where('workspace_id', '=', workspaceId)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
+    .$call(afterKey('id', afterId, limit))
     .execute();
   const ids = rows.map((row) => row.id);
   const scopes = ids.length

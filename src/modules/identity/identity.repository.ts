@@ -1,6 +1,7 @@
 import type { Updateable } from 'kysely';
 import type { StoredSigningKey } from '../../core/auth/jwt.ts';
 import type { Executor, Tx } from '../../core/db/database.ts';
+import { afterKey } from '../../core/http/pagination.ts';
 import { engineOf, forUpdate } from '../../core/db/dialect.ts';
 import { userRowToUser, type TenantRole, type User, type UsersTable } from './identity.table.ts';
 
@@ -33,9 +34,7 @@ export async function listUsers(db: Executor, tenantId: number, afterId: number,
     .selectFrom('users')
     .selectAll()
     .where('tenant_id', '=', tenantId)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
+    .$call(afterKey('id', afterId, limit))
     .execute();
   return rows.map(userRowToUser);
 }

@@ -1,4 +1,5 @@
 import type { Db, Executor, Tx } from '../../core/db/database.ts';
+import { afterKey } from '../../core/http/pagination.ts';
 import type { InvitationRow } from './invitations.table.ts';
 
 /** Frees the pending slot of an invitation that has run out, so a new one can take it. */
@@ -41,9 +42,7 @@ export async function listInvitations(db: Db, workspaceId: number, afterId: numb
     .selectFrom('invitations')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
+    .$call(afterKey('id', afterId, limit))
     .execute();
 }
 

@@ -1,4 +1,5 @@
 import type { Executor, Tx } from '../../core/db/database.ts';
+import { afterKey } from '../../core/http/pagination.ts';
 import type { RoleRow } from './roles.table.ts';
 
 export interface StoredRole extends RoleRow {
@@ -21,9 +22,7 @@ export async function listRoles(db: Executor, workspaceId: number, afterId: numb
     .selectFrom('roles')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
+    .$call(afterKey('id', afterId, limit))
     .execute();
   return withPermissions(db, rows);
 }

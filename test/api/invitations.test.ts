@@ -177,6 +177,11 @@ describe('expiry, revocation and resending', () => {
       expect(expired.json().error.code).toBe('INVITATION.EXPIRED');
       const listed = await t.request({ method: 'GET', url: '/api/v1/invitations?limit=100', headers: inWs(ownerAgain) });
       expect(listed.json().data.find((i: { id: number }) => i.id === late.id).status).toBe('expired');
+      const expiredOnly = await t.request({ method: 'GET', url: '/api/v1/invitations?status=expired&limit=100', headers: inWs(ownerAgain) });
+      expect(expiredOnly.json().data.map((i: { id: number }) => i.id)).toContain(late.id);
+      const pendingOnly = await t.request({ method: 'GET', url: '/api/v1/invitations?status=pending&limit=100', headers: inWs(ownerAgain) });
+      expect(pendingOnly.json().data.map((i: { id: number }) => i.id)).not.toContain(late.id);
+      for (const row of pendingOnly.json().data) expect(row.status).toBe('pending');
       // An expired invitation frees its slot: the same address can be invited again.
       expect((await invite(late.email, undefined, ownerAgain)).id).toBeGreaterThan(late.id);
     } finally {

@@ -91,3 +91,19 @@ describe('rate limits', () => {
     expect(statuses).toEqual([201, 201, 201, 429]);
   });
 });
+
+describe('readiness', () => {
+  it('answers /readyz with 503 STORAGE.UNAVAILABLE once the database does not answer, /healthz still 200', async () => {
+    const separate = await startTestApp();
+    try {
+      await separate.db.destroy();
+      const ready = await separate.request({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().error.code).toBe('STORAGE.UNAVAILABLE');
+      expect((await separate.request({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await separate.app.close();
+      await separate.database.drop();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import type { Db, Executor, Tx } from '../../core/db/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
-import type { InvitationRow } from './invitations.table.ts';
+import type { InvitationRow, InvitationStatus } from './invitations.table.ts';
 
 /** Frees the pending slot of an invitation that has run out, so a new one can take it. */
 export async function expireStalePending(tx: Tx, workspaceId: number, emailKey: string, now: string): Promise<void> {
@@ -37,12 +37,22 @@ export async function insertInvitation(
     .executeTakeFirstOrThrow();
 }
 
-export async function listInvitations(db: Db, workspaceId: number, afterId: number, limit: number): Promise<InvitationRow[]> {
+/** A page of a workspace's invitations, optionally of one effective status (pending past expiry reads as expired). */
+export async function listInvitations(
+  db: Db,
+  query: { workspaceId: number; status: InvitationStatus | undefined; now: string; afterId: number; limit: number },
+): Promise<InvitationRow[]> {
+  const { status, now } = query;
   return db
     .selectFrom('invitations')
     .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .$call(afterKey('id', afterId, limit))
+    .where('workspace_id', '=', query.workspaceId)
+    .$if(status === 'pending', (q) => q.where('status', '=', 'pending').where('expires_at', '>', now))
+    .$if(status === 'expired', (q) =>
+      q.where((eb) => eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'pending'), eb('expires_at', '<=', now)])])),
+    )
+    .$if(status !== undefined && status !== 'pending' && status !== 'expired', (q) => q.where('status', '=', status ?? 'pending'))
+    .$call(afterKey('id', query.afterId, query.limit))
     .execute();
 }
 

@@ -3,10 +3,18 @@ import type { FastifyRequest } from 'fastify';
 import { anonymous, authenticated, inContext } from '../../core/auth/policy.ts';
 import { tenantContextOf, userContextOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { createAttemptLimiter } from '../../core/http/rate-limit.ts';
-import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
+import { DataEnvelope, IdParams, ListEnvelope, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import { translate } from '../../core/i18n/index.ts';
 import { normalizeKey } from '../../core/normalize.ts';
-import { Accepted, CreateInvitationBody, Invitation, InvitationPreview, IssuedInvitation, TokenBody } from './invitations.schemas.ts';
+import {
+  Accepted,
+  CreateInvitationBody,
+  Invitation,
+  InvitationListQuery,
+  InvitationPreview,
+  IssuedInvitation,
+  TokenBody,
+} from './invitations.schemas.ts';
 import { effectiveStatus, type InvitationRow, type InvitationsService } from './invitations.service.ts';
 
 function toInvitation(row: InvitationRow, now: string): Invitation {
@@ -71,8 +79,8 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
       config: { policy: inContext('invitations:view') },
       schema: {
         tags: ['invitations'],
-        summary: 'Invitations of the current workspace: pending, accepted, declined, revoked, expired',
-        querystring: ListQuery,
+        summary: 'Invitations of the current workspace, all or of one status (?status=pending|accepted|declined|revoked|expired)',
+        querystring: InvitationListQuery,
         response: { 200: ListEnvelope(Invitation) },
       },
     },

@@ -1,15 +1,22 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, Timestamp } from '../../core/http/schemas.ts';
+import { ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { INVITATION_STATUSES } from './invitations.table.ts';
 
 const Email = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
 const Token = Type.String({ minLength: 1, maxLength: 200 });
 
+const Status = Type.Union(INVITATION_STATUSES.map((status) => Type.Literal(status)));
+
+export const InvitationListQuery = Type.Object(
+  { ...ListQuery.properties, status: Type.Optional(Status) },
+  { additionalProperties: false },
+);
+
 export const Invitation = Type.Object({
   id: Type.Integer(),
   email: Type.String(),
   role: Type.String(),
-  status: Type.Union(INVITATION_STATUSES.map((status) => Type.Literal(status))),
+  status: Status,
   invited_by: Nullable(Type.Integer()),
   expires_at: Timestamp,
   responded_at: Nullable(Timestamp),

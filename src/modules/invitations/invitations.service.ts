@@ -138,8 +138,17 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl
       }
     },
 
-    async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<InvitationRow>> {
-      const rows = await repository.listInvitations(db, ctx.workspace.id, decodeCursor(query.cursor), query.limit + 1);
+    async list(
+      ctx: InWorkspaceContext,
+      query: { limit: number; cursor?: string; status?: InvitationRow['status'] },
+    ): Promise<Page<InvitationRow>> {
+      const rows = await repository.listInvitations(db, {
+        workspaceId: ctx.workspace.id,
+        status: query.status,
+        now: clock.now().toISOString(),
+        afterId: decodeCursor(query.cursor),
+        limit: query.limit + 1,
+      });
       return toPage(rows, query.limit);
     },
 

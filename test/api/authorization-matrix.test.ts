@@ -8,8 +8,9 @@
  *
  * Request shapes: a row expected to be refused (403) must reach the permission check,
  * which runs after schema validation, so every row sends a valid request. Rows that are
- * allowed and destructive act on throwaway fixtures (a throwaway workspace, role, key or
- * member) or are undone right after (leave, switching context), so the fixtures stay intact.
+ * allowed and destructive act on throwaway fixtures (a throwaway workspace, role, key,
+ * member or invitation) or are undone right after (leave, switching context, accepting an
+ * invitation), so the fixtures stay intact.
  */
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,9 +41,18 @@ const CUSTOM_ROLES: Record<string, readonly WorkspacePermission[]> = {
   /** Holds nothing: the role of the throwaway member, manageable by anyone with members:manage. */
   bare: [],
 };
-const KEY_W_SCOPES: WorkspacePermission[] = ['members:view', 'roles:view', 'audit:view'];
+const KEY_W_SCOPES: WorkspacePermission[] = ['members:view', 'roles:view', 'audit:view', 'invitations:view'];
 /** Scopes of a key made by a W admin who has since been demoted to viewer: the key keeps only what a viewer holds. */
-const KEY_DEMOTED_SCOPES: WorkspacePermission[] = ['workspaces:view', 'members:view', 'members:manage', 'roles:view', 'audit:view', 'api_keys:view'];
+const KEY_DEMOTED_SCOPES: WorkspacePermission[] = [
+  'workspaces:view',
+  'members:view',
+  'members:manage',
+  'roles:view',
+  'audit:view',
+  'api_keys:view',
+  'invitations:view',
+  'invitations:create',
+];
 const KEY_WO_SCOPES: WorkspacePermission[] = ['workspaces:view', 'members:view', 'roles:view'];
 const KEY_W2_SCOPES: WorkspacePermission[] = [
   'workspaces:view',
@@ -51,6 +61,9 @@ const KEY_W2_SCOPES: WorkspacePermission[] = [
   'roles:manage',
   'api_keys:manage',
   'settings:edit',
+  'invitations:view',
+  'invitations:create',
+  'invitations:revoke',
 ];
 
 interface ActorFacts {
@@ -238,8 +251,15 @@ function expected(actor: ActorFacts, route: RoutePolicyEntry, ctx: Context): Out
     case 'public':
       return { status: 'ok' };
     case 'anonymous':
-      // Register, login, refresh: sent with an empty body, credentials ignored.
+      // Register, login, refresh, invitation lookup and decline: sent with an empty body,
+      // credentials ignored (a bogus or foreign credential is no 401 here).
       return { status: 422, code: 'VALIDATION.FAILED' };
+    // Accepting an invitation is `authenticated` too: any signed-in user passes the policy,
+    // and whose invitation it is (403 INVITATION.WRONG_ACCOUNT, 404 INVITATION.NOT_FOUND) is
+    // the handler's object-level check, not the policy's. Its recipe makes every allowed actor
+    // the invitee of a fresh invitation, so an allowed row must end in 2xx like the others;
+    // those two handler refusals are NOT read as "allowed" (a 403 here would mean the
+    // policy refused a signed-in user, or the handler refused the rightful invitee).
     case 'authenticated':
     case 'tenant': {
       if (!credentialValid(actor)) return { status: 401 };
@@ -306,7 +326,11 @@ function mismatch(outcome: Outcome, status: number, body: string): string | unde
 
 const keyOf = (route: { method: string; url: string }) => `${route.method} ${route.url}`;
 
-const t: TestApp = await startTestApp();
+// Invitation rate limits (per inviter, workspace and address) out of the way: the matrix
+// invites far more than a real inviter would in an hour.
+const t: TestApp = await startTestApp({
+  env: { INVITATION_RATE_LIMIT_MAX: '1000000', INVITATION_RECIPIENT_RATE_LIMIT_MAX: '1000000' },
+});
 const ROUTES = t.app.routePolicies.filter((route) => route.method !== 'HEAD');
 
 const PASSWORD = 'matrix password 123';
@@ -328,6 +352,11 @@ const spare = {} as Record<TenantSlug, Session>;
 /** Per tenant: a plain tenant member whose tenant role the tenant-role rows set to what it already is. */
 const tenantMemberTarget = {} as Record<TenantSlug, number>;
 const ownerOf = {} as Record<WsName, ActorFacts>;
+/**
+ * Per tenant: a workspace no actor belongs to, owned by a user of its own, that invites
+ * the actors of the accept rows (outside the fact table: no row targets it).
+ */
+const inviteHost = {} as Record<TenantSlug, { workspaceId: number; headers: Record<string, string> }>;
 
 let matrixRequests = 0;
 /** expected outcome → actual status → count: proof that the matrix is not vacuous. */
@@ -392,6 +421,28 @@ async function createThrowawayWorkspace(actor: ActorFacts): Promise<number> {
   );
   return body.data.id as number;
 }
+
+/** A pending invitation, made by the owner of the inviting workspace; role `bare` (grants nothing) unless told. */
+async function createInvitation(
+  by: { workspaceId: number; headers: Record<string, string> },
+  email: string,
+  role = 'bare',
+): Promise<{ id: number; token: string }> {
+  throwaways += 1;
+  const body = await support(
+    {
+      method: 'POST',
+      url: '/api/v1/invitations',
+      headers: { ...by.headers, 'x-workspace-id': String(by.workspaceId) },
+      payload: { email, role },
+    },
+    201,
+  );
+  return { id: body.data.id as number, token: body.data.token as string };
+}
+
+const throwawayInvitation = (ws: WsName) =>
+  createInvitation({ workspaceId: wsId[ws], headers: sessionHeaders(ownerOf[ws]) }, uniqueEmail('matrix.invitee'));
 
 /** The throwaway member (role `bare`) is in the workspace, whatever earlier rows did. */
 async function ensureSpareMember(ws: WsName): Promise<number> {
@@ -575,6 +626,50 @@ const RECIPES: Record<string, Recipe> = {
   }),
 
   'DELETE /api/v1/api-keys/:id': async (row) => ({ url: `/api/v1/api-keys/${await createThrowawayKey(objectsWs(row))}` }),
+
+  // A fresh address with the role that grants nothing: allowed rows end in 201 (the pending
+  // invitation stays, harmlessly, in the workspace).
+  'POST /api/v1/invitations': async () => ({
+    url: '/api/v1/invitations',
+    payload: { email: uniqueEmail('matrix.invitee'), role: 'bare' },
+  }),
+
+  // Every row revokes, or resends, its own throwaway pending invitation of the workspace.
+  'DELETE /api/v1/invitations/:id': async (row) => ({
+    url: `/api/v1/invitations/${(await throwawayInvitation(objectsWs(row))).id}`,
+  }),
+  'POST /api/v1/invitations/:id/resend': async (row) => ({
+    url: `/api/v1/invitations/${(await throwawayInvitation(objectsWs(row))).id}/resend`,
+  }),
+
+  // Anonymous, like register/login/refresh: an empty body, refused by validation after the
+  // credentials were ignored. (Their token handling is the invitations suite's business.)
+  'POST /api/v1/invitations/lookup': async () => ({ url: '/api/v1/invitations/lookup', payload: {} }),
+  'POST /api/v1/invitations/decline': async () => ({ url: '/api/v1/invitations/decline', payload: {} }),
+
+  // Allowed rows: the actor is invited, under its own address, to the tenant's host workspace
+  // and really accepts (200); `after` removes the new membership again. Refused rows send the
+  // token of a real pending invitation for another address.
+  'POST /api/v1/invitations/accept': async (row) => {
+    const host = inviteHost[row.actor.sendsTo];
+    const { email, userId } = liveOf(row.actor);
+    if (!(allowed(row) && isUser(row.actor) && email !== undefined && userId !== undefined)) {
+      return { url: '/api/v1/invitations/accept', payload: { token: (await createInvitation(host, uniqueEmail('matrix.invitee'), 'viewer')).token } };
+    }
+    const { token } = await createInvitation(host, email, 'viewer');
+    return {
+      url: '/api/v1/invitations/accept',
+      payload: { token },
+      after: async (response) => {
+        if (response.statusCode !== 200) return;
+        await support(
+          { method: 'DELETE', url: `/api/v1/members/${userId}`, headers: { ...host.headers, 'x-workspace-id': String(host.workspaceId) } },
+          200,
+        );
+        await restoreActor(row.actor);
+      },
+    };
+  },
 };
 
 /** Plain GETs need no recipe: their only parameter, if any, is the path workspace. */
@@ -695,6 +790,15 @@ beforeAll(async () => {
   spare.other = await register(t, { name: 'Spare (other)', password: PASSWORD, tenant: 'other' });
   supportRequests += 2;
 
+  // The invitation hosts of the accept rows.
+  for (const slug of ['default', 'other'] as const) {
+    const host = await register(t, { name: `Invitation host (${slug})`, password: PASSWORD, tenant: slug === 'other' ? 'other' : undefined });
+    supportRequests += 1;
+    const headers = { ...tenantHeader(slug), ...host.auth };
+    const created = await support({ method: 'POST', url: '/api/v1/workspaces', headers, payload: { name: `Matrix invitation host (${slug})` } }, 201);
+    inviteHost[slug] = { workspaceId: created.data.id as number, headers };
+  }
+
   // Tenant roles.
   for (const actor of ACTORS) {
     if (actor.credential !== 'session' || actor.issuedIn !== 'default' || actor.tenantRole !== 'admin') continue;
@@ -725,7 +829,8 @@ beforeAll(async () => {
     }
   }
 
-  // Memberships of the workspace actors (no invitation API yet), then their current workspace.
+  // Memberships of the workspace actors (straight into the table: the fixture must not depend
+  // on the invitation routes under test), then their current workspace.
   for (const actor of ACTORS) {
     if (actor.credential !== 'session' || actor.sendsTo !== actor.issuedIn) continue;
     for (const [ws, role] of Object.entries(actor.memberships) as Array<[WsName, string]>) {

@@ -52,6 +52,17 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     await bySender.check(request);
     await byRecipient.check(request);
   };
+  // A resend mails the same address again: it counts against the sender and, per invitation, the recipient.
+  const resendsOfOne = createAttemptLimiter(app, {
+    name: 'invitations',
+    max: rateLimit.perRecipientMax,
+    windowSeconds: rateLimit.windowSeconds,
+    keys: [(request) => `resend:${request.ctx?.workspace?.id ?? 0}:${(request.params as { id?: string }).id ?? ''}`],
+  });
+  const limitedResend = async (request: FastifyRequest) => {
+    await bySender.check(request);
+    await resendsOfOne.check(request);
+  };
 
   app.post(
     '/api/v1/invitations',
@@ -107,7 +118,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     '/api/v1/invitations/:id/resend',
     {
       config: { policy: inContext('invitations:create') },
-      preHandler: async (request) => bySender.check(request),
+      preHandler: limitedResend,
       schema: {
         tags: ['invitations'],
         summary: 'Send a pending invitation again with a fresh token and expiry (the old token dies)',

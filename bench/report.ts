@@ -16,6 +16,13 @@ export interface ScenarioResult {
   rssMiB: number | null;
   /** requestsPerSec ÷ the floor's requestsPerSec on the same engine. */
   ratioToFloor: number;
+  /** For a scenario that sends e-mail: what the bench's SMTP server received meanwhile. */
+  mail?: {
+    acknowledged: number;
+    received: number;
+    receivedMeasured: number;
+    backlog: number;
+  };
 }
 
 export interface TargetCheck {
@@ -68,7 +75,18 @@ export function formatTable(engines: readonly EngineReport[]): string {
     cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
   const lines = [line(COLUMNS), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)];
   for (const report of engines) {
-    if ('skipped' in report) lines.push(`${report.engine}: skipped: ${report.skipped}`);
+    if ('skipped' in report) {
+      lines.push(`${report.engine}: skipped: ${report.skipped}`);
+      continue;
+    }
+    for (const s of report.scenarios) {
+      if (!s.mail) continue;
+      lines.push(
+        `${report.engine}: ${s.scenario}: SMTP received ${s.mail.received} messages during the scenario ` +
+          `(${s.mail.receivedMeasured} in the measured seconds) for ${s.mail.acknowledged} invitations; ` +
+          `${s.mail.backlog} left in the outbox`,
+      );
+    }
   }
   return lines.join('\n');
 }

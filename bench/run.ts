@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { startSmtp, type SmtpSink } from '../test/support/smtp.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { openDatabase } from '../src/core/db/database.ts';
 import { findPostgres, postgresDatabase, sqliteDatabase, type BenchDatabase } from './databases.ts';
 import { REPO_ROOT, startServer, stopAllServers, type Server } from './processes.ts';
 import {
@@ -30,7 +33,7 @@ const TARGET_RATIO = 0.5;
 const TARGET_READ_P99_MS = 20;
 // The first page of members must not cost more (nor, suspiciously, much less) as a workspace grows.
 const TARGET_MEMBERS_SPREAD = 0.2;
-const SCENARIOS_PER_ENGINE = 9;
+const SCENARIOS_PER_ENGINE = 10;
 // Per engine, beyond the scenarios: two server start-ups, the set-up requests and seeding.
 const SETUP_SECONDS = 90;
 // Members in all, the owner included. Both workspaces are read with the same page size, so
@@ -42,6 +45,12 @@ const FIRST_PAGE = SMALL_WORKSPACE_MEMBERS;
 // src/core/config.ts caps AUTH_RATE_LIMIT_MAX at 100000 (a higher value stops start-up);
 // that is still far above the attempts one login scenario makes within one window.
 const AUTH_RATE_LIMIT_MAX = '100000';
+// The invitation limits, per inviter and workspace and per address, out of the way of a
+// write scenario: config.ts caps both at 1,000,000 per window (more stops start-up).
+const INVITATION_RATE_LIMIT_MAX = '1000000';
+const INVITATION_RECIPIENT_RATE_LIMIT_MAX = '1000000';
+// The outbox worker runs through the whole bench, polling a real SMTP server (test/support/smtp.ts).
+const MAIL_POLL_INTERVAL_MS = '100';
 const PASSWORD = 'bench-password-1';
 
 const ME = 'GET /api/v1/me';
@@ -49,6 +58,7 @@ const WORKSPACES = 'GET /api/v1/workspaces';
 const MEMBERS_SMALL = `GET /api/v1/members?limit=${FIRST_PAGE} (${SMALL_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
 const MEMBERS_LARGE = `GET /api/v1/members?limit=${FIRST_PAGE} (${LARGE_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
 const MEMBERS_API_KEY = 'GET /api/v1/members (API key)';
+const INVITE = 'POST /api/v1/invitations (outbox worker on)';
 /** The reads held to the floor-ratio and p99 targets. */
 const READS = [ME, WORKSPACES, MEMBERS_SMALL, MEMBERS_LARGE, MEMBERS_API_KEY] as const;
 
@@ -57,6 +67,24 @@ interface Request {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * A fresh body for every request. Not autocannon's `idReplacement`: in autocannon 8 it
+   * declares a Content-Length for 33-character ids while its ids are 24–29 characters,
+   * so every request waits for bytes that never come and times out.
+   */
+  nextBody?: () => string;
+}
+
+/** What the SMTP server saw of a scenario: the outbox worker's side of the invitations. */
+interface MailSeen {
+  /** Invitations acknowledged (2xx) during the warm-up and the measured seconds. */
+  acknowledged: number;
+  /** Messages the SMTP server received from the start of the warm-up to the end of the measurement. */
+  received: number;
+  /** Of those, during the measured seconds. */
+  receivedMeasured: number;
+  /** Outbox rows not yet sent right after the measurement. */
+  backlog: number;
 }
 
 /** Undo steps, newest first, run at the end of an engine, on error and on a signal alike. */
@@ -117,7 +145,10 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
   undo.push(() => database.drop());
   console.log(`${database.engine}: ${database.label}`);
   try {
-    const env = serverEnv(database);
+    const smtp = await startSmtp();
+    // Pushed before Tessera's stop, so it is undone after it: the worker can finish its batch.
+    undo.push(() => smtp.stop());
+    const env = serverEnv(database, smtp);
     const tessera = await startServer('tessera', 'src/main.ts', env);
     undo.push(() => tessera.stop());
 
@@ -135,7 +166,7 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     // Three owned workspaces: one of 10 members, one of 10,000, one of the owner alone.
     const small = await createWorkspace(tessera, auth, `Bench ${SMALL_WORKSPACE_MEMBERS} members`);
     const large = await createWorkspace(tessera, auth, `Bench ${LARGE_WORKSPACE_MEMBERS} members`);
-    await createWorkspace(tessera, auth, 'Bench owner only');
+    const ownerOnly = await createWorkspace(tessera, auth, 'Bench owner only');
     const createdKey = await call(tessera, {
       method: 'POST',
       path: '/api/v1/api-keys',
@@ -161,6 +192,15 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     const membersByKey: Request = { method: 'GET', path: '/api/v1/members', headers: { authorization: `Bearer ${secret}` } };
     const switchWorkspace: Request = { method: 'PATCH', path: `/api/v1/workspace-context/${small}`, headers: auth };
     const select: Request = { method: 'GET', path: `/floor/users/${user.id}` };
+    // Into the owner-only workspace, so the member pages measured above stay as seeded.
+    const run = randomBytes(4).toString('hex');
+    let invited = 0;
+    const invite: Request = {
+      method: 'POST',
+      path: '/api/v1/invitations',
+      ...json({}, inWorkspace(ownerOnly)),
+      nextBody: () => JSON.stringify({ email: `bench-invitee-${run}-${(invited += 1)}@example.com` }),
+    };
 
     // Started after Tessera has migrated the database and the members are seeded, and
     // stopped before Tessera is measured.
@@ -179,6 +219,11 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     await expectPage(tessera, membersSmall, SMALL_WORKSPACE_MEMBERS, false);
     await expectPage(tessera, membersLarge, FIRST_PAGE, true);
     await expectPage(tessera, membersByKey, SMALL_WORKSPACE_MEMBERS, false);
+    // One invitation, and its e-mail through the worker: the scenario below measures a live outbox.
+    await call(tessera, invite);
+    await smtp.waitFor(1, 10_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}: the outbox worker delivers nothing\n--- tessera output ---\n${tessera.output()}`);
+    });
     const scenarios = [floor];
     // Reads first, on the state seeded above; the writes last.
     for (const [name, request, connections] of [
@@ -193,6 +238,7 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     ] as const) {
       scenarios.push(await measure(name, tessera, request, connections, floor.requestsPerSec));
     }
+    scenarios.push(await measure(INVITE, tessera, invite, READ_CONNECTIONS, floor.requestsPerSec, { smtp, env }));
 
     console.log();
     return {
@@ -260,10 +306,35 @@ async function expectPage(server: Server, request: Request, count: number, more:
   }
 }
 
-function serverEnv(database: BenchDatabase): NodeJS.ProcessEnv {
+function serverEnv(database: BenchDatabase, smtp: SmtpSink): NodeJS.ProcessEnv {
   // The caller's own DATABASE_URL or DATA_DIR must not leak into the run.
   const { DATABASE_URL: _url, DATA_DIR: _dir, ...inherited } = process.env;
-  return { ...inherited, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT_MAX, ...database.env };
+  return {
+    ...inherited,
+    LOG_LEVEL: 'warn',
+    AUTH_RATE_LIMIT_MAX,
+    SMTP_URL: smtp.url,
+    MAIL_POLL_INTERVAL_MS,
+    INVITATION_RATE_LIMIT_MAX,
+    INVITATION_RECIPIENT_RATE_LIMIT_MAX,
+    ...database.env,
+  };
+}
+
+/** Outbox rows not yet sent, read from the database Tessera serves, opened as src/main.ts opens it. */
+async function outboxBacklog(env: NodeJS.ProcessEnv): Promise<number> {
+  const config = loadConfig(env);
+  const db = openDatabase({ databaseUrl: config.databaseUrl, poolSize: 1, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous });
+  try {
+    const row = await db
+      .selectFrom('outbox_messages')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('status', 'in', ['pending', 'sending'])
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function measure(
@@ -272,13 +343,32 @@ async function measure(
   request: Request,
   connections: number,
   floorRequestsPerSec?: number,
+  mail?: { smtp: SmtpSink; env: NodeJS.ProcessEnv },
 ): Promise<ScenarioResult> {
-  const { path: requestPath, ...rest } = request;
-  const options = { ...rest, url: `${server.url}${requestPath}`, connections, timeout: 10 };
-  await autocannon({ ...options, duration: WARMUP_SECONDS });
+  const { path: requestPath, nextBody, ...rest } = request;
+  const options = {
+    ...rest,
+    url: `${server.url}${requestPath}`,
+    connections,
+    timeout: 10,
+    ...(nextBody ? { requests: [{ setupRequest: (built: autocannon.Request) => ({ ...built, body: nextBody() }) }] } : {}),
+  };
+  const receivedBefore = mail?.smtp.messages.length ?? 0;
+  const warmup = await autocannon({ ...options, duration: WARMUP_SECONDS });
+  const receivedAtStart = mail?.smtp.messages.length ?? 0;
   const result = await autocannon({ ...options, duration: SECONDS });
   // autocannon counts a dead server as errors; that is a broken bench, not a measurement.
   if (!server.alive()) throw new Error(`${server.name} exited during ${scenario}`);
+  let mailSeen: MailSeen | undefined;
+  if (mail) {
+    const receivedAtEnd = mail.smtp.messages.length;
+    mailSeen = {
+      acknowledged: warmup['2xx'] + result['2xx'],
+      received: receivedAtEnd - receivedBefore,
+      receivedMeasured: receivedAtEnd - receivedAtStart,
+      backlog: await outboxBacklog(mail.env),
+    };
+  }
   const requestsPerSec = result.requests.mean;
   const measured: ScenarioResult = {
     scenario,
@@ -292,11 +382,18 @@ async function measure(
     timeouts: result.timeouts,
     rssMiB: server.rssMiB() ?? null,
     ratioToFloor: requestsPerSec / (floorRequestsPerSec ?? requestsPerSec),
+    ...(mailSeen ? { mail: mailSeen } : {}),
   };
   console.log(
     `  ${scenario.padEnd(36)} ${requestsPerSec.toFixed(0).padStart(7)} req/s  ` +
       `p99 ${result.latency.p99.toFixed(1)} ms  non-2xx ${result.non2xx}  errors ${result.errors}`,
   );
+  if (mailSeen) {
+    console.log(
+      `    SMTP received ${mailSeen.received} messages during the scenario (${mailSeen.receivedMeasured} in the measured ` +
+        `${SECONDS} s) for ${mailSeen.acknowledged} invitations acknowledged; ${mailSeen.backlog} still in the outbox`,
+    );
+  }
   return measured;
 }
 
@@ -306,7 +403,7 @@ async function call(server: Server, request: Request): Promise<unknown> {
   const response = await fetch(`${server.url}${request.path}`, {
     method: request.method,
     headers: request.headers,
-    body: request.body,
+    body: request.nextBody ? request.nextBody() : request.body,
     signal: AbortSignal.timeout(10_000),
   }).catch((error: unknown) => {
     throw new Error(`${where} failed${server.alive() ? '' : ' (server exited)'}: ${String(error)}`);

@@ -5,7 +5,7 @@ import { openDatabase, type Db } from '../core/db/database.ts';
 import { migrate } from '../core/db/migrate.ts';
 import { AppError } from '../core/errors.ts';
 import { translate } from '../core/i18n/index.ts';
-import { listOutbox } from '../core/mail/outbox.ts';
+import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../core/mail/outbox.ts';
 import { createAccessTokens } from '../core/auth/jwt.ts';
 import { listSigningKeys } from '../modules/identity/identity.repository.ts';
 import { createIdentityService } from '../modules/identity/identity.service.ts';
@@ -22,9 +22,10 @@ const USAGE = `Usage: npm run tessera -- <command>
                                                       create an account with a tenant role;
                                                       the password is read from TESSERA_PASSWORD
   user set-role --tenant <slug> --email <e> --role owner|admin|member
-  outbox list [--status pending|sending|sent|failed] [--limit N]
+  outbox list [--status pending|sending|sent|failed|cancelled] [--limit N]
                                                       e-mails waiting or sent (without SMTP_URL
                                                       they wait here for the operator)
+  outbox retry                                        put failed e-mails back in line
 
 Uses the same DATA_DIR / DATABASE_URL as the server.`;
 
@@ -110,9 +111,8 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     });
     print({ id: updated.id, email: updated.email, tenant_role: updated.tenantRole });
   } else if (area === 'outbox' && verb === 'list') {
-    const statuses = ['pending', 'sending', 'sent', 'failed'] as const;
-    const status = values.status === undefined ? undefined : statuses.find((s) => s === values.status);
-    if (values.status !== undefined && !status) throw new UsageError(`--status must be one of ${statuses.join(', ')}`);
+    const status = values.status === undefined ? undefined : OUTBOX_STATUSES.find((s) => s === values.status);
+    if (values.status !== undefined && !status) throw new UsageError(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1–1000');
     for (const message of await listOutbox(db, { ...(status ? { status } : {}), limit })) {
@@ -121,6 +121,8 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
           `Subject: ${message.subject}\n\n${message.text_body}\n${'-'.repeat(60)}\n`,
       );
     }
+  } else if (area === 'outbox' && verb === 'retry') {
+    process.stdout.write(`${await requeueFailed(db, new Date().toISOString())} message(s) queued again\n`);
   } else {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }

@@ -4,19 +4,26 @@
  * Two tenants get mirrored data through the HTTP API: `default` is the attacker's side,
  * `victim` the other. Both use the same names, slugs and (for the owners) the same email;
  * integer ids interleave, so a victim id is always next to an attacker id. Every free-text
- * field of the victim tenant also carries a `CANARY-victim-<random>` marker.
+ * field of the victim tenant also carries a `CANARY-victim-<random>` marker, and so does the
+ * local part of every address the victim invites. Both sides hold invitations (with their
+ * queued e-mails) that are pending, revoked, resent, expired, declined and accepted.
  *
  * Then every operation of /openapi.json is called as attacker-side actors (and with
  * credentials crossed between tenants), with victim ids, their neighbours and odd values
- * put into path parameters, id-like query and body fields, and the context headers.
+ * put into path parameters, id-like query and body fields, and the context headers, and
+ * with victim (and the attacker's own) invitation tokens put into token fields.
  *
  * Oracles, per response: the status is one of ALLOWED_STATUSES (so never a 5xx); no body
- * or header holds a victim canary; a 403 (other than a tenant-permission or credential-kind
- * refusal, which names no workspace) only happens when the targeted workspace is the
- * attacker's own; and, for a sample of requests, the same request with every victim id
- * swapped for an id that exists nowhere answers the same status and error code (a victim
- * record is indistinguishable from a missing one). After the run, a row-hash snapshot of
- * every table's victim rows is unchanged.
+ * or header holds a victim canary, nor a victim secret (invitation token, API key, session
+ * token) that the request did not carry; a 403 (other than a tenant-permission or
+ * credential-kind refusal, or INVITATION.WRONG_ACCOUNT about one of the attacker's own
+ * tokens, which name no workspace) only happens when the targeted workspace is the
+ * attacker's own; a victim invitation token outside the victim tenant is one that does not
+ * exist (404 INVITATION.NOT_FOUND, unless the caller is refused at the door); and, for a
+ * sample of requests (every one carrying a victim token), the same request with every victim
+ * id and token swapped for one that exists nowhere answers the same status and error code (a
+ * victim record is indistinguishable from a missing one). After the run, a row-hash snapshot
+ * of every table's victim rows (invitations and the outbox included) is unchanged.
  *
  * Budget: FUZZ_REQUESTS (default 2000) requests per engine; order from a seeded PRNG
  * (FUZZ_SEED, default below), printed at the end with the counts.
@@ -30,7 +37,7 @@ import { createTenant, register, startTestApp, type Session, type TestApp } from
 const BUDGET = Number(process.env.FUZZ_REQUESTS ?? 2000);
 const DEFAULT_SEED = 0xc3c3_2024;
 const SEED = process.env.FUZZ_SEED === undefined ? DEFAULT_SEED : Number(process.env.FUZZ_SEED) >>> 0;
-const ALLOWED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 409, 415, 422, 429]);
+const ALLOWED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 409, 410, 415, 422, 429]);
 const CANARY_PREFIX = 'CANARY-victim-';
 const ATTACKER_TENANT = 'default';
 const VICTIM_TENANT = 'victim';
@@ -52,7 +59,14 @@ const KEY_SCOPES = [
   'api_keys:view',
   'api_keys:manage',
   'audit:view',
+  'invitations:view',
+  'invitations:create',
+  'invitations:revoke',
 ];
+/** The routes that take an invitation token (register takes one too, as `invitation_token`). */
+const TOKEN_ROUTE = /\/invitations\/(lookup|accept|decline)$/;
+/** The anonymous token routes: the token alone is the credential there. */
+const ANONYMOUS_TOKEN_ROUTE = /\/invitations\/(lookup|decline)$/;
 
 type Side = 'attacker' | 'victim';
 const SIDES: readonly Side[] = ['attacker', 'victim'];
@@ -96,7 +110,18 @@ interface Ids {
   workspaces: number[];
   roles: number[];
   apiKeys: number[];
+  invitations: number[];
   bizIds: string[];
+}
+
+/** One side's invitation tokens: `live` ones still answer (pending), `spent` ones are dead or expired. */
+interface InvitationTokens {
+  live: string[];
+  spent: string[];
+  /** The expired one (410 in its own tenant). */
+  expired: string;
+  /** The address each token was sent to. */
+  emailOf: Record<string, string>;
 }
 
 interface SideFixtures {
@@ -108,12 +133,15 @@ interface SideFixtures {
   roles: number[];
   apiKey: { id: number; secret: string };
   emails: string[];
+  /** Addresses invited (the victim's carry a canary in the local part). */
+  invitationEmails: string[];
+  invitationTokens: InvitationTokens;
 }
 
 async function call(
   t: TestApp,
   side: Side,
-  session: Session,
+  session: { auth: Record<string, string> },
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   url: string,
   payload?: Record<string, unknown>,
@@ -143,11 +171,13 @@ async function idsOfTenant(t: TestApp, tenantId: number): Promise<Ids> {
       ? []
       : await t.db.selectFrom('roles').select('id').where('workspace_id', 'in', wsIds).orderBy('id').execute();
   const apiKeys = await t.db.selectFrom('api_keys').select('id').where('tenant_id', '=', tenantId).orderBy('id').execute();
+  const invitations = await t.db.selectFrom('invitations').select('id').where('tenant_id', '=', tenantId).orderBy('id').execute();
   return {
     users: users.map((r) => r.id),
     workspaces: wsIds,
     roles: roles.map((r) => r.id),
     apiKeys: apiKeys.map((r) => r.id),
+    invitations: invitations.map((r) => r.id),
     bizIds: workspaces.map((w) => w.biz_id),
   };
 }
@@ -267,8 +297,84 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
     });
   }
 
+  // Invitations: pending ones (one sent by the second user from their own workspace), and one
+  // of each end state. Victim addresses carry a canary in the local part (the API returns them);
+  // the accepted one goes to the second user's own address, who joins North Branch as auditor.
+  const invitationSpecs = [
+    { key: 'pending', by: 'owner', ws: 0, role: 'cashier', local: 'pat' },
+    { key: 'pending-by-second', by: 'second', ws: 2, role: 'member', local: 'sam' },
+    { key: 'revoked', by: 'owner', ws: 0, role: 'member', local: 'rory' },
+    { key: 'resent', by: 'owner', ws: 1, role: 'auditor', local: 'rene' },
+    { key: 'expired', by: 'owner', ws: 0, role: 'member', local: 'ezra' },
+    { key: 'declined', by: 'owner', ws: 1, role: 'member', local: 'dana' },
+    { key: 'accepted', by: 'owner', ws: 1, role: 'auditor', local: undefined },
+  ] as const;
+  type InvitationKey = (typeof invitationSpecs)[number]['key'];
+  type Invited = { id: number; token: string; ws: number; email: string };
+  const invited: Record<Side, Partial<Record<InvitationKey, Invited>>> = { attacker: {}, victim: {} };
+  const invitationEmails: Record<Side, string[]> = { attacker: [], victim: [] };
+  for (const spec of invitationSpecs) {
+    for (const side of SIDES) {
+      const email =
+        spec.local === undefined
+          ? (emails[side][1] as string)
+          : side === 'victim'
+            ? `${canary().toLowerCase()}@example.com`
+            : `${spec.local}@example.com`;
+      invitationEmails[side].push(email);
+      const session = spec.by === 'owner' ? owner(side) : second(side);
+      const created = await call(t, side, session, 'POST', '/api/v1/invitations', { email, role: spec.role }, {
+        'x-workspace-id': String(ws(side, spec.ws)),
+      });
+      invited[side][spec.key] = { id: created.data.id, token: created.data.token, ws: ws(side, spec.ws), email };
+    }
+  }
+  const invitation = (side: Side, key: InvitationKey) => invited[side][key] as Invited;
+  const inWs = (side: Side, key: InvitationKey) => ({ 'x-workspace-id': String(invitation(side, key).ws) });
+  const tokens: Record<Side, InvitationTokens> = {
+    attacker: { live: [], spent: [], expired: '', emailOf: {} },
+    victim: { live: [], spent: [], expired: '', emailOf: {} },
+  };
+  for (const side of SIDES) {
+    await call(t, side, owner(side), 'DELETE', `/api/v1/invitations/${invitation(side, 'revoked').id}`, undefined, inWs(side, 'revoked'));
+  }
+  for (const side of SIDES) {
+    const resent = await call(t, side, owner(side), 'POST', `/api/v1/invitations/${invitation(side, 'resent').id}/resend`, undefined, inWs(side, 'resent'));
+    tokens[side].live.push(invitation(side, 'pending').token, invitation(side, 'pending-by-second').token, resent.data.token);
+    tokens[side].spent.push(invitation(side, 'resent').token);
+    tokens[side].emailOf[resent.data.token] = invitation(side, 'resent').email;
+  }
+  for (const side of SIDES) {
+    // Expired a day ago (the clock is the app's: moving it would expire every invitation).
+    await t.db
+      .updateTable('invitations')
+      .set({ expires_at: new Date(t.clock.now().getTime() - 24 * 3600 * 1000).toISOString() })
+      .where('id', '=', invitation(side, 'expired').id)
+      .execute();
+    tokens[side].expired = invitation(side, 'expired').token;
+  }
+  for (const side of SIDES) {
+    await call(t, side, { auth: {} }, 'POST', '/api/v1/invitations/decline', { token: invitation(side, 'declined').token });
+  }
+  for (const side of SIDES) {
+    await call(t, side, second(side), 'POST', '/api/v1/invitations/accept', { token: invitation(side, 'accepted').token });
+  }
+  for (const side of SIDES) {
+    tokens[side].spent.push(...(['revoked', 'expired', 'declined', 'accepted'] as const).map((key) => invitation(side, key).token));
+    for (const spec of invitationSpecs) tokens[side].emailOf[invitation(side, spec.key).token] = invitation(side, spec.key).email;
+  }
+
   const fixtures = Object.fromEntries(
-    SIDES.map((side) => [side, { ...partial[side], tenantId: tenantIds[side], emails: emails[side] } as SideFixtures]),
+    SIDES.map((side) => [
+      side,
+      {
+        ...partial[side],
+        tenantId: tenantIds[side],
+        emails: emails[side],
+        invitationEmails: invitationEmails[side],
+        invitationTokens: tokens[side],
+      } as SideFixtures,
+    ]),
   ) as Record<Side, SideFixtures>;
   return { fixtures, canaries };
 }
@@ -443,10 +549,11 @@ interface JsonSchema {
   items?: JsonSchema;
   minItems?: number;
   minProperties?: number;
+  default?: unknown;
 }
 
-type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'biz' | 'any';
-type Special = 'id' | 'cursor' | 'secret' | 'email' | 'password';
+type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'biz' | 'any';
+type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'email' | 'password';
 
 interface Field {
   where: 'path' | 'query' | 'body';
@@ -482,6 +589,7 @@ function kindOf(path: string, name: string): IdKind {
     if (/^(users|members)$/.test(collection)) return 'user';
     if (/^roles$/.test(collection)) return 'role';
     if (/^api-keys$/.test(collection)) return 'api_key';
+    if (/^invitations$/.test(collection)) return 'invitation';
   }
   return 'any';
 }
@@ -505,10 +613,13 @@ function operationsOf(doc: any): Operation[] {
       }
       const bodySchema = op.requestBody?.content?.['application/json']?.schema as JsonSchema | undefined;
       for (const [name, schema] of Object.entries(bodySchema?.properties ?? {})) {
+        const signIn = path.endsWith('/login') || path.endsWith('/register');
         if (isIdName(name)) fields.push({ where: 'body', name, kind: kindOf(path, name), special: 'id', schema });
-        else if (/token$/.test(name)) fields.push({ where: 'body', name, kind: 'any', special: 'secret', schema });
-        else if (path.endsWith('/login') && name === 'email') fields.push({ where: 'body', name, kind: 'any', special: 'email', schema });
-        else if (path.endsWith('/login') && name === 'password') {
+        else if (name === 'token' || name === 'invitation_token') {
+          fields.push({ where: 'body', name, kind: 'any', special: 'invitation-token', schema });
+        } else if (/token$/.test(name)) fields.push({ where: 'body', name, kind: 'any', special: 'secret', schema });
+        else if (signIn && name === 'email') fields.push({ where: 'body', name, kind: 'any', special: 'email', schema });
+        else if (signIn && name === 'password') {
           fields.push({ where: 'body', name, kind: 'any', special: 'password', schema });
         }
       }
@@ -518,11 +629,15 @@ function operationsOf(doc: any): Operation[] {
   return operations;
 }
 
-/** A value that satisfies a (simple) schema: strings 'x' unless the pattern wants otherwise. */
+/**
+ * A value that satisfies a (simple) schema: the default if there is one, strings 'x'
+ * unless the pattern wants otherwise (an address, say: the attacker then really invites).
+ */
 function sampleOf(schema: JsonSchema): unknown {
   const branch = schema.anyOf ?? schema.oneOf;
   if (branch) return sampleOf(branch.find((s) => s.type !== 'null') ?? branch[0] ?? {});
   if (schema.const !== undefined) return schema.const;
+  if (schema.default !== undefined) return schema.default;
   if (schema.enum) return schema.enum[0];
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   switch (type) {
@@ -543,7 +658,7 @@ function sampleOf(schema: JsonSchema): unknown {
       if (schema.format === 'date-time') return '2099-01-01T00:00:00.000Z';
       const min = schema.minLength ?? 1;
       const pattern = schema.pattern ? new RegExp(schema.pattern, 'u') : undefined;
-      for (const seedText of ['x', 'xxx', 'B01', 'x1']) {
+      for (const seedText of ['x', 'xxx', 'B01', 'x1', 'x@example.com']) {
         const candidate = seedText.length >= min ? seedText : seedText.padEnd(min, 'x');
         if (!pattern || pattern.test(candidate)) return candidate;
       }
@@ -568,7 +683,8 @@ interface Actor {
 
 interface Pick {
   value: string | number;
-  origin: 'victim' | 'neighbour' | 'edge' | 'attacker' | 'secret';
+  /** `victim-token`: a victim invitation token (the ghost twin swaps it for one that exists nowhere). */
+  origin: 'victim' | 'neighbour' | 'edge' | 'attacker' | 'secret' | 'victim-token';
 }
 
 interface HeaderChoice {
@@ -601,10 +717,12 @@ function idsFor(ids: Ids, kind: IdKind): Array<number | string> {
       return ids.roles;
     case 'api_key':
       return ids.apiKeys;
+    case 'invitation':
+      return ids.invitations;
     case 'biz':
       return [...ids.bizIds, ...ids.workspaces];
     case 'any':
-      return [...new Set([...ids.users, ...ids.workspaces, ...ids.roles, ...ids.apiKeys])];
+      return [...new Set([...ids.users, ...ids.workspaces, ...ids.roles, ...ids.apiKeys, ...ids.invitations])];
   }
 }
 
@@ -617,7 +735,7 @@ function neighboursOf(ids: Array<number | string>): number[] {
 const cursorOf = (id: string | number) => Buffer.from(`after:${id}`).toString('base64url');
 
 interface Violation {
-  oracle: 'status' | 'canary' | 'forbidden-target' | 'enumeration';
+  oracle: 'status' | 'canary' | 'secret' | 'forbidden-target' | 'enumeration' | 'token';
   request: string;
   status: number;
   body: string;
@@ -652,8 +770,52 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect(victim.workspaces).toHaveLength(3);
     expect(victim.users).toHaveLength(2);
     expect(victim.apiKeys).toHaveLength(1);
-    // Interleaved: every victim workspace id sits between attacker ones.
+    expect(victim.invitations).toHaveLength(7);
+    // Interleaved: every victim workspace and invitation id sits between attacker ones.
     for (let i = 0; i < 3; i += 1) expect(victim.workspaces[i]).toBe((attacker.workspaces[i] as number) + 1);
+    for (let i = 0; i < 7; i += 1) expect(victim.invitations[i]).toBe((attacker.invitations[i] as number) + 1);
+    // Each side has pending invitations and one of every end state, and their e-mails in the outbox.
+    for (const side of SIDES) {
+      const rows = await t.db
+        .selectFrom('invitations')
+        .select(['status', 'expires_at'])
+        .where('tenant_id', '=', fixtures[side].tenantId)
+        .orderBy('id')
+        .execute();
+      const now = t.clock.now().toISOString();
+      expect(rows.map((row) => (row.status === 'pending' && row.expires_at <= now ? 'expired' : row.status))).toEqual([
+        'pending',
+        'pending',
+        'revoked',
+        'pending',
+        'expired',
+        'declined',
+        'accepted',
+      ]);
+      const outbox = await t.db.selectFrom('outbox_messages').select('recipient').where('tenant_id', '=', fixtures[side].tenantId).execute();
+      expect(outbox.map((row) => row.recipient).sort()).toEqual(
+        [...fixtures[side].invitationEmails, fixtures[side].invitationEmails[3] as string].sort(),
+      );
+    }
+    // Every victim token answers in its own tenant (live 200, expired 410, spent 404), and an
+    // invitation e-mail is readable there: the oracles below would see a leak.
+    const { live, spent, expired } = fixtures.victim.invitationTokens;
+    const lookup = (token: string) =>
+      t.request({ method: 'POST', url: '/api/v1/invitations/lookup', headers: { 'x-tenant': VICTIM_TENANT }, payload: { token } });
+    for (const token of live) {
+      const response = await lookup(token);
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain(CANARY_PREFIX);
+    }
+    expect((await lookup(expired)).statusCode).toBe(410);
+    for (const token of spent.filter((token) => token !== expired)) expect((await lookup(token)).statusCode).toBe(404);
+    const listed = await t.request({
+      method: 'GET',
+      url: '/api/v1/invitations',
+      headers: { ...fixtures.victim.owner.auth, 'x-tenant': VICTIM_TENANT, 'x-workspace-id': String(fixtures.victim.workspaces[0]) },
+    });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.body.toLowerCase()).toContain(CANARY_PREFIX.toLowerCase());
     const names = await t.db.selectFrom('workspaces').select(['tenant_id', 'slug']).orderBy('id').execute();
     expect(names.filter((w) => w.tenant_id === fixtures.victim.tenantId).map((w) => w.slug)).toEqual(
       names.filter((w) => w.tenant_id === fixtures.attacker.tenantId).map((w) => w.slug),
@@ -682,6 +844,9 @@ describe('tenant isolation fuzzer (C3)', () => {
     const before = await snapshotTenant(t, fixtures.victim.tenantId);
     expect(before.tables.get('users')?.rows).toBe(2);
     expect(before.tables.get('workspaces')?.rows).toBe(3);
+    // Seven invitations, and eight queued e-mails (one per invitation, one more for the resend).
+    expect(before.tables.get('invitations')?.rows).toBe(7);
+    expect(before.tables.get('outbox_messages')?.rows).toBe(8);
 
     const registry: Registry = {
       victim: await idsOfTenant(t, fixtures.victim.tenantId),
@@ -705,6 +870,24 @@ describe('tenant isolation fuzzer (C3)', () => {
 
     const a = fixtures.attacker;
     const v = fixtures.victim;
+    // Invitation tokens: a victim token must answer outside the victim tenant exactly as one
+    // that exists nowhere (404). The live and expired ones are what a missing tenant check would
+    // answer (200, 410); the attacker's own come up too, for the answers about a token (403
+    // INVITATION.WRONG_ACCOUNT, 410) that the oracles must tell apart from a leak.
+    const victimTokens = [...v.invitationTokens.live, ...v.invitationTokens.spent];
+    const victimAnswering = [...v.invitationTokens.live, v.invitationTokens.expired];
+    const attackerTokens = [...a.invitationTokens.live, ...a.invitationTokens.spent];
+    const attackerLive = new Set(a.invitationTokens.live);
+    /** No response may carry one of these unless the request did. */
+    const victimSecretValues = [
+      ...victimTokens,
+      v.apiKey.secret,
+      v.owner.refreshToken,
+      v.second.refreshToken,
+      v.owner.accessToken,
+      v.second.accessToken,
+    ];
+    const ghostToken = (token: string) => `inv_${createHash('sha256').update(`ghost:${token}`).digest('base64url')}`;
     const actors: Actor[] = [
       { name: 'attacker-owner', headers: { ...a.owner.auth }, attackerSide: true, toVictimTenant: false, ownSession: true },
       { name: 'attacker-member', headers: { ...a.second.auth }, attackerSide: true, toVictimTenant: false, ownSession: true },
@@ -831,7 +1014,14 @@ describe('tenant isolation fuzzer (C3)', () => {
 
     const valueFor = (field: Field): Pick => {
       if (field.special === 'secret') return { value: rng.pick(victimSecrets), origin: 'secret' };
-      if (field.special === 'email') return { value: rng.pick([...v.emails, 'x']), origin: 'secret' };
+      if (field.special === 'invitation-token') {
+        const roll = rng.float();
+        if (roll < 0.4) return { value: rng.pick(victimAnswering), origin: 'victim-token' };
+        if (roll < 0.6) return { value: rng.pick(victimTokens), origin: 'victim-token' };
+        if (roll < 0.85) return { value: rng.pick(attackerTokens), origin: 'attacker' };
+        return { value: rng.pick(victimSecrets), origin: 'secret' };
+      }
+      if (field.special === 'email') return { value: rng.pick([...v.emails, ...v.invitationEmails, 'x']), origin: 'secret' };
       if (field.special === 'password') return { value: rng.pick([PASSWORDS.victim, 'x']), origin: 'secret' };
       const roll = rng.float();
       let pick: Pick;
@@ -894,6 +1084,16 @@ describe('tenant isolation fuzzer (C3)', () => {
     /** Why a case is not sent, or undefined to send it. */
     const skipReason = (c: Case): string | undefined => {
       if (c.actor.toVictimTenant && /\/auth\/(register|login|refresh)$/.test(c.op.path)) return 'anonymous route in the victim tenant';
+      const token = tokenOf(c);
+      // The token alone is the credential on lookup and decline: with the victim's token in
+      // the victim's tenant they answer (and decline would change the victim) as they should.
+      if (c.actor.toVictimTenant && token?.origin === 'victim-token' && ANONYMOUS_TOKEN_ROUTE.test(c.op.path)) {
+        return 'victim invitation token in the victim tenant';
+      }
+      // Declining one of the attacker's own pending invitations would use up a fixture.
+      if (!c.actor.toVictimTenant && c.op.path.endsWith('/invitations/decline') && attackerLive.has(String(token?.value))) {
+        return "decline of the attacker's own invitation";
+      }
       if (c.actor.ownSession && c.op.path.endsWith('/auth/logout')) return "attacker's own logout";
       if (c.actor.attackerSide && c.op.method !== 'GET') {
         // Path routes ignore the context headers, so a mutation aimed at an attacker-owned
@@ -908,10 +1108,24 @@ describe('tenant isolation fuzzer (C3)', () => {
       return undefined;
     };
 
+    /** The invitation token a case sends, if any. */
+    const tokenOf = (c: Case): Pick | undefined => {
+      for (const [field, pick] of c.picks) if (field.special === 'invitation-token') return pick;
+      return undefined;
+    };
+
     /** The workspace a 403 would be about: the path's workspace, else the context headers, else the actor's own. */
     const targetOf = (c: Case): string | undefined => {
       for (const [field, pick] of c.picks) if (field.where === 'path' && field.kind === 'workspace') return String(pick.value);
       return c.header.headers['x-as-workspace'] ?? c.header.headers['x-workspace-id'];
+    };
+
+    const codeOf = (body: string) => {
+      try {
+        return (JSON.parse(body) as { error?: { code?: string } }).error?.code ?? '-';
+      } catch {
+        return '?';
+      }
     };
 
     const violations: Violation[] = [];
@@ -922,6 +1136,10 @@ describe('tenant isolation fuzzer (C3)', () => {
     const skips = new Map<string, number>();
     let sent = 0;
     let twins = 0;
+    /** Requests that carried a victim invitation token, and those answered by the handler (404 INVITATION.NOT_FOUND). */
+    let victimTokenRequests = 0;
+    let victimTokenNotFound = 0;
+    let wrongAccount = 0;
 
     const send = async (c: Case) => {
       const request = build(c);
@@ -942,25 +1160,55 @@ describe('tenant isolation fuzzer (C3)', () => {
       } body=${c.op.bodySchema ? `${c.bodyVariant}:${typeof request.payload === 'string' ? request.payload : JSON.stringify(request.payload)}` : '-'}`;
       const record = (oracle: Violation['oracle'], note?: string) =>
         violations.push({ oracle, request: label, status: response.statusCode, body: response.body.slice(0, 400), note });
-      if (!ALLOWED_STATUSES.has(response.statusCode)) record('status');
-      const seen = `${response.body}\n${JSON.stringify(response.headers)}`.toLowerCase();
-      if (seen.includes(CANARY_PREFIX.toLowerCase())) record('canary');
-      if (response.statusCode === 403) {
-        let details: Record<string, unknown> = {};
+      const status = response.statusCode;
+      if (!ALLOWED_STATUSES.has(status)) record('status');
+      const raw = `${response.body}\n${JSON.stringify(response.headers)}`;
+      if (raw.toLowerCase().includes(CANARY_PREFIX.toLowerCase())) record('canary');
+      const sentText = `${request.url}\n${JSON.stringify(request.headers)}\n${typeof request.payload === 'string' ? request.payload : JSON.stringify(request.payload ?? null)}`;
+      const leaked = victimSecretValues.filter((secret) => raw.includes(secret) && !sentText.includes(secret));
+      if (leaked.length > 0) record('secret', `the response carries ${leaked.length} victim secret(s) the request did not`);
+      const code = codeOf(response.body);
+      let details: Record<string, unknown> = {};
+      if (status >= 400) {
         try {
           details = (response.json().error?.details ?? {}) as Record<string, unknown>;
         } catch {
           // a 403 without a JSON error body is judged by its target alone
         }
+      }
+      const credentialKind = typeof details.reason === 'string' && details.reason.startsWith('api_keys_');
+      const token = c.bodyVariant === 'schema' ? tokenOf(c) : undefined;
+      if (status === 403 && code === 'INVITATION.WRONG_ACCOUNT') {
+        // An answer about the token, naming no workspace: only ever about one of the attacker's own.
+        wrongAccount += 1;
+        if (token?.origin !== 'attacker' || c.actor.toVictimTenant) {
+          record('forbidden-target', `INVITATION.WRONG_ACCOUNT for a token (${token?.origin ?? 'none'}) that is not the attacker's`);
+        }
+      } else if (status === 403) {
         const permission = typeof details.permission === 'string' ? details.permission : undefined;
         const tenantLevel = permission !== undefined && permissionScopes.get(permission) === 'tenant';
-        const credentialKind = typeof details.reason === 'string' && details.reason.startsWith('api_keys_');
         const target = targetOf(c);
         if (!tenantLevel && !credentialKind && target !== undefined && !isAttackerWorkspace(target)) {
           record('forbidden-target', `403 about workspace ${target}, which is ${isVictimWorkspace(target) ? "the victim's" : 'not the attacker\'s'}`);
         }
       }
-      if (c.op.method !== 'GET' && response.statusCode < 300 && c.actor.attackerSide) await refreshAttacker();
+      if (token?.origin === 'victim-token') {
+        // A token is tenant-bound: outside the victim tenant the victim's token is one that does
+        // not exist. On the token routes the handler says so (404), unless the caller is refused
+        // at the door first; elsewhere (register) nothing may answer about the invitation.
+        victimTokenRequests += 1;
+        const answer = `${status} ${code}`;
+        if (answer === '404 INVITATION.NOT_FOUND') victimTokenNotFound += 1;
+        const refusedAtDoor = status === 401 || status === 429 || (status === 403 && credentialKind);
+        if (TOKEN_ROUTE.test(c.op.path)) {
+          if (c.actor.toVictimTenant ? status !== 401 : !refusedAtDoor && answer !== '404 INVITATION.NOT_FOUND') {
+            record('token', `a victim invitation token answers "${answer}" (expected 404 INVITATION.NOT_FOUND${c.actor.toVictimTenant ? '' : ' or a refusal at the door'})`);
+          }
+        } else if (status < 300 || status === 410 || (code.startsWith('INVITATION.') && code !== 'INVITATION.NOT_FOUND') || code === 'MEMBER.ALREADY_MEMBER') {
+          record('token', `a victim invitation token answers "${answer}"`);
+        }
+      }
+      if (c.op.method !== 'GET' && status < 300 && c.actor.attackerSide) await refreshAttacker();
       return { request, response, label };
     };
 
@@ -979,6 +1227,9 @@ describe('tenant isolation fuzzer (C3)', () => {
           changed = true;
           const id = ghost(pick.value);
           picks.set(field, { value: id, origin: 'edge' });
+        } else if (pick.origin === 'victim-token') {
+          changed = true;
+          picks.set(field, { value: ghostToken(String(pick.value)), origin: 'edge' });
         } else picks.set(field, pick);
       }
       const headers = { ...c.header.headers };
@@ -992,10 +1243,10 @@ describe('tenant isolation fuzzer (C3)', () => {
       return { ...c, picks, header: { name: `${c.header.name}(ghost)`, headers, picks: [] } };
     };
 
-    // Round-robin over operations (those with id fields get three turns), each operation
-    // cycling through actors and header variants so every combination comes up.
+    // Round-robin over operations (those with id or invitation-token fields get three turns),
+    // each operation cycling through actors and header variants so every combination comes up.
     const weighted = operations.flatMap((op) => {
-      const ids = op.fields.filter((f) => f.special === 'id').length;
+      const ids = op.fields.filter((f) => f.special === 'id' || f.special === 'invitation-token').length;
       return Array.from({ length: ids > 0 ? 3 : op.fields.length > 0 ? 2 : 1 }, () => op);
     });
     const order = weighted.map((op, i) => ({ op, sort: rng.float(), i })).sort((x, y) => x.sort - y.sort).map((x) => x.op);
@@ -1019,6 +1270,15 @@ describe('tenant isolation fuzzer (C3)', () => {
           if (field.where === 'query' && rng.float() < 0.3) continue;
           picks.set(field, valueFor(field));
         }
+        // Register with a victim token, mostly for the very address it was sent to (and a valid
+        // password): only the tenant check then stands between the attacker and the invitation.
+        const token = [...picks].find(([field]) => field.special === 'invitation-token')?.[1];
+        const email = op.fields.find((field) => field.special === 'email');
+        const password = op.fields.find((field) => field.special === 'password');
+        if (token?.origin === 'victim-token' && email && rng.float() < 0.7) {
+          picks.set(email, { value: v.invitationTokens.emailOf[String(token.value)] as string, origin: 'secret' });
+          if (password) picks.set(password, { value: PASSWORDS.victim, origin: 'secret' });
+        }
         const roll = rng.float();
         const bodyVariant: BodyVariant = roll < 0.75 ? 'schema' : roll < 0.9 ? 'empty' : roll < 0.95 ? 'malformed' : 'text';
         const candidate: Case = { op, actor, header: (variant ?? headerVariants[0])!.make(), picks, bodyVariant };
@@ -1039,17 +1299,12 @@ describe('tenant isolation fuzzer (C3)', () => {
       const first = await send(c);
       // Only a request that changed nothing can be replayed: a successful create would now conflict.
       const replayable = c.op.method === 'GET' || first.response.statusCode >= 400;
-      const twin = sent < BUDGET && replayable && rng.float() < 0.35 ? ghostOf(c) : undefined;
+      // A victim token is always checked against one that exists nowhere.
+      const always = c.bodyVariant === 'schema' && tokenOf(c)?.origin === 'victim-token';
+      const twin = sent < BUDGET && replayable && (always || rng.float() < 0.35) ? ghostOf(c) : undefined;
       if (twin) {
         twins += 1;
         const second = await send(twin);
-        const codeOf = (body: string) => {
-          try {
-            return (JSON.parse(body) as { error?: { code?: string } }).error?.code ?? '-';
-          } catch {
-            return '?';
-          }
-        };
         const one = `${first.response.statusCode} ${codeOf(first.response.body)}`;
         const other = `${second.response.statusCode} ${codeOf(second.response.body)}`;
         if (one !== other) {
@@ -1076,6 +1331,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         `  operations=${operations.length} (${perOperation.size} exercised), statuses: ${sorted(statusCounts)}`,
         `  error codes: ${sorted(errorCodes)}`,
         `  actors: ${sorted(perActor)}`,
+        `  victim invitation tokens sent: ${victimTokenRequests} (${victimTokenNotFound} answered 404 INVITATION.NOT_FOUND); INVITATION.WRONG_ACCOUNT (attacker tokens): ${wrongAccount}`,
         `  skipped: ${sorted(skips) || 'none'}`,
         `  victim snapshot: ${[...before.tables].map(([name, s]) => `${name}:${s.rows}`).join(' ')}; global tables: ${before.global.join(', ')}`,
         `  violations: ${violations.length}; victim tables changed: ${changedTables.join(', ') || 'none'}`,

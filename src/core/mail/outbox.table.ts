@@ -8,7 +8,9 @@ export interface OutboxMessagesTable {
   subject: string;
   text_body: string;
   html_body: string;
-  status: 'pending' | 'sending' | 'sent' | 'failed';
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  /** What the message is about (`invitation:42`); unsent messages of a reference can be cancelled. */
+  reference: string | null;
   attempts: Generated<number>;
   next_attempt_at: string;
   /** While `sending`: the claim's end; a claim left by a crashed process expires and the message is retried. */

@@ -1,6 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Clock } from '../clock.ts';
-import type { Db, Executor, Tx } from '../db/database.ts';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, Db, Executor, Tx } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { OutboxMessageRow } from './outbox.table.ts';
 
@@ -12,11 +13,17 @@ import type { OutboxMessageRow } from './outbox.table.ts';
 export interface OutgoingMessage {
   tenantId: number;
   kind: string;
+  /** What the message is about (`invitation:42`), so it can be cancelled while unsent. */
+  reference: string;
   recipient: string;
   subject: string;
   text: string;
   html: string;
 }
+
+export type OutboxStatus = OutboxMessageRow['status'];
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'cancelled'];
+export const DELIVERED_BODY = '[delivered; body removed]';
 
 export async function enqueueMessage(tx: Tx, message: OutgoingMessage, now: string): Promise<number> {
   const row = await tx
@@ -24,6 +31,7 @@ export async function enqueueMessage(tx: Tx, message: OutgoingMessage, now: stri
     .values({
       tenant_id: message.tenantId,
       kind: message.kind,
+      reference: message.reference,
       recipient: message.recipient,
       subject: message.subject,
       text_body: message.text,
@@ -37,7 +45,17 @@ export async function enqueueMessage(tx: Tx, message: OutgoingMessage, now: stri
   return row.id;
 }
 
-export async function listOutbox(db: Executor, query: { status?: OutboxMessageRow['status']; limit: number }): Promise<OutboxMessageRow[]> {
+/** Cancels what is not yet sent about a reference (a revoked invitation's mail, a resent one's old link). */
+export async function cancelUnsent(tx: Tx, reference: string): Promise<void> {
+  await tx
+    .updateTable('outbox_messages')
+    .set({ status: 'cancelled', text_body: DELIVERED_BODY, html_body: DELIVERED_BODY })
+    .where('reference', '=', reference)
+    .where('status', 'in', ['pending', 'failed'])
+    .execute();
+}
+
+export async function listOutbox(db: Executor, query: { status?: OutboxStatus; limit: number }): Promise<OutboxMessageRow[]> {
   return db
     .selectFrom('outbox_messages')
     .selectAll()
@@ -47,40 +65,71 @@ export async function listOutbox(db: Executor, query: { status?: OutboxMessageRo
     .execute();
 }
 
-const MAX_ATTEMPTS = 8;
-export const DELIVERED_BODY = '[delivered; body removed]';
-const CLAIM_SECONDS = 60;
-const BATCH = 20;
+/** Operator CLI: puts given-up messages back in line after an outage. */
+export async function requeueFailed(db: Db, now: string): Promise<number> {
+  const result = await inTransaction(db, (tx) =>
+    tx
+      .updateTable('outbox_messages')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
+      .where('status', '=', 'failed')
+      .executeTakeFirst(),
+  );
+  return Number(result.numUpdatedRows);
+}
 
-/** 5 s, 10 s, 20 s … capped at an hour: an SMTP outage is retried until it ends. */
+// With delays capped at an hour, 30 attempts keep retrying for about a day before giving up.
+const MAX_ATTEMPTS = 30;
+const BATCH = 20;
+// Longer than the transport can spend on one message (connect + greeting + socket timeouts below),
+// so a claim never lapses while its sender is still at work.
+const CLAIM_SECONDS = 120;
+const SMTP_TIMEOUTS = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 };
+// On shutdown, an in-flight send gets this long; a claim it leaves behind lapses and is retried.
+const STOP_GRACE_MS = 2000;
+
+/** 5 s, 10 s, 20 s … capped at an hour. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(3600, 5 * 2 ** Math.max(0, attempts - 1));
 }
 
+/** Waiting to be sent, or claimed by a sender whose claim has lapsed. */
+const isDue = (now: string) => (eb: ExpressionBuilder<Database, 'outbox_messages'>) =>
+  eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', now)])]);
+
 /**
  * Claims one due message for this worker: of several instances racing for it, the
- * guarded update lets exactly one through. A claim lasts CLAIM_SECONDS; a worker that
- * dies mid-send leaves a claim that expires, and the message is sent again (at least
- * once; the stable Message-ID lets receivers drop the duplicate).
+ * guarded update lets exactly one through, and the claim is identified by the
+ * attempt number it sets. A worker that dies mid-send leaves a claim that lapses,
+ * and the message is sent again (at least once; the stable Message-ID lets
+ * receivers drop the duplicate).
  */
-async function claim(db: Db, id: number, now: Date): Promise<boolean> {
+async function claim(db: Db, message: OutboxMessageRow, now: Date): Promise<number | undefined> {
   const nowIso = now.toISOString();
+  const attempt = message.attempts + 1;
   const result = await inTransaction(db, (tx) =>
     tx
       .updateTable('outbox_messages')
-      .set((eb) => ({
-        status: 'sending',
-        claimed_until: new Date(now.getTime() + CLAIM_SECONDS * 1000).toISOString(),
-        attempts: eb('attempts', '+', 1),
-      }))
-      .where('id', '=', id)
+      .set({ status: 'sending', claimed_until: new Date(now.getTime() + CLAIM_SECONDS * 1000).toISOString(), attempts: attempt })
+      .where('id', '=', message.id)
+      .where('attempts', '=', message.attempts)
       .where('next_attempt_at', '<=', nowIso)
-      .where((eb) =>
-        eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', nowIso)])]),
-      )
+      .where(isDue(nowIso))
       .executeTakeFirst(),
   );
-  return result.numUpdatedRows > 0n;
+  return result.numUpdatedRows > 0n ? attempt : undefined;
+}
+
+/** Records a send's outcome, only while this worker still holds the claim it made. */
+async function settle(db: Db, id: number, attempt: number, outcome: Partial<OutboxMessageRow>): Promise<void> {
+  await inTransaction(db, (tx) =>
+    tx
+      .updateTable('outbox_messages')
+      .set({ ...outcome, claimed_until: null })
+      .where('id', '=', id)
+      .where('status', '=', 'sending')
+      .where('attempts', '=', attempt)
+      .execute(),
+  );
 }
 
 export interface MailDeliverer {
@@ -102,11 +151,13 @@ export function createMailDeliverer(deps: {
   pollIntervalMs: number;
   onError?: (error: unknown) => void;
 }): MailDeliverer {
-  const transport: Transporter = createTransport(deps.smtpUrl);
+  // Pooled: one connection carries many messages instead of a handshake each.
+  const transport: Transporter = createTransport({ url: deps.smtpUrl, pool: true, maxConnections: 2, ...SMTP_TIMEOUTS });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
+  let stopping = false;
 
-  async function deliver(message: OutboxMessageRow, attempts: number): Promise<boolean> {
+  async function deliver(message: OutboxMessageRow, attempt: number): Promise<boolean> {
     try {
       await transport.sendMail({
         from: deps.from,
@@ -116,58 +167,41 @@ export function createMailDeliverer(deps: {
         html: message.html_body,
         messageId: `<outbox-${message.id}-${message.created_at.replace(/[^0-9]/g, '')}@tessera>`,
       });
-      await inTransaction(deps.db, (tx) =>
-        tx
-          .updateTable('outbox_messages')
-          // Bodies carry live tokens (invitation links): once delivered they are dropped from storage.
-          .set({
-            status: 'sent',
-            sent_at: deps.clock.now().toISOString(),
-            claimed_until: null,
-            last_error: null,
-            text_body: DELIVERED_BODY,
-            html_body: DELIVERED_BODY,
-          })
-          .where('id', '=', message.id)
-          .execute(),
-      );
-      return true;
     } catch (error) {
-      const now = deps.clock.now();
-      const failed = attempts >= MAX_ATTEMPTS;
-      await inTransaction(deps.db, (tx) =>
-        tx
-          .updateTable('outbox_messages')
-          .set({
-            status: failed ? 'failed' : 'pending',
-            claimed_until: null,
-            last_error: String(error instanceof Error ? error.message : error).slice(0, 500),
-            next_attempt_at: new Date(now.getTime() + retryDelaySeconds(attempts) * 1000).toISOString(),
-          })
-          .where('id', '=', message.id)
-          .execute(),
-      );
+      const failed = attempt >= MAX_ATTEMPTS;
+      await settle(deps.db, message.id, attempt, {
+        status: failed ? 'failed' : 'pending',
+        last_error: String(error instanceof Error ? error.message : error).slice(0, 500),
+        next_attempt_at: new Date(deps.clock.now().getTime() + retryDelaySeconds(attempt) * 1000).toISOString(),
+      });
       return false;
     }
+    // Bodies carry live tokens (invitation links): once delivered they are dropped from storage.
+    await settle(deps.db, message.id, attempt, {
+      status: 'sent',
+      sent_at: deps.clock.now().toISOString(),
+      last_error: null,
+      text_body: DELIVERED_BODY,
+      html_body: DELIVERED_BODY,
+    });
+    return true;
   }
 
   async function deliverDue(): Promise<number> {
-    const now = deps.clock.now();
-    const nowIso = now.toISOString();
+    const nowIso = deps.clock.now().toISOString();
     const due = await deps.db
       .selectFrom('outbox_messages')
       .selectAll()
       .where('next_attempt_at', '<=', nowIso)
-      .where((eb) =>
-        eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', nowIso)])]),
-      )
+      .where(isDue(nowIso))
       .orderBy('id')
       .limit(BATCH)
       .execute();
     let sent = 0;
     for (const message of due) {
-      if (!(await claim(deps.db, message.id, now))) continue;
-      if (await deliver(message, message.attempts + 1)) sent += 1;
+      if (stopping) break;
+      const attempt = await claim(deps.db, message, deps.clock.now());
+      if (attempt !== undefined && (await deliver(message, attempt))) sent += 1;
     }
     return sent;
   }
@@ -178,7 +212,7 @@ export function createMailDeliverer(deps: {
       return 0;
     });
     void running.finally(() => {
-      if (timer !== undefined) timer = setTimeout(tick, deps.pollIntervalMs);
+      if (!stopping) timer = setTimeout(tick, deps.pollIntervalMs);
     });
   };
 
@@ -188,9 +222,10 @@ export function createMailDeliverer(deps: {
       timer = setTimeout(tick, 0);
     },
     async stop() {
+      stopping = true;
       clearTimeout(timer);
-      timer = undefined;
-      await running;
+      // A hung relay must not hold shutdown: what is left unsettled lapses and is retried.
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
       transport.close();
     },
   };

@@ -9,7 +9,7 @@ import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { isLocale } from '../../core/i18n/index.ts';
-import { enqueueMessage } from '../../core/mail/outbox.ts';
+import { cancelUnsent, enqueueMessage } from '../../core/mail/outbox.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import { addMember, permissionsOfMember, permissionsOfRole } from '../members/members.service.ts';
 import { invitationMessage } from './invitations.messages.ts';
@@ -18,6 +18,7 @@ import type { CreateInvitationBody } from './invitations.schemas.ts';
 import type { InvitationRow } from './invitations.table.ts';
 
 export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
+const mailReference = (invitationId: number) => `invitation:${invitationId}`;
 const TOKEN_PREFIX = 'inv_';
 
 export type { InvitationRow };
@@ -85,7 +86,11 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl
       link: acceptLink(token),
       expiresAt: invitation.expires_at,
     });
-    await enqueueMessage(tx, { tenantId: ctx.tenant.id, kind: 'invitation', recipient: invitation.email, ...mail }, now);
+    await enqueueMessage(
+      tx,
+      { tenantId: ctx.tenant.id, kind: 'invitation', reference: mailReference(invitation.id), recipient: invitation.email, ...mail },
+      now,
+    );
   }
 
   return {
@@ -158,6 +163,8 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl
         if (!(await repository.revokePending(tx, ctx.workspace.id, id, now))) {
           throw new AppError((await repository.findInvitation(tx, ctx.workspace.id, id)) ? 'INVITATION.NO_LONGER_VALID' : 'INVITATION.NOT_FOUND');
         }
+        // A revoked invitation's e-mail, if still unsent, must not go out with its dead link.
+        await cancelUnsent(tx, mailReference(id));
         await recordAudit(tx, ctx, { action: 'invitation.revoked', targetType: 'invitation', targetId: id, workspaceId: ctx.workspace.id, at: now });
       });
     },
@@ -179,6 +186,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl
           now: nowIso,
         });
         if (!rotated) throw new AppError('INVITATION.NO_LONGER_VALID');
+        await cancelUnsent(tx, mailReference(id));
         await enqueueInvitationMail(tx, ctx, rotated, token, nowIso);
         await recordAudit(tx, ctx, { action: 'invitation.resent', targetType: 'invitation', targetId: id, workspaceId: ctx.workspace.id, at: nowIso });
         return rotated;

@@ -40,7 +40,11 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
     .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('text_body', 'text', (c) => c.notNull())
     .addColumn('html_body', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'sending', 'sent', 'failed')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status in ('pending', 'sending', 'sent', 'failed', 'cancelled')`),
+    )
+    // What the message is about (`invitation:42`), so a revoked or resent invitation cancels its unsent mail.
+    .addColumn('reference', 'text')
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_attempt_at', ts, (c) => c.notNull())
     .addColumn('claimed_until', ts)
@@ -49,4 +53,5 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
     .addColumn('sent_at', ts)
     .execute();
   await db.schema.createIndex('outbox_due').on('outbox_messages').columns(['status', 'next_attempt_at']).execute();
+  await db.schema.createIndex('outbox_reference').on('outbox_messages').columns(['reference', 'status']).execute();
 }

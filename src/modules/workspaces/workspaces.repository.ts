@@ -32,20 +32,28 @@ function toListing(row: ListingRow): WorkspaceListing {
   };
 }
 
-const workspacePage = precompile(
-  (db: Db, page: { tenantId: number; callerId: number; allOfTenant: number; afterId: number; limit: number }) =>
+// Two shapes, each walking an index in key order: a member's workspaces from their
+// memberships, and (with view_all_locations) the tenant's from (tenant_id, id).
+const memberWorkspacePage = precompile(
+  (db: Db, page: { tenantId: number; callerId: number; afterId: number; limit: number }) =>
     listing(db, page.tenantId, page.callerId)
-      .where((eb) => eb.or([eb(eb.val(page.allOfTenant), '=', 1), eb('me.user_id', 'is not', null)]))
-      .where('w.id', '>', page.afterId)
-      .orderBy('w.id')
+      .where('me.user_id', '=', page.callerId)
+      .where('me.workspace_id', '>', page.afterId)
+      .orderBy('me.workspace_id')
       .limit(page.limit),
+);
+
+const tenantWorkspacePage = precompile(
+  (db: Db, page: { tenantId: number; callerId: number; afterId: number; limit: number }) =>
+    listing(db, page.tenantId, page.callerId).where('w.id', '>', page.afterId).orderBy('w.id').limit(page.limit),
 );
 
 export async function listWorkspaces(
   db: Db,
   query: { tenantId: number; callerId: number; allOfTenant: boolean; afterId: number; limit: number },
 ): Promise<WorkspaceListing[]> {
-  const rows = await workspacePage(db, { ...query, allOfTenant: query.allOfTenant ? 1 : 0 });
+  const { allOfTenant, ...page } = query;
+  const rows = await (allOfTenant ? tenantWorkspacePage : memberWorkspacePage)(db, page);
   return rows.map(toListing);
 }
 

@@ -18,6 +18,7 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
     .execute();
   await db.schema.createIndex('workspaces_tenant_name_key').on('workspaces').columns(['tenant_id', 'name_key']).unique().execute();
   await db.schema.createIndex('workspaces_tenant_slug').on('workspaces').columns(['tenant_id', 'slug']).unique().execute();
+  await db.schema.createIndex('workspaces_tenant_id').on('workspaces').columns(['tenant_id', 'id']).execute();
 
   // Built-in roles are rows too (their permissions come from code), so memberships reference any role the same way.
   await withIdColumn(db.schema.createTable('roles'), engine)

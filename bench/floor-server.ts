@@ -8,12 +8,7 @@ import { openDatabase } from '../src/core/db/database.ts';
  * No auth, schemas, hooks or logging; Tessera's routes are measured against it.
  */
 const config = loadConfig(process.env);
-const db = openDatabase({
-  databaseUrl: config.databaseUrl,
-  poolSize: config.databasePoolSize,
-  dataDir: config.dataDir,
-  sqliteSynchronous: config.sqliteSynchronous,
-});
+const db = openDatabase(config);
 
 const app = Fastify({ logger: false });
 

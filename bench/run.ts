@@ -324,7 +324,7 @@ function serverEnv(database: BenchDatabase, smtp: SmtpSink): NodeJS.ProcessEnv {
 /** Outbox rows not yet sent, read from the database Tessera serves, opened as src/main.ts opens it. */
 async function outboxBacklog(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env);
-  const db = openDatabase({ databaseUrl: config.databaseUrl, poolSize: 1, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous });
+  const db = openDatabase({ ...config, databasePoolSize: 1 });
   try {
     const row = await db
       .selectFrom('outbox_messages')

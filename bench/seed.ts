@@ -22,12 +22,7 @@ export interface MemberSeed {
  */
 export async function seedMembers(env: NodeJS.ProcessEnv, seeds: readonly MemberSeed[]): Promise<void> {
   const config = loadConfig(env);
-  const db = openDatabase({
-    databaseUrl: config.databaseUrl,
-    poolSize: config.databasePoolSize,
-    dataDir: config.dataDir,
-    sqliteSynchronous: config.sqliteSynchronous,
-  });
+  const db = openDatabase(config);
   try {
     const userCount = Math.max(0, ...seeds.map((seed) => seed.members - 1));
     const now = new Date().toISOString();

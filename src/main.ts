@@ -6,12 +6,7 @@ import { migrate } from './core/db/migrate.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const db = openDatabase({
-    databaseUrl: config.databaseUrl,
-    poolSize: config.databasePoolSize,
-    dataDir: config.dataDir,
-    sqliteSynchronous: config.sqliteSynchronous,
-  });
+  const db = openDatabase(config);
   await migrate(db, systemClock);
   const app = await buildApp({ config, db });
 

@@ -136,12 +136,7 @@ const config = (() => {
     process.exit(2);
   }
 })();
-const db = openDatabase({
-  databaseUrl: config.databaseUrl,
-  poolSize: 2,
-  dataDir: config.dataDir,
-  sqliteSynchronous: config.sqliteSynchronous,
-});
+const db = openDatabase({ ...config, databasePoolSize: 2 });
 try {
   await migrate(db, systemClock);
   await run(process.argv.slice(2), db, config);

@@ -303,7 +303,7 @@ export function openDirect(env: Record<string, string>): { db: Db; close(): Prom
   if (!env.DATA_DIR) throw new Error('openDirect needs the test database env (DATA_DIR)');
   const db = openDatabase({
     databaseUrl: env.DATABASE_URL,
-    poolSize: 1,
+    databasePoolSize: 1,
     dataDir: env.DATA_DIR,
     sqliteSynchronous: 'FULL',
   });

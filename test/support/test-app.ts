@@ -29,12 +29,7 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
     ...database.env,
     ...options.env,
   });
-  const db = openDatabase({
-    databaseUrl: config.databaseUrl,
-    poolSize: 5,
-    dataDir: config.dataDir,
-    sqliteSynchronous: 'NORMAL',
-  });
+  const db = openDatabase({ ...config, databasePoolSize: 5, sqliteSynchronous: 'NORMAL' });
   const clock = new ManualClock();
   await migrate(db, clock);
   const app = await buildApp({ config, db, clock: options.clock ?? clock, logger: false });

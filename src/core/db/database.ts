@@ -50,17 +50,21 @@ export type Tx = Transaction<Database>;
 /** Anything that can run a query: repositories read through either. */
 export type Executor = Db | Tx;
 
+/** The part of the configuration that says where the data lives (a Config fits). */
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
-  poolSize: number;
+  databasePoolSize: number;
   dataDir: string;
   sqliteSynchronous: 'FULL' | 'NORMAL';
 }
 
-/** Opens PostgreSQL when a URL is given, else the embedded SQLite file under the data directory. */
+/**
+ * Opens PostgreSQL when a URL is given, else the embedded SQLite file under the data directory.
+ * @example const db = openDatabase(loadConfig(process.env));
+ */
 export function openDatabase(options: DatabaseOptions): Db {
   const dialect = options.databaseUrl
-    ? createPostgresDialect(createPostgresPool(options.databaseUrl, options.poolSize))
+    ? createPostgresDialect(createPostgresPool(options.databaseUrl, options.databasePoolSize))
     : createSqliteDialect({
         file: path.join(options.dataDir, 'tessera.sqlite'),
         synchronous: options.sqliteSynchronous,

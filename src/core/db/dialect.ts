@@ -39,24 +39,29 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
   return new SqliteDialect({
     database: async () => {
       const database = new SqliteDatabase(options.file, { timeout: 5000 });
+      // exec, not pragma(): pragma() prepares a throwaway statement, and on Node 24 the garbage
+      // collection of a better-sqlite3 statement can abort the process (see withStatementCache).
       // busy_timeout first: switching to WAL needs a lock another starting process may hold.
-      database.pragma('busy_timeout = 5000');
-      database.pragma('journal_mode = WAL');
+      database.exec('pragma busy_timeout = 5000');
+      database.exec('pragma journal_mode = WAL');
       // FULL survives power loss; NORMAL survives process crashes only (see README).
-      database.pragma(`synchronous = ${options.synchronous}`);
-      database.pragma('foreign_keys = ON');
+      database.exec(`pragma synchronous = ${options.synchronous}`);
+      database.exec('pragma foreign_keys = ON');
       return withStatementCache(database);
     },
   });
 }
 
-const CACHED_STATEMENTS = 500;
+const CACHED_STATEMENTS = 2000;
 
 /**
  * Kysely prepares every query anew; better-sqlite3 statements are reusable, and
  * preparing costs more than running for the short indexed queries Tessera makes.
  * Statements are used one at a time (Kysely holds the single connection behind a
- * mutex), so reusing them is safe. Bounded: the oldest is dropped first.
+ * mutex), so reusing them is safe. Bounded, the oldest dropped first; the bound is far
+ * above the number of query shapes in the code, so statements are in practice never
+ * garbage collected while the database is open (better-sqlite3 12 on Node 24 can abort
+ * the process when it finalizes a collected statement: WiseLibs/better-sqlite3#1515).
  */
 function withStatementCache(database: SqliteDatabase.Database): KyselySqliteDatabase {
   const statements = new Map<string, SqliteDatabase.Statement>();

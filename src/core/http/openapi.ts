@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { publicRoute } from '../auth/policy.ts';
+import { escapeHtml } from './html.ts';
 
 type OpenApiDocument = {
   info: { title: string; version: string; description?: string };
@@ -14,9 +15,6 @@ type OpenApiOperation = {
   requestBody?: { content?: Record<string, { schema?: unknown }> };
   responses?: Record<string, { description?: string }>;
 };
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** A self-contained reference page rendered on the server: no scripts, no CDN. */
 export function renderReferencePage(document: OpenApiDocument): string {

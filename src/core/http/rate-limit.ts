@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
+import { normalizeKey } from '../normalize.ts';
 
 export interface AttemptLimiter {
   /** Counts one attempt against every key; throws AUTH.RATE_LIMITED (429, Retry-After) past the limit. */
@@ -20,6 +21,12 @@ export async function registerRateLimiting(
     global: false,
     ...(options.redis ? { redis: options.redis, nameSpace: 'tessera-rl:' } : {}),
   });
+}
+
+/** The tenant and normalized `email` of a request's body: one limiter key per address, however it is spelled. */
+export function bodyEmailKey(request: FastifyRequest): string {
+  const email = (request.body as { email?: unknown } | undefined)?.email;
+  return `${request.ctx?.tenant.id ?? 0}:${normalizeKey(typeof email === 'string' ? email : '')}`;
 }
 
 /**

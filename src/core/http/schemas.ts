@@ -6,6 +6,8 @@ import { AppError, type ErrorCode } from '../errors.ts';
 
 export const Id = Type.Integer({ minimum: 1 });
 export const Timestamp = Type.String({ format: 'date-time' });
+/** An e-mail address; internationalized ones are welcome, uniqueness is decided on the normalized key. */
+export const EmailAddress = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Ids in paths and headers: decimal, no sign, no leading zero, at most 16 digits. */

@@ -3,10 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../../core/auth/jwt.ts';
 import { anonymous, authenticated, publicRoute, requiresTenant } from '../../core/auth/policy.ts';
 import { tenantContextOf, userContextOf } from '../../core/auth/resolve-context.ts';
-import { createAttemptLimiter } from '../../core/http/rate-limit.ts';
+import { bodyEmailKey, createAttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import { translate } from '../../core/i18n/index.ts';
-import { normalizeKey } from '../../core/normalize.ts';
 import {
   Jwks,
   LoginBody,
@@ -42,14 +41,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
   accessTokens: AccessTokens;
   authRateLimit: { max: number; windowSeconds: number };
 }> = async (app, { identity, accessTokens, authRateLimit }) => {
-  const emailOf = (request: FastifyRequest) => {
-    const email = (request.body as { email?: unknown } | undefined)?.email;
-    return `${request.ctx?.tenant.id ?? 0}:${normalizeKey(typeof email === 'string' ? email : '')}`;
-  };
   const credentialAttempts = createAttemptLimiter(app, {
     name: 'credentials',
     ...authRateLimit,
-    keys: [(request) => `ip:${request.ip}`, (request) => `email:${emailOf(request)}`],
+    keys: [(request) => `ip:${request.ip}`, (request) => `email:${bodyEmailKey(request)}`],
   });
   const rateLimited = { preHandler: (request: FastifyRequest) => credentialAttempts.check(request) };
 

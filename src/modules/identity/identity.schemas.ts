@@ -1,9 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, Timestamp } from '../../core/http/schemas.ts';
+import { EmailAddress, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { TENANT_ROLES } from './identity.table.ts';
 
-// Internationalized addresses are welcome: uniqueness is decided on the normalized key.
-const Email = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
 const Password = Type.String({ minLength: 8, maxLength: 256 });
 const PersonName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 const TenantRoleSchema = Type.Union(TENANT_ROLES.map((role) => Type.Literal(role)));
@@ -11,7 +9,7 @@ const TenantRoleSchema = Type.Union(TENANT_ROLES.map((role) => Type.Literal(role
 export const RegisterBody = Type.Object(
   {
     name: PersonName,
-    email: Email,
+    email: EmailAddress,
     password: Password,
     invitation_token: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
@@ -20,7 +18,7 @@ export const RegisterBody = Type.Object(
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const LoginBody = Type.Object(
-  { email: Email, password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { email: EmailAddress, password: Type.String({ minLength: 1, maxLength: 256 }) },
   { additionalProperties: false },
 );
 export type LoginBody = Static<typeof LoginBody>;

@@ -1,7 +1,5 @@
+import { escapeHtml } from '../../core/http/html.ts';
 import type { Locale } from '../../core/i18n/index.ts';
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 interface InvitationMail {
   workspaceName: string;

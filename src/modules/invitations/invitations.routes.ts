@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { anonymous, authenticated, inContext } from '../../core/auth/policy.ts';
 import { tenantContextOf, userContextOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
-import { createAttemptLimiter } from '../../core/http/rate-limit.ts';
+import { bodyEmailKey, createAttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams, ListEnvelope, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import { translate } from '../../core/i18n/index.ts';
-import { normalizeKey } from '../../core/normalize.ts';
 import {
   Accepted,
   CreateInvitationBody,
@@ -37,10 +36,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, { invitations, now, rateLimit }) => {
   const inviter = (request: FastifyRequest) => `inviter:${request.ctx?.actor?.userId ?? 0}`;
   const workspace = (request: FastifyRequest) => `workspace:${request.ctx?.workspace?.id ?? 0}`;
-  const recipient = (request: FastifyRequest) => {
-    const email = (request.body as { email?: unknown } | undefined)?.email;
-    return `recipient:${request.ctx?.tenant.id ?? 0}:${normalizeKey(typeof email === 'string' ? email : '')}`;
-  };
+  const recipient = (request: FastifyRequest) => `recipient:${bodyEmailKey(request)}`;
   const bySender = createAttemptLimiter(app, { name: 'invitations', max: rateLimit.max, windowSeconds: rateLimit.windowSeconds, keys: [inviter, workspace] });
   const byRecipient = createAttemptLimiter(app, {
     name: 'invitations',

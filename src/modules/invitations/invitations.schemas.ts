@@ -1,8 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
+import { EmailAddress, ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { INVITATION_STATUSES } from './invitations.table.ts';
 
-const Email = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
 const Token = Type.String({ minLength: 1, maxLength: 200 });
 
 const Status = Type.Union(INVITATION_STATUSES.map((status) => Type.Literal(status)));
@@ -30,7 +29,7 @@ export const IssuedInvitation = Type.Object({
 });
 
 export const CreateInvitationBody = Type.Object(
-  { email: Email, role: Type.String({ minLength: 1, maxLength: 50, default: 'member' }) },
+  { email: EmailAddress, role: Type.String({ minLength: 1, maxLength: 50, default: 'member' }) },
   { additionalProperties: false },
 );
 export type CreateInvitationBody = Static<typeof CreateInvitationBody>;

@@ -10,14 +10,13 @@ import {
   type CreateTableBuilder,
   type Dialect,
   type Kysely,
-  type SelectQueryBuilder,
   type RawBuilder,
   type PostgresPoolClient,
   type SqliteDatabase as KyselySqliteDatabase,
 } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Engine } from './database.ts';
+import type { Engine, Tx } from './database.ts';
 
 /**
  * The one place where SQLite and PostgreSQL differ. Everything else speaks
@@ -142,14 +141,12 @@ export function withIdColumn<T extends string>(
 }
 
 /**
- * Locks the selected rows until the transaction ends on PostgreSQL. SQLite needs no
- * row lock: every write transaction there starts with BEGIN IMMEDIATE and so runs alone.
+ * Locks one row until the transaction ends, on PostgreSQL, so changes that count its
+ * children (owners of a tenant or workspace, workspaces of a user) run one at a time.
+ * SQLite needs none: every write transaction there starts with BEGIN IMMEDIATE and runs alone.
  */
-export function forUpdate<DB, TB extends keyof DB, O>(
-  query: SelectQueryBuilder<DB, TB, O>,
-  engine: Engine,
-): SelectQueryBuilder<DB, TB, O> {
-  return engine === 'postgres' ? query.forUpdate() : query;
+export async function lockRow(tx: Tx, table: 'tenants' | 'users' | 'workspaces', id: number): Promise<void> {
+  if (engineOf(tx) === 'postgres') await sql`select id from ${sql.table(table)} where id = ${id} for update`.execute(tx);
 }
 
 /** Serializes migration runs across processes; SQLite's BEGIN IMMEDIATE already does. */

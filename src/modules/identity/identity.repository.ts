@@ -2,7 +2,7 @@ import type { Updateable } from 'kysely';
 import type { StoredSigningKey } from '../../core/auth/jwt.ts';
 import type { Executor, Tx } from '../../core/db/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
-import { engineOf, forUpdate } from '../../core/db/dialect.ts';
+import { lockRow } from '../../core/db/dialect.ts';
 import { userRowToUser, type TenantRole, type User, type UsersTable } from './identity.table.ts';
 
 export async function findUserByEmailKey(
@@ -44,17 +44,11 @@ export async function lockTenantForSignup(
   tx: Tx,
   tenantId: number,
 ): Promise<{ selfSignup: boolean; hasUsers: boolean } | undefined> {
-  const tenant = await forUpdate(
-    tx.selectFrom('tenants').select('self_signup').where('id', '=', tenantId),
-    engineOf(tx),
-  ).executeTakeFirst();
+  await lockRow(tx, 'tenants', tenantId);
+  const tenant = await tx.selectFrom('tenants').select('self_signup').where('id', '=', tenantId).executeTakeFirst();
   if (!tenant) return undefined;
   const anyone = await tx.selectFrom('users').select('id').where('tenant_id', '=', tenantId).limit(1).executeTakeFirst();
   return { selfSignup: tenant.self_signup === 1, hasUsers: anyone !== undefined };
-}
-
-export async function lockTenantRow(tx: Tx, tenantId: number): Promise<void> {
-  await forUpdate(tx.selectFrom('tenants').select('id').where('id', '=', tenantId), engineOf(tx)).execute();
 }
 
 export async function insertUser(

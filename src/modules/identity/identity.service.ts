@@ -3,7 +3,7 @@ import type { RequestContext, UserContext } from '../../core/auth/request-contex
 import { digestToken, hashPassword, randomToken, verifyPassword } from '../../core/auth/secrets.ts';
 import { isoAfter, type Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../core/db/database.ts';
-import { isUniqueViolation } from '../../core/db/dialect.ts';
+import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
@@ -186,7 +186,7 @@ export function createIdentityService(deps: {
     async updateUser(ctx: Pick<RequestContext, 'tenant'>, userId: number, input: UpdateTenantUserBody): Promise<User> {
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
-        await repository.lockTenantRow(tx, ctx.tenant.id);
+        await lockRow(tx, 'tenants', ctx.tenant.id);
         const existing = await repository.findUserById(tx, ctx.tenant.id, userId);
         if (!existing) throw new AppError('USER.NOT_FOUND');
         const disabledAt = input.disabled === undefined ? undefined : input.disabled ? (existing.disabledAt ?? now) : null;

@@ -1,6 +1,5 @@
 import type { Db, Executor, Tx } from '../../core/db/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
-import { engineOf, forUpdate } from '../../core/db/dialect.ts';
 
 export interface MemberRecord {
   userId: number;
@@ -46,11 +45,6 @@ export async function findRole(
   if (!role) return undefined;
   const permissions = await db.selectFrom('role_permissions').select('permission').where('role_id', '=', role.id).execute();
   return { name: role.name, isBuiltin: role.is_builtin === 1, permissions: permissions.map((p) => p.permission) };
-}
-
-/** Serializes ownership changes of one workspace on PostgreSQL (SQLite write transactions already run alone). */
-export async function lockWorkspace(tx: Tx, workspaceId: number): Promise<void> {
-  await forUpdate(tx.selectFrom('workspaces').select('id').where('id', '=', workspaceId), engineOf(tx)).execute();
 }
 
 export async function insertMembership(

@@ -3,6 +3,7 @@ import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Executor, Tx } from '../../core/db/database.ts';
+import { lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
@@ -125,7 +126,7 @@ export function createMembersService(deps: { db: Db; clock: Clock }) {
       if (userId === ctx.actor.userId) throw new AppError('MEMBER.ALREADY_OWNER');
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
-        await repository.lockWorkspace(tx, ctx.workspace.id);
+        await lockRow(tx, 'workspaces', ctx.workspace.id);
         const target = await repository.findMember(tx, ctx.workspace.id, userId);
         if (!target) throw new AppError('MEMBER.NOT_FOUND');
         if (!(await repository.moveOwnership(tx, ctx.workspace.id, ctx.actor.userId, userId, now))) {

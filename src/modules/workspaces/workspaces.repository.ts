@@ -1,6 +1,5 @@
 import type { Db, Executor, Tx } from '../../core/db/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
-import { engineOf, forUpdate } from '../../core/db/dialect.ts';
 import { workspaceRowToWorkspace, type Workspace } from './workspaces.table.ts';
 
 export interface WorkspaceListing extends Workspace {
@@ -113,9 +112,4 @@ export async function updateWorkspace(
 export async function deleteWorkspace(tx: Tx, id: number): Promise<boolean> {
   const result = await tx.deleteFrom('workspaces').where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
-}
-
-/** Serializes one user's workspace creations on PostgreSQL, so an owned-workspace limit cannot be raced. */
-export async function lockUser(tx: Tx, userId: number): Promise<void> {
-  await forUpdate(tx.selectFrom('users').select('id').where('id', '=', userId), engineOf(tx)).execute();
 }

@@ -4,7 +4,7 @@ import type { InWorkspaceContext, UserContext } from '../../core/auth/request-co
 import { recordAudit } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../core/db/database.ts';
-import { isUniqueViolation } from '../../core/db/dialect.ts';
+import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
@@ -81,7 +81,8 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; tenants: T
       const tenant = await deps.tenants.requireTenant(ctx.tenant.slug);
       try {
         const workspace = await inTransaction(db, async (tx) => {
-          await repository.lockUser(tx, ctx.actor.userId);
+          // One creation at a time per user, so the owned-workspace limit cannot be raced.
+          await lockRow(tx, 'users', ctx.actor.userId);
           if (
             tenant.maxOwnedWorkspacesPerUser !== null &&
             (await countOwnedWorkspaces(tx, ctx.actor.userId)) >= tenant.maxOwnedWorkspacesPerUser

@@ -143,7 +143,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.addHook('onClose', () => apiKeys.close());
   const roles = createRolesService({ db, clock });
   const members = createMembersService({ db, clock });
-  const workspaces = createWorkspacesService({ db, clock, tenants });
+  const workspaces = createWorkspacesService({ db, clock });
 
   registerContextResolution(app, {
     loader: createContextLoader({ db, clock, tenants, onApiKeyUsed: (id) => apiKeys.recordUsage(id) }),

@@ -8,6 +8,8 @@ export interface TenantContext {
   name: string;
   defaultLocale: Locale;
   disabled: boolean;
+  /** How many workspaces one user may own; null is unlimited. */
+  maxOwnedWorkspacesPerUser: number | null;
 }
 
 /** The signed-in user's own record, loaded with the context (so /me costs no second query). */

@@ -52,5 +52,6 @@ export function tenantToContext(tenant: Tenant): TenantContext {
     name: tenant.name,
     defaultLocale: tenant.defaultLocale,
     disabled: tenant.disabledAt !== null,
+    maxOwnedWorkspacesPerUser: tenant.maxOwnedWorkspacesPerUser,
   };
 }

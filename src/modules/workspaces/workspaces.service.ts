@@ -12,7 +12,6 @@ import { normalizeKey } from '../../core/normalize.ts';
 import { forgetCurrentWorkspace, setCurrentWorkspace, setDefaultWorkspace } from '../identity/identity.service.ts';
 import { addMember, countOwnedWorkspaces } from '../members/members.service.ts';
 import { createBuiltinRoles } from '../roles/roles.service.ts';
-import type { TenantsService } from '../tenants/tenants.service.ts';
 import * as repository from './workspaces.repository.ts';
 import type { CreateWorkspaceBody, UpdateWorkspaceBody } from './workspaces.schemas.ts';
 
@@ -50,7 +49,7 @@ function mapUniqueViolation(error: unknown, input: { name?: string; slug?: strin
 
 export type WorkspacesService = ReturnType<typeof createWorkspacesService>;
 
-export function createWorkspacesService(deps: { db: Db; clock: Clock; tenants: TenantsService }) {
+export function createWorkspacesService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
   async function listingOf(ctx: { tenant: { id: number }; actor: { userId: number } }, workspaceId: number) {
@@ -78,16 +77,13 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; tenants: T
     async create(ctx: UserContext, input: CreateWorkspaceBody): Promise<repository.WorkspaceListing> {
       const name = input.name.trim();
       const now = clock.now().toISOString();
-      const tenant = await deps.tenants.requireTenant(ctx.tenant.slug);
       try {
         const workspace = await inTransaction(db, async (tx) => {
           // One creation at a time per user, so the owned-workspace limit cannot be raced.
           await lockRow(tx, 'users', ctx.actor.userId);
-          if (
-            tenant.maxOwnedWorkspacesPerUser !== null &&
-            (await countOwnedWorkspaces(tx, ctx.actor.userId)) >= tenant.maxOwnedWorkspacesPerUser
-          ) {
-            throw new AppError('WORKSPACE.ALREADY_OWNS_WORKSPACE', { limit: tenant.maxOwnedWorkspacesPerUser });
+          const limit = ctx.tenant.maxOwnedWorkspacesPerUser;
+          if (limit !== null && (await countOwnedWorkspaces(tx, ctx.actor.userId)) >= limit) {
+            throw new AppError('WORKSPACE.ALREADY_OWNS_WORKSPACE', { limit });
           }
           const created = await repository.insertWorkspace(tx, {
             tenantId: ctx.tenant.id,

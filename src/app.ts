@@ -159,11 +159,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await app.register(rolesRoutes, { roles });
   await app.register(apiKeysRoutes, { apiKeys });
   await app.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
-  await app.register(invitationsRoutes, {
-    invitations,
-    now: () => clock.now().toISOString(),
-    rateLimit: config.invitationRateLimit,
-  });
+  await app.register(invitationsRoutes, { invitations, rateLimit: config.invitationRateLimit });
 
   await app.ready();
   return Object.assign(app, { routePolicies });

@@ -14,14 +14,14 @@ import {
   IssuedInvitation,
   TokenBody,
 } from './invitations.schemas.ts';
-import { effectiveStatus, type InvitationRow, type InvitationsService } from './invitations.service.ts';
+import type { InvitationRow, InvitationsService } from './invitations.service.ts';
 
-function toInvitation(row: InvitationRow, now: string): Invitation {
+function toInvitation(row: InvitationRow): Invitation {
   return {
     id: row.id,
     email: row.email,
     role: row.role,
-    status: effectiveStatus(row, now),
+    status: row.status,
     invited_by: row.invited_by,
     expires_at: row.expires_at,
     responded_at: row.responded_at,
@@ -31,9 +31,8 @@ function toInvitation(row: InvitationRow, now: string): Invitation {
 
 export const invitationsRoutes: FastifyPluginAsyncTypebox<{
   invitations: InvitationsService;
-  now: () => string;
   rateLimit: { max: number; perRecipientMax: number; windowSeconds: number };
-}> = async (app, { invitations, now, rateLimit }) => {
+}> = async (app, { invitations, rateLimit }) => {
   const inviter = (request: FastifyRequest) => `inviter:${request.ctx?.actor?.userId ?? 0}`;
   const workspace = (request: FastifyRequest) => `workspace:${request.ctx?.workspace?.id ?? 0}`;
   const recipient = (request: FastifyRequest) => `recipient:${bodyEmailKey(request)}`;
@@ -76,7 +75,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
       const created = await invitations.create(workspaceContextOf(request), request.body);
       return reply
         .code(201)
-        .send({ data: { ...toInvitation(created, now()), token: created.token }, message: translate(request.locale, 'invitation.sent') });
+        .send({ data: { ...toInvitation(created), token: created.token }, message: translate(request.locale, 'invitation.sent') });
     },
   );
 
@@ -93,8 +92,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const page = await invitations.list(workspaceContextOf(request), request.query);
-      const at = now();
-      return { data: page.items.map((row) => toInvitation(row, at)), meta: { next_cursor: page.nextCursor } };
+      return { data: page.items.map(toInvitation), meta: { next_cursor: page.nextCursor } };
     },
   );
 
@@ -124,7 +122,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const resent = await invitations.resend(workspaceContextOf(request), parseId(request.params.id, 'INVITATION.NOT_FOUND'));
-      return { data: { ...toInvitation(resent, now()), token: resent.token }, message: translate(request.locale, 'invitation.resent') };
+      return { data: { ...toInvitation(resent), token: resent.token }, message: translate(request.locale, 'invitation.resent') };
     },
   );
 

@@ -24,7 +24,7 @@ const TOKEN_PREFIX = 'inv_';
 export type { InvitationRow };
 
 /** Pending invitations past their expiry read as expired, whatever the row still says. */
-export function effectiveStatus(row: InvitationRow, now: string): InvitationRow['status'] {
+function effectiveStatus(row: InvitationRow, now: string): InvitationRow['status'] {
   return row.status === 'pending' && row.expires_at <= now ? 'expired' : row.status;
 }
 
@@ -147,14 +147,18 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl
       ctx: InWorkspaceContext,
       query: { limit: number; cursor?: string; status?: InvitationRow['status'] },
     ): Promise<Page<InvitationRow>> {
+      const now = clock.now().toISOString();
       const rows = await repository.listInvitations(db, {
         workspaceId: ctx.workspace.id,
         status: query.status,
-        now: clock.now().toISOString(),
+        now,
         afterId: decodeCursor(query.cursor),
         limit: query.limit + 1,
       });
-      return toPage(rows, query.limit);
+      return toPage(
+        rows.map((row) => ({ ...row, status: effectiveStatus(row, now) })),
+        query.limit,
+      );
     },
 
     async revoke(ctx: InWorkspaceContext, id: number): Promise<void> {

@@ -120,8 +120,8 @@ export const READ_ONLY_PERMISSIONS: readonly WorkspacePermission[] = VIEW_PERMIS
 export function rolePermissions(
   role: { name: string; isBuiltin: boolean },
   storedPermissions: readonly string[],
-): WorkspacePermission[] {
-  if (role.isBuiltin && isBuiltinRole(role.name)) return [...BUILTIN_ROLES[role.name].permissions];
+): readonly WorkspacePermission[] {
+  if (role.isBuiltin && isBuiltinRole(role.name)) return BUILTIN_ROLES[role.name].permissions;
   return storedPermissions.filter(isWorkspacePermission);
 }
 

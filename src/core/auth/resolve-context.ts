@@ -28,7 +28,7 @@ export interface LoadedWorkspace {
   bizId: string;
   name: string;
   /** The actor's role there, with its permissions; null when not a member. */
-  membership: { role: string; permissions: WorkspacePermission[] } | null;
+  membership: { role: string; permissions: readonly WorkspacePermission[] } | null;
 }
 
 export interface LoadedAccess {

@@ -21,11 +21,16 @@ export function decodeCursor(cursor: string | undefined): number {
   return Number(match[1]);
 }
 
-/** `rows` holds up to limit + 1 items; the extra one only says another page exists. */
-export function toPage<T extends { id: number }>(rows: T[], limit: number): Page<T> {
+/**
+ * `rows` holds up to limit + 1 items; the extra one only says another page exists. The
+ * cursor is the last item's key: its `id`, unless `keyOf` names another.
+ */
+export function toPage<T extends { id: number }>(rows: T[], limit: number): Page<T>;
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => number): Page<T>;
+export function toPage<T>(rows: T[], limit: number, keyOf = (row: T) => (row as { id: number }).id): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
-  const nextCursor = rows.length > limit && last ? Buffer.from(`after:${last.id}`).toString('base64url') : null;
+  const nextCursor = rows.length > limit && last ? Buffer.from(`after:${keyOf(last)}`).toString('base64url') : null;
   return { items, nextCursor };
 }
 

@@ -55,10 +55,7 @@ export function createMembersService(deps: { db: Db; clock: Clock }) {
   return {
     async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<repository.MemberRecord>> {
       const rows = await repository.listMembers(db, ctx.workspace.id, decodeCursor(query.cursor), query.limit + 1);
-      return toPage(
-        rows.map((row) => ({ ...row, id: row.userId })),
-        query.limit,
-      );
+      return toPage(rows, query.limit, (row) => row.userId);
     },
 
     /** Nobody grants a role whose permissions they lack, nor changes someone who holds more. */

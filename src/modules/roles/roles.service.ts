@@ -24,7 +24,7 @@ function toRole(stored: repository.StoredRole): Role {
     name: stored.name,
     display_name: stored.display_name,
     is_builtin: stored.is_builtin === 1,
-    permissions: rolePermissions({ name: stored.name, isBuiltin: stored.is_builtin === 1 }, stored.permissions),
+    permissions: [...rolePermissions({ name: stored.name, isBuiltin: stored.is_builtin === 1 }, stored.permissions)],
   };
 }
 

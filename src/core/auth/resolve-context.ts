@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
-import { ID_PATTERN } from '../http/schemas.ts';
+import { ID_PATTERN, TENANT_SLUG_PATTERN } from '../http/schemas.ts';
 import { MAX_STORED_ID } from '../db/dialect.ts';
 import { negotiateLocale, type Locale } from '../i18n/index.ts';
 import type { AccessClaims, AccessTokens } from './jwt.ts';
@@ -52,7 +52,7 @@ export interface ContextLoader {
   load(slug: string, credential: Credential, target: WorkspaceTarget): Promise<LoadedAccess | undefined>;
 }
 
-const TENANT_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const TENANT_SLUG = new RegExp(TENANT_SLUG_PATTERN);
 const ID = new RegExp(ID_PATTERN);
 
 export function tenantSlugOf(request: FastifyRequest, baseDomain: string | undefined): string {

@@ -10,6 +10,9 @@ export const Timestamp = Type.String({ format: 'date-time' });
 export const EmailAddress = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/** A tenant slug: what X-Tenant and a Host subdomain may name, and what the CLI may create. */
+export const TENANT_SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+
 /** Ids in paths and headers: decimal, no sign, no leading zero, at most 16 digits. */
 export const ID_PATTERN = '^[1-9][0-9]{0,15}$';
 export const IdParam = Type.String({ pattern: ID_PATTERN, description: 'Integer id' });

@@ -2,8 +2,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { SUPPORTED_LOCALES } from '../../core/i18n/index.ts';
 
-export const TENANT_SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
-
 const LocaleSchema = Type.Union(SUPPORTED_LOCALES.map((locale) => Type.Literal(locale)));
 
 export const TenantSettings = Type.Object({

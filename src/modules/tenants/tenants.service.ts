@@ -6,7 +6,7 @@ import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import * as repository from './tenants.repository.ts';
 import type { UpdateTenantBody, TenantSettings } from './tenants.schemas.ts';
-import { TENANT_SLUG_PATTERN } from './tenants.schemas.ts';
+import { TENANT_SLUG_PATTERN } from '../../core/http/schemas.ts';
 import type { Tenant } from './tenants.table.ts';
 
 export type { Tenant };

@@ -96,9 +96,14 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks: an async hook costs every request a promise and a microtask turn.
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
 
   registerErrorHandling(app);
@@ -142,11 +147,16 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const apiKeys = createApiKeysService({ db, clock });
   app.addHook('onClose', () => apiKeys.close());
   const roles = createRolesService({ db, clock });
-  const members = createMembersService({ db, clock });
-  const workspaces = createWorkspacesService({ db, clock });
+  const members = createMembersService({ db, clock, readCacheEntries: config.cacheEntries.reads });
+  const workspaces = createWorkspacesService({ db, clock, readCacheEntries: config.cacheEntries.reads });
 
   registerContextResolution(app, {
-    loader: createContextLoader({ db, clock, tenants, onApiKeyUsed: (id) => apiKeys.recordUsage(id) }),
+    loader: createContextLoader({
+      db,
+      clock,
+      cacheEntries: config.cacheEntries.contexts,
+      onApiKeyUsed: (id) => apiKeys.recordUsage(id),
+    }),
     accessTokens,
     tenantBaseDomain: config.tenantBaseDomain,
   });

@@ -10,7 +10,7 @@ import { createAccessTokens } from '../core/auth/jwt.ts';
 import { listSigningKeys } from '../modules/identity/identity.repository.ts';
 import { createIdentityService } from '../modules/identity/identity.service.ts';
 import { TENANT_ROLES, type TenantRole } from '../modules/identity/identity.table.ts';
-import { createTenantsService, tenantToContext, tenantToSettings } from '../modules/tenants/tenants.service.ts';
+import { createTenantsService, tenantToSettings } from '../modules/tenants/tenants.service.ts';
 
 const USAGE = `Usage: npm run tessera -- <command>
 
@@ -106,7 +106,7 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     const tenant = await tenants.requireTenant(requireOption(values, 'tenant'));
     const user = await identity.findUserByEmail(tenant.slug, requireOption(values, 'email'));
     if (!user) throw new AppError('USER.NOT_FOUND');
-    const updated = await identity.updateUser({ tenant: tenantToContext(tenant) }, user.id, {
+    const updated = await identity.updateUser({ tenant: { id: tenant.id } }, user.id, {
       tenant_role: parseRole(requireOption(values, 'role')),
     });
     print({ id: updated.id, email: updated.email, tenant_role: updated.tenantRole });

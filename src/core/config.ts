@@ -35,6 +35,8 @@ const EnvSchema = Type.Object({
   REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1000, maximum: 600_000 }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 1000, maximum: 600_000 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000 }),
+  CONTEXT_CACHE_ENTRIES: Type.Integer({ default: 10_000, minimum: 0, maximum: 1_000_000 }),
+  READ_CACHE_ENTRIES: Type.Integer({ default: 1_000, minimum: 0, maximum: 100_000 }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -63,6 +65,11 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /**
+   * Entries kept per process, each valid only at the tenant data version it was read at
+   * (src/core/cache/versioned-cache.ts): resolved request contexts, and list pages. 0 turns a cache off.
+   */
+  readonly cacheEntries: { readonly contexts: number; readonly reads: number };
 }
 
 export class ConfigError extends Error {
@@ -124,5 +131,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: parsed.KEEP_ALIVE_TIMEOUT_MS,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    cacheEntries: Object.freeze({ contexts: parsed.CONTEXT_CACHE_ENTRIES, reads: parsed.READ_CACHE_ENTRIES }),
   });
 }

@@ -10,6 +10,8 @@ export interface TenantContext {
   disabled: boolean;
   /** How many workspaces one user may own; null is unlimited. */
   maxOwnedWorkspacesPerUser: number | null;
+  /** The tenant's data version as this request read it, before any other data: what cached reads are checked against. */
+  dataVersion: number;
 }
 
 /** The signed-in user's own record, loaded with the context (so /me costs no second query). */

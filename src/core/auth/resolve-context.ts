@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../errors.ts';
 import { ID_PATTERN, TENANT_SLUG_PATTERN } from '../http/schemas.ts';
 import { MAX_STORED_ID } from '../db/dialect.ts';
@@ -131,8 +131,7 @@ export function registerContextResolution(
   const localeFor = (request: FastifyRequest, tenant: TenantContext) =>
     negotiateLocale(request.headers['accept-language']) ?? tenant.defaultLocale;
 
-  async function resolve(request: FastifyRequest, policy: Policy): Promise<RequestContext | null> {
-    if (policy.access === 'public') return null;
+  async function resolve(request: FastifyRequest, policy: Policy): Promise<RequestContext> {
     const slug = tenantSlugOf(request, deps.tenantBaseDomain);
     if (!TENANT_SLUG.test(slug)) throw new AppError('TENANT.NOT_FOUND');
 
@@ -198,28 +197,51 @@ export function registerContextResolution(
     return { ...base, workspace: resolved };
   }
 
-  app.addHook('onRequest', async (request) => {
-    request.locale = negotiateLocale(request.headers['accept-language']) ?? 'en';
-    if (request.is404) return;
-    const policy = request.routeOptions.config.policy;
-    // Unreachable for registered routes (start-up refuses them), kept so a gap can only deny.
+  // Resolution hooks are attached to each route, closed over its policy: reading
+  // request.routeOptions builds a new object on every access.
+  app.addHook('onRoute', (route) => {
+    const policy = route.config?.policy;
+    // Unreachable (guardRoutePolicies refuses such a route first), kept so a gap can only deny.
     if (!policy) throw new AppError('AUTH.FORBIDDEN');
-    request.ctx = await resolve(request, policy);
+    if (policy.access === 'public') return;
+    route.onRequest = [resolveHook(policy), ...hookList(route.onRequest)];
+    if (policy.access === 'tenant' || policy.access === 'workspace') {
+      route.preHandler = [policyHook(policy), ...hookList(route.preHandler)];
+    }
   });
 
-  app.addHook('preHandler', async (request) => {
-    const policy = request.routeOptions.config.policy;
-    if (request.is404 || !policy) return;
-    if (policy.access === 'tenant') {
-      const actor = request.ctx?.actor;
-      if (!actor || !tenantRoleGrants(actor.tenantRole, policy.permission)) {
-        throw new AppError('AUTH.FORBIDDEN', { permission: policy.permission });
-      }
-    }
-    if (policy.access === 'workspace' && !request.ctx?.workspace?.permissions.has(policy.permission)) {
-      throw new AppError('AUTH.FORBIDDEN', { permission: policy.permission });
-    }
+  // Unmatched URLs resolve nothing, but still answer in the caller's language.
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.locale = negotiateLocale(request.headers['accept-language']) ?? 'en';
+    done();
   });
+
+  function resolveHook(policy: Policy): onRequestAsyncHookHandler {
+    return async (request) => {
+      request.ctx = await resolve(request, policy);
+    };
+  }
+
+  function policyHook(policy: Policy): preHandlerHookHandler {
+    return (request, _reply, done) => {
+      if (policy.access === 'tenant') {
+        const actor = request.ctx?.actor;
+        if (!actor || !tenantRoleGrants(actor.tenantRole, policy.permission)) {
+          done(new AppError('AUTH.FORBIDDEN', { permission: policy.permission }));
+          return;
+        }
+      }
+      if (policy.access === 'workspace' && !request.ctx?.workspace?.permissions.has(policy.permission)) {
+        done(new AppError('AUTH.FORBIDDEN', { permission: policy.permission }));
+        return;
+      }
+      done();
+    };
+  }
+}
+
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }
 
 declare module 'fastify' {

@@ -33,6 +33,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   invitations: InvitationsTable;
   outbox_messages: OutboxMessagesTable;
+  /** Moved by triggers on every change a cached read depends on (migration 0004). */
+  tenant_data_versions: { tenant_id: number; version: number };
 }
 
 export type Engine = 'sqlite' | 'postgres';

@@ -6,6 +6,7 @@ import { inTransaction } from './transaction.ts';
 import * as tenantsIdentity from './migrations/0001-tenants-identity.ts';
 import * as workspaces from './migrations/0002-workspaces.ts';
 import * as invitationsOutbox from './migrations/0003-invitations-outbox.ts';
+import * as tenantDataVersions from './migrations/0004-tenant-data-versions.ts';
 
 interface Migration {
   name: string;
@@ -17,6 +18,7 @@ const MIGRATIONS: readonly Migration[] = [
   { name: '0001-tenants-identity', up: tenantsIdentity.up },
   { name: '0002-workspaces', up: workspaces.up },
   { name: '0003-invitations-outbox', up: invitationsOutbox.up },
+  { name: '0004-tenant-data-versions', up: tenantDataVersions.up },
 ];
 
 export class UnknownMigrationError extends Error {

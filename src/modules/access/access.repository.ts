@@ -20,12 +20,13 @@ export type AccessQuery = {
  * session or a live API key (never both: the other side's parameters match nothing);
  * the user, enabled; the workspace (the key's own, else the one asked for, else the
  * user's current one); the actor's membership there with its role's stored permissions;
- * and the key's scopes.
+ * and the key's scopes; and the tenant's data version, read in the same snapshot.
  */
 const accessRows = precompile((db: Db, query: AccessQuery) => {
   const engine = engineOf(db);
   return db
     .selectFrom('tenants as t')
+    .innerJoin('tenant_data_versions as v', 'v.tenant_id', 't.id')
     .leftJoin('sessions as s', (join) =>
       join
         .onRef('s.tenant_id', '=', 't.id')
@@ -61,7 +62,10 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
     .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))
     .selectAll('t')
     .select((eb) => [
+      'v.version as data_version',
       's.id as session_id',
+      's.expires_at as session_expires_at',
+      'k.expires_at as api_key_expires_at',
       'k.id as api_key_id',
       'k.workspace_id as api_key_workspace_id',
       'u.id as user_id',
@@ -92,4 +96,31 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
 
 export async function loadAccessRow(db: Db, query: AccessQuery) {
   return (await accessRows(db, query))[0];
+}
+
+/** The tenant with its data version, for requests that carry no credential. */
+const tenantRows = precompile((db: Db, query: { slug: string }) =>
+  db
+    .selectFrom('tenants as t')
+    .innerJoin('tenant_data_versions as v', 'v.tenant_id', 't.id')
+    .selectAll('t')
+    .select('v.version as data_version')
+    .where('t.slug', '=', query.slug),
+);
+
+export async function loadTenantRow(db: Db, slug: string) {
+  return (await tenantRows(db, { slug }))[0];
+}
+
+/** The one read a request makes when its context is cached: is the tenant still at the cached version? */
+const versionRows = precompile((db: Db, query: { slug: string }) =>
+  db
+    .selectFrom('tenants as t')
+    .innerJoin('tenant_data_versions as v', 'v.tenant_id', 't.id')
+    .select('v.version')
+    .where('t.slug', '=', query.slug),
+);
+
+export async function currentDataVersion(db: Db, slug: string): Promise<number | undefined> {
+  return (await versionRows(db, { slug }))[0]?.version;
 }

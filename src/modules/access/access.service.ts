@@ -1,42 +1,74 @@
 import { isWorkspacePermission, rolePermissions } from '../../core/auth/permissions.ts';
-import type { ContextLoader, LoadedAccess } from '../../core/auth/resolve-context.ts';
+import type { ContextLoader, Credential, LoadedAccess, WorkspaceTarget } from '../../core/auth/resolve-context.ts';
 import { digestToken } from '../../core/auth/secrets.ts';
+import { createVersionedCache } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
-import { tenantRowToTenant, tenantToContext, type TenantsService } from '../tenants/tenants.service.ts';
-import { loadAccessRow } from './access.repository.ts';
+import { tenantRowToTenant, tenantToContext } from '../tenants/tenants.service.ts';
+import { currentDataVersion, loadAccessRow, loadTenantRow } from './access.repository.ts';
 
 const splitList = (list: string | null) => (list ? list.split(',') : []);
 
+/** A loaded context, and until when its session or key lives (ms since the epoch). */
+interface CachedAccess {
+  loaded: LoadedAccess;
+  liveUntil: number;
+}
+
 /**
  * Implements the core's ContextLoader: who is asking, in which workspace, with which
- * role. Nothing is cached, so a revoked session, key, membership or role change
- * shows on the next request in every process.
+ * role. A context is kept per credential and target, but answers only while the tenant
+ * is at the data version it was loaded at (one indexed read per request) and its session
+ * or key has not expired; any change to sessions, keys, users, memberships or roles moves
+ * the version, so it shows on the next request in every process.
  */
 export function createContextLoader(deps: {
   db: Db;
   clock: Clock;
-  tenants: TenantsService;
+  cacheEntries: number;
   onApiKeyUsed: (apiKeyId: number) => void;
 }): ContextLoader {
+  const contexts = createVersionedCache<CachedAccess>(deps.cacheEntries);
+
+  async function fromCache(slug: string, key: string, now: number): Promise<LoadedAccess | undefined> {
+    const cached = contexts.peek(key);
+    if (!cached || now >= cached.value.liveUntil) return undefined;
+    if ((await currentDataVersion(deps.db, slug)) !== cached.version) return undefined;
+    return cached.value.loaded;
+  }
+
   return {
     async findTenant(slug) {
-      const tenant = await deps.tenants.findBySlug(slug);
-      return tenant && tenantToContext(tenant);
+      const row = await loadTenantRow(deps.db, slug);
+      if (!row) return undefined;
+      const { data_version, ...tenantRow } = row;
+      return tenantToContext(tenantRowToTenant(tenantRow), data_version);
     },
 
     async load(slug, credential, target) {
+      const now = deps.clock.now();
+      const apiKeyHash = credential.kind === 'api_key' ? digestToken(credential.secret) : '';
+      const key = cacheKey(slug, credential, apiKeyHash, target);
+      const cached = await fromCache(slug, key, now.getTime());
+      if (cached) {
+        if (cached.actor?.kind === 'api_key') deps.onApiKeyUsed(cached.actor.apiKeyId);
+        return cached;
+      }
+
       const row = await loadAccessRow(deps.db, {
         slug,
-        now: deps.clock.now().toISOString(),
+        now: now.toISOString(),
         sessionId: credential.kind === 'session' ? credential.claims.sessionId : 0,
         sessionUserId: credential.kind === 'session' ? credential.claims.userId : 0,
-        apiKeyHash: credential.kind === 'api_key' ? digestToken(credential.secret) : '',
+        apiKeyHash,
         workspaceId: target.kind === 'id' ? target.id : target.kind === 'current' ? null : 0,
       });
       if (!row) return undefined;
       const {
+        data_version,
         session_id,
+        session_expires_at,
+        api_key_expires_at,
         api_key_id,
         api_key_workspace_id,
         user_id,
@@ -55,7 +87,7 @@ export function createContextLoader(deps: {
         api_key_scopes,
         ...tenantRow
       } = row;
-      const tenant = tenantToContext(tenantRowToTenant(tenantRow));
+      const tenant = tenantToContext(tenantRowToTenant(tenantRow), data_version);
 
       let actor: LoadedAccess['actor'];
       if (user_id !== null && user_tenant_role !== null) {
@@ -97,7 +129,20 @@ export function createContextLoader(deps: {
         actor?.kind === 'api_key' && api_key_workspace_id !== null
           ? { workspaceId: api_key_workspace_id, scopes: splitList(api_key_scopes).filter(isWorkspacePermission) }
           : undefined;
-      return { tenant, actor, workspace, ...(apiKey ? { apiKey } : {}) };
+      const loaded: LoadedAccess = { tenant, actor, workspace, ...(apiKey ? { apiKey } : {}) };
+      // Only a live actor's context is kept: a dead credential is rare, and answered by the full read.
+      if (actor) {
+        const expiries = [session_expires_at, api_key_expires_at].filter((at) => at !== null).map((at) => Date.parse(at));
+        contexts.set(key, data_version, { loaded, liveUntil: Math.min(Infinity, ...expiries) });
+      }
+      return loaded;
     },
   };
+}
+
+/** The credential (a session by its ids, a key by its digest, never the secret itself) and the workspace asked for. */
+function cacheKey(slug: string, credential: Credential, apiKeyHash: string, target: WorkspaceTarget): string {
+  const who = credential.kind === 'session' ? `s:${credential.claims.sessionId}:${credential.claims.userId}` : `k:${apiKeyHash}`;
+  const where = target.kind === 'id' ? String(target.id) : target.kind;
+  return `${slug} ${who} ${where}`;
 }

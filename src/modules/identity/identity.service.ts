@@ -183,7 +183,7 @@ export function createIdentityService(deps: {
     },
 
     /** Tenant roles and disabling; the tenant always keeps an enabled owner. */
-    async updateUser(ctx: Pick<RequestContext, 'tenant'>, userId: number, input: UpdateTenantUserBody): Promise<User> {
+    async updateUser(ctx: { tenant: { id: number } }, userId: number, input: UpdateTenantUserBody): Promise<User> {
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
         await lockRow(tx, 'tenants', ctx.tenant.id);

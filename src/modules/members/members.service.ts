@@ -1,6 +1,7 @@
 import { firstMissing, rolePermissions } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../../core/audit.ts';
+import { createVersionedCache, readThrough } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Executor, Tx } from '../../core/db/database.ts';
 import { lockRow } from '../../core/db/dialect.ts';
@@ -39,8 +40,9 @@ export async function permissionsOfMember(executor: Executor, workspaceId: numbe
 
 export type MembersService = ReturnType<typeof createMembersService>;
 
-export function createMembersService(deps: { db: Db; clock: Clock }) {
+export function createMembersService(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
   const { db, clock } = deps;
+  const pages = createVersionedCache<Page<repository.MemberRecord>>(deps.readCacheEntries);
 
   /** The target member, after checking the caller holds everything the target's role grants. */
   async function requireManageableMember(tx: Tx, ctx: InWorkspaceContext, userId: number) {
@@ -53,9 +55,13 @@ export function createMembersService(deps: { db: Db; clock: Clock }) {
   }
 
   return {
-    async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<repository.MemberRecord>> {
-      const rows = await repository.listMembers(db, ctx.workspace.id, decodeCursor(query.cursor), query.limit + 1);
-      return toPage(rows, query.limit, (row) => row.userId);
+    list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<repository.MemberRecord>> {
+      const afterId = decodeCursor(query.cursor);
+      const key = `${ctx.tenant.id} ${ctx.workspace.id} ${afterId} ${query.limit}`;
+      return readThrough(pages, key, ctx.tenant.dataVersion, async () => {
+        const rows = await repository.listMembers(db, ctx.workspace.id, afterId, query.limit + 1);
+        return toPage(rows, query.limit, (row) => row.userId);
+      });
     },
 
     /** Nobody grants a role whose permissions they lack, nor changes someone who holds more. */

@@ -45,8 +45,9 @@ export function tenantRowToTenant(row: TenantRow): Tenant {
   };
 }
 
-export function tenantToContext(tenant: Tenant): TenantContext {
+export function tenantToContext(tenant: Tenant, dataVersion: number): TenantContext {
   return {
+    dataVersion,
     id: tenant.id,
     slug: tenant.slug,
     name: tenant.name,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { tenantRoleGrants } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../../core/audit.ts';
+import { createVersionedCache, readThrough } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../core/db/database.ts';
 import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
@@ -49,8 +50,9 @@ function mapUniqueViolation(error: unknown, input: { name?: string; slug?: strin
 
 export type WorkspacesService = ReturnType<typeof createWorkspacesService>;
 
-export function createWorkspacesService(deps: { db: Db; clock: Clock }) {
+export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
   const { db, clock } = deps;
+  const pages = createVersionedCache<Page<repository.WorkspaceListing>>(deps.readCacheEntries);
 
   async function listingOf(ctx: { tenant: { id: number }; actor: { userId: number } }, workspaceId: number) {
     const listing = await repository.findWorkspaceListing(db, ctx.tenant.id, ctx.actor.userId, workspaceId);
@@ -60,15 +62,18 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock }) {
 
   return {
     /** Members see their workspaces; holders of view_all_locations see the whole tenant's. */
-    async list(ctx: UserContext, query: { limit: number; cursor?: string }): Promise<Page<repository.WorkspaceListing>> {
-      const rows = await repository.listWorkspaces(db, {
+    list(ctx: UserContext, query: { limit: number; cursor?: string }): Promise<Page<repository.WorkspaceListing>> {
+      const page = {
         tenantId: ctx.tenant.id,
         callerId: ctx.actor.userId,
         allOfTenant: tenantRoleGrants(ctx.actor.tenantRole, 'view_all_locations'),
         afterId: decodeCursor(query.cursor),
         limit: query.limit + 1,
-      });
-      return toPage(rows, query.limit);
+      };
+      const key = `${page.tenantId} ${page.callerId} ${page.allOfTenant} ${page.afterId} ${page.limit}`;
+      return readThrough(pages, key, ctx.tenant.dataVersion, async () =>
+        toPage(await repository.listWorkspaces(db, page), query.limit),
+      );
     },
 
     get: (ctx: InWorkspaceContext) => listingOf(ctx, ctx.workspace.id),

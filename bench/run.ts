@@ -33,7 +33,7 @@ const TARGET_RATIO = 0.5;
 const TARGET_READ_P99_MS = 20;
 // The first page of members must not cost more (nor, suspiciously, much less) as a workspace grows.
 const TARGET_MEMBERS_SPREAD = 0.2;
-const SCENARIOS_PER_ENGINE = 10;
+const SCENARIOS_PER_ENGINE = 12;
 // Per engine, beyond the scenarios: two server start-ups, the set-up requests and seeding.
 const SETUP_SECONDS = 90;
 // Members in all, the owner included. Both workspaces are read with the same page size, so
@@ -59,6 +59,10 @@ const MEMBERS_SMALL = `GET /api/v1/members?limit=${FIRST_PAGE} (${SMALL_WORKSPAC
 const MEMBERS_LARGE = `GET /api/v1/members?limit=${FIRST_PAGE} (${LARGE_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
 const MEMBERS_API_KEY = 'GET /api/v1/members (API key)';
 const INVITE = 'POST /api/v1/invitations (outbox worker on)';
+// The same reads on a second Tessera with both versioned caches off: what every read costs
+// right after a change in its tenant. Reported next to the floor, not held to a target.
+const CACHES_OFF = ' (caches off)';
+const CACHES_OFF_ENV = { CONTEXT_CACHE_ENTRIES: '0', READ_CACHE_ENTRIES: '0' };
 /** The reads held to the floor-ratio and p99 targets. */
 const READS = [ME, WORKSPACES, MEMBERS_SMALL, MEMBERS_LARGE, MEMBERS_API_KEY] as const;
 
@@ -238,6 +242,16 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     ] as const) {
       scenarios.push(await measure(name, tessera, request, connections, floor.requestsPerSec));
     }
+    const uncached = await startServer('tessera (caches off)', 'src/main.ts', { ...env, ...CACHES_OFF_ENV });
+    undo.push(() => uncached.stop());
+    for (const [name, request] of [
+      [WORKSPACES, workspaces],
+      [MEMBERS_SMALL, membersSmall],
+    ] as const) {
+      await call(uncached, request);
+      scenarios.push(await measure(name + CACHES_OFF, uncached, request, READ_CONNECTIONS, floor.requestsPerSec));
+    }
+    await uncached.stop();
     scenarios.push(await measure(INVITE, tessera, invite, READ_CONNECTIONS, floor.requestsPerSec, { smtp, env }));
 
     console.log();

@@ -38,7 +38,6 @@ export function createTenantsService(deps: { db: Db; clock: Clock }) {
   }
 
   return {
-    findBySlug: (slug: string) => repository.findTenantBySlug(db, slug),
     requireTenant,
 
     async getSettings(ctx: UserContext): Promise<Tenant> {

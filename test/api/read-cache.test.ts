@@ -1,0 +1,714 @@
+/**
+ * The per-process read caches (src/core/cache/versioned-cache.ts: resolved request contexts,
+ * and pages of GET /api/v1/workspaces and GET /api/v1/members) never change an answer.
+ *
+ * Two in-process apps share one database, as two processes would: `cached` (the default
+ * configuration) and `uncached` (CONTEXT_CACHE_ENTRIES=0, READ_CACHE_ENTRIES=0). fast-check
+ * generates sequences of writes through real routes, each sent to either app; before and
+ * after every write the same reads go to both apps, as every actor of the run, and must get
+ * the same status and the same body byte for byte. The reads after one write are the warm
+ * cache of the next, so an entry kept from before a write that should have retired it would
+ * answer differently from the uncached app. Comparing the apps with each other needs no model
+ * of the data, so every run may leave whatever it likes behind in the shared database.
+ *
+ * Seeded: PBT_SEED (default 20261123) and PBT_RUNS (default 15 runs of 4 to 8 writes).
+ */
+import fc from 'fast-check';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/core/config.ts';
+import { openDatabase, type Db } from '../../src/core/db/database.ts';
+import { invariantViolations } from '../support/invariants.ts';
+import {
+  addMembership,
+  createWorkspace,
+  register,
+  signInAgain,
+  startTestApp,
+  type Session,
+  type TestApp,
+} from '../support/test-app.ts';
+
+const seed = Number(process.env.PBT_SEED ?? 20261123);
+const numRuns = Number(process.env.PBT_RUNS ?? 15);
+
+type Via = 'cached' | 'uncached';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Headers = Record<string, string>;
+
+/** Another app on the test database, with its own connections and its own caches: another process, in effect. */
+interface SecondApp {
+  app: App;
+  db: Db;
+  config: Config;
+  close(): Promise<void>;
+}
+
+async function startSecondApp(t: TestApp, env: Record<string, string>): Promise<SecondApp> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_MAX: '100000', ...t.database.env, ...env });
+  const db = openDatabase({ ...config, databasePoolSize: 5, sqliteSynchronous: 'NORMAL' });
+  const app = await buildApp({ config, db, clock: t.clock, logger: false });
+  return {
+    app,
+    db,
+    config,
+    async close() {
+      await app.close();
+      await db.destroy();
+    },
+  };
+}
+
+let t: TestApp;
+let uncached: SecondApp;
+/** The tenant's first user, so its owner: never the target of a generated write, signed in afresh for every run. */
+let rootAccount: Session;
+let tenantId: number;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  uncached = await startSecondApp(t, { CONTEXT_CACHE_ENTRIES: '0', READ_CACHE_ENTRIES: '0' });
+  rootAccount = await register(t, { name: 'Tenant Root' });
+  tenantId = (await t.db.selectFrom('tenants').select('id').where('slug', '=', 'default').executeTakeFirstOrThrow()).id;
+});
+afterEach(async () => {
+  expect(await invariantViolations(t.db)).toEqual({});
+});
+afterAll(async () => {
+  await uncached?.close();
+  await t?.close();
+});
+
+const appOf = (via: Via): App => (via === 'cached' ? t.app : uncached.app);
+const ctx = (workspaceId: number): Headers => ({ 'x-workspace-id': String(workspaceId) });
+
+function inject(via: Via, method: Method, url: string, headers: Headers, payload?: Record<string, unknown>) {
+  const options: InjectOptions = { method, url, headers, ...(payload === undefined ? {} : { payload }) };
+  return appOf(via).inject(options);
+}
+
+/** A set-up request that must succeed; its JSON body. */
+async function must(method: Method, url: string, headers: Headers, payload?: Record<string, unknown>): Promise<any> {
+  const response = await inject('cached', method, url, headers, payload);
+  if (response.statusCode >= 300) throw new Error(`set-up ${method} ${url} → ${response.statusCode} ${response.body}`);
+  return response.json();
+}
+
+async function dataVersion(): Promise<number> {
+  const row = await t.db.selectFrom('tenant_data_versions').select('version').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  // A bigint on PostgreSQL, which the driver hands over as a string.
+  return Number(row.version);
+}
+
+const errorCode = (body: string) => /"code":"([A-Z_.]+)"/.exec(body)?.[1] ?? '';
+
+// ---------------------------------------------------------------------------------------
+// One run's world: three users in three workspaces, a custom role, two API keys
+
+interface Actor {
+  name: string;
+  auth: Headers;
+}
+
+interface World {
+  tag: string;
+  /** carol, bob, alice: the targets of member and tenant-user writes (the likeliest to be manageable first). */
+  targets: Session[];
+  /** Who sends writes: alice, bob, carol, root and the long-lived API key. */
+  writers: Actor[];
+  root: Actor;
+  /** Who created each workspace: the writer most likely to be allowed to change it. */
+  creators: Map<number, Actor>;
+  /** Who reads: the writers' sessions, both API keys, and a session signed out before the run. */
+  readers: Actor[];
+  signedOut: Actor;
+  /** alice's Alpha and Beta, bob's Gamma, then whatever the run creates (up to MAX_WORKSPACES). */
+  workspaces: number[];
+  roleId: number;
+  keys: Array<{ id: number; actor: Actor }>;
+}
+
+const MAX_WORKSPACES = 5;
+const ADVANCE_MS = 4 * 60_000;
+/** The short-lived key outlives one clock advance, not two; access tokens (15 minutes) outlive three. */
+const SHORT_KEY_TTL_MS = 6 * 60_000;
+const KEY_SCOPES = ['workspaces:view', 'members:view', 'members:manage', 'members:remove', 'roles:view', 'roles:manage'];
+
+let runs = 0;
+
+async function setUpWorld(): Promise<World> {
+  runs += 1;
+  const tag = `R${runs}`;
+  const root = await signInAgain(t, rootAccount);
+  // Runs share the tenant: each starts from the same settings (a run may have limited owned workspaces).
+  await must('PATCH', '/api/v1/tenant', root.auth, { max_owned_workspaces_per_user: null, default_locale: 'en' });
+  const alice = await register(t, { name: `Alice ${tag}` });
+  const bob = await register(t, { name: `Bob ${tag}` });
+  const carol = await register(t, { name: `Carol ${tag}` });
+  const alpha = await createWorkspace(t, alice, `${tag} Alpha`);
+  const beta = await createWorkspace(t, alice, `${tag} Beta`);
+  const gamma = await createWorkspace(t, bob, `${tag} Gamma`);
+  await addMembership(t, alpha.id, bob.userId, 'admin');
+  await addMembership(t, alpha.id, carol.userId, 'member');
+  await addMembership(t, beta.id, carol.userId, 'viewer');
+  await addMembership(t, gamma.id, alice.userId, 'member');
+  const asAlice = { ...alice.auth, ...ctx(alpha.id) };
+  const role = await must('POST', '/api/v1/roles', asAlice, {
+    name: 'cashier',
+    display_name: 'Cashier',
+    permissions: ['workspaces:view', 'members:view', 'roles:view'],
+  });
+  const longKey = await must('POST', '/api/v1/api-keys', asAlice, { name: `${tag} integration`, scopes: KEY_SCOPES });
+  const shortKey = await must('POST', '/api/v1/api-keys', asAlice, {
+    name: `${tag} short`,
+    scopes: ['workspaces:view', 'members:view'],
+    expires_at: new Date(t.clock.now().getTime() + SHORT_KEY_TTL_MS).toISOString(),
+  });
+  const stale = await signInAgain(t, carol);
+  await must('POST', '/api/v1/auth/logout', stale.auth);
+
+  const actor = (name: string, session: Session): Actor => ({ name, auth: session.auth });
+  const keyActor: Actor = { name: 'key', auth: { authorization: `Bearer ${longKey.data.secret}` } };
+  const shortKeyActor: Actor = { name: 'short-key', auth: { authorization: `Bearer ${shortKey.data.secret}` } };
+  const keys = [
+    { id: longKey.data.id as number, actor: keyActor },
+    { id: shortKey.data.id as number, actor: shortKeyActor },
+  ];
+  const rootActor = actor('root', root);
+  const aliceActor = actor('alice', alice);
+  const bobActor = actor('bob', bob);
+  const people = [aliceActor, bobActor, actor('carol', carol), rootActor];
+  const signedOut = actor('carol-signed-out', stale);
+  return {
+    tag,
+    targets: [carol, bob, alice],
+    root: rootActor,
+    writers: [...people, keyActor],
+    creators: new Map([
+      [alpha.id, aliceActor],
+      [beta.id, aliceActor],
+      [gamma.id, bobActor],
+    ]),
+    readers: [...people, keyActor, shortKeyActor, signedOut],
+    signedOut,
+    workspaces: [alpha.id, beta.id, gamma.id],
+    roleId: role.data.id,
+    keys,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads, asked of both apps
+
+interface Read {
+  actor: Actor;
+  url: string;
+  headers: Headers;
+  /** A list whose next page (if any) is read as well. */
+  paged?: boolean;
+}
+
+function readsOf(world: World): Read[] {
+  const [alpha, beta] = world.workspaces as [number, number];
+  const read = (actor: Actor, url: string, headers: Headers = {}, paged = false): Read => ({ actor, url, headers, paged });
+  const reads: Read[] = [];
+  for (const actor of world.readers) {
+    if (actor === world.signedOut) {
+      reads.push(read(actor, '/api/v1/me'), read(actor, '/api/v1/workspaces'), read(actor, '/api/v1/members', ctx(alpha)));
+    } else if (world.keys.some((key) => key.actor === actor)) {
+      reads.push(
+        read(actor, '/api/v1/me'),
+        read(actor, '/api/v1/members'),
+        read(actor, '/api/v1/members', ctx(alpha)),
+        read(actor, '/api/v1/members', ctx(beta)),
+        read(actor, '/api/v1/members?limit=2', {}, true),
+        read(actor, '/api/v1/permissions/me'),
+        read(actor, `/api/v1/workspaces/${alpha}`),
+      );
+    } else {
+      reads.push(
+        read(actor, '/api/v1/me'),
+        read(actor, '/api/v1/workspaces'),
+        read(actor, '/api/v1/workspaces?limit=1', {}, true),
+        // The current workspace, whatever it is now.
+        read(actor, '/api/v1/members'),
+        read(actor, '/api/v1/permissions/me'),
+        read(actor, '/api/v1/members?limit=2', ctx(alpha), true),
+      );
+      for (const workspace of world.workspaces) {
+        reads.push(
+          read(actor, '/api/v1/members', ctx(workspace)),
+          read(actor, '/api/v1/permissions/me', ctx(workspace)),
+          read(actor, `/api/v1/workspaces/${workspace}`),
+        );
+      }
+    }
+  }
+  return reads;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+async function answerOf(via: Via, read: Read, url: string): Promise<Answer> {
+  const response = await inject(via, 'GET', url, { ...read.actor.auth, ...read.headers });
+  return { status: response.statusCode, body: response.body };
+}
+
+/** One read from both apps in the given order (then its next page, if it is a list that has one). */
+async function compare(read: Read, cachedFirst: boolean, history: readonly string[]): Promise<void> {
+  const order: Via[] = cachedFirst ? ['cached', 'uncached'] : ['uncached', 'cached'];
+  let url = read.url;
+  for (let page = 1; page <= (read.paged ? 2 : 1); page += 1) {
+    const answers: Partial<Record<Via, Answer>> = {};
+    for (const via of order) answers[via] = await answerOf(via, read, url);
+    const { cached, uncached: fresh } = answers as Record<Via, Answer>;
+    if (cached.status !== fresh.status || cached.body !== fresh.body) {
+      throw new Error(
+        [
+          `the cached app answered GET ${url} as ${read.actor.name} ${JSON.stringify(read.headers)} ` +
+            `differently (asked ${cachedFirst ? 'before' : 'after'} the uncached app)`,
+          `  cached:   ${cached.status} ${cached.body}`,
+          `  uncached: ${fresh.status} ${fresh.body}`,
+          'after these writes:',
+          ...history.map((line, i) => `  ${i + 1}. ${line}`),
+        ].join('\n'),
+      );
+    }
+    if (cached.status !== 200) return;
+    const next: unknown = JSON.parse(cached.body).meta?.next_cursor;
+    if (typeof next !== 'string') return;
+    url = `${read.url}${read.url.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(next)}`;
+  }
+}
+
+/**
+ * Every read of the world, alternating which app is asked first (and shifting that by step).
+ * Actors read side by side, each in order: no write runs meanwhile, so all see one state.
+ */
+async function compareAll(world: World, step: number, history: readonly string[]): Promise<void> {
+  const byActor = new Map<Actor, Array<{ read: Read; cachedFirst: boolean }>>();
+  for (const [i, read] of readsOf(world).entries()) {
+    const queue = byActor.get(read.actor) ?? [];
+    queue.push({ read, cachedFirst: (i + step) % 2 === 0 });
+    byActor.set(read.actor, queue);
+  }
+  // Settled, not raced: no read of this step may still be running when the next write goes out.
+  const outcomes = await Promise.allSettled(
+    [...byActor.values()].map(async (queue) => {
+      for (const { read, cachedFirst } of queue) await compare(read, cachedFirst, history);
+    }),
+  );
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes
+
+const KINDS = [
+  'change-role',
+  'remove-member',
+  'leave',
+  'rename-workspace',
+  'switch-workspace',
+  'clear-workspace',
+  'set-default',
+  'create-workspace',
+  'delete-workspace',
+  'transfer-ownership',
+  'revoke-key',
+  'logout',
+  'update-tenant-user',
+  'edit-role',
+  'delete-role',
+  'tenant-settings',
+  'advance-clock',
+] as const;
+type Kind = (typeof KINDS)[number];
+
+/** Indices, resolved against the run's world when applied, so any command fits any world. */
+interface Command {
+  kind: Kind;
+  via: Via;
+  /** One of the writers, or (past their number) the writer most likely to be allowed: see writerOf. */
+  by: number;
+  workspace: number;
+  target: number;
+  pick: number;
+}
+
+/** Writes that end a run's interest in an actor or a workspace come half as often. */
+const RARE: readonly Kind[] = ['logout', 'delete-workspace', 'advance-clock'];
+
+const commandArbitrary: fc.Arbitrary<Command> = fc.record({
+  kind: fc.oneof(...KINDS.map((kind) => ({ arbitrary: fc.constant(kind), weight: RARE.includes(kind) ? 1 : 2 }))),
+  via: fc.constantFrom<Via>('cached', 'uncached'),
+  by: fc.nat({ max: 8 }),
+  workspace: fc.nat({ max: MAX_WORKSPACES - 1 }),
+  target: fc.nat({ max: 2 }),
+  pick: fc.nat({ max: 59 }),
+});
+
+const ROLES = ['admin', 'member', 'viewer', 'cashier', 'owner', 'no_such_role'];
+const WORKSPACE_NAMES = ['North', 'South', 'Harbor', 'Depot'];
+const TENANT_USER_CHANGES = [
+  { tenant_role: 'admin' },
+  { tenant_role: 'member' },
+  { tenant_role: 'owner' },
+  { disabled: true },
+  { disabled: false },
+];
+const ROLE_PERMISSION_SETS = [
+  ['workspaces:view', 'members:view', 'roles:view'],
+  ['workspaces:view'],
+  ['workspaces:view', 'members:view', 'members:manage', 'members:remove'],
+  [],
+  ['members:view', 'roles:view'],
+];
+const TENANT_CHANGES = [
+  { name: 'Acme' },
+  { name: 'Acme Holdings' },
+  { default_locale: 'es' },
+  { default_locale: 'en' },
+  { max_owned_workspaces_per_user: 2 },
+  { max_owned_workspaces_per_user: null },
+];
+
+const pickFrom = <T,>(items: readonly T[], index: number): T => items[index % items.length] as T;
+
+interface WriteRequest {
+  method: Method;
+  url: string;
+  headers?: Headers;
+  payload?: Record<string, unknown>;
+}
+
+/** Writes about another member of a workspace. */
+const ABOUT_A_MEMBER: readonly Kind[] = ['change-role', 'remove-member', 'transfer-ownership'];
+
+/**
+ * Whom a command is about: for member writes, mostly a current non-owner member of the
+ * workspace (read from the database, so that more of them go through), else one of the
+ * run's users, member or not.
+ */
+async function targetOf(world: World, c: Command): Promise<number> {
+  if (ABOUT_A_MEMBER.includes(c.kind) && c.target < 2) {
+    const members = await t.db
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('workspace_id', '=', pickFrom(world.workspaces, c.workspace))
+      .where('role', '<>', 'owner')
+      .orderBy('user_id')
+      .execute();
+    if (members.length > 0) return pickFrom(members, c.target).user_id;
+  }
+  return pickFrom(world.targets, c.target).userId;
+}
+
+function writeRequestOf(world: World, command: Exclude<Kind, 'advance-clock'>, c: Command, target: number): WriteRequest {
+  const workspace = pickFrom(world.workspaces, c.workspace);
+  const alpha = world.workspaces[0] as number;
+  const name = `${world.tag} ${pickFrom(WORKSPACE_NAMES, c.pick)}`;
+  switch (command) {
+    case 'change-role':
+      return { method: 'PUT', url: `/api/v1/members/${target}`, headers: ctx(workspace), payload: { role: pickFrom(ROLES, c.pick) } };
+    case 'remove-member':
+      return { method: 'DELETE', url: `/api/v1/members/${target}`, headers: ctx(workspace) };
+    case 'leave':
+      return { method: 'POST', url: `/api/v1/workspaces/${workspace}/leave` };
+    case 'rename-workspace':
+      return { method: 'PATCH', url: `/api/v1/workspaces/${workspace}`, payload: { name } };
+    case 'switch-workspace':
+      return { method: 'PATCH', url: `/api/v1/workspace-context/${workspace}` };
+    case 'clear-workspace':
+      return { method: 'DELETE', url: `/api/v1/workspace-context/${workspace}` };
+    case 'set-default':
+      return { method: 'POST', url: `/api/v1/workspaces/${workspace}/default` };
+    case 'create-workspace':
+      return { method: 'POST', url: '/api/v1/workspaces', payload: { name } };
+    case 'delete-workspace':
+      return { method: 'DELETE', url: `/api/v1/workspaces/${workspace}` };
+    case 'transfer-ownership':
+      return { method: 'POST', url: `/api/v1/workspaces/${workspace}/transfer-ownership`, payload: { user_id: target } };
+    case 'revoke-key':
+      return { method: 'DELETE', url: `/api/v1/api-keys/${pickFrom(world.keys, c.pick).id}`, headers: ctx(alpha) };
+    case 'logout':
+      return { method: 'POST', url: '/api/v1/auth/logout' };
+    case 'update-tenant-user':
+      return { method: 'PUT', url: `/api/v1/tenant/users/${target}`, payload: pickFrom(TENANT_USER_CHANGES, c.pick) };
+    case 'edit-role':
+      return {
+        method: 'PUT',
+        url: `/api/v1/roles/${world.roleId}`,
+        headers: ctx(alpha),
+        payload: { permissions: pickFrom(ROLE_PERMISSION_SETS, c.pick) },
+      };
+    case 'delete-role':
+      return { method: 'DELETE', url: `/api/v1/roles/${world.roleId}?reassign_to=member`, headers: ctx(alpha) };
+    case 'tenant-settings':
+      return { method: 'PATCH', url: '/api/v1/tenant', payload: pickFrom(TENANT_CHANGES, c.pick) };
+  }
+}
+
+/** Commands that act in the run's first workspace whatever their `workspace` index. */
+const IN_FIRST_WORKSPACE: readonly Kind[] = ['revoke-key', 'edit-role', 'delete-role'];
+
+/** The writer a command names, or else root for tenant-wide writes and the workspace's creator for the rest. */
+function writerOf(world: World, c: Command): Actor {
+  const named = world.writers[c.by];
+  if (named) return named;
+  if (c.kind === 'update-tenant-user' || c.kind === 'tenant-settings') return world.root;
+  const workspace = IN_FIRST_WORKSPACE.includes(c.kind) ? (world.workspaces[0] as number) : pickFrom(world.workspaces, c.workspace);
+  return world.creators.get(workspace) ?? world.root;
+}
+
+/** Outcomes per kind of write, over all runs: a run of only refused writes would prove little. */
+const tally = new Map<Kind, { ok: number; refused: number }>();
+
+/** Applies one command; a line for the run's history. Refusals (4xx) are fine, a 5xx is not. */
+async function apply(world: World, c: Command): Promise<string> {
+  const counts = tally.get(c.kind) ?? { ok: 0, refused: 0 };
+  tally.set(c.kind, counts);
+  if (c.kind === 'advance-clock') {
+    counts.ok += 1;
+    t.clock.advance(ADVANCE_MS);
+    return `clock +${ADVANCE_MS / 60_000} min`;
+  }
+  const writer = writerOf(world, c);
+  const request = writeRequestOf(world, c.kind, c, await targetOf(world, c));
+  const response = await inject(c.via, request.method, request.url, { ...writer.auth, ...request.headers }, request.payload);
+  if (response.statusCode < 300) counts.ok += 1;
+  else counts.refused += 1;
+  const line =
+    `[${c.via}] ${writer.name}: ${request.method} ${request.url}` +
+    `${request.headers ? ` ${JSON.stringify(request.headers)}` : ''}${request.payload ? ` ${JSON.stringify(request.payload)}` : ''}` +
+    ` → ${response.statusCode} ${errorCode(response.body)}`.trimEnd();
+  if (response.statusCode >= 500) throw new Error(`a write failed on the server: ${line}\n${response.body}`);
+  if (c.kind === 'create-workspace' && response.statusCode === 201 && world.workspaces.length < MAX_WORKSPACES) {
+    const created: number = response.json().data.id;
+    world.workspaces.push(created);
+    world.creators.set(created, writer);
+  }
+  return line;
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe('read caches', () => {
+  it('are on in the cached app and off in the uncached one', () => {
+    expect(t.config.cacheEntries.contexts).toBeGreaterThan(0);
+    expect(t.config.cacheEntries.reads).toBeGreaterThan(0);
+    expect(uncached.config.cacheEntries).toEqual({ contexts: 0, reads: 0 });
+  });
+
+  it(
+    'never change an answer: after any sequence of writes through either app, both apps answer every read alike',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(commandArbitrary, { minLength: 4, maxLength: 8 }), async (commands) => {
+          const world = await setUpWorld();
+          const history: string[] = [];
+          await compareAll(world, 0, history);
+          for (const [step, command] of commands.entries()) {
+            history.push(await apply(world, command));
+            await compareAll(world, step + 1, history);
+          }
+        }),
+        { seed, numRuns },
+      );
+      const ok = [...tally.values()].reduce((sum, counts) => sum + counts.ok, 0);
+      const all = [...tally.values()].reduce((sum, counts) => sum + counts.ok + counts.refused, 0);
+      console.log(
+        `[read-cache] seed=${seed} runs=${numRuns} writes=${all} (${ok} succeeded): ` +
+          [...tally].map(([kind, counts]) => `${kind}=${counts.ok}/${counts.ok + counts.refused}`).join(' '),
+      );
+      // The sequences change things often enough to matter, not only get refused.
+      expect(ok).toBeGreaterThanOrEqual(all / 4);
+    },
+    180_000,
+  );
+
+  it('can tell: a change that slipped past the version is served stale by the cached app alone', async () => {
+    const owner = await register(t, { name: 'Teeth Owner' });
+    const workspace = await createWorkspace(t, owner, 'Teeth Store');
+    const names = async (via: Via) =>
+      (await inject(via, 'GET', '/api/v1/workspaces', owner.auth)).json().data.map((w: { name: string }) => w.name);
+    expect(await names('cached')).toEqual(['Teeth Store']);
+
+    // Renamed behind the apps' backs, and the version the trigger moved put back.
+    const before = await dataVersion();
+    await t.db.updateTable('workspaces').set({ name: 'Teeth Renamed' }).where('id', '=', workspace.id).execute();
+    expect(await dataVersion()).toBeGreaterThan(before);
+    await t.db.updateTable('tenant_data_versions').set({ version: before }).where('tenant_id', '=', tenantId).execute();
+
+    expect(await names('cached')).toEqual(['Teeth Store']);
+    expect(await names('uncached')).toEqual(['Teeth Renamed']);
+    // A version no entry was read at retires everything kept before it.
+    await t.db
+      .updateTable('tenant_data_versions')
+      .set({ version: sql<number>`version + 1` })
+      .where('tenant_id', '=', tenantId)
+      .execute();
+    expect(await names('cached')).toEqual(['Teeth Renamed']);
+  });
+});
+
+describe('a change made through the other app', () => {
+  const memberIds = (response: LightMyRequestResponse) =>
+    (response.json().data as Array<{ id: number }>).map((member) => member.id).sort((a, b) => a - b);
+
+  it('shows a member removal on the very next members list and shuts the removed member out', async () => {
+    const owner = await register(t, { name: 'Coherent Owner' });
+    const member = await register(t, { name: 'Coherent Member' });
+    const workspace = await createWorkspace(t, owner, 'Coherent Store');
+    await addMembership(t, workspace.id, member.userId, 'member');
+    const asOwner = { ...owner.auth, ...ctx(workspace.id) };
+    const asMember = { ...member.auth, ...ctx(workspace.id) };
+    // Twice, so the second answer comes from what the first one kept.
+    for (let i = 0; i < 2; i += 1) {
+      expect(memberIds(await inject('cached', 'GET', '/api/v1/members', asOwner))).toEqual([owner.userId, member.userId]);
+      expect((await inject('cached', 'GET', '/api/v1/members', asMember)).statusCode).toBe(200);
+      expect((await inject('cached', 'GET', `/api/v1/workspaces/${workspace.id}`, member.auth)).statusCode).toBe(200);
+    }
+
+    const removed = await inject('uncached', 'DELETE', `/api/v1/members/${member.userId}`, asOwner);
+    expect(removed.statusCode).toBe(200);
+
+    expect(memberIds(await inject('cached', 'GET', '/api/v1/members', asOwner))).toEqual([owner.userId]);
+    const byId = await inject('cached', 'GET', `/api/v1/workspaces/${workspace.id}`, member.auth);
+    expect(byId.statusCode).toBe(404);
+    const members = await inject('cached', 'GET', '/api/v1/members', asMember);
+    expect(members.statusCode).toBe(404);
+    expect(members.json().error.code).toBe('WORKSPACE.NOT_FOUND');
+  });
+
+  it('answers 401 on the next request after a logout through the other app', async () => {
+    const user = await register(t, { name: 'Leaving User' });
+    await createWorkspace(t, user, 'Leaving Store');
+    for (let i = 0; i < 2; i += 1) {
+      expect((await inject('cached', 'GET', '/api/v1/me', user.auth)).statusCode).toBe(200);
+      expect((await inject('cached', 'GET', '/api/v1/members', user.auth)).statusCode).toBe(200);
+    }
+
+    expect((await inject('uncached', 'POST', '/api/v1/auth/logout', user.auth)).statusCode).toBe(200);
+
+    const me = await inject('cached', 'GET', '/api/v1/me', user.auth);
+    expect(me.statusCode).toBe(401);
+    expect(me.json().error.code).toBe('AUTH.INVALID_TOKEN');
+    expect((await inject('cached', 'GET', '/api/v1/members', user.auth)).statusCode).toBe(401);
+  });
+});
+
+describe('time', () => {
+  it('ends an API key at its expiry even while its context is kept', async () => {
+    const owner = await register(t, { name: 'Expiring Owner' });
+    const workspace = await createWorkspace(t, owner, 'Expiring Store');
+    const key = await must('POST', '/api/v1/api-keys', { ...owner.auth, ...ctx(workspace.id) }, {
+      name: 'Expiring key',
+      scopes: ['members:view'],
+      expires_at: new Date(t.clock.now().getTime() + 60_000).toISOString(),
+    });
+    const asKey = { authorization: `Bearer ${key.data.secret}` };
+    for (let i = 0; i < 2; i += 1) expect((await inject('cached', 'GET', '/api/v1/members', asKey)).statusCode).toBe(200);
+    const before = await dataVersion();
+
+    t.clock.advance(61_000);
+
+    // Nothing was written, so the version alone would let the kept context answer.
+    expect(await dataVersion()).toBe(before);
+    for (const via of ['cached', 'uncached'] as const) {
+      const response = await inject(via, 'GET', '/api/v1/members', asKey);
+      expect({ via, status: response.statusCode, code: errorCode(response.body) }).toEqual({ via, status: 401, code: 'AUTH.INVALID_TOKEN' });
+    }
+  });
+});
+
+describe('the tenant data version', () => {
+  it('moves with every kind of write that cached reads depend on', async () => {
+    const root = await signInAgain(t, rootAccount);
+    const owner = await register(t, { name: 'Version Owner' });
+    const member = await register(t, { name: 'Version Member' });
+    const workspace = await createWorkspace(t, owner, 'Version Store');
+    const annex = await createWorkspace(t, owner, 'Version Annex');
+    await addMembership(t, workspace.id, member.userId, 'member');
+    const asOwner = { ...owner.auth, ...ctx(workspace.id) };
+
+    const bumps = async (what: string, method: Method, url: string, headers: Headers, payload?: Record<string, unknown>) => {
+      const before = await dataVersion();
+      const response = await inject('cached', method, url, headers, payload);
+      expect(response.statusCode, `${what}: ${response.body}`).toBeLessThan(300);
+      expect(await dataVersion(), what).toBeGreaterThan(before);
+      return response.json();
+    };
+
+    await bumps('register (users)', 'POST', '/api/v1/auth/register', {}, {
+      name: 'Version Newcomer',
+      email: `version.newcomer.${process.pid}@example.com`,
+      password: 'correct horse battery',
+    });
+    await bumps('create a workspace (workspaces, roles, memberships)', 'POST', '/api/v1/workspaces', owner.auth, { name: 'Version Third' });
+    await bumps('rename a workspace (workspaces)', 'PATCH', `/api/v1/workspaces/${workspace.id}`, owner.auth, { name: 'Version Renamed' });
+    await bumps('switch the current workspace (users)', 'PATCH', `/api/v1/workspace-context/${workspace.id}`, owner.auth);
+    await bumps('set the default workspace (users)', 'POST', `/api/v1/workspaces/${workspace.id}/default`, owner.auth);
+    const role = await bumps('create a role (roles, role_permissions)', 'POST', '/api/v1/roles', asOwner, {
+      name: 'clerk',
+      display_name: 'Clerk',
+      permissions: ['workspaces:view'],
+    });
+    await bumps('edit its permissions (role_permissions)', 'PUT', `/api/v1/roles/${role.data.id}`, asOwner, {
+      permissions: ['workspaces:view', 'members:view'],
+    });
+    await bumps('change a member role (memberships)', 'PUT', `/api/v1/members/${member.userId}`, asOwner, { role: 'clerk' });
+    await bumps('delete the role (roles, memberships)', 'DELETE', `/api/v1/roles/${role.data.id}?reassign_to=viewer`, asOwner);
+    const key = await bumps('create an API key (api_keys, api_key_scopes)', 'POST', '/api/v1/api-keys', asOwner, {
+      name: 'Version key',
+      scopes: ['workspaces:view'],
+    });
+    await bumps('revoke it (api_keys)', 'DELETE', `/api/v1/api-keys/${key.data.id}`, asOwner);
+    await bumps('change a tenant role (users)', 'PUT', `/api/v1/tenant/users/${member.userId}`, root.auth, { tenant_role: 'admin' });
+    await bumps('change tenant settings (tenants)', 'PATCH', '/api/v1/tenant', root.auth, { name: 'Version Tenant' });
+    await bumps('remove a member (memberships)', 'DELETE', `/api/v1/members/${member.userId}`, asOwner);
+    await bumps('delete a workspace (workspaces)', 'DELETE', `/api/v1/workspaces/${annex.id}`, owner.auth);
+    await bumps('log out (sessions)', 'POST', '/api/v1/auth/logout', member.auth);
+  });
+
+  it('stays put for reads', async () => {
+    const owner = await register(t, { name: 'Reading Owner' });
+    const workspace = await createWorkspace(t, owner, 'Reading Store');
+    const before = await dataVersion();
+    for (const via of ['cached', 'uncached'] as const) {
+      for (const url of ['/api/v1/me', '/api/v1/workspaces', '/api/v1/members', '/api/v1/permissions/me', `/api/v1/workspaces/${workspace.id}`]) {
+        expect((await inject(via, 'GET', url, owner.auth)).statusCode).toBe(200);
+      }
+    }
+    expect(await dataVersion()).toBe(before);
+  });
+
+  it('stays put for API-key use, whose last_used_at is written in batches', async () => {
+    const owner = await register(t, { name: 'Key Owner' });
+    const workspace = await createWorkspace(t, owner, 'Key Store');
+    const key = await must('POST', '/api/v1/api-keys', { ...owner.auth, ...ctx(workspace.id) }, {
+      name: 'Batch key',
+      scopes: ['workspaces:view', 'members:view'],
+    });
+    // Its own app, because the usage batch is flushed deterministically only when an app closes.
+    const probe = await startSecondApp(t, {});
+    const before = await dataVersion();
+    try {
+      for (let i = 0; i < 5; i += 1) {
+        const response = await probe.app.inject({ method: 'GET', url: '/api/v1/members', headers: { authorization: `Bearer ${key.data.secret}` } });
+        expect(response.statusCode).toBe(200);
+      }
+    } finally {
+      await probe.close();
+    }
+    const row = await t.db.selectFrom('api_keys').select('last_used_at').where('id', '=', key.data.id).executeTakeFirstOrThrow();
+    expect(row.last_used_at).toBe(t.clock.now().toISOString());
+    expect(await dataVersion()).toBe(before);
+  });
+});

@@ -96,10 +96,21 @@ async function must(method: Method, url: string, headers: Headers, payload?: Rec
   return response.json();
 }
 
+/** The tenant's version shards (one on SQLite, several on PostgreSQL), by shard. */
+async function versionShards(): Promise<Array<{ shard: number; version: number }>> {
+  const rows = await t.db
+    .selectFrom('tenant_data_versions')
+    .select(['shard', 'version'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('shard')
+    .execute();
+  // A bigint on PostgreSQL, which the driver hands over as a number (src/core/db/dialect.ts) or a string.
+  return rows.map((row) => ({ shard: row.shard, version: Number(row.version) }));
+}
+
+/** The tenant's data version: the sum of its shards. */
 async function dataVersion(): Promise<number> {
-  const row = await t.db.selectFrom('tenant_data_versions').select('version').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
-  // A bigint on PostgreSQL, which the driver hands over as a string.
-  return Number(row.version);
+  return (await versionShards()).reduce((sum, row) => sum + row.version, 0);
 }
 
 const errorCode = (body: string) => /"code":"([A-Z_.]+)"/.exec(body)?.[1] ?? '';
@@ -541,10 +552,17 @@ describe('read caches', () => {
     expect(await names('cached')).toEqual(['Teeth Store']);
 
     // Renamed behind the apps' backs, and the version the trigger moved put back.
-    const before = await dataVersion();
+    const before = await versionShards();
     await t.db.updateTable('workspaces').set({ name: 'Teeth Renamed' }).where('id', '=', workspace.id).execute();
-    expect(await dataVersion()).toBeGreaterThan(before);
-    await t.db.updateTable('tenant_data_versions').set({ version: before }).where('tenant_id', '=', tenantId).execute();
+    expect(await dataVersion()).toBeGreaterThan(before.reduce((sum, row) => sum + row.version, 0));
+    for (const { shard, version } of before) {
+      await t.db
+        .updateTable('tenant_data_versions')
+        .set({ version })
+        .where('tenant_id', '=', tenantId)
+        .where('shard', '=', shard)
+        .execute();
+    }
 
     expect(await names('cached')).toEqual(['Teeth Store']);
     expect(await names('uncached')).toEqual(['Teeth Renamed']);

@@ -34,7 +34,7 @@ export interface Database {
   invitations: InvitationsTable;
   outbox_messages: OutboxMessagesTable;
   /** Moved by triggers on every change a cached read depends on (migration 0004). */
-  tenant_data_versions: { tenant_id: number; version: number };
+  tenant_data_versions: { tenant_id: number; shard: number; version: number };
 }
 
 export type Engine = 'sqlite' | 'postgres';

@@ -22,11 +22,13 @@ export type AccessQuery = {
  * user's current one); the actor's membership there with its role's stored permissions;
  * and the key's scopes; and the tenant's data version, read in the same snapshot.
  */
+/** Tenant `t`'s data version: the sum of its shards (migration 0004). */
+const dataVersionOfT = sql<number>`(select cast(coalesce(sum(v.version), 0) as bigint) from tenant_data_versions v where v.tenant_id = ${sql.ref('t.id')})`;
+
 const accessRows = precompile((db: Db, query: AccessQuery) => {
   const engine = engineOf(db);
   return db
     .selectFrom('tenants as t')
-    .innerJoin('tenant_data_versions as v', 'v.tenant_id', 't.id')
     .leftJoin('sessions as s', (join) =>
       join
         .onRef('s.tenant_id', '=', 't.id')
@@ -62,7 +64,7 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
     .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))
     .selectAll('t')
     .select((eb) => [
-      'v.version as data_version',
+      dataVersionOfT.as('data_version'),
       's.id as session_id',
       's.expires_at as session_expires_at',
       'k.expires_at as api_key_expires_at',
@@ -102,9 +104,8 @@ export async function loadAccessRow(db: Db, query: AccessQuery) {
 const tenantRows = precompile((db: Db, query: { slug: string }) =>
   db
     .selectFrom('tenants as t')
-    .innerJoin('tenant_data_versions as v', 'v.tenant_id', 't.id')
     .selectAll('t')
-    .select('v.version as data_version')
+    .select(dataVersionOfT.as('data_version'))
     .where('t.slug', '=', query.slug),
 );
 
@@ -116,8 +117,7 @@ export async function loadTenantRow(db: Db, slug: string) {
 const versionRows = precompile((db: Db, query: { slug: string }) =>
   db
     .selectFrom('tenants as t')
-    .innerJoin('tenant_data_versions as v', 'v.tenant_id', 't.id')
-    .select('v.version')
+    .select(dataVersionOfT.as('version'))
     .where('t.slug', '=', query.slug),
 );
 

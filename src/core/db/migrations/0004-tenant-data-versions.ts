@@ -48,18 +48,42 @@ const COVERED: readonly Covered[] = [
   { table: 'role_permissions', path: 'role' },
 ];
 
-const bump = (tenantExpression: string) =>
-  `update tenant_data_versions set version = version + 1 where tenant_id = ${tenantExpression}`;
+/**
+ * A tenant's version is the sum of its shards. On PostgreSQL each transaction bumps the
+ * shard its transaction id picks, so concurrent writers of one tenant rarely queue on one
+ * row; the sum still grows with every committed change. SQLite has one writer at a time
+ * and one shard.
+ */
+export const VERSION_SHARDS = { sqlite: 1, postgres: 16 } as const;
+
+const bump = (tenantExpression: string, shardExpression: string) =>
+  `update tenant_data_versions set version = version + 1 where tenant_id = ${tenantExpression} and shard = ${shardExpression}`;
 
 export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
   await db.schema
     .createTable('tenant_data_versions')
-    .addColumn('tenant_id', 'integer', (c) => c.primaryKey().references('tenants.id').onDelete('cascade'))
+    .addColumn('tenant_id', 'integer', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
+    .addColumn('shard', 'integer', (c) => c.notNull())
     .addColumn('version', engine === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull().defaultTo(0))
+    .addPrimaryKeyConstraint('tenant_data_versions_pk', ['tenant_id', 'shard'])
     .execute();
-  await sql`insert into tenant_data_versions (tenant_id, version) select id, 0 from tenants`.execute(db);
+  await sql
+    .raw(
+      `insert into tenant_data_versions (tenant_id, shard, version) ` +
+        `select t.id, s.shard, 0 from tenants t, (${shardList(engine)}) s`,
+    )
+    .execute(db);
   if (engine === 'postgres') await postgresTriggers(db);
   else await sqliteTriggers(db);
+}
+
+function insertShardsOfNewTenant(engine: Engine): string {
+  return `insert into tenant_data_versions (tenant_id, shard, version) select NEW.id, s.shard, 0 from (${shardList(engine)}) s`;
+}
+
+/** The shard numbers as a one-column select: `select 0 as shard union all select 1 …`. */
+function shardList(engine: Engine): string {
+  return Array.from({ length: VERSION_SHARDS[engine] }, (_, shard) => `select ${shard} as shard`).join(' union all ');
 }
 
 /** SQLite runs one writer at a time, so plain row triggers cost no concurrency. */
@@ -67,7 +91,7 @@ async function sqliteTriggers(db: Kysely<any>): Promise<void> {
   await sql
     .raw(
       `create trigger tenant_data_versions_new_tenant after insert on tenants begin ` +
-        `insert into tenant_data_versions (tenant_id, version) values (NEW.id, 0); end`,
+        `${insertShardsOfNewTenant('sqlite')}; end`,
     )
     .execute(db);
   for (const { table, path, updateOf, updatesOnly } of COVERED) {
@@ -80,7 +104,7 @@ async function sqliteTriggers(db: Kysely<any>): Promise<void> {
         ];
     for (const [event, row] of events) {
       const on = event === 'update' && updateOf ? `update of ${updateOf.join(', ')}` : event;
-      const statement = bump(TENANT_OF[path].replaceAll('R.', `${row}.`));
+      const statement = bump(TENANT_OF[path].replaceAll('R.', `${row}.`), '0');
       await sql
         .raw(`create trigger tenant_data_versions_${table}_${event} after ${on} on ${table} begin ${statement}; end`)
         .execute(db);
@@ -89,7 +113,7 @@ async function sqliteTriggers(db: Kysely<any>): Promise<void> {
 }
 
 /**
- * Deferred to commit: the version row is locked as the transaction's last act, after
+ * Deferred to commit: the version shard row is locked as the transaction's last act, after
  * every lock the transaction took for its own work, so it cannot take part in a lock
  * cycle, and concurrent writers of one tenant queue on it only while committing.
  */
@@ -97,7 +121,7 @@ async function postgresTriggers(db: Kysely<any>): Promise<void> {
   await sql
     .raw(
       `create function tenant_data_versions_new_tenant() returns trigger language plpgsql as $$ begin ` +
-        `insert into tenant_data_versions (tenant_id, version) values (NEW.id, 0); return null; end $$`,
+        `${insertShardsOfNewTenant('postgres')}; return null; end $$`,
     )
     .execute(db);
   await sql
@@ -106,12 +130,13 @@ async function postgresTriggers(db: Kysely<any>): Promise<void> {
         `for each row execute function tenant_data_versions_new_tenant()`,
     )
     .execute(db);
+  const shard = `(txid_current() % ${VERSION_SHARDS.postgres})`;
   for (const path of Object.keys(TENANT_OF) as TenantPath[]) {
     const of = (row: string) => TENANT_OF[path].replaceAll('R.', `${row}.`);
     await sql
       .raw(
         `create function tenant_data_versions_bump_${path}() returns trigger language plpgsql as $$ begin ` +
-          `if TG_OP = 'DELETE' then ${bump(of('OLD'))}; else ${bump(of('NEW'))}; end if; return null; end $$`,
+          `if TG_OP = 'DELETE' then ${bump(of('OLD'), shard)}; else ${bump(of('NEW'), shard)}; end if; return null; end $$`,
       )
       .execute(db);
   }

@@ -21,8 +21,10 @@ import { buildApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { openDatabase, type Db } from '../../src/core/db/database.ts';
 import { invariantViolations } from '../support/invariants.ts';
+import { VERSION_SHARDS } from '../../src/core/db/migrations/0004-tenant-data-versions.ts';
 import {
   addMembership,
+  createTenant,
   createWorkspace,
   register,
   signInAgain,
@@ -693,6 +695,20 @@ describe('the tenant data version', () => {
     await bumps('remove a member (memberships)', 'DELETE', `/api/v1/members/${member.userId}`, asOwner);
     await bumps('delete a workspace (workspaces)', 'DELETE', `/api/v1/workspaces/${annex.id}`, owner.auth);
     await bumps('log out (sessions)', 'POST', '/api/v1/auth/logout', member.auth);
+  });
+
+  it('is kept for a tenant created after the migration, in the engine\'s number of shards, and moves only its own', async () => {
+    const slug = `shards-${process.pid}`;
+    await createTenant(t, slug);
+    const other = await t.db.selectFrom('tenants').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
+    const shardsOf = (id: number) =>
+      t.db.selectFrom('tenant_data_versions').select(['shard', 'version']).where('tenant_id', '=', id).orderBy('shard').execute();
+    const shards = await shardsOf(other.id);
+    expect(shards.map((row) => row.shard)).toEqual([...Array(VERSION_SHARDS[t.database.engine]).keys()]);
+    const before = await dataVersion();
+    await register(t, { tenant: slug });
+    expect((await shardsOf(other.id)).reduce((sum, row) => sum + Number(row.version), 0)).toBeGreaterThan(0);
+    expect(await dataVersion()).toBe(before);
   });
 
   it('stays put for reads', async () => {

@@ -54,7 +54,7 @@ const COVERED: readonly Covered[] = [
  * row; the sum still grows with every committed change. SQLite has one writer at a time
  * and one shard.
  */
-export const VERSION_SHARDS = { sqlite: 1, postgres: 16 } as const;
+export const VERSION_SHARDS = { sqlite: 1, postgres: 8 } as const;
 
 const bump = (tenantExpression: string, shardExpression: string) =>
   `update tenant_data_versions set version = version + 1 where tenant_id = ${tenantExpression} and shard = ${shardExpression}`;

@@ -116,6 +116,16 @@ function effectivePermissions(
   return new Set(apiKeyScopes ? granted.filter((permission) => apiKeyScopes.includes(permission)) : granted);
 }
 
+// A loader may hand out the same (frozen) LoadedAccess for many requests; their permission set is computed once.
+const permissionsByAccess = new WeakMap<LoadedAccess, ReadonlySet<WorkspacePermission> | undefined>();
+
+function effectivePermissionsOf(loaded: LoadedAccess, actor: Actor, workspace: LoadedWorkspace) {
+  if (permissionsByAccess.has(loaded)) return permissionsByAccess.get(loaded);
+  const permissions = effectivePermissions(actor, workspace, loaded.apiKey?.scopes);
+  permissionsByAccess.set(loaded, permissions);
+  return permissions;
+}
+
 /**
  * The single authorization point. `onRequest` resolves the context (404 unknown
  * tenant or invisible workspace, 401 bad credentials, 409 no workspace context);
@@ -184,7 +194,7 @@ export function registerContextResolution(
     if (!workspace) {
       throw new AppError(target.kind === 'current' ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
     }
-    const permissions = effectivePermissions(actor, workspace, loaded.apiKey?.scopes);
+    const permissions = effectivePermissionsOf(loaded, actor, workspace);
     if (!permissions) throw new AppError('WORKSPACE.NOT_FOUND');
     const resolved: WorkspaceContext = {
       id: workspace.id,

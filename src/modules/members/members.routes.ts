@@ -2,11 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { inContext, onPathWorkspace } from '../../core/auth/policy.ts';
 import { userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { IdParams, ListEnvelope, ListQuery, MessageOnly, parseId, storedIdOr } from '../../core/http/schemas.ts';
+import { createSerializeOnce } from '../../core/http/serialize-once.ts';
 import { translate } from '../../core/i18n/index.ts';
 import { ChangeRoleBody, Member, TransferOwnershipBody, UserIdParams } from './members.schemas.ts';
 import type { MembersService } from './members.service.ts';
 
 export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService }> = async (app, { members }) => {
+  const sendPage = createSerializeOnce<Awaited<ReturnType<MembersService['list']>>>();
+
   app.get(
     '/api/v1/members',
     {
@@ -18,12 +21,12 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
         response: { 200: ListEnvelope(Member) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const page = await members.list(workspaceContextOf(request), request.query);
-      return {
-        data: page.items.map((m) => ({ id: m.userId, name: m.name, email: m.email, role: m.role, added_at: m.addedAt })),
-        meta: { next_cursor: page.nextCursor },
-      };
+      return sendPage(reply, page, ({ items, nextCursor }) => ({
+        data: items.map((m) => ({ id: m.userId, name: m.name, email: m.email, role: m.role, added_at: m.addedAt })),
+        meta: { next_cursor: nextCursor },
+      }));
     },
   );
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticated, onPathWorkspace } from '../../core/auth/policy.ts';
 import { userContextOf, userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
+import { createSerializeOnce } from '../../core/http/serialize-once.ts';
 import { translate } from '../../core/i18n/index.ts';
 import {
   ContextSwitched,
@@ -31,6 +32,8 @@ function toWorkspace(listing: WorkspaceListing, callerId: number): Workspace {
 }
 
 export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: WorkspacesService }> = async (app, { workspaces }) => {
+  const sendPage = createSerializeOnce<Awaited<ReturnType<WorkspacesService['list']>>>();
+
   app.get(
     '/api/v1/workspaces',
     {
@@ -42,10 +45,14 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
         response: { 200: ListEnvelope(Workspace) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const ctx = userContextOf(request);
+      // The page is the caller's own (the service keys it by caller), so its body may be kept with it.
       const page = await workspaces.list(ctx, request.query);
-      return { data: page.items.map((w) => toWorkspace(w, ctx.actor.userId)), meta: { next_cursor: page.nextCursor } };
+      return sendPage(reply, page, ({ items, nextCursor }) => ({
+        data: items.map((w) => toWorkspace(w, ctx.actor.userId)),
+        meta: { next_cursor: nextCursor },
+      }));
     },
   );
 

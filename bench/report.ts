@@ -14,8 +14,10 @@ export interface ScenarioResult {
   timeouts: number;
   /** Of the server process, sampled right after the scenario. */
   rssMiB: number | null;
-  /** requestsPerSec ÷ the floor's requestsPerSec on the same engine. */
+  /** requestsPerSec ÷ the floor's requestsPerSec on the same engine (for a read, the floor measured just before it). */
   ratioToFloor: number;
+  /** A read's own floor measurement, taken just before it. */
+  pairedFloor?: { requestsPerSec: number; p99Ms: number };
   /** For a scenario that sends e-mail: what the bench's SMTP server received meanwhile. */
   mail?: {
     acknowledged: number;

@@ -21,6 +21,7 @@ import { seedMembers } from './seed.ts';
 /**
  * `npm run bench`: per engine, a fresh database, Tessera and a bare-Fastify floor each
  * in their own node process, driven over 127.0.0.1 by autocannon from this process.
+ * Every read is paired with a floor measurement taken just before it.
  * A measurement, not a gate: a missed target still exits 0; only a broken run exits 1.
  */
 const SECONDS = secondsFromEnv(process.env.BENCH_SECONDS, 5);
@@ -33,7 +34,8 @@ const TARGET_RATIO = 0.5;
 const TARGET_READ_P99_MS = 20;
 // The first page of members must not cost more (nor, suspiciously, much less) as a workspace grows.
 const TARGET_MEMBERS_SPREAD = 0.2;
-const SCENARIOS_PER_ENGINE = 12;
+// Twelve scenarios, and a floor measurement before each of the eight reads.
+const SCENARIOS_PER_ENGINE = 20;
 // Per engine, beyond the scenarios: two server start-ups, the set-up requests and seeding.
 const SETUP_SECONDS = 90;
 // Members in all, the owner included. Both workspaces are read with the same page size, so
@@ -58,6 +60,7 @@ const WORKSPACES = 'GET /api/v1/workspaces';
 const MEMBERS_SMALL = `GET /api/v1/members?limit=${FIRST_PAGE} (${SMALL_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
 const MEMBERS_LARGE = `GET /api/v1/members?limit=${FIRST_PAGE} (${LARGE_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
 const MEMBERS_API_KEY = 'GET /api/v1/members (API key)';
+const FLOOR = 'floor (bare select)';
 const INVITE = 'POST /api/v1/invitations (outbox worker on)';
 // The same reads on a second Tessera with both versioned caches off: what every read costs
 // right after a change in its tenant. Reported next to the floor, not held to a target.
@@ -206,13 +209,11 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       nextBody: () => JSON.stringify({ email: `bench-invitee-${run}-${(invited += 1)}@example.com` }),
     };
 
-    // Started after Tessera has migrated the database and the members are seeded, and
-    // stopped before Tessera is measured.
+    // Started after Tessera has migrated the database and the members are seeded; idle
+    // while Tessera is measured, and stopped before the writes.
     const floorServer = await startServer('floor', 'bench/floor-server.ts', env);
     undo.push(() => floorServer.stop());
     await call(floorServer, select);
-    const floor = await measure('floor (bare select)', floorServer, select, READ_CONNECTIONS);
-    await floorServer.stop();
 
     // Each once outside the measurement, and the lists checked: a seeding that went
     // wrong would otherwise be measured as a fast empty page.
@@ -228,7 +229,16 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     await smtp.waitFor(1, 10_000).catch((error: unknown) => {
       throw new Error(`${String(error)}: the outbox worker delivers nothing\n--- tessera output ---\n${tessera.output()}`);
     });
-    const scenarios = [floor];
+    // The host is shared and its speed drifts within a run, so each read is measured right
+    // after a floor measurement of its own, and its ratio is to that one.
+    const floors: ScenarioResult[] = [];
+    const reads: ScenarioResult[] = [];
+    const measureAgainstFloor = async (name: string, server: Server, request: Request) => {
+      const floor = await measure(FLOOR, floorServer, select, READ_CONNECTIONS);
+      floors.push(floor);
+      const read = await measure(name, server, request, READ_CONNECTIONS, floor.requestsPerSec);
+      reads.push({ ...read, pairedFloor: { requestsPerSec: floor.requestsPerSec, p99Ms: floor.p99Ms } });
+    };
     // Reads first, on the state seeded above; the writes last.
     for (const [name, request] of [
       ['GET /healthz', { method: 'GET', path: '/healthz' }],
@@ -238,7 +248,7 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       [MEMBERS_LARGE, membersLarge],
       [MEMBERS_API_KEY, membersByKey],
     ] as const) {
-      scenarios.push(await measure(name, tessera, request, READ_CONNECTIONS, floor.requestsPerSec));
+      await measureAgainstFloor(name, tessera, request);
     }
     const uncached = await startServer('tessera (caches off)', 'src/main.ts', { ...env, ...CACHES_OFF_ENV });
     undo.push(() => uncached.stop());
@@ -247,9 +257,12 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       [MEMBERS_SMALL, membersSmall],
     ] as const) {
       await call(uncached, request);
-      scenarios.push(await measure(name + CACHES_OFF, uncached, request, READ_CONNECTIONS, floor.requestsPerSec));
+      await measureAgainstFloor(name + CACHES_OFF, uncached, request);
     }
     await uncached.stop();
+    await floorServer.stop();
+    const floor = median(floors);
+    const scenarios = [floor, ...reads];
     for (const [name, request, connections] of [
       ['PATCH /api/v1/workspace-context/:id', switchWorkspace, READ_CONNECTIONS],
       ['POST /api/v1/auth/login', login, LOGIN_CONNECTIONS],
@@ -305,6 +318,14 @@ function targetsFor(scenarios: readonly ScenarioResult[]): TargetCheck[] {
     pass: Math.abs(spread - 1) <= TARGET_MEMBERS_SPREAD,
   };
   return [...ratios, ...latencies, sameCost];
+}
+
+/** The floor run of median throughput: what the writes and the report's floor row are compared with. */
+function median(floors: readonly ScenarioResult[]): ScenarioResult {
+  const sorted = [...floors].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!middle) throw new Error('bench: no floor measured');
+  return middle;
 }
 
 async function createWorkspace(server: Server, headers: Record<string, string>, name: string): Promise<number> {

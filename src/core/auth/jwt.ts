@@ -10,6 +10,7 @@ import {
   type JWTVerifyGetKey,
   type CryptoKey,
 } from 'jose';
+import { setNewest } from '../cache/bounded-map.ts';
 import type { Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
 
@@ -68,10 +69,8 @@ export async function createAccessTokens(options: {
   // on every request. Bounded, oldest evicted first; expiry is still checked on each hit, and
   // whether the session is live is decided by the database on every request regardless.
   const verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
-  const remember = (token: string, claims: AccessClaims, expiresAtMs: number) => {
-    if (verified.size >= VERIFIED_TOKENS_CACHED) verified.delete(verified.keys().next().value as string);
-    verified.set(token, { claims, expiresAtMs });
-  };
+  const remember = (token: string, claims: AccessClaims, expiresAtMs: number) =>
+    setNewest(verified, token, { claims, expiresAtMs }, VERIFIED_TOKENS_CACHED);
 
   const getKey: JWTVerifyGetKey = (header) => {
     const key = header.kid === undefined ? undefined : verificationKeys.get(header.kid);

@@ -1,3 +1,5 @@
+import { setNewest } from './bounded-map.ts';
+
 /**
  * A bounded, least-recently-used map of what was read at a tenant's data version
  * (`tenant_data_versions`, moved by database triggers in the same transaction as any
@@ -12,7 +14,6 @@ export interface VersionedCache<V> {
   /** The entry whatever its version, for callers that must first read the version they compare with. */
   peek(key: string): { version: number; value: V } | undefined;
   set(key: string, version: number, value: V): void;
-  readonly size: number;
 }
 
 /** A kept value is shared by every request that hits it, so none may change it for the others. */
@@ -30,11 +31,8 @@ export function createVersionedCache<V>(maxEntries: number): VersionedCache<V> {
 
   function peek(key: string) {
     const entry = entries.get(key);
-    if (entry) {
-      // Re-inserted, so the Map's insertion order is the recency order and the first key is the least recent.
-      entries.delete(key);
-      entries.set(key, entry);
-    }
+    // Re-inserted on every hit, so the oldest entry is the least recently used.
+    if (entry) setNewest(entries, key, entry, maxEntries);
     return entry;
   }
 
@@ -45,13 +43,7 @@ export function createVersionedCache<V>(maxEntries: number): VersionedCache<V> {
     },
     peek,
     set(key, version, value) {
-      if (maxEntries === 0) return;
-      entries.delete(key);
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(key, { version, value: deepFreeze(value) });
-    },
-    get size() {
-      return entries.size;
+      if (maxEntries > 0) setNewest(entries, key, { version, value: deepFreeze(value) }, maxEntries);
     },
   };
 }

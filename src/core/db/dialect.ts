@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { setNewest } from '../cache/bounded-map.ts';
 import type { Engine, Tx } from './database.ts';
 
 /**
@@ -70,8 +71,7 @@ function withStatementCache(database: SqliteDatabase.Database): KyselySqliteData
       let statement = statements.get(text);
       if (!statement) {
         statement = database.prepare(text);
-        if (statements.size >= CACHED_STATEMENTS) statements.delete(statements.keys().next().value as string);
-        statements.set(text, statement);
+        setNewest(statements, text, statement, CACHED_STATEMENTS);
       }
       return statement;
     },

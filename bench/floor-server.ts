@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { loadConfig } from '../src/core/config.ts';
-import { openDatabase } from '../src/core/db/database.ts';
+import { openDatabase } from '../src/schema/database.ts';
 
 /**
  * The floor: what one indexed select through Kysely costs behind a bare Fastify

@@ -4,7 +4,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { startSmtp, type SmtpSink } from '../test/support/smtp.ts';
 import { loadConfig } from '../src/core/config.ts';
-import { openDatabase } from '../src/core/db/database.ts';
+import { openDatabase } from '../src/schema/database.ts';
 import { findPostgres, postgresDatabase, sqliteDatabase, type BenchDatabase } from './databases.ts';
 import { REPO_ROOT, startServer, stopAllServers, type Server } from './processes.ts';
 import {

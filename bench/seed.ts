@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/core/config.ts';
-import { openDatabase } from '../src/core/db/database.ts';
+import { openDatabase } from '../src/schema/database.ts';
 import { inTransaction } from '../src/core/db/transaction.ts';
 
 /** Rows per insert statement: ~3,500 parameters for users, far under either engine's limit. */

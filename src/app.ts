@@ -9,13 +9,13 @@ import { guardRoutePolicies, type RoutePolicyEntry } from './core/auth/policy.ts
 import { registerContextResolution } from './core/auth/resolve-context.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
-import type { Db } from './core/db/database.ts';
+import type { Db } from './schema/database.ts';
 import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
 import { registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
 import { loggerOptions } from './core/logger.ts';
-import { createMailDeliverer } from './core/mail/outbox.ts';
+import { createMailDeliverer } from './modules/mail/mail.service.ts';
 import { createContextLoader } from './modules/access/access.service.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';

@@ -1,8 +1,8 @@
 import { buildApp } from './app.ts';
 import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
-import { openDatabase } from './core/db/database.ts';
-import { migrate } from './core/db/migrate.ts';
+import { openDatabase } from './schema/database.ts';
+import { migrate } from './schema/migrate.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.ts';
 import { ConfigError, loadConfig, type Config } from '../core/config.ts';
-import { openDatabase, type Db } from '../core/db/database.ts';
-import { migrate } from '../core/db/migrate.ts';
+import { openDatabase, type Db } from '../schema/database.ts';
+import { migrate } from '../schema/migrate.ts';
 import { AppError } from '../core/errors.ts';
 import { translate } from '../core/i18n/index.ts';
-import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../core/mail/outbox.ts';
+import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../modules/mail/mail.service.ts';
 import { createAccessTokens } from '../core/auth/jwt.ts';
 import { listSigningKeys } from '../modules/identity/identity.repository.ts';
 import { createIdentityService } from '../modules/identity/identity.service.ts';

@@ -5,7 +5,7 @@
  * retries is moved with the app's ManualClock, never slept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERED_BODY, retryDelaySeconds } from '../../src/core/mail/outbox.ts';
+import { DELIVERED_BODY, retryDelaySeconds } from '../../src/modules/mail/mail.service.ts';
 import { startSmtp, type ReceivedMessage, type SmtpSink } from '../support/smtp.ts';
 import { createWorkspace, register, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 

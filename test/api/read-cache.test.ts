@@ -19,9 +19,9 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
-import { openDatabase, type Db } from '../../src/core/db/database.ts';
+import { openDatabase, type Db } from '../../src/schema/database.ts';
 import { invariantViolations } from '../support/invariants.ts';
-import { VERSION_SHARDS } from '../../src/core/db/migrations/0004-tenant-data-versions.ts';
+import { VERSION_SHARDS } from '../../src/schema/data-versions.ts';
 import {
   addMembership,
   createTenant,

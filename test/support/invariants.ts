@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../src/core/db/database.ts';
+import type { Db } from '../../src/schema/database.ts';
 import { engineOf } from '../../src/core/db/dialect.ts';
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { fetch } from 'undici';
-import { openDatabase, type Db } from '../../src/core/db/database.ts';
+import { openDatabase, type Db } from '../../src/schema/database.ts';
 
 /**
  * Real Tessera server processes for black-box tests: `node --import tsx src/main.ts`

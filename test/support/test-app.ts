@@ -2,8 +2,8 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type App } from '../../src/app.ts';
 import { ManualClock, type Clock } from '../../src/core/clock.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
-import { openDatabase, type Db } from '../../src/core/db/database.ts';
-import { migrate } from '../../src/core/db/migrate.ts';
+import { openDatabase, type Db } from '../../src/schema/database.ts';
+import { migrate } from '../../src/schema/migrate.ts';
 import { createTenantsService } from '../../src/modules/tenants/tenants.service.ts';
 import { createTestDatabase, type TestDatabase } from './engines.ts';
 

@@ -10,6 +10,7 @@ import {
   type CreateTableBuilder,
   type Dialect,
   type Kysely,
+  type Transaction,
   type RawBuilder,
   type PostgresPoolClient,
   type SqliteDatabase as KyselySqliteDatabase,
@@ -17,7 +18,8 @@ import {
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { setNewest } from '../cache/bounded-map.ts';
-import type { Engine, Tx } from './database.ts';
+
+export type Engine = 'sqlite' | 'postgres';
 
 /**
  * The one place where SQLite and PostgreSQL differ. Everything else speaks
@@ -145,12 +147,12 @@ export function withIdColumn<T extends string>(
  * children (owners of a tenant or workspace, workspaces of a user) run one at a time.
  * SQLite needs none: every write transaction there starts with BEGIN IMMEDIATE and runs alone.
  */
-export async function lockRow(tx: Tx, table: 'tenants' | 'users' | 'workspaces', id: number): Promise<void> {
+export async function lockRow<DB>(tx: Transaction<DB>, table: keyof DB & string, id: number): Promise<void> {
   if (engineOf(tx) === 'postgres') await sql`select id from ${sql.table(table)} where id = ${id} for update`.execute(tx);
 }
 
 /** Serializes migration runs across processes; SQLite's BEGIN IMMEDIATE already does. */
-export async function lockMigrations(executor: Kysely<unknown>, engine: Engine): Promise<void> {
+export async function lockMigrations<DB>(executor: Kysely<DB>, engine: Engine): Promise<void> {
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(7235101)`.execute(executor);
 }
 

@@ -1,5 +1,4 @@
-import { CompiledQuery, type Compilable } from 'kysely';
-import type { Db } from './database.ts';
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 
 /**
  * A query built by Kysely once per database and then rerun as compiled SQL with new
@@ -13,12 +12,12 @@ import type { Db } from './database.ts';
  * const tenantsBySlug = precompile((db, p: { slug: string }) => db.selectFrom('tenants').selectAll().where('slug', '=', p.slug));
  * const [tenant] = await tenantsBySlug(db, { slug: 'acme' });
  */
-export function precompile<Params extends Record<string, string | number | null>, Row>(
-  build: (db: Db, params: Params) => Compilable<Row>,
-): (db: Db, params: Params) => Promise<Row[]> {
-  const compiledByDb = new WeakMap<Db, { sql: string; slots: Array<keyof Params | { value: unknown }> }>();
+export function precompile<DB, Params extends Record<string, string | number | null>, Row>(
+  build: (db: Kysely<DB>, params: Params) => Compilable<Row>,
+): (db: Kysely<DB>, params: Params) => Promise<Row[]> {
+  const compiledByDb = new WeakMap<Kysely<DB>, { sql: string; slots: Array<keyof Params | { value: unknown }> }>();
 
-  function compiledFor(db: Db, names: Array<keyof Params>) {
+  function compiledFor(db: Kysely<DB>, names: Array<keyof Params>) {
     let compiled = compiledByDb.get(db);
     if (!compiled) {
       const placeholders = Object.fromEntries(names.map((name, i) => [name, `\u0000param-${i}-${String(name)}`]));

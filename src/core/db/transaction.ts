@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { Db, Tx } from './database.ts';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { engineOf } from './dialect.ts';
 
 /**
@@ -11,12 +10,12 @@ import { engineOf } from './dialect.ts';
  *
  * @example const user = await inTransaction(db, (tx) => insertUser(tx, input));
  */
-export async function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inTransaction<DB, T>(db: Kysely<DB>, work: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
   if (engineOf(db) === 'postgres') return db.transaction().execute(work);
   return db.connection().execute(async (connection) => {
     await sql`begin immediate`.execute(connection);
     try {
-      const result = await work(connection as unknown as Tx);
+      const result = await work(connection as unknown as Transaction<DB>);
       await sql`commit`.execute(connection);
       return result;
     } catch (error) {

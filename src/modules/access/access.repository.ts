@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../core/db/database.ts';
+import type { Db } from '../../schema/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
 import { engineOf, joinedList } from '../../core/db/dialect.ts';
 

@@ -3,7 +3,7 @@ import type { ContextLoader, Credential, LoadedAccess, WorkspaceTarget } from '.
 import { digestToken } from '../../core/auth/secrets.ts';
 import { createVersionedCache } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db } from '../../core/db/database.ts';
+import type { Db } from '../../schema/database.ts';
 import { tenantRowToTenant, tenantToContext } from '../tenants/tenants.service.ts';
 import { currentDataVersion, loadAccessRow, loadTenantRow } from './access.repository.ts';
 

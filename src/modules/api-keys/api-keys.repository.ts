@@ -1,4 +1,4 @@
-import type { Executor, Tx } from '../../core/db/database.ts';
+import type { Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { ApiKeyRow } from './api-keys.table.ts';
 

@@ -2,9 +2,9 @@ import { firstMissing, isWorkspacePermission } from '../../core/auth/permissions
 import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import { API_KEY_PREFIX } from '../../core/auth/resolve-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
-import { recordAudit } from '../../core/audit.ts';
+import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db } from '../../core/db/database.ts';
+import type { Db } from '../../schema/database.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';

@@ -1,5 +1,9 @@
-import type { Executor } from '../../core/db/database.ts';
-import type { AuditEventRow } from './audit-log.table.ts';
+import type { Executor, Tx } from '../../schema/database.ts';
+import type { AuditEventRow, NewAuditEventRow } from './audit-log.table.ts';
+
+export async function insertAuditEvent(tx: Tx, row: NewAuditEventRow): Promise<void> {
+  await tx.insertInto('audit_events').values(row).execute();
+}
 
 /** Newest first: a page holds events older than `beforeId` (0 means from the newest). */
 export async function listAuditEvents(

@@ -1,8 +1,40 @@
-import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
-import type { Db } from '../../core/db/database.ts';
+import type { InWorkspaceContext, RequestContext } from '../../core/auth/request-context.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
-import { listAuditEvents } from './audit-log.repository.ts';
+import type { Db, Tx } from '../../schema/database.ts';
+import { insertAuditEvent, listAuditEvents } from './audit-log.repository.ts';
 import type { AuditEventRow } from './audit-log.table.ts';
+
+export interface AuditEvent {
+  /** `area.verb`, e.g. `member.role_changed`. */
+  action: string;
+  targetType: string;
+  targetId: string | number | null;
+  workspaceId: number | null;
+  details?: Record<string, unknown>;
+  /** When it happened, from the service's clock. */
+  at: string;
+}
+
+/**
+ * A transaction step every area's service composes: records who did what, acting how,
+ * in the same transaction as the change itself, so a change is never committed without
+ * its audit row, nor the other way round.
+ */
+export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent): Promise<void> {
+  const actor = ctx.actor;
+  await insertAuditEvent(tx, {
+    tenant_id: ctx.tenant.id,
+    workspace_id: event.workspaceId,
+    actor_user_id: actor?.userId ?? null,
+    actor_api_key_id: actor?.kind === 'api_key' ? actor.apiKeyId : null,
+    acting_as_workspace_id: null,
+    action: event.action,
+    target_type: event.targetType,
+    target_id: event.targetId === null ? null : String(event.targetId),
+    details: JSON.stringify({ ...event.details, via: ctx.workspace?.source ?? null }),
+    created_at: event.at,
+  });
+}
 
 export type AuditLogService = ReturnType<typeof createAuditLogService>;
 

@@ -1,6 +1,6 @@
 import type { Updateable } from 'kysely';
 import type { StoredSigningKey } from '../../core/auth/jwt.ts';
-import type { Executor, Tx } from '../../core/db/database.ts';
+import type { Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import { lockRow } from '../../core/db/dialect.ts';
 import { userRowToUser, type TenantRole, type User, type UsersTable } from './identity.table.ts';

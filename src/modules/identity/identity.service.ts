@@ -2,7 +2,7 @@ import type { AccessTokens } from '../../core/auth/jwt.ts';
 import type { RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, hashPassword, randomToken, verifyPassword } from '../../core/auth/secrets.ts';
 import { isoAfter, type Clock } from '../../core/clock.ts';
-import type { Db, Tx } from '../../core/db/database.ts';
+import type { Db, Tx } from '../../schema/database.ts';
 import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';

@@ -1,4 +1,4 @@
-import type { Db, Executor, Tx } from '../../core/db/database.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { InvitationRow, InvitationStatus } from './invitations.table.ts';
 

@@ -1,15 +1,15 @@
 import { firstMissing } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext, RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
-import { recordAudit } from '../../core/audit.ts';
+import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db, Tx } from '../../core/db/database.ts';
+import type { Db, Tx } from '../../schema/database.ts';
 import { isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { isLocale } from '../../core/i18n/index.ts';
-import { cancelUnsent, enqueueMessage } from '../../core/mail/outbox.ts';
+import { cancelUnsent, enqueueMessage } from '../mail/mail.service.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import { addMember, permissionsOfMember, permissionsOfRole } from '../members/members.service.ts';
 import { invitationMessage } from './invitations.messages.ts';

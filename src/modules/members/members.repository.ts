@@ -1,4 +1,4 @@
-import type { Db, Executor, Tx } from '../../core/db/database.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
 
 export interface MemberRecord {

@@ -1,9 +1,9 @@
 import { firstMissing, rolePermissions } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
-import { recordAudit } from '../../core/audit.ts';
+import { recordAudit } from '../audit-log/audit-log.service.ts';
 import { createVersionedCache, readThrough } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db, Executor, Tx } from '../../core/db/database.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';

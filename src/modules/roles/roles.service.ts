@@ -7,9 +7,9 @@ import {
   type WorkspacePermission,
 } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
-import { recordAudit } from '../../core/audit.ts';
+import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db, Tx } from '../../core/db/database.ts';
+import type { Db, Tx } from '../../schema/database.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';

@@ -1,4 +1,5 @@
-import { pingDatabase, type Db } from '../../core/db/database.ts';
+import { pingDatabase } from '../../core/db/open.ts';
+import type { Db } from '../../schema/database.ts';
 import { AppError } from '../../core/errors.ts';
 
 const READINESS_TIMEOUT_MS = 2000;

@@ -1,5 +1,5 @@
 import type { Updateable } from 'kysely';
-import type { Executor, Tx } from '../../core/db/database.ts';
+import type { Executor, Tx } from '../../schema/database.ts';
 import { tenantRowToTenant, type Tenant, type TenantsTable } from './tenants.table.ts';
 
 export async function findTenantBySlug(db: Executor, slug: string): Promise<Tenant | undefined> {

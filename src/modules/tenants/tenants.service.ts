@@ -1,6 +1,6 @@
 import type { UserContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db } from '../../core/db/database.ts';
+import type { Db } from '../../schema/database.ts';
 import { isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';

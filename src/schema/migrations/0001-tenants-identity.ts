@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { generateSigningKey } from '../../auth/jwt.ts';
-import type { Engine } from '../database.ts';
-import { timestampType, withIdColumn } from '../dialect.ts';
+import { generateSigningKey } from '../../core/auth/jwt.ts';
+import { timestampType, withIdColumn, type Engine } from '../../core/db/dialect.ts';
 
 export async function up(db: Kysely<any>, engine: Engine, now: string): Promise<void> {
   const ts = timestampType(engine);

@@ -1,9 +1,12 @@
 import { createTransport, type Transporter } from 'nodemailer';
-import type { Clock } from '../clock.ts';
-import type { ExpressionBuilder } from 'kysely';
-import type { Database, Db, Executor, Tx } from '../db/database.ts';
-import { inTransaction } from '../db/transaction.ts';
-import type { OutboxMessageRow } from './outbox.table.ts';
+import type { Clock } from '../../core/clock.ts';
+import { inTransaction } from '../../core/db/transaction.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
+import * as repository from './mail.repository.ts';
+import type { OutboxMessageRow, OutboxStatus } from './mail.table.ts';
+
+export { DELIVERED_BODY } from './mail.repository.ts';
+export type { OutboxStatus } from './mail.table.ts';
 
 /**
  * E-mail leaves through an outbox: a message is written in the same transaction as
@@ -21,60 +24,36 @@ export interface OutgoingMessage {
   html: string;
 }
 
-export type OutboxStatus = OutboxMessageRow['status'];
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'cancelled'];
-export const DELIVERED_BODY = '[delivered; body removed]';
 
+/** A transaction step: the message is sent only if the transaction that wrote it commits. */
 export async function enqueueMessage(tx: Tx, message: OutgoingMessage, now: string): Promise<number> {
-  const row = await tx
-    .insertInto('outbox_messages')
-    .values({
-      tenant_id: message.tenantId,
-      kind: message.kind,
-      reference: message.reference,
-      recipient: message.recipient,
-      subject: message.subject,
-      text_body: message.text,
-      html_body: message.html,
-      status: 'pending',
-      next_attempt_at: now,
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return repository.insertMessage(tx, {
+    tenant_id: message.tenantId,
+    kind: message.kind,
+    reference: message.reference,
+    recipient: message.recipient,
+    subject: message.subject,
+    text_body: message.text,
+    html_body: message.html,
+    status: 'pending',
+    next_attempt_at: now,
+    created_at: now,
+  });
 }
 
 /** Cancels what is not yet sent about a reference (a revoked invitation's mail, a resent one's old link). */
 export async function cancelUnsent(tx: Tx, reference: string): Promise<void> {
-  await tx
-    .updateTable('outbox_messages')
-    .set({ status: 'cancelled', text_body: DELIVERED_BODY, html_body: DELIVERED_BODY })
-    .where('reference', '=', reference)
-    .where('status', 'in', ['pending', 'failed'])
-    .execute();
+  await repository.cancelUnsentOf(tx, reference);
 }
 
-export async function listOutbox(db: Executor, query: { status?: OutboxStatus; limit: number }): Promise<OutboxMessageRow[]> {
-  return db
-    .selectFrom('outbox_messages')
-    .selectAll()
-    .$if(query.status !== undefined, (q) => q.where('status', '=', query.status ?? 'pending'))
-    .orderBy('id', 'desc')
-    .limit(query.limit)
-    .execute();
+export function listOutbox(db: Executor, query: { status?: OutboxStatus; limit: number }): Promise<OutboxMessageRow[]> {
+  return repository.listMessages(db, query);
 }
 
 /** Operator CLI: puts given-up messages back in line after an outage. */
-export async function requeueFailed(db: Db, now: string): Promise<number> {
-  const result = await inTransaction(db, (tx) =>
-    tx
-      .updateTable('outbox_messages')
-      .set({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
-      .where('status', '=', 'failed')
-      .executeTakeFirst(),
-  );
-  return Number(result.numUpdatedRows);
+export function requeueFailed(db: Db, now: string): Promise<number> {
+  return inTransaction(db, (tx) => repository.requeueFailedMessages(tx, now));
 }
 
 // With delays capped at an hour, 30 attempts keep retrying for about a day before giving up.
@@ -92,44 +71,20 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(3600, 5 * 2 ** Math.max(0, attempts - 1));
 }
 
-/** Waiting to be sent, or claimed by a sender whose claim has lapsed. */
-const isDue = (now: string) => (eb: ExpressionBuilder<Database, 'outbox_messages'>) =>
-  eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', now)])]);
-
 /**
- * Claims one due message for this worker: of several instances racing for it, the
- * guarded update lets exactly one through, and the claim is identified by the
- * attempt number it sets. A worker that dies mid-send leaves a claim that lapses,
- * and the message is sent again (at least once; the stable Message-ID lets
- * receivers drop the duplicate).
+ * Claims one due message for this worker, identified by the attempt number it sets. A
+ * worker that dies mid-send leaves a claim that lapses, and the message is sent again (at
+ * least once; the stable Message-ID lets receivers drop the duplicate).
  */
 async function claim(db: Db, message: OutboxMessageRow, now: Date): Promise<number | undefined> {
-  const nowIso = now.toISOString();
   const attempt = message.attempts + 1;
-  const result = await inTransaction(db, (tx) =>
-    tx
-      .updateTable('outbox_messages')
-      .set({ status: 'sending', claimed_until: new Date(now.getTime() + CLAIM_SECONDS * 1000).toISOString(), attempts: attempt })
-      .where('id', '=', message.id)
-      .where('attempts', '=', message.attempts)
-      .where('next_attempt_at', '<=', nowIso)
-      .where(isDue(nowIso))
-      .executeTakeFirst(),
-  );
-  return result.numUpdatedRows > 0n ? attempt : undefined;
+  const until = new Date(now.getTime() + CLAIM_SECONDS * 1000).toISOString();
+  const claimed = await inTransaction(db, (tx) => repository.claimMessage(tx, message, { now: now.toISOString(), until, attempt }));
+  return claimed ? attempt : undefined;
 }
 
-/** Records a send's outcome, only while this worker still holds the claim it made. */
-async function settle(db: Db, id: number, attempt: number, outcome: Partial<OutboxMessageRow>): Promise<void> {
-  await inTransaction(db, (tx) =>
-    tx
-      .updateTable('outbox_messages')
-      .set({ ...outcome, claimed_until: null })
-      .where('id', '=', id)
-      .where('status', '=', 'sending')
-      .where('attempts', '=', attempt)
-      .execute(),
-  );
+function settle(db: Db, id: number, attempt: number, outcome: Partial<OutboxMessageRow>): Promise<void> {
+  return inTransaction(db, (tx) => repository.settleMessage(tx, id, attempt, outcome));
 }
 
 export interface MailDeliverer {
@@ -181,22 +136,14 @@ export function createMailDeliverer(deps: {
       status: 'sent',
       sent_at: deps.clock.now().toISOString(),
       last_error: null,
-      text_body: DELIVERED_BODY,
-      html_body: DELIVERED_BODY,
+      text_body: repository.DELIVERED_BODY,
+      html_body: repository.DELIVERED_BODY,
     });
     return true;
   }
 
   async function deliverDue(): Promise<number> {
-    const nowIso = deps.clock.now().toISOString();
-    const due = await deps.db
-      .selectFrom('outbox_messages')
-      .selectAll()
-      .where('next_attempt_at', '<=', nowIso)
-      .where(isDue(nowIso))
-      .orderBy('id')
-      .limit(BATCH)
-      .execute();
+    const due = await repository.listDueMessages(deps.db, deps.clock.now().toISOString(), BATCH);
     let sent = 0;
     for (const message of due) {
       if (stopping) break;

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
 export interface OutboxMessagesTable {
   id: Generated<number>;
@@ -21,3 +21,5 @@ export interface OutboxMessagesTable {
 }
 
 export type OutboxMessageRow = Selectable<OutboxMessagesTable>;
+export type NewOutboxMessageRow = Insertable<OutboxMessagesTable>;
+export type OutboxStatus = OutboxMessageRow['status'];

@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../database.ts';
-import { timestampType, withIdColumn } from '../dialect.ts';
+import { timestampType, withIdColumn, type Engine } from '../../core/db/dialect.ts';
 
 export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
   const ts = timestampType(engine);

@@ -1,0 +1,57 @@
+import type { Kysely, Transaction } from 'kysely';
+import { openKysely, type DatabaseOptions } from '../core/db/open.ts';
+import type { TenantsTable } from '../modules/tenants/tenants.table.ts';
+import type { RefreshTokensTable, SessionsTable, SigningKeysTable, UsersTable } from '../modules/identity/identity.table.ts';
+import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
+import type { MembershipsTable } from '../modules/members/members.table.ts';
+import type { RolePermissionsTable, RolesTable } from '../modules/roles/roles.table.ts';
+import type { ApiKeyScopesTable, ApiKeysTable } from '../modules/api-keys/api-keys.table.ts';
+import type { AuditEventsTable } from '../modules/audit-log/audit-log.table.ts';
+import type { InvitationsTable } from '../modules/invitations/invitations.table.ts';
+import type { OutboxMessagesTable } from '../modules/mail/mail.table.ts';
+import type { TenantDataVersionsTable } from './data-versions.ts';
+
+/**
+ * Every table Kysely knows. The schema layer: each area declares its tables' shapes in its
+ * own `<area>.table.ts` and writes them only through its own repository; they meet here and
+ * in `migrations/`. The core never imports this file.
+ */
+export interface Database {
+  schema_migrations: { name: string; applied_at: string };
+  tenants: TenantsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  workspaces: WorkspacesTable;
+  roles: RolesTable;
+  role_permissions: RolePermissionsTable;
+  memberships: MembershipsTable;
+  api_keys: ApiKeysTable;
+  api_key_scopes: ApiKeyScopesTable;
+  audit_events: AuditEventsTable;
+  invitations: InvitationsTable;
+  outbox_messages: OutboxMessagesTable;
+  tenant_data_versions: TenantDataVersionsTable;
+}
+
+/** The database outside any transaction: reads, and the entry to `inTransaction`. */
+export type Db = Kysely<Database>;
+
+/**
+ * Inside a write transaction. On SQLite this is the single connection after
+ * `BEGIN IMMEDIATE`, on PostgreSQL a Kysely transaction; both are typed as Tx so a
+ * step that needs a transaction says so in its signature.
+ */
+export type Tx = Transaction<Database>;
+
+/** Anything that can run a query: repositories read through either. */
+export type Executor = Db | Tx;
+
+/**
+ * Opens PostgreSQL when a URL is given, else the embedded SQLite file under the data directory.
+ * @example const db = openDatabase(loadConfig(process.env));
+ */
+export function openDatabase(options: DatabaseOptions): Db {
+  return openKysely<Database>(options);
+}

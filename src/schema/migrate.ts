@@ -1,0 +1,20 @@
+import type { Clock } from '../core/clock.ts';
+import { applyMigrations, type Migration } from '../core/db/migrations.ts';
+import type { Db } from './database.ts';
+import * as tenantsIdentity from './migrations/0001-tenants-identity.ts';
+import * as workspaces from './migrations/0002-workspaces.ts';
+import * as invitationsOutbox from './migrations/0003-invitations-outbox.ts';
+import * as tenantDataVersions from './migrations/0004-tenant-data-versions.ts';
+
+/** In order; a name, once released, never changes. A new area appends its own. */
+export const MIGRATIONS: readonly Migration[] = [
+  { name: '0001-tenants-identity', up: tenantsIdentity.up },
+  { name: '0002-workspaces', up: workspaces.up },
+  { name: '0003-invitations-outbox', up: invitationsOutbox.up },
+  { name: '0004-tenant-data-versions', up: tenantDataVersions.up },
+];
+
+/** Brings the database to this version's schema (see `applyMigrations`). */
+export function migrate(db: Db, clock: Clock): Promise<string[]> {
+  return applyMigrations(db, MIGRATIONS, clock);
+}

@@ -4,38 +4,41 @@ import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
-import { createAccessTokens } from './core/auth/jwt.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import { AREA_CATALOGUES } from './areas.ts';
 import { guardRoutePolicies, type RoutePolicyEntry } from './core/auth/policy.ts';
 import { registerContextResolution } from './core/auth/resolve-context.ts';
+import { composeCatalogues, type AnyCatalogue, type Catalogue } from './core/catalogue.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
-import type { Db } from './schema/database.ts';
 import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
 import { registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
+import { SURFACES, type Surface } from './core/http/surfaces.ts';
 import { loggerOptions } from './core/logger.ts';
-import { createMailDeliverer } from './modules/mail/mail.service.ts';
 import { createContextLoader } from './modules/access/access.service.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { auditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
 import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
-import { identityRoutes } from './modules/identity/identity.routes.ts';
+import { identityRoutes, wellKnownRoutes } from './modules/identity/identity.routes.ts';
+import { createIdentityService, loadAccessTokens } from './modules/identity/identity.service.ts';
 import { invitationsRoutes } from './modules/invitations/invitations.routes.ts';
-import { acceptOnRegistration, createInvitationsService } from './modules/invitations/invitations.service.ts';
+import { createInvitationsService } from './modules/invitations/invitations.service.ts';
+import { createMailDeliverer } from './modules/mail/mail.service.ts';
 import { membersRoutes } from './modules/members/members.routes.ts';
 import { createMembersService } from './modules/members/members.service.ts';
+import { createRoleGrants } from './modules/roles/roles.grants.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { createRolesService } from './modules/roles/roles.service.ts';
-import { workspacesRoutes } from './modules/workspaces/workspaces.routes.ts';
-import { createWorkspacesService } from './modules/workspaces/workspaces.service.ts';
-import { listSigningKeys } from './modules/identity/identity.repository.ts';
-import { createIdentityService } from './modules/identity/identity.service.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
 import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
 import { createTenantsService } from './modules/tenants/tenants.service.ts';
+import { workspacesRoutes } from './modules/workspaces/workspaces.routes.ts';
+import { createWorkspacesService } from './modules/workspaces/workspaces.service.ts';
+import type { Db } from './schema/database.ts';
 
 export interface AppDependencies {
   config: Config;
@@ -43,9 +46,17 @@ export interface AppDependencies {
   clock?: Clock;
   /** Overrides the configured logger (tests pass false or a stream). */
   logger?: FastifyServerOptions['logger'];
+  /** Areas built outside this file (a test's demonstration area): their catalogue joins the others, their routes mount on their surface. */
+  extraAreas?: readonly ExtraArea[];
 }
 
-export type App = FastifyInstance & { routePolicies: readonly RoutePolicyEntry[] };
+export interface ExtraArea {
+  catalogue: AnyCatalogue;
+  surface: Surface;
+  routes: FastifyPluginAsync;
+}
+
+export type App = FastifyInstance & { routePolicies: readonly RoutePolicyEntry[]; catalogue: Catalogue };
 
 function createValidators() {
   const base: AjvOptions = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false };
@@ -106,7 +117,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     done(null, payload);
   });
 
-  registerErrorHandling(app);
+  const extraAreas = deps.extraAreas ?? [];
+  const catalogue = composeCatalogues([...AREA_CATALOGUES, ...extraAreas.map((area) => area.catalogue)]);
+  registerErrorHandling(app, catalogue);
   await registerOpenApi(app);
 
   const redis = config.redisUrl
@@ -115,22 +128,18 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   if (redis) app.addHook('onClose', async () => void (await redis.quit()));
   await registerRateLimiting(app, { redis });
 
-  const accessTokens = await createAccessTokens({
-    keys: await listSigningKeys(db),
-    issuer: config.publicUrl,
-    ttlSeconds: config.accessTokenTtlSeconds,
-    clock,
-  });
+  const accessTokens = await loadAccessTokens({ db, clock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
+  const grants = createRoleGrants(catalogue);
   const tenants = createTenantsService({ db, clock });
+  const invitations = createInvitationsService({ db, clock, grants, publicUrl: config.publicUrl });
   const identity = createIdentityService({
     db,
     clock,
     accessTokens,
     tenants,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-    acceptInvitation: async (tx, input) => ({ workspaceId: (await acceptOnRegistration(tx, input)).workspace_id }),
+    acceptInvitation: async (tx, input) => ({ workspaceId: (await invitations.acceptOnRegistration(tx, input)).workspace_id }),
   });
-  const invitations = createInvitationsService({ db, clock, publicUrl: config.publicUrl });
   if (config.smtpUrl) {
     const mail = createMailDeliverer({
       db,
@@ -144,33 +153,43 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     app.addHook('onClose', () => mail.stop());
   }
 
-  const apiKeys = createApiKeysService({ db, clock });
+  const apiKeys = createApiKeysService({ db, clock, catalogue });
   app.addHook('onClose', () => apiKeys.close());
-  const roles = createRolesService({ db, clock });
-  const members = createMembersService({ db, clock, readCacheEntries: config.cacheEntries.reads });
+  const roles = createRolesService({ db, clock, catalogue, grants });
+  const members = createMembersService({ db, clock, grants, readCacheEntries: config.cacheEntries.reads });
   const workspaces = createWorkspacesService({ db, clock, readCacheEntries: config.cacheEntries.reads });
 
   registerContextResolution(app, {
     loader: createContextLoader({
       db,
       clock,
+      catalogue,
+      grants,
       cacheEntries: config.cacheEntries.contexts,
       onApiKeyUsed: (id) => apiKeys.recordUsage(id),
     }),
     accessTokens,
     tenantBaseDomain: config.tenantBaseDomain,
+    readOnlyPermissions: catalogue.readOnlyPermissions,
   });
 
   await app.register(systemRoutes, { system: createSystemService({ db }) });
-  await app.register(tenantsRoutes, { tenants });
-  await app.register(identityRoutes, { identity, accessTokens, authRateLimit: config.authRateLimit });
-  await app.register(workspacesRoutes, { workspaces });
-  await app.register(membersRoutes, { members });
-  await app.register(rolesRoutes, { roles });
-  await app.register(apiKeysRoutes, { apiKeys });
-  await app.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
-  await app.register(invitationsRoutes, { invitations, rateLimit: config.invitationRateLimit });
+  await app.register(wellKnownRoutes, { accessTokens });
+  await app.register(
+    async (api) => {
+      await api.register(tenantsRoutes, { tenants });
+      await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit });
+      await api.register(workspacesRoutes, { workspaces });
+      await api.register(membersRoutes, { members });
+      await api.register(rolesRoutes, { roles });
+      await api.register(apiKeysRoutes, { apiKeys });
+      await api.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
+      await api.register(invitationsRoutes, { invitations, rateLimit: config.invitationRateLimit });
+    },
+    { prefix: SURFACES.api },
+  );
+  for (const area of extraAreas) await app.register(area.routes, { prefix: SURFACES[area.surface] });
 
   await app.ready();
-  return Object.assign(app, { routePolicies });
+  return Object.assign(app, { routePolicies, catalogue });
 }

@@ -4,11 +4,10 @@ import { ConfigError, loadConfig, type Config } from '../core/config.ts';
 import { openDatabase, type Db } from '../schema/database.ts';
 import { migrate } from '../schema/migrate.ts';
 import { AppError } from '../core/errors.ts';
-import { translate } from '../core/i18n/index.ts';
+import { composeCatalogues } from '../core/catalogue.ts';
+import { AREA_CATALOGUES } from '../areas.ts';
 import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../modules/mail/mail.service.ts';
-import { createAccessTokens } from '../core/auth/jwt.ts';
-import { listSigningKeys } from '../modules/identity/identity.repository.ts';
-import { createIdentityService } from '../modules/identity/identity.service.ts';
+import { createIdentityService, loadAccessTokens } from '../modules/identity/identity.service.ts';
 import { TENANT_ROLES, type TenantRole } from '../modules/identity/identity.table.ts';
 import { createTenantsService, tenantToSettings } from '../modules/tenants/tenants.service.ts';
 
@@ -31,12 +30,7 @@ Uses the same DATA_DIR / DATABASE_URL as the server.`;
 
 async function services(db: Db, config: Config) {
   const tenants = createTenantsService({ db, clock: systemClock });
-  const accessTokens = await createAccessTokens({
-    keys: await listSigningKeys(db),
-    issuer: config.publicUrl,
-    ttlSeconds: config.accessTokenTtlSeconds,
-    clock: systemClock,
-  });
+  const accessTokens = await loadAccessTokens({ db, clock: systemClock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
   const identity = createIdentityService({
     db,
     clock: systemClock,
@@ -146,7 +140,7 @@ try {
     process.exitCode = 2;
   } else if (error instanceof AppError) {
     const details = Object.keys(error.details).length > 0 ? ` ${JSON.stringify(error.details)}` : '';
-    process.stderr.write(`tessera: ${error.code}: ${translate('en', error.code)}${details}\n`);
+    process.stderr.write(`tessera: ${error.code}: ${composeCatalogues(AREA_CATALOGUES).translate('en', error.code)}${details}\n`);
     process.exitCode = 1;
   } else {
     throw error;

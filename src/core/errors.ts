@@ -1,58 +1,88 @@
+import { defineCatalogue, type ErrorCode, type MessageParams } from './catalogue.ts';
+
 /**
- * The error catalogue: each `DOMAIN.REASON` code fixes its HTTP status in one place,
- * and its message comes from the i18n catalogues under the same key.
+ * The core's own part of the catalogues: what the request path itself can answer (unreadable
+ * requests, credentials, the tenant and workspace context, validation, storage). Every other
+ * code comes from the area that throws it.
  */
-export const ERROR_STATUS = {
-  'REQUEST.MALFORMED': 400,
-  'CONTEXT.CONFLICT': 400,
-  'CONTEXT.INVALID': 400,
-  'AUTH.UNAUTHENTICATED': 401,
-  'AUTH.INVALID_TOKEN': 401,
-  'AUTH.TOKEN_EXPIRED': 401,
-  'AUTH.INVALID_CREDENTIALS': 401,
-  'AUTH.FORBIDDEN': 403,
-  'AUTH.SIGNUP_DISABLED': 403,
-  'TENANT.DISABLED': 403,
-  'ROUTE.NOT_FOUND': 404,
-  'TENANT.NOT_FOUND': 404,
-  'USER.NOT_FOUND': 404,
-  'WORKSPACE.NOT_FOUND': 404,
-  'MEMBER.NOT_FOUND': 404,
-  'ROLE.NOT_FOUND': 404,
-  'API_KEY.NOT_FOUND': 404,
-  'CONTEXT.REQUIRED': 409,
-  'WORKSPACE.NAME_TAKEN': 409,
-  'WORKSPACE.SLUG_TAKEN': 409,
-  'WORKSPACE.OWNER_CANNOT_LEAVE': 409,
-  'WORKSPACE.NOT_A_MEMBER': 409,
-  'MEMBER.IS_OWNER': 409,
-  'MEMBER.ALREADY_OWNER': 409,
-  'WORKSPACE.ROLE_NAME_EXISTS': 409,
-  'ROLE.BUILTIN': 409,
-  'ROLE.IN_USE': 409,
-  'ROLE.OWNER_BY_TRANSFER': 409,
-  'WORKSPACE.ALREADY_OWNS_WORKSPACE': 409,
-  'IDENTITY.EMAIL_TAKEN': 409,
-  'TENANT.SLUG_TAKEN': 409,
-  'TENANT.LAST_OWNER': 409,
-  'INVITATION.WRONG_ACCOUNT': 403,
-  'INVITATION.NOT_FOUND': 404,
-  'WORKSPACE.INVITATION_EXISTS': 409,
-  'MEMBER.ALREADY_MEMBER': 409,
-  'INVITATION.EXPIRED': 410,
-  'INVITATION.NO_LONGER_VALID': 410,
-  'REQUEST.BODY_TOO_LARGE': 413,
-  'REQUEST.UNSUPPORTED_MEDIA_TYPE': 415,
-  'VALIDATION.FAILED': 422,
-  'AUTH.RATE_LIMITED': 429,
-  'INTERNAL.ERROR': 500,
-  'STORAGE.BUSY': 503,
-  'STORAGE.UNAVAILABLE': 503,
-} as const satisfies Record<string, number>;
+export const coreCatalogue = defineCatalogue({
+  area: 'core',
+  errors: {
+    'REQUEST.MALFORMED': 400,
+    'CONTEXT.CONFLICT': 400,
+    'CONTEXT.INVALID': 400,
+    'CONTEXT.REQUIRED': 409,
+    'AUTH.UNAUTHENTICATED': 401,
+    'AUTH.INVALID_TOKEN': 401,
+    'AUTH.TOKEN_EXPIRED': 401,
+    'AUTH.FORBIDDEN': 403,
+    'AUTH.RATE_LIMITED': 429,
+    'TENANT.NOT_FOUND': 404,
+    'TENANT.DISABLED': 403,
+    'ROUTE.NOT_FOUND': 404,
+    'WORKSPACE.NOT_FOUND': 404,
+    'REQUEST.BODY_TOO_LARGE': 413,
+    'REQUEST.UNSUPPORTED_MEDIA_TYPE': 415,
+    'VALIDATION.FAILED': 422,
+    'INTERNAL.ERROR': 500,
+    'STORAGE.BUSY': 503,
+    'STORAGE.UNAVAILABLE': 503,
+  },
+  messages: {
+    en: {
+      'REQUEST.MALFORMED': 'The request could not be read.',
+      'CONTEXT.CONFLICT': 'X-Workspace-ID and x-as-workspace name different workspaces.',
+      'CONTEXT.INVALID': 'A workspace header is not a valid id.',
+      'CONTEXT.REQUIRED': 'Choose a workspace first: switch context or send X-Workspace-ID.',
+      'AUTH.UNAUTHENTICATED': 'Authentication is required.',
+      'AUTH.INVALID_TOKEN': 'The access token is invalid.',
+      'AUTH.TOKEN_EXPIRED': 'The access token has expired.',
+      'AUTH.FORBIDDEN': 'You do not have permission to do this.',
+      'AUTH.RATE_LIMITED': 'Too many attempts; retry in {seconds} seconds.',
+      'TENANT.NOT_FOUND': 'No such tenant.',
+      'TENANT.DISABLED': 'This tenant is disabled.',
+      'ROUTE.NOT_FOUND': 'No such route.',
+      'WORKSPACE.NOT_FOUND': 'No such workspace.',
+      'REQUEST.BODY_TOO_LARGE': 'The request body is too large.',
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE': 'The content type is not supported; send application/json.',
+      'VALIDATION.FAILED': 'The request has invalid fields.',
+      'INTERNAL.ERROR': 'Something went wrong on our side.',
+      'STORAGE.BUSY': 'The service is busy; retry shortly.',
+      'STORAGE.UNAVAILABLE': 'The database is not available.',
+    },
+    es: {
+      'REQUEST.MALFORMED': 'No se pudo leer la solicitud.',
+      'CONTEXT.CONFLICT': 'X-Workspace-ID y x-as-workspace indican sucursales distintas.',
+      'CONTEXT.INVALID': 'Una cabecera de sucursal no es un id válido.',
+      'CONTEXT.REQUIRED': 'Elige primero una sucursal: cambia de contexto o envía X-Workspace-ID.',
+      'AUTH.UNAUTHENTICATED': 'Se requiere autenticación.',
+      'AUTH.INVALID_TOKEN': 'El token de acceso no es válido.',
+      'AUTH.TOKEN_EXPIRED': 'El token de acceso ha expirado.',
+      'AUTH.FORBIDDEN': 'No tienes permiso para hacer esto.',
+      'AUTH.RATE_LIMITED': 'Demasiados intentos; vuelve a intentarlo en {seconds} segundos.',
+      'TENANT.NOT_FOUND': 'El inquilino no existe.',
+      'TENANT.DISABLED': 'Este inquilino está desactivado.',
+      'ROUTE.NOT_FOUND': 'La ruta no existe.',
+      'WORKSPACE.NOT_FOUND': 'La sucursal no existe.',
+      'REQUEST.BODY_TOO_LARGE': 'El cuerpo de la solicitud es demasiado grande.',
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE': 'Tipo de contenido no admitido; envía application/json.',
+      'VALIDATION.FAILED': 'La solicitud tiene campos no válidos.',
+      'INTERNAL.ERROR': 'Algo salió mal de nuestro lado.',
+      'STORAGE.BUSY': 'El servicio está ocupado; vuelve a intentarlo en breve.',
+      'STORAGE.UNAVAILABLE': 'La base de datos no está disponible.',
+    },
+  },
+});
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+declare module './catalogue.ts' {
+  interface Areas {
+    core: typeof coreCatalogue;
+  }
+}
 
-/** Seed 003's clients read a numeric code for bad or expired JWTs. */
+export type { ErrorCode };
+
+/** Web clients of the contract read a numeric code for bad or expired JWTs (`legacy_code`). */
 const LEGACY_CODES: Partial<Record<ErrorCode, number>> = {
   'AUTH.INVALID_TOKEN': 4010,
   'AUTH.TOKEN_EXPIRED': 4010,
@@ -60,19 +90,22 @@ const LEGACY_CODES: Partial<Record<ErrorCode, number>> = {
 
 export type ErrorDetails = Record<string, unknown>;
 
+/**
+ * A refusal named by a `DOMAIN.REASON` code. Its HTTP status and message come from the
+ * composed catalogue when it is answered (core/http/error-handler.ts), never from the throw site.
+ * @example throw new AppError('WORKSPACE.NAME_TAKEN', { name: input.name });
+ */
 export class AppError extends Error {
   override readonly name = 'AppError';
-  readonly status: number;
   readonly legacyCode: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
     readonly details: ErrorDetails = {},
     /** Values interpolated into the localized message; never shown as-is to another tenant. */
-    readonly messageParams: Record<string, string | number> = {},
+    readonly messageParams: MessageParams = {},
   ) {
     super(code);
-    this.status = ERROR_STATUS[code];
     this.legacyCode = LEGACY_CODES[code];
   }
 }

@@ -14,15 +14,14 @@
  */
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BUILTIN_ROLES,
-  READ_ONLY_PERMISSIONS,
-  TENANT_ROLE_PERMISSIONS,
-  type TenantRoleName,
-  type WorkspacePermission,
-} from '../../src/core/auth/permissions.ts';
+import { AREA_CATALOGUES } from '../../src/areas.ts';
+import { TENANT_ROLE_PERMISSIONS, type TenantRoleName, type WorkspacePermission } from '../../src/core/auth/permissions.ts';
+import { composeCatalogues, isBuiltinRoleName } from '../../src/core/catalogue.ts';
 import type { RoutePolicyEntry } from '../../src/core/auth/policy.ts';
 import { createTenant, register, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
+
+/** The built-in roles' and the read-only permission sets, as the areas declare them. */
+const CATALOGUE = composeCatalogues(AREA_CATALOGUES);
 
 // ---------------------------------------------------------------------------------------
 // Fixture facts: what the world looks like. `expected()` reads only these.
@@ -220,12 +219,11 @@ function effectivePermissions(actor: ActorFacts, ws: WsRef): ReadonlySet<string>
   }
   const role = actor.memberships[ws];
   if (role !== undefined) {
-    const builtin = (BUILTIN_ROLES as Record<string, { permissions: readonly string[] }>)[role];
-    const permissions = builtin?.permissions ?? CUSTOM_ROLES[role];
+    const permissions = isBuiltinRoleName(role) ? CATALOGUE.builtinRolePermissions(role) : CUSTOM_ROLES[role];
     if (!permissions) throw new Error(`fixture role ${role} has no permission set`);
     return new Set(permissions);
   }
-  if (grantsTenant(actor.tenantRole, 'view_all_locations')) return new Set(READ_ONLY_PERMISSIONS);
+  if (grantsTenant(actor.tenantRole, 'view_all_locations')) return new Set(CATALOGUE.readOnlyPermissions);
   return undefined;
 }
 

@@ -19,8 +19,8 @@ import {
 /** Fresh databases raced in one run; RACE_REPEATS overrides (say, 20 when hunting a rare failure). */
 const RACES = Number(process.env.RACE_REPEATS ?? 3);
 
-/** The released migrations, as files: the runner's list is not exported, and a file left out of it is a bug too. */
-const MIGRATION_NAMES = readdirSync(path.join(REPO_ROOT, 'src/core/db/migrations'))
+/** The released migrations, as files rather than the runner's list: a file left out of that list is a bug too. */
+const MIGRATION_NAMES = readdirSync(path.join(REPO_ROOT, 'src/schema/migrations'))
   .filter((file) => /^\d{4}-.+\.ts$/.test(file))
   .map((file) => file.replace(/\.ts$/, ''))
   .sort();

@@ -2,33 +2,55 @@ import type { FastifyInstance } from 'fastify';
 import type { TenantPermission, WorkspacePermission } from './permissions.ts';
 
 /**
- * What a route requires. Every route declares one; the app refuses to start
- * when a route does not (deny by default).
+ * What a route requires, and so who may call it. Every route declares one; the app
+ * refuses to start when a route does not (deny by default).
  */
 export type Policy =
   /** No tenant involved: health, JWKS, the OpenAPI document. */
   | { readonly access: 'public' }
   /** Inside a tenant, without credentials: register, login, refresh. */
   | { readonly access: 'anonymous' }
-  /** Any signed-in user of the tenant (API keys, which act only inside a workspace, are refused). */
+  /** Any signed-in user of the tenant (API keys, which act only inside a workspace, are refused: 403). */
   | { readonly access: 'authenticated' }
-  /** A signed-in user whose tenant role grants the permission. */
+  /** A signed-in user (never an API key) whose tenant role grants the permission. */
   | { readonly access: 'tenant'; readonly permission: TenantPermission }
-  /**
-   * A workspace the caller can see, and the permission there. The workspace comes
-   * from the path's `id` or from the request context (headers, then the current one).
-   */
-  | { readonly access: 'workspace'; readonly from: 'path' | 'context'; readonly permission: WorkspacePermission };
+  | WorkspacePolicy;
+
+/**
+ * A workspace the caller can see, and the permission there. The workspace comes from the
+ * path's `id` or from the request context (headers, then the current one). API keys may
+ * call it unless the route is for users only (switching one's own context, say).
+ */
+export interface WorkspacePolicy {
+  readonly access: 'workspace';
+  readonly from: 'path' | 'context';
+  readonly permission: WorkspacePermission;
+  readonly callers: 'users' | 'users_and_keys';
+}
+
+/** Who, besides signed-in users, may call a workspace route. */
+export interface CallerOptions {
+  /** Only signed-in users: an API key gets 403 (after validation and the permission check). */
+  usersOnly?: boolean;
+}
+
+const callersOf = (options: CallerOptions) => (options.usersOnly ? 'users' : 'users_and_keys');
 
 export const publicRoute = (): Policy => ({ access: 'public' });
 export const anonymous = (): Policy => ({ access: 'anonymous' });
 export const authenticated = (): Policy => ({ access: 'authenticated' });
 export const requiresTenant = (permission: TenantPermission): Policy => ({ access: 'tenant', permission });
-export const inContext = (permission: WorkspacePermission): Policy => ({ access: 'workspace', from: 'context', permission });
-export const onPathWorkspace = (permission: WorkspacePermission): Policy => ({
+export const inContext = (permission: WorkspacePermission, options: CallerOptions = {}): Policy => ({
+  access: 'workspace',
+  from: 'context',
+  permission,
+  callers: callersOf(options),
+});
+export const onPathWorkspace = (permission: WorkspacePermission, options: CallerOptions = {}): Policy => ({
   access: 'workspace',
   from: 'path',
   permission,
+  callers: callersOf(options),
 });
 
 export interface RoutePolicyEntry {

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Catalogue, MessageKey, MessageParams } from '../catalogue.ts';
 import { isBusy } from '../db/dialect.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
-import { translate } from '../i18n/index.ts';
 
 interface AjvError {
   instancePath: string;
@@ -47,25 +47,40 @@ function toAppError(error: FastifyError & { validation?: AjvError[]; validationC
   return new AppError('INTERNAL.ERROR');
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  if (error.status === 429 && error.messageParams.seconds !== undefined) {
-    void reply.header('retry-after', String(error.messageParams.seconds));
+/**
+ * Answers every error in the contract's envelope, its status and localized message taken
+ * from the composed catalogue; 5xx are logged and carry no detail. Also gives every request
+ * `request.translate(key)`, the success messages' counterpart.
+ */
+export function registerErrorHandling(app: FastifyInstance, catalogue: Catalogue): void {
+  function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+    if (error.code === 'AUTH.RATE_LIMITED' && error.messageParams.seconds !== undefined) {
+      void reply.header('retry-after', String(error.messageParams.seconds));
+    }
+    return reply.code(catalogue.statusOf(error.code)).send({
+      error: {
+        code: error.code,
+        message: catalogue.translate(request.locale, error.code, error.messageParams),
+        details: error.details,
+        ...(error.legacyCode === undefined ? {} : { legacy_code: error.legacyCode }),
+      },
+    });
   }
-  return reply.code(error.status).send({
-    error: {
-      code: error.code,
-      message: translate(request.locale, error.code, error.messageParams),
-      details: error.details,
-      ...(error.legacyCode === undefined ? {} : { legacy_code: error.legacyCode }),
-    },
-  });
-}
 
-export function registerErrorHandling(app: FastifyInstance): void {
+  app.decorateRequest('translate', function (this: FastifyRequest, key: MessageKey, params?: MessageParams) {
+    return catalogue.translate(this.locale, key, params);
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (catalogue.statusOf(appError.code) >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError('ROUTE.NOT_FOUND')));
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A message of the composed catalogue in the request's language. */
+    translate(key: MessageKey, params?: MessageParams): string;
+  }
 }

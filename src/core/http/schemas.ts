@@ -35,6 +35,13 @@ export function storedIdOr(id: number, notFound: ErrorCode): number {
   return id;
 }
 
+/**
+ * A list of permission identifiers (a role's, a key's scopes). The schema only bounds it;
+ * identifiers no area declares are named by the service that checks them.
+ */
+export const PermissionList = (options: { minItems?: number } = {}) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { uniqueItems: true, maxItems: 200, ...options });
+
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({

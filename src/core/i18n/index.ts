@@ -1,11 +1,6 @@
-import { en, type MessageKey } from './en.ts';
-import { es } from './es.ts';
-
-export type { MessageKey };
+/** The languages Tessera answers in; every area's messages exist in each (see core/catalogue.ts). */
 export const SUPPORTED_LOCALES = ['en', 'es'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
-
-const catalogues: Record<Locale, Record<MessageKey, string>> = { en, es };
 
 export function isLocale(value: string): value is Locale {
   return (SUPPORTED_LOCALES as readonly string[]).includes(value);
@@ -29,9 +24,4 @@ export function negotiateLocale(header: string | undefined): Locale | undefined 
     .filter((entry) => entry.weight > 0)
     .sort((a, b) => b.weight - a.weight || a.index - b.index);
   return ranked.find((entry) => isLocale(entry.language))?.language as Locale | undefined;
-}
-
-export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const template = catalogues[locale][key];
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }

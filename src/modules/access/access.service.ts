@@ -1,10 +1,11 @@
-import { isWorkspacePermission, rolePermissions } from '../../core/auth/permissions.ts';
+import type { Catalogue } from '../../core/catalogue.ts';
 import type { ContextLoader, Credential, LoadedAccess, WorkspaceTarget } from '../../core/auth/resolve-context.ts';
 import { digestToken } from '../../core/auth/secrets.ts';
 import { createVersionedCache } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../schema/database.ts';
 import { tenantRowToTenant, tenantToContext } from '../tenants/tenants.service.ts';
+import type { RoleGrants } from '../roles/roles.grants.ts';
 import { currentDataVersion, loadAccessRow, loadTenantRow } from './access.repository.ts';
 
 const splitList = (list: string | null) => (list ? list.split(',') : []);
@@ -25,6 +26,8 @@ interface CachedAccess {
 export function createContextLoader(deps: {
   db: Db;
   clock: Clock;
+  catalogue: Catalogue;
+  grants: RoleGrants;
   cacheEntries: number;
   onApiKeyUsed: (apiKeyId: number) => void;
 }): ContextLoader {
@@ -117,7 +120,7 @@ export function createContextLoader(deps: {
                   ? null
                   : {
                       role: member_role,
-                      permissions: rolePermissions(
+                      permissions: deps.grants.ofStoredRole(
                         { name: member_role, isBuiltin: role_is_builtin === 1 },
                         splitList(role_permissions),
                       ),
@@ -127,7 +130,7 @@ export function createContextLoader(deps: {
 
       const apiKey =
         actor?.kind === 'api_key' && api_key_workspace_id !== null
-          ? { workspaceId: api_key_workspace_id, scopes: splitList(api_key_scopes).filter(isWorkspacePermission) }
+          ? { workspaceId: api_key_workspace_id, scopes: splitList(api_key_scopes).filter((scope) => deps.catalogue.isWorkspacePermission(scope)) }
           : undefined;
       const loaded: LoadedAccess = { tenant, actor, workspace, ...(apiKey ? { apiKey } : {}) };
       // Only a live actor's context is kept: a dead credential is rare, and answered by the full read.

@@ -1,16 +1,20 @@
-import type { Executor, Tx } from '../../schema/database.ts';
+import type { WorkspaceTable } from '../../core/db/workspace-scope.ts';
 import { afterKey } from '../../core/http/pagination.ts';
+import type { Database, Executor, Tx } from '../../schema/database.ts';
 import type { ApiKeyRow } from './api-keys.table.ts';
 
 export interface StoredApiKey extends Omit<ApiKeyRow, 'key_hash'> {
   scopes: string[];
 }
 
+/** The workspace's keys: every query below is scoped to it by construction. */
+export type WorkspaceKeys = WorkspaceTable<Database, 'api_keys'>;
+
 export async function insertApiKey(
   tx: Tx,
+  keys: WorkspaceKeys,
   values: {
     tenantId: number;
-    workspaceId: number;
     createdBy: number;
     name: string;
     prefix: string;
@@ -20,11 +24,9 @@ export async function insertApiKey(
     now: string;
   },
 ): Promise<StoredApiKey> {
-  const { key_hash: _hash, ...row } = await tx
-    .insertInto('api_keys')
-    .values({
+  const { key_hash: _hash, ...row } = await keys
+    .insertInto({
       tenant_id: values.tenantId,
-      workspace_id: values.workspaceId,
       created_by: values.createdBy,
       name: values.name,
       prefix: values.prefix,
@@ -43,11 +45,10 @@ export async function insertApiKey(
   return { ...row, scopes: [...values.scopes].sort() };
 }
 
-export async function listApiKeys(db: Executor, workspaceId: number, afterId: number, limit: number): Promise<StoredApiKey[]> {
-  const rows = await db
-    .selectFrom('api_keys')
+export async function listApiKeys(db: Executor, keys: WorkspaceKeys, afterId: number, limit: number): Promise<StoredApiKey[]> {
+  const rows = await keys
+    .selectFrom()
     .select(['id', 'tenant_id', 'workspace_id', 'created_by', 'name', 'prefix', 'expires_at', 'revoked_at', 'last_used_at', 'created_at'])
-    .where('workspace_id', '=', workspaceId)
     .$call(afterKey('id', afterId, limit))
     .execute();
   const ids = rows.map((row) => row.id);
@@ -61,19 +62,18 @@ export async function listApiKeys(db: Executor, workspaceId: number, afterId: nu
 }
 
 /** Guarded: revoking twice, or a key of another workspace, matches nothing. */
-export async function revokeApiKey(tx: Tx, workspaceId: number, id: number, now: string): Promise<boolean> {
-  const result = await tx
-    .updateTable('api_keys')
+export async function revokeApiKey(keys: WorkspaceKeys, id: number, now: string): Promise<boolean> {
+  const result = await keys
+    .updateTable()
     .set({ revoked_at: now })
-    .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 
-export async function apiKeyExists(db: Executor, workspaceId: number, id: number): Promise<boolean> {
-  const row = await db.selectFrom('api_keys').select('id').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+export async function apiKeyExists(keys: WorkspaceKeys, id: number): Promise<boolean> {
+  const row = await keys.selectFrom().select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
 }
 

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { inContext } from '../../core/auth/policy.ts';
 import { userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
-import { translate } from '../../core/i18n/index.ts';
 import { ApiKey, CreateApiKeyBody, CreatedApiKey } from './api-keys.schemas.ts';
 import type { ApiKeysService, StoredApiKey } from './api-keys.service.ts';
 
@@ -23,9 +22,9 @@ function toApiKey(key: StoredApiKey): ApiKey {
 
 export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService }> = async (app, { apiKeys }) => {
   app.post(
-    '/api/v1/api-keys',
+    '/api-keys',
     {
-      config: { policy: inContext('api_keys:manage') },
+      config: { policy: inContext('api_keys:manage', { usersOnly: true }) },
       schema: {
         tags: ['api-keys'],
         summary: 'Create an API key for the current workspace; the secret is shown once',
@@ -37,12 +36,12 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
       const created = await apiKeys.create(userInWorkspaceOf(request), request.body);
       return reply
         .code(201)
-        .send({ data: { ...toApiKey(created), secret: created.secret }, message: translate(request.locale, 'api_key.created') });
+        .send({ data: { ...toApiKey(created), secret: created.secret }, message: request.translate('api_key.created') });
     },
   );
 
   app.get(
-    '/api/v1/api-keys',
+    '/api-keys',
     {
       config: { policy: inContext('api_keys:view') },
       schema: {
@@ -59,14 +58,14 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
   );
 
   app.delete(
-    '/api/v1/api-keys/:id',
+    '/api-keys/:id',
     {
       config: { policy: inContext('api_keys:manage') },
       schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParams, response: { 200: MessageOnly } },
     },
     async (request) => {
       await apiKeys.revoke(workspaceContextOf(request), parseId(request.params.id, 'API_KEY.NOT_FOUND'));
-      return { message: translate(request.locale, 'api_key.revoked') };
+      return { message: request.translate('api_key.revoked') };
     },
   );
 };

@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ALL_WORKSPACE_PERMISSIONS } from '../../core/auth/permissions.ts';
-import { Nullable, Timestamp } from '../../core/http/schemas.ts';
+import { Nullable, PermissionList, Timestamp } from '../../core/http/schemas.ts';
 
 export const ApiKey = Type.Object({
   id: Type.Integer(),
@@ -24,11 +23,7 @@ export const CreatedApiKey = Type.Object({
 export const CreateApiKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
-    scopes: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
-      minItems: 1,
-      uniqueItems: true,
-      maxItems: ALL_WORKSPACE_PERMISSIONS.length,
-    }),
+    scopes: PermissionList({ minItems: 1 }),
     expires_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
   },
   { additionalProperties: false },

@@ -1,4 +1,5 @@
-import { firstMissing, isWorkspacePermission } from '../../core/auth/permissions.ts';
+import { firstMissing } from '../../core/auth/permissions.ts';
+import type { Catalogue } from '../../core/catalogue.ts';
 import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import { API_KEY_PREFIX } from '../../core/auth/resolve-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
@@ -6,6 +7,7 @@ import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../schema/database.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
+import { scoped } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import * as repository from './api-keys.repository.ts';
@@ -17,7 +19,7 @@ const USAGE_FLUSH_INTERVAL_MS = 30_000;
 
 export type ApiKeysService = ReturnType<typeof createApiKeysService>;
 
-export function createApiKeysService(deps: { db: Db; clock: Clock }) {
+export function createApiKeysService(deps: { db: Db; clock: Clock; catalogue: Catalogue }) {
   const { db, clock } = deps;
   // last_used_at is kept in memory and written in batches: no write per request.
   const pendingUsage = new Map<number, string>();
@@ -45,7 +47,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock }) {
 
     /** A key acts only in this workspace and only within scopes its creator holds now. */
     async create(ctx: InWorkspaceContext & UserContext, input: CreateApiKeyBody): Promise<repository.StoredApiKey & { secret: string }> {
-      const unknown = input.scopes.filter((scope) => !isWorkspacePermission(scope));
+      const unknown = input.scopes.filter((scope) => !deps.catalogue.isWorkspacePermission(scope));
       if (unknown.length > 0) throw new AppError('VALIDATION.FAILED', { scopes: `unknown permissions: ${unknown.join(', ')}` });
       const missing = firstMissing(ctx.workspace.permissions, input.scopes);
       if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
@@ -55,9 +57,8 @@ export function createApiKeysService(deps: { db: Db; clock: Clock }) {
       }
       const secret = randomToken(API_KEY_PREFIX);
       const created = await inTransaction(db, async (tx) => {
-        const key = await repository.insertApiKey(tx, {
+        const key = await repository.insertApiKey(tx, scoped(tx, ctx, 'api_keys'), {
           tenantId: ctx.tenant.id,
-          workspaceId: ctx.workspace.id,
           createdBy: ctx.actor.userId,
           name: input.name.trim(),
           prefix: secret.slice(0, API_KEY_PREFIX.length + 8),
@@ -80,7 +81,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock }) {
     },
 
     async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<repository.StoredApiKey>> {
-      const rows = await repository.listApiKeys(db, ctx.workspace.id, decodeCursor(query.cursor), query.limit + 1);
+      const rows = await repository.listApiKeys(db, scoped(db, ctx, 'api_keys'), decodeCursor(query.cursor), query.limit + 1);
       return toPage(rows, query.limit);
     },
 
@@ -88,8 +89,9 @@ export function createApiKeysService(deps: { db: Db; clock: Clock }) {
     async revoke(ctx: InWorkspaceContext, id: number): Promise<void> {
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
-        if (!(await repository.revokeApiKey(tx, ctx.workspace.id, id, now))) {
-          if (!(await repository.apiKeyExists(tx, ctx.workspace.id, id))) throw new AppError('API_KEY.NOT_FOUND');
+        const keys = scoped(tx, ctx, 'api_keys');
+        if (!(await repository.revokeApiKey(keys, id, now))) {
+          if (!(await repository.apiKeyExists(keys, id))) throw new AppError('API_KEY.NOT_FOUND');
           return;
         }
         await recordAudit(tx, ctx, {

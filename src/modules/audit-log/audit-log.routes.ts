@@ -20,7 +20,7 @@ const AuditEvent = Type.Object({
 
 export const auditLogRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogService }> = async (app, { auditLog }) => {
   app.get(
-    '/api/v1/audit-events',
+    '/audit-events',
     {
       config: { policy: inContext('audit:view') },
       schema: {

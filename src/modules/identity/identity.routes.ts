@@ -5,7 +5,6 @@ import { anonymous, authenticated, publicRoute, requiresTenant } from '../../cor
 import { tenantContextOf, userContextOf } from '../../core/auth/resolve-context.ts';
 import { bodyEmailKey, createAttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
-import { translate } from '../../core/i18n/index.ts';
 import {
   Jwks,
   LoginBody,
@@ -38,9 +37,8 @@ function tokenPair(issued: IssuedSession) {
 
 export const identityRoutes: FastifyPluginAsyncTypebox<{
   identity: IdentityService;
-  accessTokens: AccessTokens;
   authRateLimit: { max: number; windowSeconds: number };
-}> = async (app, { identity, accessTokens, authRateLimit }) => {
+}> = async (app, { identity, authRateLimit }) => {
   const credentialAttempts = createAttemptLimiter(app, {
     name: 'credentials',
     ...authRateLimit,
@@ -49,7 +47,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
   const rateLimited = { preHandler: (request: FastifyRequest) => credentialAttempts.check(request) };
 
   app.post(
-    '/api/v1/auth/register',
+    '/auth/register',
     {
       config: { policy: anonymous() },
       ...rateLimited,
@@ -62,12 +60,12 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const issued = await identity.register(tenantContextOf(request), request.body);
-      return reply.code(201).send({ data: tokenPair(issued), message: translate(request.locale, 'auth.registered') });
+      return reply.code(201).send({ data: tokenPair(issued), message: request.translate('auth.registered') });
     },
   );
 
   app.post(
-    '/api/v1/auth/login',
+    '/auth/login',
     {
       config: { policy: anonymous() },
       ...rateLimited,
@@ -75,12 +73,12 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const issued = await identity.login(tenantContextOf(request), request.body);
-      return { data: tokenPair(issued), message: translate(request.locale, 'auth.logged_in') };
+      return { data: tokenPair(issued), message: request.translate('auth.logged_in') };
     },
   );
 
   app.post(
-    '/api/v1/auth/refresh',
+    '/auth/refresh',
     {
       config: { policy: anonymous() },
       schema: {
@@ -92,24 +90,24 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const issued = await identity.refresh(tenantContextOf(request), request.body.refresh_token);
-      return { data: tokenPair(issued), message: translate(request.locale, 'auth.refreshed') };
+      return { data: tokenPair(issued), message: request.translate('auth.refreshed') };
     },
   );
 
   app.post(
-    '/api/v1/auth/logout',
+    '/auth/logout',
     {
       config: { policy: authenticated() },
       schema: { tags: ['identity'], summary: 'End this session at once', response: { 200: MessageOnly } },
     },
     async (request) => {
       await identity.logout(userContextOf(request));
-      return { message: translate(request.locale, 'auth.logged_out') };
+      return { message: request.translate('auth.logged_out') };
     },
   );
 
   app.get(
-    '/api/v1/me',
+    '/me',
     {
       config: { policy: authenticated() },
       schema: { tags: ['identity'], summary: 'The signed-in user', response: { 200: DataEnvelope(Me) } },
@@ -132,16 +130,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
   );
 
   app.get(
-    '/.well-known/jwks.json',
-    {
-      config: { policy: publicRoute() },
-      schema: { tags: ['identity'], summary: 'Public keys that verify access tokens', response: { 200: Jwks } },
-    },
-    async () => accessTokens.jwks(),
-  );
-
-  app.get(
-    '/api/v1/tenant/users',
+    '/tenant/users',
     {
       config: { policy: requiresTenant('tenant_users:view') },
       schema: {
@@ -158,7 +147,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
   );
 
   app.put(
-    '/api/v1/tenant/users/:id',
+    '/tenant/users/:id',
     {
       config: { policy: requiresTenant('tenant_users:manage') },
       schema: {
@@ -175,8 +164,20 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
         parseId(request.params.id, 'USER.NOT_FOUND'),
         request.body,
       );
-      return { data: tenantUser(user), message: translate(request.locale, 'tenant.user_updated') };
+      return { data: tenantUser(user), message: request.translate('tenant.user_updated') };
     },
   );
 };
 
+
+/** Mounted at the root: where token verifiers look for the signing keys. */
+export const wellKnownRoutes: FastifyPluginAsyncTypebox<{ accessTokens: AccessTokens }> = async (app, { accessTokens }) => {
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      config: { policy: publicRoute() },
+      schema: { tags: ['identity'], summary: 'Public keys that verify access tokens', response: { 200: Jwks } },
+    },
+    async () => accessTokens.jwks(),
+  );
+};

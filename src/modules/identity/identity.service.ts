@@ -1,4 +1,4 @@
-import type { AccessTokens } from '../../core/auth/jwt.ts';
+import { createAccessTokens, type AccessTokens } from '../../core/auth/jwt.ts';
 import type { RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, hashPassword, randomToken, verifyPassword } from '../../core/auth/secrets.ts';
 import { isoAfter, type Clock } from '../../core/clock.ts';
@@ -38,6 +38,11 @@ export function forgetWorkspaceForUser(tx: Tx, userId: number, workspaceId: numb
 
 export function forgetCurrentWorkspace(tx: Tx, userId: number, workspaceId: number): Promise<void> {
   return repository.clearWorkspacePointers(tx, userId, workspaceId, ['current_workspace_id']);
+}
+
+/** The access-token signer and verifier, over the signing keys stored by the first migration. */
+export async function loadAccessTokens(deps: { db: Db; clock: Clock; issuer: string; ttlSeconds: number }): Promise<AccessTokens> {
+  return createAccessTokens({ keys: await repository.listSigningKeys(deps.db), issuer: deps.issuer, ttlSeconds: deps.ttlSeconds, clock: deps.clock });
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;

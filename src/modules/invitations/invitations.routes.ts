@@ -4,7 +4,6 @@ import { anonymous, authenticated, inContext } from '../../core/auth/policy.ts';
 import { tenantContextOf, userContextOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { bodyEmailKey, createAttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams, ListEnvelope, MessageOnly, parseId } from '../../core/http/schemas.ts';
-import { translate } from '../../core/i18n/index.ts';
 import {
   Accepted,
   CreateInvitationBody,
@@ -60,7 +59,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
   };
 
   app.post(
-    '/api/v1/invitations',
+    '/invitations',
     {
       config: { policy: inContext('invitations:create') },
       preHandler: limited,
@@ -75,12 +74,12 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
       const created = await invitations.create(workspaceContextOf(request), request.body);
       return reply
         .code(201)
-        .send({ data: { ...toInvitation(created), token: created.token }, message: translate(request.locale, 'invitation.sent') });
+        .send({ data: { ...toInvitation(created), token: created.token }, message: request.translate('invitation.sent') });
     },
   );
 
   app.get(
-    '/api/v1/invitations',
+    '/invitations',
     {
       config: { policy: inContext('invitations:view') },
       schema: {
@@ -97,19 +96,19 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
   );
 
   app.delete(
-    '/api/v1/invitations/:id',
+    '/invitations/:id',
     {
       config: { policy: inContext('invitations:revoke') },
       schema: { tags: ['invitations'], summary: 'Revoke a pending invitation', params: IdParams, response: { 200: MessageOnly } },
     },
     async (request) => {
       await invitations.revoke(workspaceContextOf(request), parseId(request.params.id, 'INVITATION.NOT_FOUND'));
-      return { message: translate(request.locale, 'invitation.revoked') };
+      return { message: request.translate('invitation.revoked') };
     },
   );
 
   app.post(
-    '/api/v1/invitations/:id/resend',
+    '/invitations/:id/resend',
     {
       config: { policy: inContext('invitations:create') },
       preHandler: limitedResend,
@@ -122,12 +121,12 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const resent = await invitations.resend(workspaceContextOf(request), parseId(request.params.id, 'INVITATION.NOT_FOUND'));
-      return { data: { ...toInvitation(resent), token: resent.token }, message: translate(request.locale, 'invitation.resent') };
+      return { data: { ...toInvitation(resent), token: resent.token }, message: request.translate('invitation.resent') };
     },
   );
 
   app.post(
-    '/api/v1/invitations/lookup',
+    '/invitations/lookup',
     {
       config: { policy: anonymous() },
       schema: {
@@ -144,7 +143,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
   );
 
   app.post(
-    '/api/v1/invitations/accept',
+    '/invitations/accept',
     {
       config: { policy: authenticated() },
       schema: {
@@ -156,19 +155,19 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const accepted = await invitations.accept(userContextOf(request), request.body.token);
-      return { data: { workspace_id: accepted.workspace_id, role: accepted.role }, message: translate(request.locale, 'invitation.accepted') };
+      return { data: { workspace_id: accepted.workspace_id, role: accepted.role }, message: request.translate('invitation.accepted') };
     },
   );
 
   app.post(
-    '/api/v1/invitations/decline',
+    '/invitations/decline',
     {
       config: { policy: anonymous() },
       schema: { tags: ['invitations'], summary: 'Decline an invitation by its token', body: TokenBody, response: { 200: MessageOnly } },
     },
     async (request) => {
       await invitations.decline(tenantContextOf(request), request.body.token);
-      return { message: translate(request.locale, 'invitation.declined') };
+      return { message: request.translate('invitation.declined') };
     },
   );
 };

@@ -11,7 +11,8 @@ import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { isLocale } from '../../core/i18n/index.ts';
 import { cancelUnsent, enqueueMessage } from '../mail/mail.service.ts';
 import { normalizeKey } from '../../core/normalize.ts';
-import { addMember, permissionsOfMember, permissionsOfRole } from '../members/members.service.ts';
+import { addMember, permissionsOfMember } from '../members/members.service.ts';
+import type { RoleGrants } from '../roles/roles.grants.ts';
 import { invitationMessage } from './invitations.messages.ts';
 import * as repository from './invitations.repository.ts';
 import type { CreateInvitationBody } from './invitations.schemas.ts';
@@ -31,6 +32,7 @@ function effectiveStatus(row: InvitationRow, now: string): InvitationRow['status
 /** The invitee answers once: the checks shared by accepting on sign-in and on registration. */
 async function claimForAcceptance(
   tx: Tx,
+  grants: RoleGrants,
   invitation: repository.InvitationWithNames | undefined,
   invitee: { userId: number; emailKey: string },
   now: string,
@@ -42,8 +44,8 @@ async function claimForAcceptance(
   // Another account (even in the same tenant) must not take an invitation meant for someone else.
   if (invitation.email_key !== invitee.emailKey) throw new AppError('INVITATION.WRONG_ACCOUNT');
   // The inviter's authority is checked again now: still a member who may invite, and may grant the role.
-  const inviterHolds = invitation.invited_by === null ? undefined : await permissionsOfMember(tx, invitation.workspace_id, invitation.invited_by);
-  const granted = await permissionsOfRole(tx, invitation.workspace_id, invitation.role);
+  const inviterHolds = invitation.invited_by === null ? undefined : await permissionsOfMember(grants, tx, invitation.workspace_id, invitation.invited_by);
+  const granted = await grants.ofRole(tx, invitation.workspace_id, invitation.role);
   if (!inviterHolds || !granted || firstMissing(new Set(inviterHolds), ['invitations:create', ...granted])) {
     throw new AppError('INVITATION.NO_LONGER_VALID');
   }
@@ -59,22 +61,10 @@ async function claimForAcceptance(
   return invitation;
 }
 
-/**
- * Registration through an invitation: the token proves the mailbox, so it admits an
- * account even where self sign-up is off. Runs inside the registration's transaction.
- */
-export async function acceptOnRegistration(
-  tx: Tx,
-  input: { tenantId: number; token: string; userId: number; emailKey: string; now: string },
-): Promise<InvitationRow> {
-  const invitation = await repository.findByTokenHash(tx, input.tenantId, digestToken(input.token));
-  return claimForAcceptance(tx, invitation, input, input.now);
-}
-
 export type InvitationsService = ReturnType<typeof createInvitationsService>;
 
-export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl: string }) {
-  const { db, clock } = deps;
+export function createInvitationsService(deps: { db: Db; clock: Clock; grants: RoleGrants; publicUrl: string }) {
+  const { db, clock, grants } = deps;
   const acceptLink = (token: string) => `${deps.publicUrl}/invitations/accept?token=${encodeURIComponent(token)}`;
 
   async function enqueueInvitationMail(tx: Tx, ctx: InWorkspaceContext, invitation: InvitationRow, token: string, now: string) {
@@ -94,10 +84,22 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl
   }
 
   return {
+    /**
+     * Registration through an invitation: the token proves the mailbox, so it admits an
+     * account even where self sign-up is off. A step of the registration's transaction.
+     */
+    async acceptOnRegistration(
+      tx: Tx,
+      input: { tenantId: number; token: string; userId: number; emailKey: string; now: string },
+    ): Promise<InvitationRow> {
+      const invitation = await repository.findByTokenHash(tx, input.tenantId, digestToken(input.token));
+      return claimForAcceptance(tx, grants, invitation, input, input.now);
+    },
+
     /** Invites an address with a role the inviter may grant; the e-mail is queued in the same transaction. */
     async create(ctx: InWorkspaceContext, input: CreateInvitationBody): Promise<InvitationRow & { token: string }> {
       if (input.role === 'owner') throw new AppError('ROLE.OWNER_BY_TRANSFER');
-      const granted = await permissionsOfRole(db, ctx.workspace.id, input.role);
+      const granted = await grants.ofRole(db, ctx.workspace.id, input.role);
       if (!granted) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
       const missing = firstMissing(ctx.workspace.permissions, granted);
       if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
@@ -181,7 +183,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl
       const invitation = await inTransaction(db, async (tx) => {
         const existing = await repository.findInvitation(tx, ctx.workspace.id, id);
         if (!existing) throw new AppError('INVITATION.NOT_FOUND');
-        const granted = (await permissionsOfRole(tx, ctx.workspace.id, existing.role)) ?? [];
+        const granted = (await grants.ofRole(tx, ctx.workspace.id, existing.role)) ?? [];
         const missing = firstMissing(ctx.workspace.permissions, granted);
         if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
         const rotated = await repository.rotateToken(tx, ctx.workspace.id, id, {
@@ -213,7 +215,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; publicUrl
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
         const invitation = await repository.findByTokenHash(tx, ctx.tenant.id, digestToken(token));
-        const accepted = await claimForAcceptance(tx, invitation, { userId: ctx.actor.userId, emailKey: normalizeKey(ctx.actor.profile.email) }, now);
+        const accepted = await claimForAcceptance(tx, grants, invitation, { userId: ctx.actor.userId, emailKey: normalizeKey(ctx.actor.profile.email) }, now);
         await recordAudit(tx, { ...ctx, workspace: null }, {
           action: 'invitation.accepted',
           targetType: 'invitation',

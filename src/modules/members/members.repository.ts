@@ -30,23 +30,6 @@ export async function findMember(db: Executor, workspaceId: number, userId: numb
   return membersOf(db, workspaceId).where('m.user_id', '=', userId).executeTakeFirst();
 }
 
-/** A role of the workspace with its stored permissions (a read across the roles tables). */
-export async function findRole(
-  db: Executor,
-  workspaceId: number,
-  name: string,
-): Promise<{ name: string; isBuiltin: boolean; permissions: string[] } | undefined> {
-  const role = await db
-    .selectFrom('roles')
-    .select(['id', 'name', 'is_builtin'])
-    .where('workspace_id', '=', workspaceId)
-    .where('name', '=', name)
-    .executeTakeFirst();
-  if (!role) return undefined;
-  const permissions = await db.selectFrom('role_permissions').select('permission').where('role_id', '=', role.id).execute();
-  return { name: role.name, isBuiltin: role.is_builtin === 1, permissions: permissions.map((p) => p.permission) };
-}
-
 export async function insertMembership(
   tx: Tx,
   values: { workspaceId: number; userId: number; role: string; now: string },

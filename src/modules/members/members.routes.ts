@@ -3,7 +3,6 @@ import { inContext, onPathWorkspace } from '../../core/auth/policy.ts';
 import { userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { IdParams, ListEnvelope, ListQuery, MessageOnly, parseId, storedIdOr } from '../../core/http/schemas.ts';
 import { createSerializeOnce } from '../../core/http/serialize-once.ts';
-import { translate } from '../../core/i18n/index.ts';
 import { ChangeRoleBody, Member, TransferOwnershipBody, UserIdParams } from './members.schemas.ts';
 import type { MembersService } from './members.service.ts';
 
@@ -11,7 +10,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
   const sendPage = createSerializeOnce<Awaited<ReturnType<MembersService['list']>>>();
 
   app.get(
-    '/api/v1/members',
+    '/members',
     {
       config: { policy: inContext('members:view') },
       schema: {
@@ -31,7 +30,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
   );
 
   app.put(
-    '/api/v1/members/:user_id',
+    '/members/:user_id',
     {
       config: { policy: inContext('members:manage') },
       schema: {
@@ -48,12 +47,12 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
         parseId(request.params.user_id, 'MEMBER.NOT_FOUND'),
         request.body.role,
       );
-      return { message: translate(request.locale, 'member.role_updated') };
+      return { message: request.translate('member.role_updated') };
     },
   );
 
   app.delete(
-    '/api/v1/members/:user_id',
+    '/members/:user_id',
     {
       config: { policy: inContext('members:remove') },
       schema: {
@@ -65,14 +64,14 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     },
     async (request) => {
       await members.remove(workspaceContextOf(request), parseId(request.params.user_id, 'MEMBER.NOT_FOUND'));
-      return { message: translate(request.locale, 'member.removed') };
+      return { message: request.translate('member.removed') };
     },
   );
 
   app.post(
-    '/api/v1/workspaces/:id/leave',
+    '/workspaces/:id/leave',
     {
-      config: { policy: onPathWorkspace('workspaces:view') },
+      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
       schema: {
         tags: ['members'],
         summary: 'Leave a workspace (the owner must transfer ownership first)',
@@ -82,12 +81,12 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     },
     async (request) => {
       await members.leave(userInWorkspaceOf(request));
-      return { message: translate(request.locale, 'workspace.left') };
+      return { message: request.translate('workspace.left') };
     },
   );
 
   app.post(
-    '/api/v1/workspaces/:id/transfer-ownership',
+    '/workspaces/:id/transfer-ownership',
     {
       config: { policy: onPathWorkspace('workspaces:transfer') },
       schema: {
@@ -100,7 +99,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     },
     async (request) => {
       await members.transferOwnership(workspaceContextOf(request), storedIdOr(request.body.user_id, 'MEMBER.NOT_FOUND'));
-      return { message: translate(request.locale, 'workspace.ownership_transferred') };
+      return { message: request.translate('workspace.ownership_transferred') };
     },
   );
 };

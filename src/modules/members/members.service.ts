@@ -1,4 +1,4 @@
-import { firstMissing, rolePermissions } from '../../core/auth/permissions.ts';
+import { firstMissing } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import { createVersionedCache, readThrough } from '../../core/cache/versioned-cache.ts';
@@ -9,6 +9,7 @@ import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { forgetWorkspaceForUser } from '../identity/identity.service.ts';
+import type { RoleGrants } from '../roles/roles.grants.ts';
 import * as repository from './members.repository.ts';
 
 export type { MemberRecord } from './members.repository.ts';
@@ -26,22 +27,16 @@ export function countOwnedWorkspaces(tx: Tx, userId: number): Promise<number> {
   return repository.countOwnedWorkspaces(tx, userId);
 }
 
-/** The permissions a role name grants in a workspace; undefined when no such role exists there. */
-export async function permissionsOfRole(executor: Executor, workspaceId: number, role: string) {
-  const found = await repository.findRole(executor, workspaceId, role);
-  return found && rolePermissions(found, found.permissions);
-}
-
 /** What a member may do in a workspace now; undefined when the user is not a member. */
-export async function permissionsOfMember(executor: Executor, workspaceId: number, userId: number) {
+export async function permissionsOfMember(grants: RoleGrants, executor: Executor, workspaceId: number, userId: number) {
   const member = await repository.findMember(executor, workspaceId, userId);
-  return member && ((await permissionsOfRole(executor, workspaceId, member.role)) ?? []);
+  return member && ((await grants.ofRole(executor, workspaceId, member.role)) ?? []);
 }
 
 export type MembersService = ReturnType<typeof createMembersService>;
 
-export function createMembersService(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
-  const { db, clock } = deps;
+export function createMembersService(deps: { db: Db; clock: Clock; grants: RoleGrants; readCacheEntries: number }) {
+  const { db, clock, grants } = deps;
   const pages = createVersionedCache<Page<repository.MemberRecord>>(deps.readCacheEntries);
 
   /** The target member, after checking the caller holds everything the target's role grants. */
@@ -49,7 +44,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; readCacheEntr
     const member = await repository.findMember(tx, ctx.workspace.id, userId);
     if (!member) throw new AppError('MEMBER.NOT_FOUND');
     if (member.role === 'owner') throw new AppError('MEMBER.IS_OWNER');
-    const missing = firstMissing(ctx.workspace.permissions, (await permissionsOfRole(tx, ctx.workspace.id, member.role)) ?? []);
+    const missing = firstMissing(ctx.workspace.permissions, (await grants.ofRole(tx, ctx.workspace.id, member.role)) ?? []);
     if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
     return member;
   }
@@ -70,7 +65,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; readCacheEntr
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
         const member = await requireManageableMember(tx, ctx, userId);
-        const granted = await permissionsOfRole(tx, ctx.workspace.id, role);
+        const granted = await grants.ofRole(tx, ctx.workspace.id, role);
         if (!granted) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
         const missing = firstMissing(ctx.workspace.permissions, granted);
         if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });

@@ -1,24 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  TENANT_PERMISSIONS,
-  TENANT_ROLE_PERMISSIONS,
-  WORKSPACE_PERMISSIONS,
-} from '../../core/auth/permissions.ts';
+import { TENANT_ROLE_PERMISSIONS } from '../../core/auth/permissions.ts';
 import { authenticated, inContext } from '../../core/auth/policy.ts';
 import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
-import { translate } from '../../core/i18n/index.ts';
 import { CreateRoleBody, DeleteRoleQuery, MyPermissions, PermissionEntry, Role, UpdateRoleBody } from './roles.schemas.ts';
 import type { RolesService } from './roles.service.ts';
 
-const CATALOGUE = [
-  ...Object.entries(WORKSPACE_PERMISSIONS).map(([id, description]) => ({ id, description, scope: 'workspace' as const })),
-  ...Object.entries(TENANT_PERMISSIONS).map(([id, description]) => ({ id, description, scope: 'tenant' as const })),
-];
-
 export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = async (app, { roles }) => {
   app.get(
-    '/api/v1/roles',
+    '/roles',
     {
       config: { policy: inContext('roles:view') },
       schema: {
@@ -35,7 +25,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
   );
 
   app.post(
-    '/api/v1/roles',
+    '/roles',
     {
       config: { policy: inContext('roles:manage') },
       schema: {
@@ -47,12 +37,12 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     },
     async (request, reply) => {
       const role = await roles.create(workspaceContextOf(request), request.body);
-      return reply.code(201).send({ data: role, message: translate(request.locale, 'role.created') });
+      return reply.code(201).send({ data: role, message: request.translate('role.created') });
     },
   );
 
   app.put(
-    '/api/v1/roles/:id',
+    '/roles/:id',
     {
       config: { policy: inContext('roles:manage') },
       schema: {
@@ -65,12 +55,12 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     },
     async (request) => {
       const role = await roles.update(workspaceContextOf(request), parseId(request.params.id, 'ROLE.NOT_FOUND'), request.body);
-      return { data: role, message: translate(request.locale, 'role.updated') };
+      return { data: role, message: request.translate('role.updated') };
     },
   );
 
   app.delete(
-    '/api/v1/roles/:id',
+    '/roles/:id',
     {
       config: { policy: inContext('roles:manage') },
       schema: {
@@ -83,12 +73,12 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     },
     async (request) => {
       await roles.remove(workspaceContextOf(request), parseId(request.params.id, 'ROLE.NOT_FOUND'), request.query.reassign_to);
-      return { message: translate(request.locale, 'role.deleted') };
+      return { message: request.translate('role.deleted') };
     },
   );
 
   app.get(
-    '/api/v1/permissions',
+    '/permissions',
     {
       config: { policy: authenticated() },
       schema: {
@@ -97,11 +87,11 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
         response: { 200: ListEnvelope(PermissionEntry) },
       },
     },
-    async () => ({ data: CATALOGUE, meta: { next_cursor: null } }),
+    async () => ({ data: [...roles.permissionCatalogue()], meta: { next_cursor: null } }),
   );
 
   app.get(
-    '/api/v1/permissions/me',
+    '/permissions/me',
     {
       config: { policy: inContext('workspaces:view') },
       schema: {

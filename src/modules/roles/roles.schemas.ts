@@ -1,14 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ALL_WORKSPACE_PERMISSIONS } from '../../core/auth/permissions.ts';
+import { PermissionList } from '../../core/http/schemas.ts';
 
 export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 const RoleName = Type.String({ pattern: ROLE_NAME_PATTERN, minLength: 1, maxLength: 50 });
 const DisplayName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
-// Unknown identifiers are reported by the service, by name; the schema only bounds the list.
-const PermissionList = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
-  uniqueItems: true,
-  maxItems: ALL_WORKSPACE_PERMISSIONS.length,
-});
 
 export const Role = Type.Object({
   id: Type.Integer(),
@@ -20,13 +15,13 @@ export const Role = Type.Object({
 export type Role = Static<typeof Role>;
 
 export const CreateRoleBody = Type.Object(
-  { name: RoleName, display_name: DisplayName, permissions: PermissionList },
+  { name: RoleName, display_name: DisplayName, permissions: PermissionList() },
   { additionalProperties: false },
 );
 export type CreateRoleBody = Static<typeof CreateRoleBody>;
 
 export const UpdateRoleBody = Type.Object(
-  { name: Type.Optional(RoleName), display_name: Type.Optional(DisplayName), permissions: Type.Optional(PermissionList) },
+  { name: Type.Optional(RoleName), display_name: Type.Optional(DisplayName), permissions: Type.Optional(PermissionList()) },
   { additionalProperties: false, minProperties: 1 },
 );
 export type UpdateRoleBody = Static<typeof UpdateRoleBody>;

@@ -1,11 +1,5 @@
-import {
-  BUILTIN_ROLES,
-  BUILTIN_ROLE_NAMES,
-  firstMissing,
-  isWorkspacePermission,
-  rolePermissions,
-  type WorkspacePermission,
-} from '../../core/auth/permissions.ts';
+import { firstMissing, TENANT_PERMISSIONS } from '../../core/auth/permissions.ts';
+import { BUILTIN_ROLE_NAMES, type BuiltinRoleName, type Catalogue, type WorkspacePermission } from '../../core/catalogue.ts';
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -15,26 +9,16 @@ import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { reassignMembersRole } from '../members/members.service.ts';
+import type { RoleGrants } from './roles.grants.ts';
 import * as repository from './roles.repository.ts';
 import type { CreateRoleBody, Role, UpdateRoleBody } from './roles.schemas.ts';
 
-function toRole(stored: repository.StoredRole): Role {
-  return {
-    id: stored.id,
-    name: stored.name,
-    display_name: stored.display_name,
-    is_builtin: stored.is_builtin === 1,
-    permissions: [...rolePermissions({ name: stored.name, isBuiltin: stored.is_builtin === 1 }, stored.permissions)],
-  };
-}
-
-function checkedPermissions(ctx: InWorkspaceContext, permissions: string[]): WorkspacePermission[] {
-  const unknown = permissions.filter((permission) => !isWorkspacePermission(permission));
-  if (unknown.length > 0) throw new AppError('VALIDATION.FAILED', { permissions: `unknown permissions: ${unknown.join(', ')}` });
-  const missing = firstMissing(ctx.workspace.permissions, permissions);
-  if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
-  return permissions as WorkspacePermission[];
-}
+const BUILTIN_DISPLAY_NAMES: Record<BuiltinRoleName, string> = {
+  owner: 'Owner',
+  admin: 'Administrator',
+  member: 'Member',
+  viewer: 'Viewer',
+};
 
 /** Every workspace starts with the built-in roles as rows, so memberships reference any role alike. */
 export async function createBuiltinRoles(tx: Tx, workspaceId: number, now: string): Promise<void> {
@@ -42,7 +26,7 @@ export async function createBuiltinRoles(tx: Tx, workspaceId: number, now: strin
     await repository.insertRole(tx, {
       workspaceId,
       name,
-      displayName: BUILTIN_ROLES[name].displayName,
+      displayName: BUILTIN_DISPLAY_NAMES[name],
       isBuiltin: true,
       permissions: [],
       now,
@@ -52,8 +36,26 @@ export async function createBuiltinRoles(tx: Tx, workspaceId: number, now: strin
 
 export type RolesService = ReturnType<typeof createRolesService>;
 
-export function createRolesService(deps: { db: Db; clock: Clock }) {
-  const { db, clock } = deps;
+export function createRolesService(deps: { db: Db; clock: Clock; catalogue: Catalogue; grants: RoleGrants }) {
+  const { db, clock, catalogue, grants } = deps;
+
+  function toRole(stored: repository.StoredRole): Role {
+    return {
+      id: stored.id,
+      name: stored.name,
+      display_name: stored.display_name,
+      is_builtin: stored.is_builtin === 1,
+      permissions: [...grants.ofStoredRole({ name: stored.name, isBuiltin: stored.is_builtin === 1 }, stored.permissions)],
+    };
+  }
+
+  function checkedPermissions(ctx: InWorkspaceContext, permissions: string[]): WorkspacePermission[] {
+    const unknown = permissions.filter((permission) => !catalogue.isWorkspacePermission(permission));
+    if (unknown.length > 0) throw new AppError('VALIDATION.FAILED', { permissions: `unknown permissions: ${unknown.join(', ')}` });
+    const missing = firstMissing(ctx.workspace.permissions, permissions);
+    if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+    return permissions as WorkspacePermission[];
+  }
 
   async function requireCustomRole(executor: Tx | Db, ctx: InWorkspaceContext, id: number) {
     const role = await repository.findRoleById(executor, ctx.workspace.id, id);
@@ -65,7 +67,15 @@ export function createRolesService(deps: { db: Db; clock: Clock }) {
     return role;
   }
 
+  const permissionEntries = Object.freeze([
+    ...[...catalogue.permissions].map(([id, spec]) => ({ id, description: spec.description, scope: 'workspace' as const })),
+    ...Object.entries(TENANT_PERMISSIONS).map(([id, description]) => ({ id, description, scope: 'tenant' as const })),
+  ]);
+
   return {
+    /** Every permission a role or key can name (the composed areas'), and the tenant's own. */
+    permissionCatalogue: () => permissionEntries,
+
     async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<Role>> {
       const rows = await repository.listRoles(db, ctx.workspace.id, decodeCursor(query.cursor), query.limit + 1);
       return toPage(rows.map(toRole), query.limit);

@@ -2,13 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requiresTenant } from '../../core/auth/policy.ts';
 import { userContextOf } from '../../core/auth/resolve-context.ts';
 import { DataEnvelope } from '../../core/http/schemas.ts';
-import { translate } from '../../core/i18n/index.ts';
 import { TenantSettings, UpdateTenantBody } from './tenants.schemas.ts';
 import { tenantToSettings, type TenantsService } from './tenants.service.ts';
 
 export const tenantsRoutes: FastifyPluginAsyncTypebox<{ tenants: TenantsService }> = async (app, { tenants }) => {
   app.get(
-    '/api/v1/tenant',
+    '/tenant',
     {
       config: { policy: requiresTenant('tenant:view') },
       schema: { tags: ['tenant'], summary: 'Read the tenant settings', response: { 200: DataEnvelope(TenantSettings) } },
@@ -17,7 +16,7 @@ export const tenantsRoutes: FastifyPluginAsyncTypebox<{ tenants: TenantsService 
   );
 
   app.patch(
-    '/api/v1/tenant',
+    '/tenant',
     {
       config: { policy: requiresTenant('tenant:edit') },
       schema: {
@@ -30,7 +29,7 @@ export const tenantsRoutes: FastifyPluginAsyncTypebox<{ tenants: TenantsService 
     async (request) => {
       const ctx = userContextOf(request);
       const tenant = await tenants.updateSettings(ctx, request.body);
-      return { data: tenantToSettings(tenant), message: translate(request.locale, 'tenant.updated') };
+      return { data: tenantToSettings(tenant), message: request.translate('tenant.updated') };
     },
   );
 };

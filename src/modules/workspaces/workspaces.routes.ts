@@ -3,7 +3,6 @@ import { authenticated, onPathWorkspace } from '../../core/auth/policy.ts';
 import { userContextOf, userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import { createSerializeOnce } from '../../core/http/serialize-once.ts';
-import { translate } from '../../core/i18n/index.ts';
 import {
   ContextSwitched,
   CreateWorkspaceBody,
@@ -35,7 +34,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
   const sendPage = createSerializeOnce<Awaited<ReturnType<WorkspacesService['list']>>>();
 
   app.get(
-    '/api/v1/workspaces',
+    '/workspaces',
     {
       config: { policy: authenticated() },
       schema: {
@@ -57,7 +56,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
   );
 
   app.post(
-    '/api/v1/workspaces',
+    '/workspaces',
     {
       config: { policy: authenticated() },
       schema: {
@@ -72,12 +71,12 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
       const created = await workspaces.create(ctx, request.body);
       return reply
         .code(201)
-        .send({ data: toWorkspace(created, ctx.actor.userId), message: translate(request.locale, 'workspace.created') });
+        .send({ data: toWorkspace(created, ctx.actor.userId), message: request.translate('workspace.created') });
     },
   );
 
   app.get(
-    '/api/v1/workspaces/:id',
+    '/workspaces/:id',
     {
       config: { policy: onPathWorkspace('workspaces:view') },
       schema: { tags: ['workspaces'], summary: 'One workspace', params: IdParams, response: { 200: DataEnvelope(Workspace) } },
@@ -91,7 +90,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
   for (const method of ['PUT', 'PATCH'] as const) {
     app.route({
       method,
-      url: '/api/v1/workspaces/:id',
+      url: '/workspaces/:id',
       config: { policy: onPathWorkspace('workspaces:edit') },
       schema: {
         tags: ['workspaces'],
@@ -103,13 +102,13 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
       handler: async (request) => {
         const ctx = workspaceContextOf(request);
         const updated = await workspaces.update(ctx, request.body);
-        return { data: toWorkspace(updated, ctx.actor.userId), message: translate(request.locale, 'workspace.updated') };
+        return { data: toWorkspace(updated, ctx.actor.userId), message: request.translate('workspace.updated') };
       },
     });
   }
 
   app.delete(
-    '/api/v1/workspaces/:id',
+    '/workspaces/:id',
     {
       config: { policy: onPathWorkspace('workspaces:delete') },
       schema: {
@@ -121,14 +120,14 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     },
     async (request) => {
       await workspaces.remove(workspaceContextOf(request));
-      return { message: translate(request.locale, 'workspace.deleted') };
+      return { message: request.translate('workspace.deleted') };
     },
   );
 
   app.patch(
-    '/api/v1/workspace-context/:id',
+    '/workspace-context/:id',
     {
-      config: { policy: onPathWorkspace('workspaces:view') },
+      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
       schema: {
         tags: ['workspaces'],
         summary: 'Switch the current workspace',
@@ -141,13 +140,13 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
       await workspaces.switchContext(ctx);
       return {
         data: { current_workspace_id: ctx.workspace.id, workspace: { id: ctx.workspace.id, name: ctx.workspace.name } },
-        message: translate(request.locale, 'workspace.context_updated'),
+        message: request.translate('workspace.context_updated'),
       };
     },
   );
 
   app.delete(
-    '/api/v1/workspace-context/:id',
+    '/workspace-context/:id',
     {
       config: { policy: authenticated() },
       schema: {
@@ -159,24 +158,24 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     },
     async (request) => {
       await workspaces.clearContext(userContextOf(request), parseId(request.params.id, 'WORKSPACE.NOT_FOUND'));
-      return { message: translate(request.locale, 'workspace.context_cleared') };
+      return { message: request.translate('workspace.context_cleared') };
     },
   );
 
   app.post(
-    '/api/v1/workspaces/:id/default',
+    '/workspaces/:id/default',
     {
-      config: { policy: onPathWorkspace('workspaces:view') },
+      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
       schema: { tags: ['workspaces'], summary: 'Make this your default workspace', params: IdParams, response: { 200: MessageOnly } },
     },
     async (request) => {
       await workspaces.setDefault(userInWorkspaceOf(request));
-      return { message: translate(request.locale, 'workspace.default_set') };
+      return { message: request.translate('workspace.default_set') };
     },
   );
 
   app.put(
-    '/api/v1/workspaces/:id/preferred-document-subtype',
+    '/workspaces/:id/preferred-document-subtype',
     {
       config: { policy: onPathWorkspace('settings:edit') },
       schema: {
@@ -189,7 +188,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     },
     async (request) => {
       await workspaces.setDocumentSubtype(workspaceContextOf(request), request.body.document_subtype);
-      return { message: translate(request.locale, 'workspace.document_subtype_updated') };
+      return { message: request.translate('workspace.document_subtype_updated') };
     },
   );
 };

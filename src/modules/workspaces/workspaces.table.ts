@@ -3,7 +3,7 @@ import type { Generated, Selectable } from 'kysely';
 export interface WorkspacesTable {
   id: Generated<number>;
   tenant_id: number;
-  /** Opaque public id (`ws_…`), used by seed 003's routes. */
+  /** Opaque public id (`ws_…`): what the `/web/v1` surface will name workspaces by. */
   biz_id: string;
   name: string;
   /** The normalized name the per-tenant unique index is built on. */

@@ -1,0 +1,30 @@
+import type { AnyCatalogue } from './core/catalogue.ts';
+import { coreCatalogue } from './core/errors.ts';
+import { apiKeysCatalogue } from './modules/api-keys/api-keys.catalogue.ts';
+import { auditLogCatalogue } from './modules/audit-log/audit-log.catalogue.ts';
+import { groupsCatalogue } from './modules/groups/groups.catalogue.ts';
+import { identityCatalogue } from './modules/identity/identity.catalogue.ts';
+import { invitationsCatalogue } from './modules/invitations/invitations.catalogue.ts';
+import { membersCatalogue } from './modules/members/members.catalogue.ts';
+import { recordsCatalogue } from './modules/records/records.catalogue.ts';
+import { rolesCatalogue } from './modules/roles/roles.catalogue.ts';
+import { tenantsCatalogue } from './modules/tenants/tenants.catalogue.ts';
+import { workspacesCatalogue } from './modules/workspaces/workspaces.catalogue.ts';
+
+/**
+ * The catalogues of every area Tessera is built from, in the order their permissions are
+ * listed (`GET /api/v1/permissions`, built-in roles). A new area appends its own here.
+ */
+export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
+  coreCatalogue,
+  tenantsCatalogue,
+  identityCatalogue,
+  workspacesCatalogue,
+  membersCatalogue,
+  invitationsCatalogue,
+  rolesCatalogue,
+  apiKeysCatalogue,
+  auditLogCatalogue,
+  groupsCatalogue,
+  recordsCatalogue,
+];

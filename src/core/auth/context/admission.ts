@@ -1,0 +1,123 @@
+import { AppError } from '../../errors.ts';
+import type { Locale } from '../../i18n/index.ts';
+import { tenantRoleGrants, type WorkspacePermission } from '../permissions.ts';
+import type { Policy } from '../policy.ts';
+import type { Actor, RequestContext, TenantContext, WorkspaceContext } from '../request-context.ts';
+import type { Credential } from './credential.ts';
+import type { WorkspaceSelection } from './workspace-selection.ts';
+
+export interface LoadedWorkspace {
+  id: number;
+  bizId: string;
+  name: string;
+  /** The actor's role there, with its permissions; null when not a member. */
+  membership: { role: string; permissions: readonly WorkspacePermission[] } | null;
+}
+
+/** What the one context query found. */
+export interface LoadedAccess {
+  tenant: TenantContext;
+  /** Undefined when the credential is not (or no longer) valid in this tenant. */
+  actor: Actor | undefined;
+  /** Undefined when the target names no workspace of this tenant. */
+  workspace: LoadedWorkspace | undefined;
+  /** An API key's own workspace and scopes. */
+  apiKey?: { workspaceId: number; scopes: readonly WorkspacePermission[] };
+}
+
+/**
+ * Step 4, effective permissions: the member's role, or the read-only set for a tenant
+ * owner or admin who is not a member; an API key never exceeds its scopes, nor what its
+ * creator may do right now. Undefined: the caller cannot see the workspace.
+ */
+export function effectivePermissions(
+  actor: Actor,
+  workspace: LoadedWorkspace,
+  apiKeyScopes: readonly WorkspacePermission[] | undefined,
+  readOnlyPermissions: readonly WorkspacePermission[],
+): ReadonlySet<WorkspacePermission> | undefined {
+  const granted =
+    workspace.membership?.permissions ??
+    (tenantRoleGrants(actor.tenantRole, 'view_all_locations') ? readOnlyPermissions : undefined);
+  if (!granted) return undefined;
+  return new Set(apiKeyScopes ? granted.filter((permission) => apiKeyScopes.includes(permission)) : granted);
+}
+
+// A loader may hand out the same (frozen) LoadedAccess for many requests; their permission set is computed once.
+const permissionsByAccess = new WeakMap<LoadedAccess, ReadonlySet<WorkspacePermission> | undefined>();
+
+function effectivePermissionsOf(loaded: LoadedAccess, actor: Actor, workspace: LoadedWorkspace, readOnly: readonly WorkspacePermission[]) {
+  if (permissionsByAccess.has(loaded)) return permissionsByAccess.get(loaded);
+  const permissions = effectivePermissions(actor, workspace, loaded.apiKey?.scopes, readOnly);
+  permissionsByAccess.set(loaded, permissions);
+  return permissions;
+}
+
+/**
+ * The refusals a request can meet, in the one order they are checked, so that nothing is
+ * revealed to a caller who should first have been turned away: an unknown tenant (404)
+ * before a disabled one (403) before a bad or dead credential (401); then, in a workspace,
+ * an invisible workspace (404) before a missing choice of workspace (409). Permissions
+ * (403) are checked later still, after validation, by the policy step.
+ */
+export const REFUSAL_ORDER = [
+  'TENANT.NOT_FOUND',
+  'TENANT.DISABLED',
+  'AUTH.UNAUTHENTICATED',
+  'AUTH.INVALID_TOKEN',
+  'WORKSPACE.NOT_FOUND',
+  'CONTEXT.REQUIRED',
+] as const;
+
+/** A request without a credential: only anonymous routes admit it. */
+export function admitAnonymous(tenant: TenantContext | undefined, policy: Policy): TenantContext {
+  if (!tenant) throw new AppError('TENANT.NOT_FOUND');
+  if (tenant.disabled) throw new AppError('TENANT.DISABLED');
+  if (policy.access !== 'anonymous') throw new AppError('AUTH.UNAUTHENTICATED');
+  return tenant;
+}
+
+/**
+ * Step 5, admission: the loaded facts against REFUSAL_ORDER, and the context the route
+ * receives. `selection` is undefined on routes outside a workspace.
+ */
+export function admit(input: {
+  loaded: LoadedAccess | undefined;
+  credential: Credential;
+  selection: WorkspaceSelection | undefined;
+  locale: Locale;
+  readOnlyPermissions: readonly WorkspacePermission[];
+}): RequestContext {
+  const { loaded, credential, selection, locale } = input;
+  if (!loaded) throw new AppError('TENANT.NOT_FOUND');
+  if (loaded.tenant.disabled) throw new AppError('TENANT.DISABLED');
+  const { actor } = loaded;
+  if (!actor) throw new AppError('AUTH.INVALID_TOKEN');
+  if (credential.kind === 'session' && credential.claims.tenantId !== loaded.tenant.id) throw new AppError('AUTH.INVALID_TOKEN');
+  const base = { tenant: loaded.tenant, actor, locale };
+  if (!selection) {
+    // Users only: an API key acts nowhere but inside its own workspace.
+    if (actor.kind === 'api_key') throw new AppError('AUTH.FORBIDDEN', { reason: 'api_keys_act_only_in_their_workspace' });
+    return { ...base, workspace: null };
+  }
+
+  // Acting as a sub workspace needs a workspace group whose admin workspace the caller
+  // belongs to; until groups exist, no workspace is such a sub workspace.
+  if (selection.actingAs !== undefined) throw new AppError('WORKSPACE.NOT_FOUND');
+  if (loaded.apiKey && selection.namedId !== undefined && selection.namedId !== loaded.apiKey.workspaceId) {
+    throw new AppError('WORKSPACE.NOT_FOUND');
+  }
+  const workspace = loaded.workspace;
+  if (!workspace) throw new AppError(selection.target.kind === 'current' ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
+  const permissions = effectivePermissionsOf(loaded, actor, workspace, input.readOnlyPermissions);
+  if (!permissions) throw new AppError('WORKSPACE.NOT_FOUND');
+  const resolved: WorkspaceContext = {
+    id: workspace.id,
+    bizId: workspace.bizId,
+    name: workspace.name,
+    source: selection.source,
+    memberRole: workspace.membership?.role ?? null,
+    permissions,
+  };
+  return { ...base, workspace: resolved };
+}

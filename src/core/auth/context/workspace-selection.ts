@@ -1,0 +1,71 @@
+import type { FastifyRequest } from 'fastify';
+import { MAX_STORED_ID } from '../../db/dialect.ts';
+import { AppError } from '../../errors.ts';
+import { ID_PATTERN } from '../../http/schemas.ts';
+import type { WorkspacePolicy } from '../policy.ts';
+import type { WorkspaceSource } from '../request-context.ts';
+import type { Credential } from './credential.ts';
+
+/** Which workspace the one context query joins: none, a given id, or the user's current one. */
+export type WorkspaceTarget = { kind: 'none' } | { kind: 'current' } | { kind: 'id'; id: number };
+
+/** Step 3's answer: where the workspace comes from, what the loader joins, and what the request named. */
+export interface WorkspaceSelection {
+  source: WorkspaceSource;
+  target: WorkspaceTarget;
+  /** The id the path or X-Workspace-ID named; an API key may name only its own. */
+  namedId?: number;
+  /** The sub workspace x-as-workspace names. */
+  actingAs?: number;
+}
+
+const ID = new RegExp(ID_PATTERN);
+
+/** An id the stores cannot hold names nothing: the loader joins no workspace, and the visibility check answers 404. */
+const idTarget = (id: number): WorkspaceTarget => (id > MAX_STORED_ID ? { kind: 'none' } : { kind: 'id', id });
+
+/** A workspace id from a header: absent, or strictly decimal (else 400). */
+function headerId(request: FastifyRequest, name: string): number | undefined {
+  const value = request.headers[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !ID.test(value.trim())) throw new AppError('CONTEXT.INVALID', { header: name });
+  return Number(value.trim());
+}
+
+/** The path's `:id` names the workspace (a malformed one names none: 404). */
+export function fromPath(request: FastifyRequest): WorkspaceSelection {
+  const raw = (request.params as { id?: unknown }).id;
+  if (typeof raw !== 'string' || !ID.test(raw)) throw new AppError('WORKSPACE.NOT_FOUND');
+  const id = Number(raw);
+  return { source: 'path', target: idTarget(id), namedId: id };
+}
+
+/**
+ * `x-as-workspace` (acting as a sub workspace) or `X-Workspace-ID`; undefined when neither is
+ * sent. Both naming different workspaces is a 400.
+ */
+export function fromHeaders(request: FastifyRequest): WorkspaceSelection | undefined {
+  const viaHeader = headerId(request, 'x-workspace-id');
+  const actingAs = headerId(request, 'x-as-workspace');
+  if (viaHeader !== undefined && actingAs !== undefined && viaHeader !== actingAs) throw new AppError('CONTEXT.CONFLICT');
+  if (actingAs !== undefined) return { source: 'header', target: { kind: 'none' }, actingAs };
+  return viaHeader === undefined ? undefined : { source: 'header', target: idTarget(viaHeader), namedId: viaHeader };
+}
+
+/** Nothing named: the user's current workspace. */
+export const fromCurrent = (): WorkspaceSelection => ({ source: 'current', target: { kind: 'current' } });
+
+/** An API key acts in its own workspace, which the query takes from the key; what the request named is checked against it. */
+export function ofApiKey(named: WorkspaceSelection): WorkspaceSelection {
+  return { ...named, source: 'api_key', target: { kind: 'none' } };
+}
+
+/**
+ * Step 3, the workspace: the policy says whether the path or the context names it; in the
+ * context, headers come before the current workspace; an API key's own workspace overrides
+ * the target. Routes outside a workspace select none.
+ */
+export function selectWorkspace(request: FastifyRequest, policy: WorkspacePolicy, credential: Credential): WorkspaceSelection {
+  const named = policy.from === 'path' ? fromPath(request) : (fromHeaders(request) ?? fromCurrent());
+  return credential.kind === 'api_key' ? ofApiKey(named) : named;
+}

@@ -1,0 +1,152 @@
+import { SUPPORTED_LOCALES, type Locale } from './i18n/index.ts';
+
+/**
+ * The shared catalogues (workspace permissions, error codes, messages) are contributed by
+ * the areas and composed by the app: the core names none of them but its own.
+ *
+ * An area declares its part once, as data, next to its code, and registers its type:
+ *
+ * @example
+ * export const membersCatalogue = defineCatalogue({
+ *   area: 'members',
+ *   permissions: { 'members:view': { description: 'List members', grantedTo: ['admin', 'member', 'viewer'] } },
+ *   errors: { 'MEMBER.NOT_FOUND': 404 },
+ *   messages: {
+ *     en: { 'MEMBER.NOT_FOUND': 'No such member.', 'member.removed': 'Member removed.' },
+ *     es: { 'MEMBER.NOT_FOUND': 'No existe ese miembro.', 'member.removed': 'Miembro eliminado.' },
+ *   },
+ * });
+ * declare module '../../core/catalogue.ts' {
+ *   interface Areas { members: typeof membersCatalogue }
+ * }
+ *
+ * The registration keeps the types closed: a policy naming a permission, or a throw naming
+ * an error code, that no registered area declares is a compile error. At start-up
+ * `composeCatalogues` merges the areas the app is built with and refuses any key declared twice.
+ */
+
+/** The built-in workspace roles every area grants its permissions to. The owner holds every permission. */
+export const BUILTIN_ROLE_NAMES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type BuiltinRoleName = (typeof BUILTIN_ROLE_NAMES)[number];
+export type GrantableRole = Exclude<BuiltinRoleName, 'owner'>;
+
+export function isBuiltinRoleName(name: string): name is BuiltinRoleName {
+  return (BUILTIN_ROLE_NAMES as readonly string[]).includes(name);
+}
+
+export interface PermissionSpec {
+  description: string;
+  /** The built-in roles besides the owner that hold it. */
+  grantedTo: readonly GrantableRole[];
+}
+
+/** An HTTP status an error code may carry. */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
+
+export interface AreaCatalogue<P extends string, E extends string, M extends string> {
+  readonly area: string;
+  readonly permissions: Readonly<Record<P, PermissionSpec>>;
+  readonly errors: Readonly<Record<E, ErrorStatus>>;
+  /** Every error code's message and the area's other messages, in every supported locale. */
+  readonly messages: Readonly<Record<Locale, Readonly<Record<E | M, string>>>>;
+}
+
+/** Declares an area's part of the catalogues; the types check that every locale has every message. */
+export function defineCatalogue<const P extends string = never, const E extends string = never, const M extends string = never>(catalogue: {
+  area: string;
+  permissions?: Record<P, PermissionSpec>;
+  errors?: Record<E, ErrorStatus>;
+  messages: Record<Locale, Record<NoInfer<E> | M, string>>;
+}): AreaCatalogue<P, E, M> {
+  return Object.freeze({
+    area: catalogue.area,
+    permissions: Object.freeze(catalogue.permissions ?? ({} as Record<P, PermissionSpec>)),
+    errors: Object.freeze(catalogue.errors ?? ({} as Record<E, ErrorStatus>)),
+    messages: Object.freeze(catalogue.messages),
+  });
+}
+
+/** Filled by declaration merging, one property per area (see the example above). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- areas add its members
+export interface Areas {}
+
+export type AnyCatalogue = AreaCatalogue<string, string, string>;
+type PermissionOf<C> = C extends AreaCatalogue<infer P, string, string> ? P : never;
+type ErrorOf<C> = C extends AreaCatalogue<string, infer E, string> ? E : never;
+type MessageOf<C> = C extends AreaCatalogue<string, infer E, infer M> ? E | M : never;
+
+/** Every workspace permission a registered area declares. */
+export type WorkspacePermission = { [A in keyof Areas]: PermissionOf<Areas[A]> }[keyof Areas];
+/** Every error code a registered area declares. */
+export type ErrorCode = { [A in keyof Areas]: ErrorOf<Areas[A]> }[keyof Areas];
+/** Every message key (error codes included) a registered area declares. */
+export type MessageKey = { [A in keyof Areas]: MessageOf<Areas[A]> }[keyof Areas];
+
+export type MessageParams = Readonly<Record<string, string | number>>;
+
+/** The catalogues of the areas an app is built with, merged. */
+export interface Catalogue {
+  /** Workspace permissions in declaration order (areas in the order given). */
+  readonly permissions: ReadonlyMap<WorkspacePermission, PermissionSpec>;
+  isWorkspacePermission(value: string): value is WorkspacePermission;
+  /** What a built-in role holds, in catalogue order. */
+  builtinRolePermissions(role: BuiltinRoleName): readonly WorkspacePermission[];
+  /** Every `…:view` permission: what a tenant owner or admin sees in a workspace they are not a member of. */
+  readonly readOnlyPermissions: readonly WorkspacePermission[];
+  statusOf(code: ErrorCode): ErrorStatus;
+  translate(locale: Locale, key: MessageKey, params?: MessageParams): string;
+}
+
+export class CatalogueConflictError extends Error {
+  override readonly name = 'CatalogueConflictError';
+}
+
+/** Merges areas' catalogues; a permission, error code or message declared by two areas stops start-up. */
+export function composeCatalogues(areas: readonly AnyCatalogue[]): Catalogue {
+  const owners = new Map<string, string>();
+  const claim = (kind: string, key: string, area: string) => {
+    const owner = owners.get(`${kind} ${key}`);
+    if (owner !== undefined) throw new CatalogueConflictError(`${kind} ${key} is declared by both ${owner} and ${area}`);
+    owners.set(`${kind} ${key}`, area);
+  };
+  const permissions = new Map<string, PermissionSpec>();
+  const statuses = new Map<string, ErrorStatus>();
+  const messages = new Map<Locale, Map<string, string>>(SUPPORTED_LOCALES.map((locale) => [locale, new Map()]));
+  for (const catalogue of areas) {
+    claim('area', catalogue.area, catalogue.area);
+    for (const [permission, spec] of Object.entries<PermissionSpec>(catalogue.permissions)) {
+      claim('permission', permission, catalogue.area);
+      permissions.set(permission, spec);
+    }
+    for (const [code, status] of Object.entries<ErrorStatus>(catalogue.errors)) {
+      claim('error code', code, catalogue.area);
+      statuses.set(code, status);
+    }
+    for (const locale of SUPPORTED_LOCALES) {
+      for (const [key, text] of Object.entries(catalogue.messages[locale])) {
+        if (locale === SUPPORTED_LOCALES[0]) claim('message', key, catalogue.area);
+        messages.get(locale)?.set(key, text);
+      }
+    }
+  }
+
+  const all = [...permissions.keys()] as WorkspacePermission[];
+  const byRole = new Map<BuiltinRoleName, readonly WorkspacePermission[]>(
+    BUILTIN_ROLE_NAMES.map((role) => [
+      role,
+      role === 'owner' ? all : all.filter((permission) => permissions.get(permission)?.grantedTo.includes(role)),
+    ]),
+  );
+  return {
+    permissions: permissions as ReadonlyMap<WorkspacePermission, PermissionSpec>,
+    isWorkspacePermission: (value: string): value is WorkspacePermission => permissions.has(value),
+    builtinRolePermissions: (role) => byRole.get(role) ?? [],
+    readOnlyPermissions: all.filter((permission) => permission.endsWith(':view')),
+    // A code no composed area declares (an area left out of the app) is a server fault.
+    statusOf: (code) => statuses.get(code) ?? 500,
+    translate(locale, key, params = {}) {
+      const template = messages.get(locale)?.get(key) ?? key;
+      return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Admission refuses in REFUSAL_ORDER and nowhere else: for any combination of faults a
+ * request can carry at once, the refusal is the earliest of them in that order. fast-check
+ * draws the combinations (PBT_SEED, PBT_RUNS).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { admit, admitAnonymous, REFUSAL_ORDER, type LoadedAccess } from '../../../src/core/auth/context/admission.ts';
+import type { Credential } from '../../../src/core/auth/context/credential.ts';
+import type { WorkspaceSelection } from '../../../src/core/auth/context/workspace-selection.ts';
+import type { WorkspacePermission } from '../../../src/core/auth/permissions.ts';
+import { authenticated, anonymous } from '../../../src/core/auth/policy.ts';
+import type { Actor, TenantContext } from '../../../src/core/auth/request-context.ts';
+import { AppError } from '../../../src/core/errors.ts';
+
+const seed = Number(process.env.PBT_SEED ?? 20261202);
+const numRuns = Number(process.env.PBT_RUNS ?? 500);
+
+const Faults = fc.record({
+  tenantMissing: fc.boolean(),
+  tenantDisabled: fc.boolean(),
+  credentialDead: fc.boolean(),
+  tokenOfOtherTenant: fc.boolean(),
+  viaApiKey: fc.boolean(),
+  actingAs: fc.boolean(),
+  namesOtherWorkspaceThanKey: fc.boolean(),
+  workspaceMissing: fc.boolean(),
+  askedForCurrent: fc.boolean(),
+  notAMember: fc.boolean(),
+  tenantAdmin: fc.boolean(),
+});
+type Faults = typeof Faults extends fc.Arbitrary<infer T> ? T : never;
+
+/** The refusals each fault calls for, independent of the code under test. */
+function refusalsOf(f: Faults): string[] {
+  const found: string[] = [];
+  if (f.tenantMissing) return ['TENANT.NOT_FOUND'];
+  if (f.tenantDisabled) found.push('TENANT.DISABLED');
+  if (f.credentialDead || (!f.viaApiKey && f.tokenOfOtherTenant)) found.push('AUTH.INVALID_TOKEN');
+  if (f.actingAs || (f.viaApiKey && f.namesOtherWorkspaceThanKey)) found.push('WORKSPACE.NOT_FOUND');
+  if (f.workspaceMissing) found.push(f.askedForCurrent && !f.viaApiKey ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
+  else if (f.notAMember && !f.tenantAdmin) found.push('WORKSPACE.NOT_FOUND');
+  return found;
+}
+
+function scenario(f: Faults) {
+  const tenant = { id: 1, slug: 't', name: 'T', defaultLocale: 'en', disabled: f.tenantDisabled, maxOwnedWorkspacesPerUser: null, dataVersion: 1 } as TenantContext;
+  const tenantRole = f.tenantAdmin ? 'admin' : 'member';
+  const actor: Actor = f.viaApiKey
+    ? { kind: 'api_key', apiKeyId: 1, userId: 1, tenantRole }
+    : { kind: 'user', userId: 1, sessionId: 1, tenantRole, profile: { name: 'A', email: 'a@x.io', createdAt: '', currentWorkspaceId: 1, defaultWorkspaceId: null } };
+  const credential: Credential = f.viaApiKey
+    ? { kind: 'api_key', secret: 'tsk_x' }
+    : { kind: 'session', claims: { userId: 1, sessionId: 1, tenantId: f.tokenOfOtherTenant ? 2 : 1 } };
+  const loaded: LoadedAccess | undefined = f.tenantMissing
+    ? undefined
+    : {
+        tenant,
+        actor: f.credentialDead ? undefined : actor,
+        workspace: f.workspaceMissing
+          ? undefined
+          : { id: 1, bizId: 'b', name: 'W', membership: f.notAMember ? null : { role: 'member', permissions: ['members:view'] as WorkspacePermission[] } },
+        ...(f.viaApiKey ? { apiKey: { workspaceId: 1, scopes: ['members:view'] as WorkspacePermission[] } } : {}),
+      };
+  const named = f.askedForCurrent && !f.actingAs ? {} : { namedId: f.namesOtherWorkspaceThanKey ? 2 : 1 };
+  const selection: WorkspaceSelection = {
+    source: f.viaApiKey ? 'api_key' : f.askedForCurrent ? 'current' : 'header',
+    target: f.viaApiKey || f.actingAs ? { kind: 'none' } : f.askedForCurrent ? { kind: 'current' } : { kind: 'id', id: 1 },
+    ...(f.actingAs ? { actingAs: 3 } : named),
+  };
+  return { loaded, credential, selection };
+}
+
+describe('the refusal order', () => {
+  it('lists every refusal admission may answer, unknown tenant first', () => {
+    expect(REFUSAL_ORDER[0]).toBe('TENANT.NOT_FOUND');
+    expect(REFUSAL_ORDER.indexOf('AUTH.INVALID_TOKEN')).toBeLessThan(REFUSAL_ORDER.indexOf('WORKSPACE.NOT_FOUND'));
+    expect(REFUSAL_ORDER.indexOf('WORKSPACE.NOT_FOUND')).toBeLessThan(REFUSAL_ORDER.indexOf('CONTEXT.REQUIRED'));
+  });
+
+  it('refuses a workspace request with the earliest of its faults in REFUSAL_ORDER', () => {
+    fc.assert(
+      fc.property(Faults, (faults) => {
+        const { loaded, credential, selection } = scenario(faults);
+        const expected = refusalsOf(faults).sort((a, b) => REFUSAL_ORDER.indexOf(a as never) - REFUSAL_ORDER.indexOf(b as never))[0];
+        let refused: string | undefined;
+        try {
+          admit({ loaded, credential, selection, locale: 'en', readOnlyPermissions: ['members:view'] as WorkspacePermission[] });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          refused = error.code;
+        }
+        expect(refused).toBe(expected);
+      }),
+      { seed, numRuns },
+    );
+  });
+
+  it('refuses a request without credentials: unknown tenant, then disabled, then 401 unless the route is anonymous', () => {
+    const tenant = { disabled: true } as TenantContext;
+    expect(() => admitAnonymous(undefined, authenticated())).toThrow(expect.objectContaining({ code: 'TENANT.NOT_FOUND' }));
+    expect(() => admitAnonymous(tenant, authenticated())).toThrow(expect.objectContaining({ code: 'TENANT.DISABLED' }));
+    expect(() => admitAnonymous({ ...tenant, disabled: false }, authenticated())).toThrow(expect.objectContaining({ code: 'AUTH.UNAUTHENTICATED' }));
+    expect(admitAnonymous({ ...tenant, disabled: false }, anonymous())).toMatchObject({ disabled: false });
+  });
+});

@@ -1,9 +1,10 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp, type App } from '../../src/app.ts';
+import { buildApp, type App, type ExtraArea } from '../../src/app.ts';
 import { ManualClock, type Clock } from '../../src/core/clock.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { openDatabase, type Db } from '../../src/schema/database.ts';
-import { migrate } from '../../src/schema/migrate.ts';
+import { applyMigrations, type Migration } from '../../src/core/db/migrations.ts';
+import { MIGRATIONS } from '../../src/schema/migrate.ts';
 import { createTenantsService } from '../../src/modules/tenants/tenants.service.ts';
 import { createTestDatabase, type TestDatabase } from './engines.ts';
 
@@ -21,7 +22,14 @@ export interface TestApp {
  * A fresh database and an in-process app on it. Auth rate limits are high unless a
  * test sets them, so suites that register many users do not trip them.
  */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    /** An area built outside src (a demonstration): its migrations run after the released ones. */
+    extraArea?: { migrations: readonly Migration[]; build: (db: Db) => ExtraArea };
+  } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -31,8 +39,9 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
   });
   const db = openDatabase({ ...config, databasePoolSize: 5, sqliteSynchronous: 'NORMAL' });
   const clock = new ManualClock();
-  await migrate(db, clock);
-  const app = await buildApp({ config, db, clock: options.clock ?? clock, logger: false });
+  await applyMigrations(db, [...MIGRATIONS, ...(options.extraArea?.migrations ?? [])], clock);
+  const extraAreas = options.extraArea ? [options.extraArea.build(db)] : [];
+  const app = await buildApp({ config, db, clock: options.clock ?? clock, logger: false, extraAreas });
   return {
     app,
     db,

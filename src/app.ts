@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv, type Options as AjvOptions } from 'ajv';
-import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import type { FastifyPluginAsync } from 'fastify';
@@ -15,6 +13,8 @@ import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
 import { registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
+import { createValidatorCompiler } from './core/http/validation.ts';
+import { registerJsonBodies } from './core/http/json-body.ts';
 import { SURFACES, type Surface } from './core/http/surfaces.ts';
 import { loggerOptions } from './core/logger.ts';
 import { createContextLoader } from './modules/access/access.service.ts';
@@ -58,15 +58,6 @@ export interface ExtraArea {
 
 export type App = FastifyInstance & { routePolicies: readonly RoutePolicyEntry[]; catalogue: Catalogue };
 
-function createValidators() {
-  const base: AjvOptions = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false };
-  // Bodies are typed JSON: "5" is not 5. Query strings, params and headers are text and get coerced.
-  const body = addFormats.default(new Ajv({ ...base, coerceTypes: false }));
-  const text = addFormats.default(new Ajv({ ...base, coerceTypes: 'array' }));
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
-    (httpPart === 'body' ? body : text).compile(schema);
-}
-
 /**
  * Builds the HTTP application without listening: tests inject into it, main.ts
  * listens. The database is the caller's to open and close.
@@ -89,9 +80,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
-  app.setValidatorCompiler(createValidators());
-  // JSON only: anything else is a 415, not a string body that fails validation.
-  app.removeContentTypeParser(['text/plain']);
+  app.setValidatorCompiler(createValidatorCompiler());
+  registerJsonBodies(app);
 
   const routePolicies = guardRoutePolicies(app);
   // Every documented response also documents the error envelope.

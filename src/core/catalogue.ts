@@ -93,6 +93,8 @@ export interface Catalogue {
   builtinRolePermissions(role: BuiltinRoleName): readonly WorkspacePermission[];
   /** Every `…:view` permission: what a tenant owner or admin sees in a workspace they are not a member of. */
   readonly readOnlyPermissions: readonly WorkspacePermission[];
+  /** Whether a composed area declares the code (a registered area left out of the app does not). */
+  declaresError(code: string): boolean;
   statusOf(code: ErrorCode): ErrorStatus;
   translate(locale: Locale, key: MessageKey, params?: MessageParams): string;
 }
@@ -142,7 +144,7 @@ export function composeCatalogues(areas: readonly AnyCatalogue[]): Catalogue {
     isWorkspacePermission: (value: string): value is WorkspacePermission => permissions.has(value),
     builtinRolePermissions: (role) => byRole.get(role) ?? [],
     readOnlyPermissions: all.filter((permission) => permission.endsWith(':view')),
-    // A code no composed area declares (an area left out of the app) is a server fault.
+    declaresError: (code) => statuses.has(code),
     statusOf: (code) => statuses.get(code) ?? 500,
     translate(locale, key, params = {}) {
       const template = messages.get(locale)?.get(key) ?? key;

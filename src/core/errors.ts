@@ -9,6 +9,7 @@ export const coreCatalogue = defineCatalogue({
   area: 'core',
   errors: {
     'REQUEST.MALFORMED': 400,
+    'REQUEST.CONFLICT': 409,
     'CONTEXT.CONFLICT': 400,
     'CONTEXT.INVALID': 400,
     'CONTEXT.REQUIRED': 409,
@@ -31,6 +32,7 @@ export const coreCatalogue = defineCatalogue({
   messages: {
     en: {
       'REQUEST.MALFORMED': 'The request could not be read.',
+      'REQUEST.CONFLICT': 'Something this request depends on was changed or removed at the same moment; retry.',
       'CONTEXT.CONFLICT': 'X-Workspace-ID and x-as-workspace name different workspaces.',
       'CONTEXT.INVALID': 'A workspace header is not a valid id.',
       'CONTEXT.REQUIRED': 'Choose a workspace first: switch context or send X-Workspace-ID.',
@@ -52,6 +54,7 @@ export const coreCatalogue = defineCatalogue({
     },
     es: {
       'REQUEST.MALFORMED': 'No se pudo leer la solicitud.',
+      'REQUEST.CONFLICT': 'Algo de lo que depende esta solicitud se cambió o eliminó al mismo tiempo; vuelve a intentarlo.',
       'CONTEXT.CONFLICT': 'X-Workspace-ID y x-as-workspace indican sucursales distintas.',
       'CONTEXT.INVALID': 'Una cabecera de sucursal no es un id válido.',
       'CONTEXT.REQUIRED': 'Elige primero una sucursal: cambia de contexto o envía X-Workspace-ID.',

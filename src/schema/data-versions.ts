@@ -34,7 +34,7 @@ const TENANT_OF = {
   role: '(select w.tenant_id from roles r join workspaces w on w.id = r.workspace_id where r.id = R.role_id)',
   apiKey: '(select k.tenant_id from api_keys k where k.id = R.api_key_id)',
 } as const;
-export type TenantPath = keyof typeof TENANT_OF;
+type TenantPath = keyof typeof TENANT_OF;
 
 export interface CoveredTable {
   table: string;
@@ -49,7 +49,7 @@ export interface CoveredTable {
 /**
  * Tables that hold tenant rows yet move no version, each with the reason: nothing cached
  * is read from them. A table is either covered by a migration's `coverWithVersionTriggers`
- * or listed here; test/api/data-version-coverage.test.ts fails otherwise.
+ * or listed here; test/schema/data-version-coverage.test.ts fails otherwise.
  */
 export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   schema_migrations: 'not tenant data',

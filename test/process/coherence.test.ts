@@ -4,29 +4,19 @@
  * invariants hold when the processes race each other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/engines.ts';
-import { api, killAllServers, openDirect, registerUser, spawnServer, uniqueProcessEmail, type ServerProcess } from '../support/process.ts';
+import { api, registerUser, startServerPair, uniqueProcessEmail, type ServerPair, type ServerProcess } from '../support/process.ts';
 
-let database: TestDatabase;
+let servers: ServerPair;
 let a: ServerProcess;
 let b: ServerProcess;
-// One direct handle for fixture rows; opened once, because closing waits for PostgreSQL to see no other client.
-let direct: ReturnType<typeof openDirect>;
+let direct: ServerPair['direct'];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  direct = openDirect(database.env);
-  a = await spawnServer(database.env);
-  await a.waitReady();
-  b = await spawnServer(database.env);
-  await b.waitReady();
+  servers = await startServerPair();
+  ({ a, b, direct } = servers);
 }, 60_000);
 
-afterAll(async () => {
-  await killAllServers();
-  await direct.close();
-  await database.drop();
-});
+afterAll(async () => servers.close());
 
 async function workspaceWithMember(role: string) {
   const owner = await registerUser(a, uniqueProcessEmail('owner'));

@@ -3,24 +3,29 @@
  * reads, changes or removes another workspace's rows, and an insert lands in it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scoped } from '../../src/core/db/workspace-scope.ts';
+import { scoped, type InWorkspace } from '../../src/core/db/workspace-scope.ts';
 import { createWorkspace, register, startTestApp, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
-let mine: { workspace: { id: number } };
-let theirs: { workspace: { id: number } };
+let mine: InWorkspace;
+let theirs: InWorkspace;
 let owner: number;
 
 beforeAll(async () => {
   t = await startTestApp();
   const ann = await register(t);
   owner = ann.userId;
-  mine = { workspace: { id: (await createWorkspace(t, ann, 'Scope Mine')).id } };
-  theirs = { workspace: { id: (await createWorkspace(t, ann, 'Scope Theirs')).id } };
+  mine = inWorkspace((await createWorkspace(t, ann, 'Scope Mine')).id);
+  theirs = inWorkspace((await createWorkspace(t, ann, 'Scope Theirs')).id);
 });
 afterAll(async () => t.close());
 
-async function insertKey(context: { workspace: { id: number } }, name: string): Promise<number> {
+/** A resolved context's workspace, as the context step would hand it to a service. */
+function inWorkspace(id: number): InWorkspace {
+  return { workspace: { id, bizId: `ws_${id}`, name: 'W', source: 'header', memberRole: 'owner', permissions: new Set() } };
+}
+
+async function insertKey(context: InWorkspace, name: string): Promise<number> {
   const row = await scoped(t.db, context, 'api_keys')
     .insertInto({ tenant_id: 1, created_by: owner, name, prefix: 'tsk_x', key_hash: `hash-${name}`, expires_at: null, created_at: new Date().toISOString() })
     .returning(['id', 'workspace_id'])
@@ -41,11 +46,18 @@ describe('scoped(executor, context, table)', () => {
 
   it("neither updates nor deletes another workspace's row, even by its id", async () => {
     const other = await insertKey(theirs, 'untouchable');
-    const updated = await scoped(t.db, mine, 'api_keys').updateTable().set({ name: 'taken' }).where('id', '=', other).executeTakeFirst();
+    const updated = await scoped(t.db, mine, 'api_keys').update({ name: 'taken' }).where('id', '=', other).executeTakeFirst();
     const deleted = await scoped(t.db, mine, 'api_keys').deleteFrom().where('id', '=', other).executeTakeFirst();
     expect([updated.numUpdatedRows, deleted.numDeletedRows]).toEqual([0n, 0n]);
     const row = await t.db.selectFrom('api_keys').select('name').where('id', '=', other).executeTakeFirstOrThrow();
     expect(row.name).toBe('untouchable');
+  });
+
+  it('cannot move a row to another workspace, even when a caller casts the workspace column in', async () => {
+    const own = await insertKey(mine, 'stays');
+    await scoped(t.db, mine, 'api_keys').update({ name: 'renamed', workspace_id: theirs.workspace.id } as never).where('id', '=', own).execute();
+    const row = await t.db.selectFrom('api_keys').select(['name', 'workspace_id']).where('id', '=', own).executeTakeFirstOrThrow();
+    expect(row).toEqual({ name: 'renamed', workspace_id: mine.workspace.id });
   });
 
   it('names the workspace column of its own table in every statement, so joins cannot make it ambiguous', () => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { fetch } from 'undici';
 import { openDatabase, type Db } from '../../src/schema/database.ts';
+import { createTestDatabase } from './engines.ts';
 
 /**
  * Real Tessera server processes for black-box tests: `node --import tsx src/main.ts`
@@ -326,6 +327,35 @@ export function openDirect(env: Record<string, string>): { db: Db; close(): Prom
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+/** Two server processes on one fresh database, and a direct handle to it, for tests that race them. */
+export interface ServerPair {
+  a: ServerProcess;
+  b: ServerProcess;
+  direct: ReturnType<typeof openDirect>;
+  /** Stops both servers, lets go of the database, then drops it. */
+  close(): Promise<void>;
+}
+
+export async function startServerPair(): Promise<ServerPair> {
+  const database = await createTestDatabase();
+  // Opened once: closing waits for PostgreSQL to see no other client.
+  const direct = openDirect(database.env);
+  const a = await spawnServer(database.env);
+  await a.waitReady();
+  const b = await spawnServer(database.env);
+  await b.waitReady();
+  return {
+    a,
+    b,
+    direct,
+    async close() {
+      await killAllServers();
+      await direct.close();
+      await database.drop();
     },
   };
 }

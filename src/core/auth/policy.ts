@@ -29,7 +29,7 @@ export interface WorkspacePolicy {
 }
 
 /** Who, besides signed-in users, may call a workspace route. */
-export interface CallerOptions {
+interface CallerOptions {
   /** Only signed-in users: an API key gets 403 (after validation and the permission check). */
   usersOnly?: boolean;
 }
@@ -40,13 +40,13 @@ export const publicRoute = (): Policy => ({ access: 'public' });
 export const anonymous = (): Policy => ({ access: 'anonymous' });
 export const authenticated = (): Policy => ({ access: 'authenticated' });
 export const requiresTenant = (permission: TenantPermission): Policy => ({ access: 'tenant', permission });
-export const inContext = (permission: WorkspacePermission, options: CallerOptions = {}): Policy => ({
+export const inContext = (permission: WorkspacePermission, options: CallerOptions = {}): WorkspacePolicy => ({
   access: 'workspace',
   from: 'context',
   permission,
   callers: callersOf(options),
 });
-export const onPathWorkspace = (permission: WorkspacePermission, options: CallerOptions = {}): Policy => ({
+export const onPathWorkspace = (permission: WorkspacePermission, options: CallerOptions = {}): WorkspacePolicy => ({
   access: 'workspace',
   from: 'path',
   permission,

@@ -38,7 +38,7 @@ export interface ContextResolutionDeps {
  * tenant → credential → workspace selection → one load → admission (the refusal order,
  * effective permissions). Only the load touches storage, once.
  */
-export async function resolveContext(request: FastifyRequest, policy: Policy, deps: ContextResolutionDeps): Promise<RequestContext> {
+async function resolveContext(request: FastifyRequest, policy: Policy, deps: ContextResolutionDeps): Promise<RequestContext> {
   const slug = requestedTenant(request, deps.tenantBaseDomain);
   const credential = await requestCredential(request, policy, deps.accessTokens);
   const localeFor = (tenant: TenantContext) => negotiateLocale(request.headers['accept-language']) ?? tenant.defaultLocale;
@@ -117,7 +117,9 @@ declare module 'fastify' {
 /** The context of a route whose policy admits only signed-in users (authenticated, tenant, users-only workspace). */
 export function userContextOf(request: FastifyRequest): UserContext {
   const ctx = request.ctx;
-  if (ctx?.actor?.kind !== 'user') throw new AppError('AUTH.UNAUTHENTICATED');
+  if (!ctx?.actor) throw new AppError('AUTH.UNAUTHENTICATED');
+  // Only a route that forgot `usersOnly` gets here with a key: deny as the policy would have.
+  if (ctx.actor.kind !== 'user') throw new AppError('AUTH.FORBIDDEN', { reason: 'api_keys_cannot_do_this' });
   return ctx as UserContext;
 }
 

@@ -179,6 +179,12 @@ export function joinedList(engine: Engine, column: RawBuilder<unknown>) {
   return engine === 'postgres' ? sql<string | null>`string_agg(${column}, ',')` : sql<string | null>`group_concat(${column}, ',')`;
 }
 
+/** Text PostgreSQL cannot store (NUL, invalid encoding), when a schema let it through. */
+export function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
+}
+
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';

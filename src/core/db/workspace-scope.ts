@@ -1,3 +1,7 @@
+import type { WorkspaceContext } from '../auth/request-context.ts';
+import { AppError } from '../errors.ts';
+import { engineOf } from './dialect.ts';
+import { inTransaction } from './transaction.ts';
 import {
   sql,
   type DeleteQueryBuilder,
@@ -9,6 +13,7 @@ import {
   type SelectQueryBuilder,
   type Transaction,
   type UpdateQueryBuilder,
+  type Updateable,
   type UpdateResult,
 } from 'kysely';
 
@@ -17,16 +22,22 @@ export type WorkspaceOwnedTable<DB> = {
   [T in keyof DB & string]: DB[T] extends { workspace_id: number } ? T : never;
 }[keyof DB & string];
 
+/** Where a scope comes from: the resolved request context's workspace, never an id from input. */
+export interface InWorkspace {
+  readonly workspace: WorkspaceContext;
+}
+
 /**
  * One workspace-owned table, seen from one workspace: every query it starts already
- * carries `workspace_id = <the workspace>` (and every insert sets it), so a repository
- * cannot forget the filter that keeps one workspace's records from another's. The
- * workspace comes from the resolved request context, never from input.
+ * carries `workspace_id = <the workspace>`, inserts set it and updates cannot change it,
+ * so a repository cannot forget the filter that keeps one workspace's records from
+ * another's.
  */
 export interface WorkspaceTable<DB, T extends WorkspaceOwnedTable<DB>> {
   readonly workspaceId: number;
   selectFrom(): SelectQueryBuilder<DB, T, object>;
-  updateTable(): UpdateQueryBuilder<DB, T, T, UpdateResult>;
+  /** An update of the workspace's rows; `workspace_id` itself cannot be set. */
+  update(changes: Omit<Updateable<DB[T]>, 'workspace_id'>): UpdateQueryBuilder<DB, T, T, UpdateResult>;
   deleteFrom(): DeleteQueryBuilder<DB, T, DeleteResult>;
   insertInto(values: Omit<Insertable<DB[T]>, 'workspace_id'>): InsertQueryBuilder<DB, T, InsertResult>;
 }
@@ -42,7 +53,7 @@ export interface WorkspaceTable<DB, T extends WorkspaceOwnedTable<DB>> {
  */
 export function scoped<DB, T extends WorkspaceOwnedTable<DB>>(
   executor: Kysely<DB> | Transaction<DB>,
-  context: { readonly workspace: { readonly id: number } },
+  context: InWorkspace,
   table: T,
 ): WorkspaceTable<DB, T> {
   const workspaceId = context.workspace.id;
@@ -53,9 +64,35 @@ export function scoped<DB, T extends WorkspaceOwnedTable<DB>>(
   return {
     workspaceId,
     selectFrom: () => untyped.selectFrom(name).where(inWorkspace, '=', workspaceId) as unknown as SelectQueryBuilder<DB, T, object>,
-    updateTable: () => untyped.updateTable(name).where(inWorkspace, '=', workspaceId) as unknown as UpdateQueryBuilder<DB, T, T, UpdateResult>,
+    update: (changes) => {
+      // The types already refuse it; a cast-in value is dropped, so no row moves to another workspace.
+      const { workspace_id: _kept, ...allowed } = changes as { workspace_id?: unknown };
+      return untyped.updateTable(name).set(allowed).where(inWorkspace, '=', workspaceId) as unknown as UpdateQueryBuilder<DB, T, T, UpdateResult>;
+    },
     deleteFrom: () => untyped.deleteFrom(name).where(inWorkspace, '=', workspaceId) as unknown as DeleteQueryBuilder<DB, T, DeleteResult>,
     insertInto: (values) =>
       untyped.insertInto(name).values({ ...values, workspace_id: workspaceId }) as unknown as InsertQueryBuilder<DB, T, InsertResult>,
   };
+}
+
+/**
+ * A write transaction inside the request's workspace that cannot race the workspace's
+ * deletion: it first holds the workspace row (PostgreSQL `FOR KEY SHARE`, which lets other
+ * writers in but makes a delete wait; SQLite's BEGIN IMMEDIATE already runs writers one at
+ * a time) and answers 404 WORKSPACE.NOT_FOUND if it is already gone, instead of failing
+ * later on a foreign key.
+ *
+ * @example await inWorkspaceTransaction(db, ctx, (tx) => insertRole(tx, scoped(tx, ctx, 'roles'), input));
+ */
+export async function inWorkspaceTransaction<DB, T>(
+  db: Kysely<DB>,
+  context: InWorkspace,
+  work: (tx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  return inTransaction(db, async (tx) => {
+    const hold = engineOf(tx) === 'postgres' ? sql` for key share` : sql``;
+    const held = await sql`select id from workspaces where id = ${context.workspace.id}${hold}`.execute(tx);
+    if (held.rows.length === 0) throw new AppError('WORKSPACE.NOT_FOUND');
+    return work(tx);
+  });
 }

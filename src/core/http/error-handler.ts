@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Catalogue, MessageKey, MessageParams } from '../catalogue.ts';
-import { isBusy } from '../db/dialect.ts';
+import { isBusy, isForeignKeyViolation, isUnstorableText } from '../db/dialect.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
+import { PLAIN_TEXT_FORMAT } from './text.ts';
 
 interface AjvError {
   instancePath: string;
@@ -17,6 +18,7 @@ export function validationDetails(errors: AjvError[], part: string | undefined):
     const base = error.instancePath.split('/').filter(Boolean);
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'required') base.push(String(error.params.missingProperty));
+    if (error.keyword === 'format' && error.params.format === PLAIN_TEXT_FORMAT) message = 'must not contain control or invisible characters';
     if (error.keyword === 'additionalProperties') {
       base.push(String(error.params.additionalProperty));
       message = 'is not an allowed field';
@@ -41,6 +43,9 @@ function toAppError(error: FastifyError & { validation?: AjvError[]; validationC
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (mapped) return new AppError(mapped);
   if (isBusy(error)) return new AppError('STORAGE.BUSY');
+  // Safety nets: services map the violations they can name; whatever slips past is still the caller's 4xx, never a 500.
+  if (isForeignKeyViolation(error)) return new AppError('REQUEST.CONFLICT');
+  if (isUnstorableText(error)) return new AppError('VALIDATION.FAILED', { body: 'contains characters that cannot be stored' });
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError('REQUEST.MALFORMED');
   }
@@ -54,14 +59,17 @@ function toAppError(error: FastifyError & { validation?: AjvError[]; validationC
  */
 export function registerErrorHandling(app: FastifyInstance, catalogue: Catalogue): void {
   function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-    if (error.code === 'AUTH.RATE_LIMITED' && error.messageParams.seconds !== undefined) {
-      void reply.header('retry-after', String(error.messageParams.seconds));
+    // A code no composed area declares (its area left out of the app) is a server fault, answered as one.
+    const shown = catalogue.declaresError(error.code) ? error : new AppError('INTERNAL.ERROR');
+    const status = catalogue.statusOf(shown.code);
+    if (status === 429 && shown.messageParams.seconds !== undefined) {
+      void reply.header('retry-after', String(shown.messageParams.seconds));
     }
-    return reply.code(catalogue.statusOf(error.code)).send({
+    return reply.code(status).send({
       error: {
-        code: error.code,
-        message: catalogue.translate(request.locale, error.code, error.messageParams),
-        details: error.details,
+        code: shown.code,
+        message: catalogue.translate(request.locale, shown.code, shown.messageParams),
+        details: shown.details,
         ...(error.legacyCode === undefined ? {} : { legacy_code: error.legacyCode }),
       },
     });
@@ -72,7 +80,7 @@ export function registerErrorHandling(app: FastifyInstance, catalogue: Catalogue
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
-    if (catalogue.statusOf(appError.code) >= 500) request.log.error({ err: error }, 'request failed');
+    if (!catalogue.declaresError(appError.code) || catalogue.statusOf(appError.code) >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError('ROUTE.NOT_FOUND')));

@@ -1,13 +1,14 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { MAX_STORED_ID } from '../db/dialect.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
+import { PlainText } from './text.ts';
 
 /** Shared TypeBox parts: one schema per shape, reused by every module. */
 
 export const Id = Type.Integer({ minimum: 1 });
 export const Timestamp = Type.String({ format: 'date-time' });
 /** An e-mail address; internationalized ones are welcome, uniqueness is decided on the normalized key. */
-export const EmailAddress = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
+export const EmailAddress = PlainText({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** A tenant slug: what X-Tenant and a Host subdomain may name, and what the CLI may create. */
@@ -36,11 +37,12 @@ export function storedIdOr(id: number, notFound: ErrorCode): number {
 }
 
 /**
- * A list of permission identifiers (a role's, a key's scopes). The schema only bounds it;
- * identifiers no area declares are named by the service that checks them.
+ * A list of permission identifiers (a role's, a key's scopes), at most as many as the
+ * composed catalogue declares. The schema only bounds it; identifiers no area declares are
+ * named by the service that checks them.
  */
-export const PermissionList = (options: { minItems?: number } = {}) =>
-  Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { uniqueItems: true, maxItems: 200, ...options });
+export const PermissionList = (options: { maxItems: number; minItems?: number }) =>
+  Type.Array(PlainText({ minLength: 1, maxLength: 100 }), { uniqueItems: true, ...options });
 
 export const ErrorBody = Type.Object(
   {

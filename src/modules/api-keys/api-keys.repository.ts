@@ -64,12 +64,17 @@ export async function listApiKeys(db: Executor, keys: WorkspaceKeys, afterId: nu
 /** Guarded: revoking twice, or a key of another workspace, matches nothing. */
 export async function revokeApiKey(keys: WorkspaceKeys, id: number, now: string): Promise<boolean> {
   const result = await keys
-    .updateTable()
-    .set({ revoked_at: now })
+    .update({ revoked_at: now })
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** Revokes the live keys `userId` created in the workspace; returns their ids. */
+export async function revokeKeysCreatedBy(keys: WorkspaceKeys, userId: number, now: string): Promise<number[]> {
+  const rows = await keys.update({ revoked_at: now }).where('created_by', '=', userId).where('revoked_at', 'is', null).returning('id').execute();
+  return rows.map((row) => row.id);
 }
 
 export async function apiKeyExists(keys: WorkspaceKeys, id: number): Promise<boolean> {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { inContext } from '../../core/auth/policy.ts';
 import { userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
-import { ApiKey, CreateApiKeyBody, CreatedApiKey } from './api-keys.schemas.ts';
+import { ApiKey, CreatedApiKey, createApiKeyBody } from './api-keys.schemas.ts';
 import type { ApiKeysService, StoredApiKey } from './api-keys.service.ts';
 
 function toApiKey(key: StoredApiKey): ApiKey {
@@ -28,7 +28,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
       schema: {
         tags: ['api-keys'],
         summary: 'Create an API key for the current workspace; the secret is shown once',
-        body: CreateApiKeyBody,
+        body: createApiKeyBody(apiKeys.permissionCount),
         response: { 201: DataEnvelope(CreatedApiKey) },
       },
     },

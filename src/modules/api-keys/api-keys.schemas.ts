@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PlainText } from '../../core/http/text.ts';
 import { Nullable, PermissionList, Timestamp } from '../../core/http/schemas.ts';
 
 export const ApiKey = Type.Object({
@@ -20,12 +21,14 @@ export const CreatedApiKey = Type.Object({
   secret: Type.String({ description: 'Shown once: send it as `Authorization: Bearer tsk_…`' }),
 });
 
-export const CreateApiKeyBody = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
-    scopes: PermissionList({ minItems: 1 }),
-    expires_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
-  },
-  { additionalProperties: false },
-);
-export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
+/** A key's scopes are bounded by how many permissions the composed areas declare. */
+export const createApiKeyBody = (permissionCount: number) =>
+  Type.Object(
+    {
+      name: PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+      scopes: PermissionList({ minItems: 1, maxItems: permissionCount }),
+      expires_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+    },
+    { additionalProperties: false },
+  );
+export type CreateApiKeyBody = Static<ReturnType<typeof createApiKeyBody>>;

@@ -5,9 +5,9 @@ import { API_KEY_PREFIX } from '../../core/auth/resolve-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db } from '../../schema/database.ts';
+import type { Db, Tx } from '../../schema/database.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
-import { scoped } from '../../core/db/workspace-scope.ts';
+import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import * as repository from './api-keys.repository.ts';
@@ -16,6 +16,17 @@ import type { CreateApiKeyBody } from './api-keys.schemas.ts';
 export type { StoredApiKey } from './api-keys.repository.ts';
 
 const USAGE_FLUSH_INTERVAL_MS = 30_000;
+
+/**
+ * A transaction step for whoever ends a membership: a key acts for its creator, so the
+ * keys a member created in the workspace die with the membership (re-inviting the person
+ * does not bring them back), each revocation audited.
+ */
+export async function revokeKeysOfMember(tx: Tx, ctx: InWorkspaceContext, userId: number, reason: string, now: string): Promise<void> {
+  for (const id of await repository.revokeKeysCreatedBy(scoped(tx, ctx, 'api_keys'), userId, now)) {
+    await recordAudit(tx, ctx, { action: 'api_key.revoked', targetType: 'api_key', targetId: id, workspaceId: ctx.workspace.id, details: { reason }, at: now });
+  }
+}
 
 export type ApiKeysService = ReturnType<typeof createApiKeysService>;
 
@@ -33,6 +44,9 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; catalogue: Ca
   flushTimer.unref();
 
   return {
+    /** How many workspace permissions the composed areas declare: the bound on a key's scopes. */
+    permissionCount: deps.catalogue.permissions.size,
+
     recordUsage(apiKeyId: number): void {
       pendingUsage.set(apiKeyId, clock.now().toISOString());
     },
@@ -56,7 +70,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; catalogue: Ca
         throw new AppError('VALIDATION.FAILED', { expires_at: 'must be in the future' });
       }
       const secret = randomToken(API_KEY_PREFIX);
-      const created = await inTransaction(db, async (tx) => {
+      const created = await inWorkspaceTransaction(db, ctx, async (tx) => {
         const key = await repository.insertApiKey(tx, scoped(tx, ctx, 'api_keys'), {
           tenantId: ctx.tenant.id,
           createdBy: ctx.actor.userId,

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PlainText } from '../../core/http/text.ts';
 import { EmailAddress, ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { INVITATION_STATUSES } from './invitations.table.ts';
 
@@ -29,7 +30,7 @@ export const IssuedInvitation = Type.Object({
 });
 
 export const CreateInvitationBody = Type.Object(
-  { email: EmailAddress, role: Type.String({ minLength: 1, maxLength: 50, default: 'member' }) },
+  { email: EmailAddress, role: PlainText({ minLength: 1, maxLength: 50, default: 'member' }) },
   { additionalProperties: false },
 );
 export type CreateInvitationBody = Static<typeof CreateInvitationBody>;

@@ -4,8 +4,9 @@ import { digestToken, randomToken } from '../../core/auth/secrets.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../schema/database.ts';
-import { isUniqueViolation } from '../../core/db/dialect.ts';
+import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
+import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { isLocale } from '../../core/i18n/index.ts';
@@ -56,6 +57,8 @@ async function claimForAcceptance(
     await addMember(tx, invitation.workspace_id, invitee.userId, invitation.role, now);
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError('MEMBER.ALREADY_MEMBER');
+    // The workspace or the invited role was deleted at the same moment.
+    if (isForeignKeyViolation(error)) throw new AppError('INVITATION.NO_LONGER_VALID');
     throw error;
   }
   return invitation;
@@ -99,18 +102,18 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
     /** Invites an address with a role the inviter may grant; the e-mail is queued in the same transaction. */
     async create(ctx: InWorkspaceContext, input: CreateInvitationBody): Promise<InvitationRow & { token: string }> {
       if (input.role === 'owner') throw new AppError('ROLE.OWNER_BY_TRANSFER');
-      const granted = await grants.ofRole(db, ctx.workspace.id, input.role);
-      if (!granted) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
-      const missing = firstMissing(ctx.workspace.permissions, granted);
-      if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
-
       const email = input.email.trim();
       const emailKey = normalizeKey(email);
       const token = randomToken(TOKEN_PREFIX);
       const now = clock.now();
       const nowIso = now.toISOString();
       try {
-        const invitation = await inTransaction(db, async (tx) => {
+        const invitation = await inWorkspaceTransaction(db, ctx, async (tx) => {
+          // Checked inside the transaction that holds the workspace: a deletion racing it answers 404, not "no such role".
+          const granted = await grants.ofRole(tx, ctx.workspace.id, input.role);
+          if (!granted) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
+          const missing = firstMissing(ctx.workspace.permissions, granted);
+          if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
           if (await repository.isMemberByEmail(tx, ctx.workspace.id, ctx.tenant.id, emailKey)) {
             throw new AppError('MEMBER.ALREADY_MEMBER');
           }
@@ -180,7 +183,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
       const token = randomToken(TOKEN_PREFIX);
       const now = clock.now();
       const nowIso = now.toISOString();
-      const invitation = await inTransaction(db, async (tx) => {
+      const invitation = await inWorkspaceTransaction(db, ctx, async (tx) => {
         const existing = await repository.findInvitation(tx, ctx.workspace.id, id);
         if (!existing) throw new AppError('INVITATION.NOT_FOUND');
         const granted = (await grants.ofRole(tx, ctx.workspace.id, existing.role)) ?? [];

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PlainText } from '../../core/http/text.ts';
 import { IdParam, Timestamp } from '../../core/http/schemas.ts';
 
 export const Member = Type.Object({
@@ -13,7 +14,7 @@ export type Member = Static<typeof Member>;
 export const UserIdParams = Type.Object({ user_id: IdParam });
 
 export const ChangeRoleBody = Type.Object(
-  { role: Type.String({ minLength: 1, maxLength: 50 }) },
+  { role: PlainText({ minLength: 1, maxLength: 50 }) },
   { additionalProperties: false },
 );
 

@@ -4,10 +4,11 @@ import { recordAudit } from '../audit-log/audit-log.service.ts';
 import { createVersionedCache, readThrough } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
-import { lockRow } from '../../core/db/dialect.ts';
+import { isForeignKeyViolation, lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
+import { revokeKeysOfMember } from '../api-keys/api-keys.service.ts';
 import { forgetWorkspaceForUser } from '../identity/identity.service.ts';
 import type { RoleGrants } from '../roles/roles.grants.ts';
 import * as repository from './members.repository.ts';
@@ -31,6 +32,16 @@ export function countOwnedWorkspaces(tx: Tx, userId: number): Promise<number> {
 export async function permissionsOfMember(grants: RoleGrants, executor: Executor, workspaceId: number, userId: number) {
   const member = await repository.findMember(executor, workspaceId, userId);
   return member && ((await grants.ofRole(executor, workspaceId, member.role)) ?? []);
+}
+
+/** A role deleted while it is being granted: the foreign key refuses, and the answer is the one a missing role gets. */
+async function updateRoleOf(tx: Tx, workspaceId: number, userId: number, role: string, now: string): Promise<boolean> {
+  try {
+    return await repository.updateNonOwnerRole(tx, workspaceId, userId, role, now);
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
+    throw error;
+  }
 }
 
 export type MembersService = ReturnType<typeof createMembersService>;
@@ -69,9 +80,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; grants: RoleG
         if (!granted) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
         const missing = firstMissing(ctx.workspace.permissions, granted);
         if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
-        if (!(await repository.updateNonOwnerRole(tx, ctx.workspace.id, userId, role, now))) {
-          throw new AppError('MEMBER.IS_OWNER');
-        }
+        if (!(await updateRoleOf(tx, ctx.workspace.id, userId, role, now))) throw new AppError('MEMBER.IS_OWNER');
         await recordAudit(tx, ctx, {
           action: 'member.role_changed',
           targetType: 'user',
@@ -89,6 +98,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; grants: RoleG
         const member = await requireManageableMember(tx, ctx, userId);
         if (!(await repository.deleteNonOwner(tx, ctx.workspace.id, userId))) throw new AppError('MEMBER.IS_OWNER');
         await forgetWorkspaceForUser(tx, userId, ctx.workspace.id);
+        await revokeKeysOfMember(tx, ctx, userId, 'member_removed', now);
         await recordAudit(tx, ctx, {
           action: 'member.removed',
           targetType: 'user',
@@ -109,6 +119,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; grants: RoleG
           throw new AppError('WORKSPACE.OWNER_CANNOT_LEAVE');
         }
         await forgetWorkspaceForUser(tx, ctx.actor.userId, ctx.workspace.id);
+        await revokeKeysOfMember(tx, ctx, ctx.actor.userId, 'member_left', now);
         await recordAudit(tx, ctx, {
           action: 'member.left',
           targetType: 'user',

@@ -3,10 +3,11 @@ import { TENANT_ROLE_PERMISSIONS } from '../../core/auth/permissions.ts';
 import { authenticated, inContext } from '../../core/auth/policy.ts';
 import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
-import { CreateRoleBody, DeleteRoleQuery, MyPermissions, PermissionEntry, Role, UpdateRoleBody } from './roles.schemas.ts';
+import { DeleteRoleQuery, MyPermissions, PermissionEntry, Role, roleBodies } from './roles.schemas.ts';
 import type { RolesService } from './roles.service.ts';
 
 export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = async (app, { roles }) => {
+  const bodies = roleBodies(roles.permissionCount);
   app.get(
     '/roles',
     {
@@ -31,7 +32,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
       schema: {
         tags: ['roles'],
         summary: 'Create a custom role (only with permissions you hold)',
-        body: CreateRoleBody,
+        body: bodies.create,
         response: { 201: DataEnvelope(Role) },
       },
     },
@@ -49,7 +50,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
         tags: ['roles'],
         summary: 'Change a custom role (built-in roles are immutable)',
         params: IdParams,
-        body: UpdateRoleBody,
+        body: bodies.update,
         response: { 200: DataEnvelope(Role) },
       },
     },

@@ -1,9 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PlainText } from '../../core/http/text.ts';
 import { PermissionList } from '../../core/http/schemas.ts';
 
 export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 const RoleName = Type.String({ pattern: ROLE_NAME_PATTERN, minLength: 1, maxLength: 50 });
-const DisplayName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const DisplayName = PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
 export const Role = Type.Object({
   id: Type.Integer(),
@@ -14,17 +15,19 @@ export const Role = Type.Object({
 });
 export type Role = Static<typeof Role>;
 
-export const CreateRoleBody = Type.Object(
-  { name: RoleName, display_name: DisplayName, permissions: PermissionList() },
-  { additionalProperties: false },
-);
-export type CreateRoleBody = Static<typeof CreateRoleBody>;
-
-export const UpdateRoleBody = Type.Object(
-  { name: Type.Optional(RoleName), display_name: Type.Optional(DisplayName), permissions: Type.Optional(PermissionList()) },
-  { additionalProperties: false, minProperties: 1 },
-);
-export type UpdateRoleBody = Static<typeof UpdateRoleBody>;
+/** The bodies that name permissions, bounded by how many the composed areas declare. */
+export function roleBodies(permissionCount: number) {
+  const permissions = PermissionList({ maxItems: permissionCount });
+  return {
+    create: Type.Object({ name: RoleName, display_name: DisplayName, permissions }, { additionalProperties: false }),
+    update: Type.Object(
+      { name: Type.Optional(RoleName), display_name: Type.Optional(DisplayName), permissions: Type.Optional(permissions) },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+  };
+}
+export type CreateRoleBody = Static<ReturnType<typeof roleBodies>['create']>;
+export type UpdateRoleBody = Static<ReturnType<typeof roleBodies>['update']>;
 
 export const DeleteRoleQuery = Type.Object(
   { reassign_to: Type.Optional(RoleName) },

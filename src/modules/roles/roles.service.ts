@@ -6,6 +6,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
+import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { reassignMembersRole } from '../members/members.service.ts';
@@ -73,6 +74,9 @@ export function createRolesService(deps: { db: Db; clock: Clock; catalogue: Cata
   ]);
 
   return {
+    /** How many workspace permissions the composed areas declare: the bound on a role's list. */
+    permissionCount: catalogue.permissions.size,
+
     /** Every permission a role or key can name (the composed areas'), and the tenant's own. */
     permissionCatalogue: () => permissionEntries,
 
@@ -85,7 +89,7 @@ export function createRolesService(deps: { db: Db; clock: Clock; catalogue: Cata
       const permissions = checkedPermissions(ctx, input.permissions);
       const now = clock.now().toISOString();
       try {
-        return await inTransaction(db, async (tx) => {
+        return await inWorkspaceTransaction(db, ctx, async (tx) => {
           const role = await repository.insertRole(tx, {
             workspaceId: ctx.workspace.id,
             name: input.name,
@@ -114,7 +118,7 @@ export function createRolesService(deps: { db: Db; clock: Clock; catalogue: Cata
       const permissions = input.permissions && checkedPermissions(ctx, input.permissions);
       const now = clock.now().toISOString();
       try {
-        return await inTransaction(db, async (tx) => {
+        return await inWorkspaceTransaction(db, ctx, async (tx) => {
           await requireCustomRole(tx, ctx, id);
           const changes = {
             now,

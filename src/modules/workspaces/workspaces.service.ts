@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
+import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { normalizeKey } from '../../core/normalize.ts';
@@ -41,6 +42,8 @@ async function availableSlug(tx: Tx, tenantId: number, wanted: string | undefine
   while (await repository.slugExists(tx, tenantId, candidate)) candidate = `${base}-${randomBytes(3).toString('hex')}`;
   return candidate;
 }
+
+const DERIVED_SLUG_ATTEMPTS = 5;
 
 function mapUniqueViolation(error: unknown, input: { name?: string; slug?: string }): unknown {
   if (isUniqueViolation(error, 'name_key')) return new AppError('WORKSPACE.NAME_TAKEN', { name: input.name ?? '' });
@@ -82,8 +85,8 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
     async create(ctx: UserContext, input: CreateWorkspaceBody): Promise<repository.WorkspaceListing> {
       const name = input.name.trim();
       const now = clock.now().toISOString();
-      try {
-        const workspace = await inTransaction(db, async (tx) => {
+      const insertOnce = () =>
+        inTransaction(db, async (tx) => {
           // One creation at a time per user, so the owned-workspace limit cannot be raced.
           await lockRow(tx, 'users', ctx.actor.userId);
           const limit = ctx.tenant.maxOwnedWorkspacesPerUser;
@@ -112,9 +115,15 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
           });
           return created;
         });
-        return await listingOf(ctx, workspace.id);
-      } catch (error) {
-        throw mapUniqueViolation(error, { name, ...(input.slug ? { slug: input.slug } : {}) });
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await listingOf(ctx, (await insertOnce()).id);
+        } catch (error) {
+          // A slug derived from the name (none was asked for) lost a race to a concurrent
+          // creation: the next attempt sees it taken and derives another.
+          if (input.slug === undefined && isUniqueViolation(error, 'slug') && attempt < DERIVED_SLUG_ATTEMPTS) continue;
+          throw mapUniqueViolation(error, { name, ...(input.slug ? { slug: input.slug } : {}) });
+        }
       }
     },
 
@@ -166,7 +175,7 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
     },
 
     async switchContext(ctx: InWorkspaceContext & UserContext): Promise<void> {
-      await inTransaction(db, (tx) => setCurrentWorkspace(tx, ctx.actor.userId, ctx.workspace.id));
+      await inWorkspaceTransaction(db, ctx, (tx) => setCurrentWorkspace(tx, ctx.actor.userId, ctx.workspace.id));
     },
 
     /** Clears the current workspace if it is this one; clearing another is a no-op. */
@@ -175,7 +184,7 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
     },
 
     async setDefault(ctx: InWorkspaceContext & UserContext): Promise<void> {
-      await inTransaction(db, (tx) => setDefaultWorkspace(tx, ctx.actor.userId, ctx.workspace.id));
+      await inWorkspaceTransaction(db, ctx, (tx) => setDefaultWorkspace(tx, ctx.actor.userId, ctx.workspace.id));
     },
 
     async setDocumentSubtype(ctx: InWorkspaceContext, subtype: string): Promise<void> {

@@ -28,6 +28,7 @@ const Faults = fc.record({
   askedForCurrent: fc.boolean(),
   notAMember: fc.boolean(),
   tenantAdmin: fc.boolean(),
+  outsideAnyWorkspace: fc.boolean(),
 });
 type Faults = typeof Faults extends fc.Arbitrary<infer T> ? T : never;
 
@@ -37,6 +38,8 @@ function refusalsOf(f: Faults): string[] {
   if (f.tenantMissing) return ['TENANT.NOT_FOUND'];
   if (f.tenantDisabled) found.push('TENANT.DISABLED');
   if (f.credentialDead || (!f.viaApiKey && f.tokenOfOtherTenant)) found.push('AUTH.INVALID_TOKEN');
+  // A route outside any workspace: nothing about workspaces applies, and a key may not call it.
+  if (f.outsideAnyWorkspace) return f.viaApiKey ? [...found, 'AUTH.FORBIDDEN'] : found;
   if (f.actingAs || (f.viaApiKey && f.namesOtherWorkspaceThanKey)) found.push('WORKSPACE.NOT_FOUND');
   if (f.workspaceMissing) found.push(f.askedForCurrent && !f.viaApiKey ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
   else if (f.notAMember && !f.tenantAdmin) found.push('WORKSPACE.NOT_FOUND');
@@ -68,7 +71,7 @@ function scenario(f: Faults) {
     target: f.viaApiKey || f.actingAs ? { kind: 'none' } : f.askedForCurrent ? { kind: 'current' } : { kind: 'id', id: 1 },
     ...(f.actingAs ? { actingAs: 3 } : named),
   };
-  return { loaded, credential, selection };
+  return { loaded, credential, selection: f.outsideAnyWorkspace ? undefined : selection };
 }
 
 describe('the refusal order', () => {

@@ -11,7 +11,7 @@ import { requestedTenant } from '../../../src/core/auth/context/tenant.ts';
 import { selectWorkspace } from '../../../src/core/auth/context/workspace-selection.ts';
 import type { AccessClaims } from '../../../src/core/auth/jwt.ts';
 import type { WorkspacePermission } from '../../../src/core/auth/permissions.ts';
-import { anonymous, authenticated, inContext, onPathWorkspace, requiresTenant, type WorkspacePolicy } from '../../../src/core/auth/policy.ts';
+import { anonymous, authenticated, inContext, onPathWorkspace, requiresTenant } from '../../../src/core/auth/policy.ts';
 import type { Actor, RequestContext } from '../../../src/core/auth/request-context.ts';
 import { MAX_STORED_ID } from '../../../src/core/db/dialect.ts';
 import { AppError } from '../../../src/core/errors.ts';
@@ -34,8 +34,8 @@ const claims: AccessClaims = { userId: 7, sessionId: 3, tenantId: 1 };
 const tokens = { verify: async (token: string) => (token === 'good.jwt.token' ? claims : Promise.reject(new AppError('AUTH.INVALID_TOKEN'))) };
 const session = { kind: 'session', claims } as const;
 const apiKey = { kind: 'api_key', secret: 'tsk_abc' } as const;
-const fromContext = inContext('members:view') as WorkspacePolicy;
-const fromPathPolicy = onPathWorkspace('workspaces:view') as WorkspacePolicy;
+const fromContext = inContext('members:view');
+const fromPathPolicy = onPathWorkspace('workspaces:view');
 
 describe('step 1: the tenant', () => {
   it('takes X-Tenant first, then the subdomain under the base domain, else default', () => {

@@ -54,17 +54,23 @@ function effectivePermissionsOf(loaded: LoadedAccess, actor: Actor, workspace: L
 }
 
 /**
- * The refusals a request can meet, in the one order they are checked, so that nothing is
- * revealed to a caller who should first have been turned away: an unknown tenant (404)
- * before a disabled one (403) before a bad or dead credential (401); then, in a workspace,
- * an invisible workspace (404) before a missing choice of workspace (409). Permissions
- * (403) are checked later still, after validation, by the policy step.
+ * The refusals admission answers from what the one load found, in the one order they are
+ * checked, so that nothing is revealed to a caller who should first have been turned
+ * away: an unknown tenant (404) before a disabled one (403) before a missing, dead or
+ * foreign credential (401); an API key outside a workspace (403); then an invisible
+ * workspace (404) before a missing choice of workspace (409).
+ *
+ * Over the whole resolution, the steps before the load refuse first, from the request
+ * alone: a slug no tenant can have (404), then a malformed or unverifiable bearer (401),
+ * then malformed workspace headers or path id (400, 404). Permissions and users-only
+ * routes (403) come last, after validation, in the policy step.
  */
 export const REFUSAL_ORDER = [
   'TENANT.NOT_FOUND',
   'TENANT.DISABLED',
   'AUTH.UNAUTHENTICATED',
   'AUTH.INVALID_TOKEN',
+  'AUTH.FORBIDDEN',
   'WORKSPACE.NOT_FOUND',
   'CONTEXT.REQUIRED',
 ] as const;

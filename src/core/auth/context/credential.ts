@@ -8,7 +8,7 @@ export const API_KEY_PREFIX = 'tsk_';
 export type Credential = { kind: 'session'; claims: AccessClaims } | { kind: 'api_key'; secret: string };
 
 /** The bearer secret of the Authorization header; a header that is not a well-formed bearer is a 401. */
-export function bearerOf(request: FastifyRequest): string | undefined {
+function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)[ ]*$/i.exec(header);

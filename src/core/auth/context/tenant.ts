@@ -5,7 +5,7 @@ import { TENANT_SLUG_PATTERN } from '../../http/schemas.ts';
 const TENANT_SLUG = new RegExp(TENANT_SLUG_PATTERN);
 
 /** The slug a request names, unchecked: `X-Tenant`, else the Host's subdomain under `baseDomain`, else `default`. */
-export function tenantSlugOf(request: FastifyRequest, baseDomain: string | undefined): string {
+function tenantSlugOf(request: FastifyRequest, baseDomain: string | undefined): string {
   const header = request.headers['x-tenant'];
   if (typeof header === 'string') return header.trim().toLowerCase();
   if (baseDomain) {

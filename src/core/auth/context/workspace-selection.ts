@@ -33,7 +33,7 @@ function headerId(request: FastifyRequest, name: string): number | undefined {
 }
 
 /** The path's `:id` names the workspace (a malformed one names none: 404). */
-export function fromPath(request: FastifyRequest): WorkspaceSelection {
+function fromPath(request: FastifyRequest): WorkspaceSelection {
   const raw = (request.params as { id?: unknown }).id;
   if (typeof raw !== 'string' || !ID.test(raw)) throw new AppError('WORKSPACE.NOT_FOUND');
   const id = Number(raw);
@@ -44,7 +44,7 @@ export function fromPath(request: FastifyRequest): WorkspaceSelection {
  * `x-as-workspace` (acting as a sub workspace) or `X-Workspace-ID`; undefined when neither is
  * sent. Both naming different workspaces is a 400.
  */
-export function fromHeaders(request: FastifyRequest): WorkspaceSelection | undefined {
+function fromHeaders(request: FastifyRequest): WorkspaceSelection | undefined {
   const viaHeader = headerId(request, 'x-workspace-id');
   const actingAs = headerId(request, 'x-as-workspace');
   if (viaHeader !== undefined && actingAs !== undefined && viaHeader !== actingAs) throw new AppError('CONTEXT.CONFLICT');
@@ -53,10 +53,10 @@ export function fromHeaders(request: FastifyRequest): WorkspaceSelection | undef
 }
 
 /** Nothing named: the user's current workspace. */
-export const fromCurrent = (): WorkspaceSelection => ({ source: 'current', target: { kind: 'current' } });
+const fromCurrent = (): WorkspaceSelection => ({ source: 'current', target: { kind: 'current' } });
 
 /** An API key acts in its own workspace, which the query takes from the key; what the request named is checked against it. */
-export function ofApiKey(named: WorkspaceSelection): WorkspaceSelection {
+function ofApiKey(named: WorkspaceSelection): WorkspaceSelection {
   return { ...named, source: 'api_key', target: { kind: 'none' } };
 }
 

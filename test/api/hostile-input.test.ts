@@ -84,6 +84,19 @@ describe('names that read the same', () => {
     expect(duplicate.json().error.code).toBe('WORKSPACE.NAME_TAKEN');
   });
 
+  it('gives every one of many names created at once that derive the same slug a workspace and a slug of its own', async () => {
+    // Different creators: one user's creations run one at a time (the owned-workspace limit), so only others race.
+    const names = Array.from({ length: 24 }, (_, i) => `Slug Race${'!'.repeat(i)}`);
+    const creators = await Promise.all(names.map(() => register(t)));
+    const created = await Promise.all(
+      names.map((name, i) => t.request({ method: 'POST', url: '/api/v1/workspaces', headers: creators[i]?.auth ?? {}, payload: { name } })),
+    );
+    expect(created.map((response) => response.statusCode)).toEqual(names.map(() => 201));
+    const slugs = created.map((response) => response.json().data.slug as string);
+    expect(new Set(slugs).size).toBe(names.length);
+    expect(slugs.every((slug) => slug.startsWith('slug-race'))).toBe(true);
+  });
+
   it('accepts a name in another script that only resembles an existing one (Cyrillic М): scripts are not folded', async () => {
     // Decision: mixed-script look-alikes are distinct names. Folding confusables would refuse
     // real names in Cyrillic or Greek workspaces; invisible characters, which have no such use,

@@ -23,7 +23,7 @@ import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { auditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
 import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
 import { identityRoutes, wellKnownRoutes } from './modules/identity/identity.routes.ts';
-import { createIdentityService, loadAccessTokens } from './modules/identity/identity.service.ts';
+import { createIdentityService, loadIdentityKeys } from './modules/identity/identity.service.ts';
 import { invitationsRoutes } from './modules/invitations/invitations.routes.ts';
 import { createInvitationsService } from './modules/invitations/invitations.service.ts';
 import { createMailDeliverer } from './modules/mail/mail.service.ts';
@@ -118,7 +118,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   if (redis) app.addHook('onClose', async () => void (await redis.quit()));
   await registerRateLimiting(app, { redis });
 
-  const accessTokens = await loadAccessTokens({ db, clock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
+  const { accessTokens, successorKey } = await loadIdentityKeys({ db, clock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
   const grants = createRoleGrants(catalogue);
   const tenants = createTenantsService({ db, clock });
   const invitations = createInvitationsService({ db, clock, grants, publicUrl: config.publicUrl });
@@ -128,6 +128,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     accessTokens,
     tenants,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    refreshTokenReuseSeconds: config.refreshTokenReuseSeconds,
+    successorKey,
     acceptInvitation: async (tx, input) => ({ workspaceId: (await invitations.acceptOnRegistration(tx, input)).workspace_id }),
   });
   if (config.smtpUrl) {

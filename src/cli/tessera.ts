@@ -7,7 +7,7 @@ import { AppError } from '../core/errors.ts';
 import { composeCatalogues } from '../core/catalogue.ts';
 import { AREA_CATALOGUES } from '../areas.ts';
 import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../modules/mail/mail.service.ts';
-import { createIdentityService, loadAccessTokens } from '../modules/identity/identity.service.ts';
+import { createIdentityService, loadIdentityKeys } from '../modules/identity/identity.service.ts';
 import { TENANT_ROLES, type TenantRole } from '../modules/identity/identity.table.ts';
 import { createTenantsService, tenantToSettings } from '../modules/tenants/tenants.service.ts';
 
@@ -30,13 +30,14 @@ Uses the same DATA_DIR / DATABASE_URL as the server.`;
 
 async function services(db: Db, config: Config) {
   const tenants = createTenantsService({ db, clock: systemClock });
-  const accessTokens = await loadAccessTokens({ db, clock: systemClock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
+  const keys = await loadIdentityKeys({ db, clock: systemClock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
   const identity = createIdentityService({
     db,
     clock: systemClock,
-    accessTokens,
+    ...keys,
     tenants,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    refreshTokenReuseSeconds: config.refreshTokenReuseSeconds,
   });
   return { tenants, identity };
 }

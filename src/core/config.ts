@@ -22,6 +22,7 @@ const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30, maximum: 86_400 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: 2_592_000, minimum: 300, maximum: 31_536_000 }),
+  REFRESH_TOKEN_REUSE_SECONDS: Type.Integer({ default: 10, minimum: 0, maximum: 300 }),
   AUTH_RATE_LIMIT_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 100_000 }),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400 }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
@@ -53,6 +54,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** How long a used refresh token may be presented again for the same successor (two tabs refreshing at once); 0 turns it off. */
+  readonly refreshTokenReuseSeconds: number;
   readonly authRateLimit: { readonly max: number; readonly windowSeconds: number };
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
@@ -114,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: parsed.REDIS_URL,
     accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL_SECONDS,
+    refreshTokenReuseSeconds: parsed.REFRESH_TOKEN_REUSE_SECONDS,
     authRateLimit: Object.freeze({
       max: parsed.AUTH_RATE_LIMIT_MAX,
       windowSeconds: parsed.AUTH_RATE_LIMIT_WINDOW_SECONDS,

@@ -96,6 +96,8 @@ describe('refresh and logout', () => {
     expect(rotated.refresh_token).not.toBe(user.refreshToken);
     expect((await me(`Bearer ${rotated.access_token}`)).statusCode).toBe(200);
 
+    // Past the grace interval (REFRESH_TOKEN_REUSE_SECONDS, 10 s by default) a reuse is a replay.
+    t.clock.advance(10_001);
     const reuse = await t.request({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: user.refreshToken } });
     expect(reuse.statusCode).toBe(401);
     expect(reuse.json().error).toMatchObject({ code: 'AUTH.INVALID_TOKEN', legacy_code: 4010 });
@@ -109,6 +111,31 @@ describe('refresh and logout', () => {
     expect(afterReuse.statusCode).toBe(401);
     expect((await me(`Bearer ${rotated.access_token}`)).statusCode).toBe(401);
     expect((await me(user.auth.authorization)).statusCode).toBe(401);
+  });
+
+  it('gives two tabs refreshing one token within the grace interval the same successor, and keeps the session', async () => {
+    const user = await register(t);
+    const refresh = (token: string) => t.request({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } });
+    const [one, two] = await Promise.all([refresh(user.refreshToken), refresh(user.refreshToken)]);
+    expect([one.statusCode, two.statusCode]).toEqual([200, 200]);
+    expect(one.json().data.refresh_token).toBe(two.json().data.refresh_token);
+    t.clock.advance(9_000);
+    const third = await refresh(user.refreshToken);
+    expect(third.statusCode).toBe(200);
+    expect(third.json().data.refresh_token).toBe(one.json().data.refresh_token);
+    expect((await me(`Bearer ${third.json().data.access_token}`)).statusCode).toBe(200);
+    // The successor rotates as usual.
+    const next = await refresh(one.json().data.refresh_token);
+    expect(next.statusCode).toBe(200);
+  });
+
+  it('treats a reuse as a replay, even within the interval, once the successor itself was used', async () => {
+    const user = await register(t);
+    const refresh = (token: string) => t.request({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } });
+    const successor = (await refresh(user.refreshToken)).json().data.refresh_token as string;
+    expect((await refresh(successor)).statusCode).toBe(200);
+    expect((await refresh(user.refreshToken)).statusCode).toBe(401);
+    expect((await refresh(successor)).statusCode).toBe(401);
   });
 
   it('ignores an unknown refresh token with 401 and revokes nothing', async () => {

@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { createAccessTokens, type AccessTokens } from '../../core/auth/jwt.ts';
 import type { RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, hashPassword, randomToken, verifyPassword } from '../../core/auth/secrets.ts';
@@ -40,9 +41,26 @@ export function forgetCurrentWorkspace(tx: Tx, userId: number, workspaceId: numb
   return repository.clearWorkspacePointers(tx, userId, workspaceId, ['current_workspace_id']);
 }
 
-/** The access-token signer and verifier, over the signing keys stored by the first migration. */
-export async function loadAccessTokens(deps: { db: Db; clock: Clock; issuer: string; ttlSeconds: number }): Promise<AccessTokens> {
-  return createAccessTokens({ keys: await repository.listSigningKeys(deps.db), issuer: deps.issuer, ttlSeconds: deps.ttlSeconds, clock: deps.clock });
+export interface IdentityKeys {
+  accessTokens: AccessTokens;
+  /** Derives a refresh token's successor from it (HMAC), so a reuse within the grace interval gets the same one. */
+  successorKey: Buffer;
+}
+
+/**
+ * The access-token signer and verifier over the signing keys stored by the first migration,
+ * and a key for refresh-token successors derived from the oldest of them (HKDF, its own
+ * label): every instance on the database derives the same successors, and nobody without
+ * the server's key can.
+ */
+export async function loadIdentityKeys(deps: { db: Db; clock: Clock; issuer: string; ttlSeconds: number }): Promise<IdentityKeys> {
+  const keys = await repository.listSigningKeys(deps.db);
+  const seed = keys[0]?.privateJwk.d;
+  if (!seed) throw new Error('no signing key: the database was not migrated');
+  return {
+    accessTokens: await createAccessTokens({ keys, issuer: deps.issuer, ttlSeconds: deps.ttlSeconds, clock: deps.clock }),
+    successorKey: Buffer.from(hkdfSync('sha256', Buffer.from(seed, 'base64url'), Buffer.alloc(0), 'tessera refresh-token successor', 32)),
+  };
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
@@ -53,6 +71,9 @@ export function createIdentityService(deps: {
   accessTokens: AccessTokens;
   tenants: TenantsService;
   refreshTokenTtlSeconds: number;
+  /** Zero: every reuse of a refresh token revokes its session. */
+  refreshTokenReuseSeconds: number;
+  successorKey: Buffer;
   /** Registration through an invitation: claims it inside the registration's transaction. */
   acceptInvitation?: (
     tx: Tx,
@@ -60,6 +81,10 @@ export function createIdentityService(deps: {
   ) => Promise<{ workspaceId: number }>;
 }) {
   const { db, clock, accessTokens } = deps;
+
+  /** A refresh token's successor: derived, not random, so a reuse within the grace interval can be given the same one. */
+  const successorOf = (token: string) => `rt_${createHmac('sha256', deps.successorKey).update(token).digest('base64url')}`;
+  const withinReuseInterval = (usedAt: string, now: string) => Date.parse(now) - Date.parse(usedAt) <= deps.refreshTokenReuseSeconds * 1000;
   // Unknown emails are checked against this hash, so a login costs the same whether or not the account exists.
   const decoyHash = hashPassword(randomToken());
 
@@ -153,20 +178,28 @@ export function createIdentityService(deps: {
       const outcome = await inTransaction(db, async (tx) => {
         const token = await repository.findRefreshToken(tx, digestToken(refreshToken));
         if (!token || token.tenantId !== ctx.tenant.id) return undefined;
-        const claimed = token.usedAt === null && (await repository.claimRefreshToken(tx, token.id, now));
-        if (!claimed) {
-          await repository.revokeSession(tx, token.sessionId, now, 'refresh_token_reuse');
-          return undefined;
-        }
         const live =
           token.sessionRevokedAt === null &&
           token.userDisabledAt === null &&
           token.expiresAt > now &&
           token.sessionExpiresAt > now;
+        const next = successorOf(refreshToken);
+        const claimed = token.usedAt === null && (await repository.claimRefreshToken(tx, token.id, now));
+        if (!claimed) {
+          // Used already (or just now, by a concurrent refresh): within the grace interval, and
+          // while its successor is still unused, the same successor again; otherwise a replay.
+          const usedAt = token.usedAt ?? (await repository.findRefreshToken(tx, digestToken(refreshToken)))?.usedAt ?? null;
+          const successor = usedAt !== null && live && withinReuseInterval(usedAt, now) ? await repository.findRefreshToken(tx, digestToken(next)) : undefined;
+          if (successor && successor.usedAt === null && successor.sessionId === token.sessionId) {
+            const user = await repository.findUserById(tx, token.tenantId, token.userId);
+            return user && { user, session: { sessionId: token.sessionId, refreshToken: next } };
+          }
+          await repository.revokeSession(tx, token.sessionId, now, 'refresh_token_reuse');
+          return undefined;
+        }
         if (!live) return undefined;
         const user = await repository.findUserById(tx, token.tenantId, token.userId);
         if (!user) return undefined;
-        const next = randomToken('rt_');
         const expiresAt = isoAfter(clock, deps.refreshTokenTtlSeconds);
         await repository.insertRefreshToken(tx, { sessionId: token.sessionId, tokenHash: digestToken(next), now, expiresAt });
         await repository.extendSession(tx, token.sessionId, expiresAt);

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { invariantViolations } from '../support/invariants.ts';
 import { createTenantsService } from '../../src/modules/tenants/tenants.service.ts';
-import { createTenant, register, startTestApp, type Session, type TestApp } from '../support/test-app.ts';
+import { createTenant, register, startTestApp, type Session, type TestApp, succeed } from '../support/test-app.ts';
 
 let t: TestApp;
 let owner: Session;
@@ -68,7 +68,7 @@ describe('tenant settings', () => {
   });
 
   it('closes self sign-up: registering then answers 403 AUTH.SIGNUP_DISABLED', async () => {
-    await t.request({ method: 'PATCH', url: '/api/v1/tenant', headers: owner.auth, payload: { self_signup: false } });
+    await succeed(t, { method: 'PATCH', url: '/api/v1/tenant', headers: owner.auth, payload: { self_signup: false } });
     try {
       const response = await t.request({
         method: 'POST',
@@ -78,7 +78,7 @@ describe('tenant settings', () => {
       expect(response.statusCode).toBe(403);
       expect(response.json().error.code).toBe('AUTH.SIGNUP_DISABLED');
     } finally {
-      await t.request({ method: 'PATCH', url: '/api/v1/tenant', headers: owner.auth, payload: { self_signup: true } });
+      await succeed(t, { method: 'PATCH', url: '/api/v1/tenant', headers: owner.auth, payload: { self_signup: true } });
     }
   });
 });
@@ -126,7 +126,7 @@ describe('tenant roles', () => {
 
   it('keeps exactly one owner when two owners demote each other at once', async () => {
     const second = await register(t, { name: 'Second owner' });
-    await t.request({ method: 'PUT', url: `/api/v1/tenant/users/${second.userId}`, headers: owner.auth, payload: { tenant_role: 'owner' } });
+    await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${second.userId}`, headers: owner.auth, payload: { tenant_role: 'owner' } });
     const [a, b] = await Promise.all([
       t.request({ method: 'PUT', url: `/api/v1/tenant/users/${second.userId}`, headers: owner.auth, payload: { tenant_role: 'member' } }),
       t.request({ method: 'PUT', url: `/api/v1/tenant/users/${owner.userId}`, headers: second.auth, payload: { tenant_role: 'member' } }),
@@ -139,7 +139,7 @@ describe('tenant roles', () => {
       .execute();
     const survivor = owners[0]?.id === owner.userId ? owner : second;
     if (survivor !== owner) {
-      await t.request({ method: 'PUT', url: `/api/v1/tenant/users/${owner.userId}`, headers: second.auth, payload: { tenant_role: 'owner' } });
+      await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${owner.userId}`, headers: second.auth, payload: { tenant_role: 'owner' } });
     }
     expect(owners).toHaveLength(1);
     // The loser either lost the race inside the guarded update (409) or was already demoted when resolved (403).

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { invariantViolations } from '../support/invariants.ts';
-import { addMembership, createWorkspace, register, startTestApp, type Session, type TestApp } from '../support/test-app.ts';
+import { addMembership, createWorkspace, register, startTestApp, type Session, type TestApp, succeed } from '../support/test-app.ts';
 
 let t: TestApp;
 let tenantOwner: Session;
@@ -45,7 +45,7 @@ describe('creating workspaces', () => {
   });
 
   it('enforces the tenant limit on owned workspaces with 409 WORKSPACE.ALREADY_OWNS_WORKSPACE', async () => {
-    await t.request({ method: 'PATCH', url: '/api/v1/tenant', headers: tenantOwner.auth, payload: { max_owned_workspaces_per_user: 1 } });
+    await succeed(t, { method: 'PATCH', url: '/api/v1/tenant', headers: tenantOwner.auth, payload: { max_owned_workspaces_per_user: 1 } });
     try {
       const user = await register(t);
       await createWorkspace(t, user, 'Only One');
@@ -53,7 +53,7 @@ describe('creating workspaces', () => {
       expect(second.statusCode).toBe(409);
       expect(second.json().error.code).toBe('WORKSPACE.ALREADY_OWNS_WORKSPACE');
     } finally {
-      await t.request({ method: 'PATCH', url: '/api/v1/tenant', headers: tenantOwner.auth, payload: { max_owned_workspaces_per_user: null } });
+      await succeed(t, { method: 'PATCH', url: '/api/v1/tenant', headers: tenantOwner.auth, payload: { max_owned_workspaces_per_user: null } });
     }
   });
 });
@@ -130,7 +130,7 @@ describe('members and ownership', () => {
     await addMembership(t, ws.id, member.userId, 'admin');
     const mh = { ...member.auth, ...ctx(ws.id) };
     expect((await t.request({ method: 'GET', url: '/api/v1/audit-events', headers: mh })).statusCode).toBe(200);
-    await t.request({ method: 'PUT', url: `/api/v1/members/${member.userId}`, headers: { ...owner.auth, ...ctx(ws.id) }, payload: { role: 'viewer' } });
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${member.userId}`, headers: { ...owner.auth, ...ctx(ws.id) }, payload: { role: 'viewer' } });
     const after = await t.request({ method: 'GET', url: '/api/v1/audit-events', headers: mh });
     expect(after.statusCode).toBe(403);
     expect(after.json().error.details.permission).toBe('audit:view');
@@ -159,8 +159,8 @@ describe('members and ownership', () => {
     const member = await register(t);
     const ws = await createWorkspace(t, owner, 'Leaving');
     await addMembership(t, ws.id, member.userId, 'member');
-    await t.request({ method: 'PATCH', url: `/api/v1/workspace-context/${ws.id}`, headers: member.auth });
-    await t.request({ method: 'POST', url: `/api/v1/workspaces/${ws.id}/default`, headers: member.auth });
+    await succeed(t, { method: 'PATCH', url: `/api/v1/workspace-context/${ws.id}`, headers: member.auth });
+    await succeed(t, { method: 'POST', url: `/api/v1/workspaces/${ws.id}/default`, headers: member.auth });
     const ownerLeaves = await t.request({ method: 'POST', url: `/api/v1/workspaces/${ws.id}/leave`, headers: owner.auth });
     expect(ownerLeaves.statusCode).toBe(409);
     expect(ownerLeaves.json().error.code).toBe('WORKSPACE.OWNER_CANNOT_LEAVE');
@@ -192,7 +192,7 @@ describe('deleting a workspace', () => {
     const member = await register(t);
     const ws = await createWorkspace(t, owner, 'Doomed');
     await addMembership(t, ws.id, member.userId, 'member');
-    await t.request({ method: 'PATCH', url: `/api/v1/workspace-context/${ws.id}`, headers: member.auth });
+    await succeed(t, { method: 'PATCH', url: `/api/v1/workspace-context/${ws.id}`, headers: member.auth });
     const key = await t.request({ method: 'POST', url: '/api/v1/api-keys', headers: owner.auth, payload: { name: 'k', scopes: ['members:view'] } });
     const secret = key.json().data.secret as string;
 
@@ -255,10 +255,10 @@ describe('API keys', () => {
     const tooMuch = await t.request({ method: 'POST', url: '/api/v1/api-keys', headers: { ...admin.auth, ...ctx(ws.id) }, payload: { name: 'x', scopes: ['workspaces:delete'] } });
     expect(tooMuch.statusCode).toBe(403);
 
-    await t.request({ method: 'PUT', url: `/api/v1/members/${admin.userId}`, headers: { ...owner.auth, ...ctx(ws.id) }, payload: { role: 'viewer' } });
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${admin.userId}`, headers: { ...owner.auth, ...ctx(ws.id) }, payload: { role: 'viewer' } });
     expect((await t.request({ method: 'GET', url: '/api/v1/audit-events', headers: key })).statusCode).toBe(403);
     expect((await t.request({ method: 'GET', url: '/api/v1/members', headers: key })).statusCode).toBe(200);
-    await t.request({ method: 'DELETE', url: `/api/v1/members/${admin.userId}`, headers: { ...owner.auth, ...ctx(ws.id) } });
+    await succeed(t, { method: 'DELETE', url: `/api/v1/members/${admin.userId}`, headers: { ...owner.auth, ...ctx(ws.id) } });
     // Removing the creator revokes the key itself (it used to answer 404, and work again on re-invitation). @see issue 10
     expect((await t.request({ method: 'GET', url: '/api/v1/members', headers: key })).statusCode).toBe(401);
   });
@@ -268,7 +268,7 @@ describe('API keys', () => {
     const ws = await createWorkspace(t, owner, 'Used Keys');
     const created = await t.request({ method: 'POST', url: '/api/v1/api-keys', headers: { ...owner.auth, ...ctx(ws.id) }, payload: { name: 'u', scopes: ['members:view'] } });
     const { id, secret } = created.json().data as { id: number; secret: string };
-    await t.request({ method: 'GET', url: '/api/v1/members', headers: { authorization: `Bearer ${secret}` } });
+    await succeed(t, { method: 'GET', url: '/api/v1/members', headers: { authorization: `Bearer ${secret}` } });
     const before = await t.db.selectFrom('api_keys').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow();
     expect(before.last_used_at).toBeNull();
     await t.app.close();

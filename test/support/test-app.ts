@@ -126,3 +126,12 @@ export async function signInAgain(t: TestApp, session: Session, password = 'corr
   const data = response.json().data;
   return { ...session, accessToken: data.access_token, refreshToken: data.refresh_token, auth: { authorization: `Bearer ${data.access_token}` } };
 }
+
+/** A set-up request that must succeed: a test whose set-up silently failed would assert nothing. */
+export async function succeed(t: TestApp, options: InjectOptions, status = 200): Promise<LightMyRequestResponse & { body: string }> {
+  const response = await t.request(options);
+  if (response.statusCode !== status) {
+    throw new Error(`set-up ${options.method ?? 'GET'} ${String(options.url)} answered ${response.statusCode}: ${response.body}`);
+  }
+  return response;
+}

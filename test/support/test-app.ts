@@ -131,7 +131,7 @@ export async function signInAgain(t: TestApp, session: Session, password = 'corr
 export async function succeed(t: TestApp, options: InjectOptions, status = 200): Promise<LightMyRequestResponse & { body: string }> {
   const response = await t.request(options);
   if (response.statusCode !== status) {
-    throw new Error(`set-up ${options.method ?? 'GET'} ${String(options.url)} answered ${response.statusCode}: ${response.body}`);
+    throw new Error(`set-up ${options.method ?? 'GET'} ${JSON.stringify(options.url)} answered ${response.statusCode}: ${response.body}`);
   }
   return response;
 }

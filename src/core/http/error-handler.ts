@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Catalogue, MessageKey, MessageParams } from '../catalogue.ts';
 import { isBusy, isForeignKeyViolation, isUnstorableText } from '../db/dialect.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
-import { PLAIN_TEXT_FORMAT } from './text.ts';
+import { CUSTOM_FORMATS } from './formats.ts';
 
 interface AjvError {
   instancePath: string;
@@ -18,7 +18,8 @@ export function validationDetails(errors: AjvError[], part: string | undefined):
     const base = error.instancePath.split('/').filter(Boolean);
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'required') base.push(String(error.params.missingProperty));
-    if (error.keyword === 'format' && error.params.format === PLAIN_TEXT_FORMAT) message = 'must not contain control or invisible characters';
+    const format = error.keyword === 'format' ? String(error.params.format) : '';
+    if (Object.hasOwn(CUSTOM_FORMATS, format)) message = CUSTOM_FORMATS[format as keyof typeof CUSTOM_FORMATS].message;
     if (error.keyword === 'additionalProperties') {
       base.push(String(error.params.additionalProperty));
       message = 'is not an allowed field';

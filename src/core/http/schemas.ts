@@ -1,7 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { MAX_STORED_ID } from '../db/dialect.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
-import { PlainText } from './text.ts';
+import { PlainText } from './formats.ts';
 
 /** Shared TypeBox parts: one schema per shape, reused by every module. */
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PlainText } from '../../core/http/text.ts';
+import { PlainText } from '../../core/http/formats.ts';
 import { Nullable, PermissionList, Timestamp } from '../../core/http/schemas.ts';
 
 export const ApiKey = Type.Object({

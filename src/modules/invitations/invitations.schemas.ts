@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PlainText } from '../../core/http/text.ts';
+import { PlainText } from '../../core/http/formats.ts';
 import { EmailAddress, ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { INVITATION_STATUSES } from './invitations.table.ts';
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PlainText } from '../../core/http/text.ts';
+import { PlainText } from '../../core/http/formats.ts';
 import { PermissionList } from '../../core/http/schemas.ts';
 
 export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9_]*$';

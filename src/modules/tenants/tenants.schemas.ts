@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PlainText } from '../../core/http/text.ts';
+import { PlainText } from '../../core/http/formats.ts';
 import { Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { SUPPORTED_LOCALES } from '../../core/i18n/index.ts';
 

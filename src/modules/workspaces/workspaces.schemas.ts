@@ -1,22 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PlainText } from '../../core/http/text.ts';
+import { ImageUrl, PlainText } from '../../core/http/formats.ts';
 import { Nullable, Timestamp } from '../../core/http/schemas.ts';
 
 export const WORKSPACE_SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$';
 const Name = PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' });
 const Slug = Type.String({ minLength: 3, maxLength: 48, pattern: WORKSPACE_SLUG_PATTERN });
-/**
- * Shown as an image by clients: an `https:` URL, or a small inline image (PNG, JPEG, GIF or
- * WebP as a base64 data URL, under 48 KB); never `javascript:`, `http:` or any other scheme.
- */
-const Logo = Nullable(
-  PlainText({
-    minLength: 1,
-    maxLength: 65_536,
-    pattern: '^(?:https:\\/\\/[^\\s/?#]+[^\\s]{0,2040}|data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2})$',
-    description: 'An https: URL (up to 2,048 characters) or a data:image/(png|jpeg|gif|webp);base64 URL',
-  }),
-);
+/** An https: URL or an inline PNG, JPEG, GIF or WebP of under 48 KB. */
+const Logo = Nullable(ImageUrl({ minLength: 1, maxLength: 65_536 }));
 
 export const Workspace = Type.Object({
   id: Type.Integer(),

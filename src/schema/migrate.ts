@@ -5,6 +5,7 @@ import * as tenantsIdentity from './migrations/0001-tenants-identity.ts';
 import * as workspaces from './migrations/0002-workspaces.ts';
 import * as invitationsOutbox from './migrations/0003-invitations-outbox.ts';
 import * as tenantDataVersions from './migrations/0004-tenant-data-versions.ts';
+import * as foldDefaultIgnorables from './migrations/0005-fold-default-ignorables.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -12,6 +13,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0002-workspaces', up: workspaces.up },
   { name: '0003-invitations-outbox', up: invitationsOutbox.up },
   { name: '0004-tenant-data-versions', up: tenantDataVersions.up },
+  { name: '0005-fold-default-ignorables', up: foldDefaultIgnorables.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

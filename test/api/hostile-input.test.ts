@@ -84,6 +84,15 @@ describe('names that read the same', () => {
     expect(duplicate.json().error.code).toBe('WORKSPACE.NAME_TAKEN');
   });
 
+  it('treats names that differ only by a variation selector or a filler (default-ignorable) as one name', async () => {
+    expect((await t.request({ method: 'POST', url: '/api/v1/workspaces', headers: owner.auth, payload: { name: 'Coffee ☕' } })).statusCode).toBe(201);
+    for (const name of ['Coffee ☕\ufe0f', 'Coffee\u3164 ☕']) {
+      const response = await t.request({ method: 'POST', url: '/api/v1/workspaces', headers: owner.auth, payload: { name } });
+      expect(response.statusCode, JSON.stringify(name)).toBe(409);
+      expect(response.json().error.code).toBe('WORKSPACE.NAME_TAKEN');
+    }
+  });
+
   it('gives every one of many names created at once that derive the same slug a workspace and a slug of its own', async () => {
     // Different creators: one user's creations run one at a time (the owned-workspace limit), so only others race.
     const names = Array.from({ length: 24 }, (_, i) => `Slug Race${'!'.repeat(i)}`);

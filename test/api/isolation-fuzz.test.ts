@@ -25,18 +25,18 @@
  * victim record is indistinguishable from a missing one). After the run, a row-hash snapshot
  * of every table's victim rows (invitations and the outbox included) is unchanged.
  *
- * Budget: FUZZ_REQUESTS (default 2000) requests per engine; order from a seeded PRNG
- * (FUZZ_SEED, default below), printed at the end with the counts.
+ * Budget: FUZZ_REQUESTS (default 4000) requests per engine; order from a seeded PRNG
+ * (FUZZ_SEED replays one; unset, a new seed each run), printed with the counts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentEngine } from '../support/engines.ts';
+import { runSeed } from '../support/seeds.ts';
 import { createTenant, register, startTestApp, type Session, type TestApp } from '../support/test-app.ts';
 
-const BUDGET = Number(process.env.FUZZ_REQUESTS ?? 2000);
-const DEFAULT_SEED = 0xc3c3_2024;
-const SEED = process.env.FUZZ_SEED === undefined ? DEFAULT_SEED : Number(process.env.FUZZ_SEED) >>> 0;
+const BUDGET = Number(process.env.FUZZ_REQUESTS ?? 4000);
+const SEED = runSeed('isolation-fuzz', 'FUZZ_SEED');
 const ALLOWED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 409, 410, 415, 422, 429]);
 const CANARY_PREFIX = 'CANARY-victim-';
 const ATTACKER_TENANT = 'default';

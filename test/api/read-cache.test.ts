@@ -11,7 +11,8 @@
  * answer differently from the uncached app. Comparing the apps with each other needs no model
  * of the data, so every run may leave whatever it likes behind in the shared database.
  *
- * Seeded: PBT_SEED (default 20261123) and PBT_RUNS (default 15 runs of 4 to 8 writes).
+ * Seeded: PBT_SEED replays a run (unset, a new seed each run, printed); PBT_RUNS (default 25
+ * runs of 4 to 8 writes).
  */
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -21,6 +22,7 @@ import { buildApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { openDatabase, type Db } from '../../src/schema/database.ts';
 import { invariantViolations } from '../support/invariants.ts';
+import { runSeed } from '../support/seeds.ts';
 import { VERSION_SHARDS } from '../../src/schema/data-versions.ts';
 import {
   addMembership,
@@ -33,8 +35,8 @@ import {
   type TestApp,
 } from '../support/test-app.ts';
 
-const seed = Number(process.env.PBT_SEED ?? 20261123);
-const numRuns = Number(process.env.PBT_RUNS ?? 15);
+const seed = runSeed('read-cache');
+const numRuns = Number(process.env.PBT_RUNS ?? 25);
 
 type Via = 'cached' | 'uncached';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

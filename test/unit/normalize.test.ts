@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { ID_PATTERN, parseId } from '../../src/core/http/schemas.ts';
 import { normalizeKey } from '../../src/core/normalize.ts';
 import { AppError } from '../../src/core/errors.ts';
+import { runSeed } from '../support/seeds.ts';
 
-const seed = Number(process.env.PBT_SEED ?? 20261123);
+const seed = runSeed('normalize');
 const numRuns = Number(process.env.PBT_RUNS ?? 2000);
 
 describe('normalizeKey', () => {

@@ -1,7 +1,7 @@
 /**
  * Admission refuses in REFUSAL_ORDER and nowhere else: for any combination of faults a
  * request can carry at once, the refusal is the earliest of them in that order. fast-check
- * draws the combinations (PBT_SEED, PBT_RUNS).
+ * draws the combinations (PBT_SEED replays a run; PBT_RUNS, default 1000).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,9 +12,10 @@ import type { WorkspacePermission } from '../../../src/core/auth/permissions.ts'
 import { authenticated, anonymous } from '../../../src/core/auth/policy.ts';
 import type { Actor, TenantContext } from '../../../src/core/auth/request-context.ts';
 import { AppError } from '../../../src/core/errors.ts';
+import { runSeed } from '../../support/seeds.ts';
 
-const seed = Number(process.env.PBT_SEED ?? 20261202);
-const numRuns = Number(process.env.PBT_RUNS ?? 500);
+const seed = runSeed('refusal-order');
+const numRuns = Number(process.env.PBT_RUNS ?? 1000);
 
 const Faults = fc.record({
   tenantMissing: fc.boolean(),
@@ -40,7 +41,8 @@ function refusalsOf(f: Faults): string[] {
   if (f.credentialDead || (!f.viaApiKey && f.tokenOfOtherTenant)) found.push('AUTH.INVALID_TOKEN');
   // A route outside any workspace: nothing about workspaces applies, and a key may not call it.
   if (f.outsideAnyWorkspace) return f.viaApiKey ? [...found, 'AUTH.FORBIDDEN'] : found;
-  if (f.actingAs || (f.viaApiKey && f.namesOtherWorkspaceThanKey)) found.push('WORKSPACE.NOT_FOUND');
+  // A key may name only its own workspace; asking for the current one names none.
+  if (f.actingAs || (f.viaApiKey && f.namesOtherWorkspaceThanKey && !f.askedForCurrent)) found.push('WORKSPACE.NOT_FOUND');
   if (f.workspaceMissing) found.push(f.askedForCurrent && !f.viaApiKey ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
   else if (f.notAMember && !f.tenantAdmin) found.push('WORKSPACE.NOT_FOUND');
   return found;

@@ -12,7 +12,6 @@ import type { Policy } from './policy.ts';
 import type { InWorkspaceContext, RequestContext, TenantContext, UserContext } from './request-context.ts';
 
 export type { Credential, LoadedAccess, WorkspaceTarget };
-export type { LoadedWorkspace } from './context/admission.ts';
 export { API_KEY_PREFIX } from './context/credential.ts';
 
 /** How the resolution reaches storage; the access area implements it. */

@@ -34,7 +34,6 @@ export interface InWorkspace {
  * another's.
  */
 export interface WorkspaceTable<DB, T extends WorkspaceOwnedTable<DB>> {
-  readonly workspaceId: number;
   selectFrom(): SelectQueryBuilder<DB, T, object>;
   /** An update of the workspace's rows; `workspace_id` itself cannot be set. */
   update(changes: Omit<Updateable<DB[T]>, 'workspace_id'>): UpdateQueryBuilder<DB, T, T, UpdateResult>;
@@ -62,7 +61,6 @@ export function scoped<DB, T extends WorkspaceOwnedTable<DB>>(
   const name = table as unknown as 'owned';
   const inWorkspace = sql.ref<number>(`${table}.workspace_id`);
   return {
-    workspaceId,
     selectFrom: () => untyped.selectFrom(name).where(inWorkspace, '=', workspaceId) as unknown as SelectQueryBuilder<DB, T, object>,
     update: (changes) => {
       // The types already refuse it; a cast-in value is dropped, so no row moves to another workspace.

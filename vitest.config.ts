@@ -13,6 +13,7 @@ export default defineConfig({
       },
     })),
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/engines-banner.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

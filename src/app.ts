@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { Redis } from 'ioredis';
 import type { FastifyPluginAsync } from 'fastify';
 import { AREA_CATALOGUES } from './areas.ts';
 import { guardRoutePolicies, type RoutePolicyEntry } from './core/auth/policy.ts';
@@ -9,14 +8,17 @@ import { registerContextResolution } from './core/auth/resolve-context.ts';
 import { composeCatalogues, type AnyCatalogue, type Catalogue } from './core/catalogue.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
+import { registerCors } from './core/http/cors.ts';
 import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
 import { registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
 import { createValidatorCompiler } from './core/http/validation.ts';
 import { registerJsonBodies } from './core/http/json-body.ts';
+import { lingerOverUnreadBodies } from './core/http/unread-body.ts';
 import { SURFACES, type Surface } from './core/http/surfaces.ts';
 import { loggerOptions } from './core/logger.ts';
+import { connectRedis } from './core/redis.ts';
 import { createContextLoader } from './modules/access/access.service.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
@@ -24,6 +26,7 @@ import { auditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
 import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
 import { identityRoutes, wellKnownRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService, loadIdentityKeys } from './modules/identity/identity.service.ts';
+import { invitationPageRoutes } from './modules/invitations/invitations.page.ts';
 import { invitationsRoutes } from './modules/invitations/invitations.routes.ts';
 import { createInvitationsService } from './modules/invitations/invitations.service.ts';
 import { createMailDeliverer } from './modules/mail/mail.service.ts';
@@ -66,7 +69,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
   const app = Fastify({
-    logger: deps.logger ?? loggerOptions(config.logLevel),
+    logger: deps.logger ?? loggerOptions(config.logLevel, config.logFormat),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
@@ -82,6 +85,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
   app.setValidatorCompiler(createValidatorCompiler());
   registerJsonBodies(app);
+  lingerOverUnreadBodies(app);
+  await registerCors(app, config.corsOrigins);
 
   const routePolicies = guardRoutePolicies(app);
   // Every documented response also documents the error envelope.
@@ -112,16 +117,20 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerErrorHandling(app, catalogue);
   await registerOpenApi(app);
 
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false })
-    : undefined;
-  if (redis) app.addHook('onClose', async () => void (await redis.quit()));
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, app.log) : undefined;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
   await registerRateLimiting(app, { redis });
 
   const { accessTokens, successorKey } = await loadIdentityKeys({ db, clock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
   const grants = createRoleGrants(catalogue);
   const tenants = createTenantsService({ db, clock });
-  const invitations = createInvitationsService({ db, clock, grants, publicUrl: config.publicUrl });
+  const invitations = createInvitationsService({
+    db,
+    clock,
+    grants,
+    publicUrl: config.publicUrl,
+    mailDelivery: config.smtpUrl ? 'smtp' : 'outbox',
+  });
   const identity = createIdentityService({
     db,
     clock,
@@ -165,8 +174,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     readOnlyPermissions: catalogue.readOnlyPermissions,
   });
 
-  await app.register(systemRoutes, { system: createSystemService({ db }) });
+  await app.register(systemRoutes, { system: createSystemService({ db, redis }) });
   await app.register(wellKnownRoutes, { accessTokens });
+  await app.register(invitationPageRoutes);
   await app.register(
     async (api) => {
       await api.register(tenantsRoutes, { tenants });

@@ -1,13 +1,42 @@
-import { buildApp } from './app.ts';
+import { readFileSync } from 'node:fs';
+import { buildApp, type App } from './app.ts';
 import { systemClock } from './core/clock.ts';
-import { ConfigError, loadConfig } from './core/config.ts';
+import { ConfigError, loadConfig, loadEnvFile, type Config } from './core/config.ts';
+import { describeStorage } from './core/db/open.ts';
+import { redactUrl } from './core/redact.ts';
+import { RedisUnavailableError } from './core/redis.ts';
+import { SURFACES } from './core/http/surfaces.ts';
 import { openDatabase } from './schema/database.ts';
-import { migrate } from './schema/migrate.ts';
+import { migrate, MIGRATIONS } from './schema/migrate.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** What an operator needs to know once the server listens: where things are, and what is off. */
+function logStartup(app: App, config: Config, appliedNow: readonly string[]): void {
+  const base = config.publicUrl;
+  app.log.info(`Tessera ${version} ready: API ${base}${SURFACES.api}, reference ${base}/docs, OpenAPI ${base}/openapi.json`);
+  const schema = appliedNow.length === 0 ? `schema up to date (${MIGRATIONS.length} migrations)` : `migrations applied now: ${appliedNow.join(', ')}`;
+  app.log.info(`storage: ${describeStorage(config)}; ${schema}`);
+  if (config.smtpUrl) app.log.info(`e-mail: on, through ${redactUrl(config.smtpUrl)} as ${config.mailFrom}`);
+  else app.log.warn('e-mail: off (no SMTP_URL); messages wait in the outbox: npm run tessera -- outbox list');
+  app.log.info(
+    config.redisUrl
+      ? `rate limits: shared through Redis at ${redactUrl(config.redisUrl)}`
+      : 'rate limits: counted in this process (set REDIS_URL to share them between instances)',
+  );
+  if (!process.env.PUBLIC_URL && config.databaseUrl) {
+    // Instances on one database are usually several behind one address: tokens must name one issuer.
+    app.log.warn(`PUBLIC_URL is not set: tokens and links name ${base}; give every instance behind one address the same PUBLIC_URL`);
+  }
+  const origins = config.corsOrigins === '*' ? 'any, without credentials' : config.corsOrigins.join(', ') || 'none (same-origin only)';
+  app.log.info(`browser origins allowed (CORS_ORIGINS): ${origins}`);
+}
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig(process.env);
   const db = openDatabase(config);
-  await migrate(db, systemClock);
+  const appliedNow = await migrate(db, systemClock);
   const app = await buildApp({ config, db });
 
   let stopping = false;
@@ -23,6 +52,7 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await db.destroy();
+      app.log.info('stopped');
       process.exit(0);
     } catch (error) {
       app.log.error({ err: error }, 'shutdown failed');
@@ -33,10 +63,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
+  logStartup(app, config, appliedNow);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof RedisUnavailableError) {
     process.stderr.write(`tessera: ${error.message}\n`);
   } else {
     process.stderr.write(`tessera: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);

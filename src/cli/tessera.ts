@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.ts';
-import { ConfigError, loadConfig, type Config } from '../core/config.ts';
+import { ConfigError, loadConfig, loadEnvFile, type Config } from '../core/config.ts';
 import { openDatabase, type Db } from '../schema/database.ts';
 import { migrate } from '../schema/migrate.ts';
 import { AppError } from '../core/errors.ts';
@@ -10,6 +10,7 @@ import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../modules/mail/mail
 import { createIdentityService, loadIdentityKeys } from '../modules/identity/identity.service.ts';
 import { TENANT_ROLES, type TenantRole } from '../modules/identity/identity.table.ts';
 import { createTenantsService, tenantToSettings } from '../modules/tenants/tenants.service.ts';
+import { DemoError } from './demo-error.ts';
 
 const USAGE = `Usage: npm run tessera -- <command>
 
@@ -25,6 +26,10 @@ const USAGE = `Usage: npm run tessera -- <command>
                                                       e-mails waiting or sent (without SMTP_URL
                                                       they wait here for the operator)
   outbox retry                                        put failed e-mails back in line
+  demo [--tenant <slug>]                              sample data to explore (tenant default unless given):
+                                                      an owner, 3 workspaces, members, a custom role,
+                                                      an API key, pending invitations; prints how to sign in.
+                                                      Password: TESSERA_PASSWORD, else generated and shown once
 
 Uses the same DATA_DIR / DATABASE_URL as the server.`;
 
@@ -56,6 +61,14 @@ function parseRole(value: string): TenantRole {
 }
 
 class UsageError extends Error {}
+
+/** The password of the accounts a command creates: TESSERA_PASSWORD, when set as long as the API accepts. */
+function passwordFromEnv(): string | undefined {
+  const password = process.env.TESSERA_PASSWORD;
+  if (password === undefined || password === '') return undefined;
+  if (password.length < 8 || password.length > 256) throw new UsageError('TESSERA_PASSWORD must have 8 to 256 characters');
+  return password;
+}
 
 async function run(argv: string[], db: Db, config: Config): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -89,8 +102,8 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
   } else if (area === 'tenant' && (verb === 'disable' || verb === 'enable') && argument) {
     print(tenantToSettings(await tenants.setTenantDisabled(argument, verb === 'disable')));
   } else if (area === 'user' && verb === 'create-admin') {
-    const password = process.env.TESSERA_PASSWORD;
-    if (!password || password.length < 8) throw new UsageError('set TESSERA_PASSWORD (at least 8 characters)');
+    const password = passwordFromEnv();
+    if (!password) throw new UsageError('set TESSERA_PASSWORD (8 to 256 characters)');
     const user = await identity.createUserAs(
       requireOption(values, 'tenant'),
       { name: requireOption(values, 'name'), email: requireOption(values, 'email'), password },
@@ -110,7 +123,7 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     if (values.status !== undefined && !status) throw new UsageError(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1–1000');
-    for (const message of await listOutbox(db, { ...(status ? { status } : {}), limit })) {
+    for (const message of await listOutbox(db, { ...(status ? { status } : {}), limit }, systemClock.now().toISOString())) {
       process.stdout.write(
         `#${message.id} ${message.status} ${message.created_at} to ${message.recipient}\n` +
           `Subject: ${message.subject}\n\n${message.text_body}\n${'-'.repeat(60)}\n`,
@@ -118,6 +131,11 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     }
   } else if (area === 'outbox' && verb === 'retry') {
     process.stdout.write(`${await requeueFailed(db, new Date().toISOString())} message(s) queued again\n`);
+  } else if (area === 'demo' && verb === undefined) {
+    // Loaded only here: the demo builds the whole app, which no other command needs.
+    const { describeDemo, runDemo } = await import('./demo.ts');
+    const result = await runDemo({ db, config, tenants, identity }, { tenant: values.tenant ?? 'default', password: passwordFromEnv() });
+    process.stdout.write(describeDemo(result, config.publicUrl));
   } else {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
@@ -125,6 +143,7 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
 
 const config = (() => {
   try {
+    loadEnvFile();
     return loadConfig(process.env);
   } catch (error) {
     process.stderr.write(`tessera: ${error instanceof ConfigError ? error.message : String(error)}\n`);
@@ -136,7 +155,10 @@ try {
   await migrate(db, systemClock);
   await run(process.argv.slice(2), db, config);
 } catch (error) {
-  if (error instanceof UsageError) {
+  if (error instanceof DemoError) {
+    process.stderr.write(`tessera: demo: ${error.message}\n`);
+    process.exitCode = 1;
+  } else if (error instanceof UsageError) {
     process.stderr.write(`tessera: ${error.message}\n\n${USAGE}\n`);
     process.exitCode = 2;
   } else if (error instanceof AppError) {

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type ValueError } from '@sinclair/typebox/value';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -14,11 +15,13 @@ const EnvSchema = Type.Object({
   DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
   SQLITE_SYNCHRONOUS: Type.Union([Type.Literal('FULL'), Type.Literal('NORMAL')], { default: 'FULL' }),
   TENANT_BASE_DOMAIN: Type.Optional(Type.String({ pattern: '^[a-z0-9.-]+$' })),
-  PUBLIC_URL: Type.String({ default: 'http://127.0.0.1:3000', pattern: '^https?://' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' })),
+  CORS_ORIGINS: Type.String({ default: '' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
+  LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], { default: 'auto' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30, maximum: 86_400 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: 2_592_000, minimum: 300, maximum: 31_536_000 }),
@@ -41,6 +44,9 @@ const EnvSchema = Type.Object({
 });
 export type Env = Static<typeof EnvSchema>;
 
+/** Every environment variable Tessera reads. */
+export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.properties);
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -49,8 +55,13 @@ export interface Config {
   readonly databasePoolSize: number;
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   readonly tenantBaseDomain: string | undefined;
+  /** The base URL clients reach Tessera at: links in e-mail and the tokens' issuer. */
   readonly publicUrl: string;
+  /** Browser origins allowed to call the API (exact `scheme://host[:port]`), or `*` for any origin without credentials. */
+  readonly corsOrigins: readonly string[] | '*';
   readonly logLevel: string;
+  /** `pretty`: human-readable lines; `json`: one JSON object per line; `auto`: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly redisUrl: string | undefined;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
@@ -75,11 +86,54 @@ export interface Config {
   readonly cacheEntries: { readonly contexts: number; readonly reads: number };
 }
 
+/**
+ * Lays `./.env`, when it exists, under the process environment (a variable already set
+ * wins), so `cp .env.example .env` is all a local set-up needs.
+ */
+export function loadEnvFile(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)(\/\d{1,3})?$/i;
+
+/** What a browser sends in `Origin`: a scheme, a host and maybe a port; no path, no trailing slash. */
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:]+\](:\d{1,5})?$/i;
+
+/** A schema error in words a person can act on: a union of literals names its allowed values. */
+function describeProblem(error: ValueError): string {
+  const allowed = (error.schema.anyOf ?? []) as Array<{ const?: unknown }>;
+  const literals = allowed.map((option) => option.const).filter((value) => typeof value === 'string');
+  if (literals.length > 0) return `must be one of ${literals.join(', ')} (got "${String(error.value)}")`;
+  return error.message;
+}
+
+/**
+ * Where clients reach a server that was given no PUBLIC_URL: its own address, with a
+ * wildcard listen address read as this machine (`localhost`).
+ */
+function defaultPublicUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+function parseCorsOrigins(value: string): readonly string[] | '*' {
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.includes('*')) {
+    if (entries.length > 1) throw new ConfigError('invalid configuration: CORS_ORIGINS: "*" stands alone (any origin, without credentials)');
+    return '*';
+  }
+  const bad = entries.find((entry) => !ORIGIN.test(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `invalid configuration: CORS_ORIGINS: "${bad}" is not an origin (scheme://host[:port], no path or trailing slash, e.g. https://app.example.com)`,
+    );
+  }
+  return Object.freeze(entries.map((entry) => entry.toLowerCase()));
+}
 
 /**
  * Reads the configuration from an environment map.
@@ -93,7 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   );
   const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, known));
   const problems = [...Value.Errors(EnvSchema, withDefaults)].map(
-    (error) => `${error.path.slice(1) || 'environment'}: ${error.message}`,
+    (error) => `${error.path.slice(1) || 'environment'}: ${describeProblem(error)}`,
   );
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   const parsed = withDefaults as Env;
@@ -112,8 +166,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databasePoolSize: parsed.DATABASE_POOL_SIZE,
     sqliteSynchronous: parsed.SQLITE_SYNCHRONOUS,
     tenantBaseDomain: parsed.TENANT_BASE_DOMAIN,
-    publicUrl: parsed.PUBLIC_URL.replace(/\/+$/, ''),
+    publicUrl: (parsed.PUBLIC_URL ?? defaultPublicUrl(parsed.HOST, parsed.PORT)).replace(/\/+$/, ''),
+    corsOrigins: parseCorsOrigins(parsed.CORS_ORIGINS),
     logLevel: parsed.LOG_LEVEL,
+    logFormat: parsed.LOG_FORMAT,
     redisUrl: parsed.REDIS_URL,
     accessTokenTtlSeconds: parsed.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: parsed.REFRESH_TOKEN_TTL_SECONDS,

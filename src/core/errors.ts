@@ -28,6 +28,7 @@ export const coreCatalogue = defineCatalogue({
     'INTERNAL.ERROR': 500,
     'STORAGE.BUSY': 503,
     'STORAGE.UNAVAILABLE': 503,
+    'RATE_LIMIT.UNAVAILABLE': 503,
   },
   messages: {
     en: {
@@ -51,6 +52,7 @@ export const coreCatalogue = defineCatalogue({
       'INTERNAL.ERROR': 'Something went wrong on our side.',
       'STORAGE.BUSY': 'The service is busy; retry shortly.',
       'STORAGE.UNAVAILABLE': 'The database is not available.',
+      'RATE_LIMIT.UNAVAILABLE': 'Attempts cannot be counted right now (the rate-limit store does not answer); retry in {seconds} seconds.',
     },
     es: {
       'REQUEST.MALFORMED': 'No se pudo leer la solicitud.',
@@ -73,6 +75,7 @@ export const coreCatalogue = defineCatalogue({
       'INTERNAL.ERROR': 'Algo salió mal de nuestro lado.',
       'STORAGE.BUSY': 'El servicio está ocupado; vuelve a intentarlo en breve.',
       'STORAGE.UNAVAILABLE': 'La base de datos no está disponible.',
+      'RATE_LIMIT.UNAVAILABLE': 'Ahora no se pueden contar los intentos (el almacén de límites no responde); vuelve a intentarlo en {seconds} segundos.',
     },
   },
 });

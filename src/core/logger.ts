@@ -1,7 +1,15 @@
 import type { FastifyServerOptions } from 'fastify';
+import { build as prettyStream } from 'pino-pretty';
 
-/** Pino options: secrets never reach a log line, whatever logs them. */
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * Pino options: secrets never reach a log line, whatever logs them. `pretty` writes
+ * human-readable lines (synchronously, so nothing is lost at exit); `auto` chooses it only
+ * when stdout is a terminal, and JSON otherwise, for log collectors.
+ */
+export function loggerOptions(level: string, format: LogFormat): FastifyServerOptions['logger'] {
+  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY);
   return {
     level,
     redact: {
@@ -17,5 +25,6 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
       ],
       censor: '[redacted]',
     },
+    ...(pretty ? { stream: prettyStream({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }) } : {}),
   };
 }

@@ -336,7 +336,11 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /readyz': { access: 'public' },
   'GET /openapi.json': { access: 'public' },
   'GET /docs': { access: 'public' },
+  'GET /docs/assets/:file': { access: 'public' },
   'GET /.well-known/jwks.json': { access: 'public' },
+  'GET /invitations/accept': { access: 'public' },
+  'GET /invitations/accept.js': { access: 'public' },
+  'GET /invitations/accept.css': { access: 'public' },
   'POST /api/v1/auth/register': { access: 'anonymous' },
   'POST /api/v1/auth/login': { access: 'anonymous' },
   'POST /api/v1/auth/refresh': { access: 'anonymous' },
@@ -570,6 +574,9 @@ const restoreAfter = (row: Row) => () => restoreActor(row.actor);
  * throwaways or are undone in `after`.
  */
 const RECIPES: Record<string, Recipe> = {
+  // Swagger UI's files: a fixed list, one of them.
+  'GET /docs/assets/:file': async () => ({ url: '/docs/assets/tessera-docs.js' }),
+
   // Anonymous routes: an empty body, which proves only that credentials are not demanded.
   'POST /api/v1/auth/register': async () => ({ url: '/api/v1/auth/register', payload: {} }),
   'POST /api/v1/auth/login': async () => ({ url: '/api/v1/auth/login', payload: {} }),

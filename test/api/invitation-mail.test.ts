@@ -40,7 +40,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   }
 }
 
-const acceptLink = (token: string) => `${PUBLIC_URL}/invitations/accept?token=${encodeURIComponent(token)}`;
+const acceptLink = (token: string, tenant = 'default') => `${PUBLIC_URL}/invitations/accept?tenant=${tenant}#token=${encodeURIComponent(token)}`;
 const inWorkspace = (id: number, extra: Record<string, string> = {}) => ({ ...owner.auth, 'x-workspace-id': String(id), ...extra });
 const messagesTo = (email: string) => smtp.messages.filter((message) => message.recipients.includes(email));
 const outboxId = (message: ReceivedMessage) => Number(/^<outbox-(\d+)-\d+@tessera>$/.exec(message.messageId)?.[1]);
@@ -53,7 +53,7 @@ async function invite(workspaceId: number, email: string, options: { role?: stri
     payload: { email, ...(options.role ? { role: options.role } : {}) },
   });
   expect(response.statusCode, response.body).toBe(201);
-  return response.json().data as { id: number; email: string; role: string; token: string };
+  return response.json().data as { id: number; email: string; role: string; token: string; delivery: string };
 }
 
 async function outboxRows(email: string) {
@@ -97,6 +97,7 @@ describe('the invitation e-mail', () => {
     const email = uniqueEmail('Invitee.EN');
     const invitation = await invite(workspace.id, email, { role: 'viewer' });
     expect(invitation.token).toMatch(/^inv_/);
+    expect(invitation.delivery).toBe('smtp');
 
     const message = await delivered(email);
     expect(message.recipients).toEqual([email]);

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DELIVERED_BODY, listOutbox } from '../../src/modules/mail/mail.service.ts';
 import { invariantViolations } from '../support/invariants.ts';
 import { addMembership, createWorkspace, register, signInAgain, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 
@@ -40,7 +41,8 @@ describe('life cycle', () => {
     expect(response.statusCode).toBe(201);
     const { data, message } = response.json();
     expect(message).toBe('Invitation sent successfully.');
-    expect(data).toMatchObject({ email: 'shape@example.com', role: 'member', status: 'pending' });
+    // No SMTP_URL in this app: the answer says the message waits for the operator.
+    expect(data).toMatchObject({ email: 'shape@example.com', role: 'member', status: 'pending', delivery: 'outbox' });
     expect(data.token).toMatch(/^inv_[A-Za-z0-9_-]{43}$/);
     expect(Date.parse(data.expires_at) - before).toBe(7 * DAY_MS);
     const stored = await t.db.selectFrom('invitations').select('token_hash').where('id', '=', data.id).executeTakeFirstOrThrow();
@@ -58,6 +60,8 @@ describe('life cycle', () => {
     expect(await memberRole(invitee.userId)).toBe('viewer');
     const again = await accept(invitee, invitation.token);
     expect(again.statusCode).toBe(404);
+    const mail = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', invitation.email).execute();
+    expect(mail).toEqual([{ status: 'cancelled' }]);
     const listed = await t.request({ method: 'GET', url: '/api/v1/invitations?limit=100', headers: inWs(owner) });
     expect(listed.json().data.find((i: { id: number }) => i.id === invitation.id).status).toBe('accepted');
   });
@@ -106,6 +110,23 @@ describe('life cycle', () => {
     expect(declined.statusCode).toBe(200);
     const invitee = await register(t, { email: invitation.email });
     expect((await accept(invitee, invitation.token)).statusCode).toBe(404);
+    const mail = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', invitation.email).execute();
+    expect(mail).toEqual([{ status: 'cancelled' }]);
+  });
+});
+
+describe('the outbox entry of an invitation no longer pending', () => {
+  it('is cancelled, body and all, once the invitation has expired unsent', async () => {
+    const invitation = await invite(uniqueEmail('expires'));
+    t.clock.advance(7 * DAY_MS + 1000);
+    try {
+      const listed = await listOutbox(t.db, { limit: 1000 }, t.clock.now().toISOString());
+      const mail = listed.filter((message) => message.recipient === invitation.email);
+      expect(mail).toHaveLength(1);
+      expect(mail[0]).toMatchObject({ status: 'cancelled', text_body: DELIVERED_BODY, html_body: DELIVERED_BODY });
+    } finally {
+      t.clock.advance(-(7 * DAY_MS + 1000));
+    }
   });
 });
 
@@ -213,7 +234,8 @@ describe('expiry, revocation and resending', () => {
       expect((await accept(user, original.token)).statusCode).toBe(404);
       expect((await accept(user, fresh.token)).statusCode).toBe(200);
       const messages = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', original.email).orderBy('id').execute();
-      expect(messages.map((m) => m.status)).toEqual(['cancelled', 'pending']);
+      // The first was cancelled by the resend, the second by the acceptance: its link is dead now.
+      expect(messages.map((m) => m.status)).toEqual(['cancelled', 'cancelled']);
     } finally {
       t.clock.advance(-3 * DAY_MS);
     }

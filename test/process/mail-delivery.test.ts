@@ -41,7 +41,7 @@ function mailEnv(database: TestDatabase, smtp: SmtpSink | undefined): Record<str
   };
 }
 
-const acceptLink = (token: string) => `${PUBLIC_URL}/invitations/accept?token=${encodeURIComponent(token)}`;
+const acceptLink = (token: string, tenant = 'default') => `${PUBLIC_URL}/invitations/accept?tenant=${tenant}#token=${encodeURIComponent(token)}`;
 const outboxIdOf = (message: ReceivedMessage) => Number(/^<outbox-(\d+)-\d+@tessera>$/.exec(message.messageId)?.[1] ?? NaN);
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {

@@ -44,7 +44,7 @@ describe('migration 0005: comparison keys without default-ignorables', () => {
     const heartsEmoji = await insertWorkspace('Hearts ❤\ufe0f', 'hearts ❤\ufe0f', 'hearts-emoji');
     const heartsText = await insertWorkspace('Hearts ❤', 'hearts ❤', 'hearts-text');
 
-    expect(await applyMigrations(db, MIGRATIONS, clock)).toEqual(['0005-fold-default-ignorables']);
+    expect(await applyMigrations(db, MIGRATIONS.slice(0, 5), clock)).toEqual(['0005-fold-default-ignorables']);
 
     expect(await keyOf(cafe)).toBe('café ☕');
     expect(await keyOf(filler)).toBe('team');

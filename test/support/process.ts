@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { fetch } from 'undici';
+import { ENV_VARIABLES } from '../../src/core/config.ts';
 import { openDatabase, type Db } from '../../src/schema/database.ts';
 import { createTestDatabase } from './engines.ts';
 
@@ -15,35 +16,6 @@ import { createTestDatabase } from './engines.ts';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(REPO_ROOT, 'src/main.ts');
 const OUTPUT_LIMIT = 64 * 1024;
-
-/** Every variable Tessera reads: never inherited from the test runner's environment, only set explicitly. */
-const TESSERA_ENV = [
-  'HOST',
-  'PORT',
-  'DATA_DIR',
-  'DATABASE_URL',
-  'DATABASE_POOL_SIZE',
-  'SQLITE_SYNCHRONOUS',
-  'TENANT_BASE_DOMAIN',
-  'PUBLIC_URL',
-  'LOG_LEVEL',
-  'REDIS_URL',
-  'ACCESS_TOKEN_TTL_SECONDS',
-  'REFRESH_TOKEN_TTL_SECONDS',
-  'AUTH_RATE_LIMIT_MAX',
-  'AUTH_RATE_LIMIT_WINDOW_SECONDS',
-  'BODY_LIMIT_BYTES',
-  'TRUST_PROXY',
-  'REQUEST_TIMEOUT_MS',
-  'KEEP_ALIVE_TIMEOUT_MS',
-  'SHUTDOWN_TIMEOUT_MS',
-  'SMTP_URL',
-  'MAIL_FROM',
-  'MAIL_POLL_INTERVAL_MS',
-  'INVITATION_RATE_LIMIT_MAX',
-  'INVITATION_RECIPIENT_RATE_LIMIT_MAX',
-  'INVITATION_RATE_LIMIT_WINDOW_SECONDS',
-];
 
 export interface ExitStatus {
   code: number | null;
@@ -121,15 +93,17 @@ function appendBounded(current: string, chunk: string): string {
  * Starts a server on a free port of 127.0.0.1. `env` is laid over the defaults
  * (LOG_LEVEL=warn, AUTH_RATE_LIMIT_MAX=100000); pass the test database's env here.
  * The process is tracked until it exits, so `killAllServers` can clean up after a failure.
+ * `via: 'npm'` starts it as the README does (`npm start`): the pid is then npm's.
  */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, options: { via?: 'node' | 'npm' } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const inherited = { ...process.env };
-  for (const key of TESSERA_ENV) delete inherited[key];
+  for (const key of ENV_VARIABLES) delete inherited[key];
   // The runner's own flags (inspector, loaders) are not the server's business.
   delete inherited.NODE_OPTIONS;
 
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const [command, args] = options.via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', MAIN]];
+  const child: ChildProcess = spawn(command, args, {
     cwd: REPO_ROOT,
     env: {
       ...inherited,
@@ -137,6 +111,9 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       LOG_LEVEL: 'warn',
       AUTH_RATE_LIMIT_MAX: '100000',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      // One issuer for every server of a test, as several instances behind one address share
+      // one PUBLIC_URL: a token from one is good at the others. '' restores the default (HOST:PORT).
+      PUBLIC_URL: 'http://tessera.test',
       ...env,
       PORT: String(port),
     },

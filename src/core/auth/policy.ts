@@ -57,6 +57,8 @@ export interface RoutePolicyEntry {
   method: string;
   url: string;
   policy: Policy;
+  /** Left out of the OpenAPI document (`schema.hide`): static files such as /docs's assets. */
+  hidden: boolean;
 }
 
 export class MissingPolicyError extends Error {
@@ -74,7 +76,7 @@ export function guardRoutePolicies(app: FastifyInstance): readonly RoutePolicyEn
     const policy = route.config?.policy;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!policy) throw new MissingPolicyError(`route ${methods.join(',')} ${route.url} declares no policy`);
-    for (const method of methods) registry.push({ method, url: route.url, policy });
+    for (const method of methods) registry.push({ method, url: route.url, policy, hidden: route.schema?.hide === true });
   });
   return registry;
 }

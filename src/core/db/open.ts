@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Kysely, sql } from 'kysely';
+import { redactUrl } from '../redact.ts';
 import { createPostgresDialect, createPostgresPool, createSqliteDialect } from './dialect.ts';
 
 /** The part of the configuration that says where the data lives (a Config fits). */
@@ -18,11 +19,19 @@ export interface DatabaseOptions {
 export function openKysely<DB>(options: DatabaseOptions): Kysely<DB> {
   const dialect = options.databaseUrl
     ? createPostgresDialect(createPostgresPool(options.databaseUrl, options.databasePoolSize))
-    : createSqliteDialect({
-        file: path.join(options.dataDir, 'tessera.sqlite'),
-        synchronous: options.sqliteSynchronous,
-      });
+    : createSqliteDialect({ file: sqliteFile(options), synchronous: options.sqliteSynchronous });
   return new Kysely<DB>({ dialect });
+}
+
+function sqliteFile(options: DatabaseOptions): string {
+  return path.join(options.dataDir, 'tessera.sqlite');
+}
+
+/** Which engine holds the data and where, for the start-up log (no password). */
+export function describeStorage(options: DatabaseOptions): string {
+  return options.databaseUrl
+    ? `PostgreSQL at ${redactUrl(options.databaseUrl)}`
+    : `SQLite at ${sqliteFile(options)} (synchronous=${options.sqliteSynchronous})`;
 }
 
 /** Answers when the database does; used by /readyz. */

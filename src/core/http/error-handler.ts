@@ -2,7 +2,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Catalogue, MessageKey, MessageParams } from '../catalogue.ts';
 import { isBusy, isForeignKeyViolation, isUnstorableText } from '../db/dialect.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
+import type { Locale } from '../i18n/index.ts';
+import { VALIDATION_WORDS } from '../i18n/validation-messages.ts';
 import { CUSTOM_FORMATS } from './formats.ts';
+import { localizeAjvErrors } from './validation.ts';
 
 interface AjvError {
   instancePath: string;
@@ -11,18 +14,22 @@ interface AjvError {
   params: Record<string, unknown>;
 }
 
-/** One entry per bad field, named by its path (`items.0.name`), first problem wins. */
-export function validationDetails(errors: AjvError[], part: string | undefined): Record<string, string> {
+/**
+ * One entry per bad field, named by its path (`items.0.name`), first problem wins; the
+ * messages in `locale` (the paths never change with it).
+ */
+export function validationDetails(errors: readonly AjvError[], part: string | undefined, locale: Locale = 'en'): Record<string, string> {
+  const words = VALIDATION_WORDS[locale];
   const details: Record<string, string> = {};
-  for (const error of errors) {
+  for (const error of localizeAjvErrors(errors, locale)) {
     const base = error.instancePath.split('/').filter(Boolean);
-    let message = error.message ?? 'is invalid';
+    let message = error.message ?? words.invalid;
     if (error.keyword === 'required') base.push(String(error.params.missingProperty));
     const format = error.keyword === 'format' ? String(error.params.format) : '';
-    if (Object.hasOwn(CUSTOM_FORMATS, format)) message = CUSTOM_FORMATS[format as keyof typeof CUSTOM_FORMATS].message;
+    if (Object.hasOwn(CUSTOM_FORMATS, format)) message = words.formats[format as keyof typeof CUSTOM_FORMATS];
     if (error.keyword === 'additionalProperties') {
       base.push(String(error.params.additionalProperty));
-      message = 'is not an allowed field';
+      message = words.notAllowed;
     }
     const field = base.join('.') || (part ?? 'body');
     details[field] ??= message;
@@ -35,18 +42,18 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
 };
 
-/** Turns whatever was thrown into the contract's error body; 5xx never carry detail. */
-function toAppError(error: FastifyError & { validation?: AjvError[]; validationContext?: string }): AppError {
+/** Turns whatever was thrown into the contract's error body, its details in `locale`; 5xx never carry detail. */
+function toAppError(error: FastifyError & { validation?: AjvError[]; validationContext?: string }, locale: Locale): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) {
-    return new AppError('VALIDATION.FAILED', validationDetails(error.validation, error.validationContext));
+    return new AppError('VALIDATION.FAILED', validationDetails(error.validation, error.validationContext, locale));
   }
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (mapped) return new AppError(mapped);
   if (isBusy(error)) return new AppError('STORAGE.BUSY');
   // Safety nets: services map the violations they can name; whatever slips past is still the caller's 4xx, never a 500.
   if (isForeignKeyViolation(error)) return new AppError('REQUEST.CONFLICT');
-  if (isUnstorableText(error)) return new AppError('VALIDATION.FAILED', { body: 'contains characters that cannot be stored' });
+  if (isUnstorableText(error)) return new AppError('VALIDATION.FAILED', { body: VALIDATION_WORDS[locale].unstorable });
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError('REQUEST.MALFORMED');
   }
@@ -63,7 +70,7 @@ export function registerErrorHandling(app: FastifyInstance, catalogue: Catalogue
     // A code no composed area declares (its area left out of the app) is a server fault, answered as one.
     const shown = catalogue.declaresError(error.code) ? error : new AppError('INTERNAL.ERROR');
     const status = catalogue.statusOf(shown.code);
-    if (status === 429 && shown.messageParams.seconds !== undefined) {
+    if ((status === 429 || status === 503) && shown.messageParams.seconds !== undefined) {
       void reply.header('retry-after', String(shown.messageParams.seconds));
     }
     return reply.code(status).send({
@@ -80,7 +87,7 @@ export function registerErrorHandling(app: FastifyInstance, catalogue: Catalogue
     return catalogue.translate(this.locale, key, params);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, request.locale);
     if (!catalogue.declaresError(appError.code) || catalogue.statusOf(appError.code) >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, appError);
   });

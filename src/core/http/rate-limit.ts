@@ -5,7 +5,10 @@ import { AppError } from '../errors.ts';
 import { normalizeKey } from '../normalize.ts';
 
 export interface AttemptLimiter {
-  /** Counts one attempt against every key; throws AUTH.RATE_LIMITED (429, Retry-After) past the limit. */
+  /**
+   * Counts one attempt against every key; throws AUTH.RATE_LIMITED (429, Retry-After) past the
+   * limit, and RATE_LIMIT.UNAVAILABLE (503, Retry-After) while the counters cannot be reached.
+   */
   check(request: FastifyRequest): Promise<void>;
 }
 
@@ -29,6 +32,9 @@ export function bodyEmailKey(request: FastifyRequest): string {
   return `${request.ctx?.tenant.id ?? 0}:${normalizeKey(typeof email === 'string' ? email : '')}`;
 }
 
+/** What a refused client is told to wait while the rate-limit store is away (it reconnects on its own). */
+const STORE_RETRY_SECONDS = 5;
+
 /**
  * Limits attempts by several keys at once (say, per IP and per email): the request
  * passes only while every key is under the limit.
@@ -46,7 +52,11 @@ export function createAttemptLimiter(
   );
   return {
     async check(request) {
-      const results = await Promise.all(limiters.map((limiter) => limiter(request)));
+      const results = await Promise.all(limiters.map((limiter) => limiter(request))).catch((error: unknown) => {
+        // The shared store (Redis) is away: refuse rather than let attempts go uncounted.
+        request.log.warn({ err: error }, 'rate-limit store unavailable');
+        throw new AppError('RATE_LIMIT.UNAVAILABLE', {}, { seconds: STORE_RETRY_SECONDS });
+      });
       const retryAfterSeconds = Math.max(
         0,
         ...results.map((result) => (!result.isAllowed && result.isExceeded ? Math.max(result.ttlInSeconds, 1) : 0)),

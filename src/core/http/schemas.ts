@@ -44,34 +44,48 @@ export function storedIdOr(id: number, notFound: ErrorCode): number {
 export const PermissionList = (options: { maxItems: number; minItems?: number }) =>
   Type.Array(PlainText({ minLength: 1, maxLength: 100 }), { uniqueItems: true, ...options });
 
+/*
+ * A `title` names a shape in the OpenAPI document: it is listed once under
+ * components.schemas and referred to by $ref (core/http/openapi.ts). Give one to every shape
+ * a client would want a type name for, and never the same title to two different shapes.
+ */
+
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      details: Type.Record(Type.String(), Type.Unknown()),
-      legacy_code: Type.Optional(Type.Integer()),
+      code: Type.String({ description: 'What went wrong, as `AREA.REASON`: the value clients branch on' }),
+      message: Type.String({ description: 'A human-readable explanation, in the negotiated language' }),
+      details: Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Facts about the error, e.g. one entry per invalid field (422) or the missing `permission` (403)',
+      }),
+      legacy_code: Type.Optional(Type.Integer({ description: '4010 for a bad or expired token' })),
     }),
   },
+  { title: 'ErrorBody' },
 );
 
+/** Names the envelope after its item's title: `Workspace` → `WorkspaceResponse`; untitled items give untitled envelopes. */
+const envelopeTitle = (item: TSchema, suffix: string) => (typeof item.title === 'string' ? { title: `${item.title}${suffix}` } : {});
+
 export function DataEnvelope<T extends TSchema>(data: T) {
-  return Type.Object({ data, message: Type.Optional(Type.String()) });
+  return Type.Object({ data, message: Type.Optional(Type.String()) }, envelopeTitle(data, 'Response'));
 }
+
+export const PageMeta = Type.Object(
+  { next_cursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last one' })) },
+  { title: 'PageMeta' },
+);
 
 export function ListEnvelope<T extends TSchema>(item: T) {
-  return Type.Object({
-    data: Type.Array(item),
-    meta: Type.Object({ next_cursor: Nullable(Type.String()) }),
-  });
+  return Type.Object({ data: Type.Array(item), meta: PageMeta }, envelopeTitle(item, 'List'));
 }
 
-export const MessageOnly = Type.Object({ message: Type.String() });
+export const MessageOnly = Type.Object({ message: Type.String() }, { title: 'Message' });
 
 export const ListQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Items per page' }),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "The previous page's `meta.next_cursor`" })),
   },
   { additionalProperties: false },
 );

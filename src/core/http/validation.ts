@@ -1,6 +1,34 @@
-import { Ajv, type Options as AjvOptions } from 'ajv';
+import { createRequire } from 'node:module';
+import { Ajv, type ErrorObject, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
+import type { Localize } from 'ajv-i18n/localize/types.js';
+import type { Locale } from '../i18n/index.ts';
 import { CUSTOM_FORMATS } from './formats.ts';
+
+// ajv-i18n is CommonJS without a default export its types admit: required, not imported.
+const require = createRequire(import.meta.url);
+
+/**
+ * Ajv's messages in each supported locale: ajv-i18n rewrites an error list's messages in
+ * place. English is Ajv's own, left as it is.
+ */
+const AJV_LOCALIZERS: Readonly<Record<Locale, Localize | undefined>> = {
+  en: undefined,
+  es: require('ajv-i18n/localize/es') as Localize,
+};
+
+/**
+ * Copies of a failed validation's errors with Ajv's messages in `locale`. Applied when the
+ * error is answered, so one compiled validator serves every language.
+ */
+export function localizeAjvErrors<E extends { keyword: string; message?: string; params: Record<string, unknown> }>(
+  errors: readonly E[],
+  locale: Locale,
+): E[] {
+  const copies = errors.map((error) => ({ ...error }));
+  AJV_LOCALIZERS[locale]?.(copies as unknown as ErrorObject[]);
+  return copies;
+}
 
 /**
  * Fastify's schema compiler: Ajv with every error reported, defaults applied, unknown

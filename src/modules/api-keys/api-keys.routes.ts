@@ -26,6 +26,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
     {
       config: { policy: inContext('api_keys:manage', { usersOnly: true }) },
       schema: {
+        operationId: 'createApiKey',
         tags: ['api-keys'],
         summary: 'Create an API key for the current workspace; the secret is shown once',
         body: createApiKeyBody(apiKeys.permissionCount),
@@ -45,6 +46,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
     {
       config: { policy: inContext('api_keys:view') },
       schema: {
+        operationId: 'listApiKeys',
         tags: ['api-keys'],
         summary: 'API keys of the current workspace (never their secrets)',
         querystring: ListQuery,
@@ -61,7 +63,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
     '/api-keys/:id',
     {
       config: { policy: inContext('api_keys:manage') },
-      schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParams, response: { 200: MessageOnly } },
+      schema: { operationId: 'revokeApiKey', tags: ['api-keys'], summary: 'Revoke an API key', params: IdParams, response: { 200: MessageOnly } },
     },
     async (request) => {
       await apiKeys.revoke(workspaceContextOf(request), parseId(request.params.id, 'API_KEY.NOT_FOUND'));

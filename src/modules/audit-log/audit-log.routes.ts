@@ -5,18 +5,21 @@ import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { ListEnvelope, ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import type { AuditLogService } from './audit-log.service.ts';
 
-const AuditEvent = Type.Object({
-  id: Type.Integer(),
-  action: Type.String(),
-  target_type: Type.String(),
-  target_id: Nullable(Type.String()),
-  workspace_id: Nullable(Type.Integer()),
-  actor_user_id: Nullable(Type.Integer()),
-  actor_api_key_id: Nullable(Type.Integer()),
-  acting_as_workspace_id: Nullable(Type.Integer()),
-  details: Type.Record(Type.String(), Type.Unknown()),
-  created_at: Timestamp,
-});
+const AuditEvent = Type.Object(
+  {
+    id: Type.Integer(),
+    action: Type.String(),
+    target_type: Type.String(),
+    target_id: Nullable(Type.String()),
+    workspace_id: Nullable(Type.Integer()),
+    actor_user_id: Nullable(Type.Integer()),
+    actor_api_key_id: Nullable(Type.Integer()),
+    acting_as_workspace_id: Nullable(Type.Integer()),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    created_at: Timestamp,
+  },
+  { title: 'AuditEvent' },
+);
 
 export const auditLogRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogService }> = async (app, { auditLog }) => {
   app.get(
@@ -24,6 +27,7 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogServi
     {
       config: { policy: inContext('audit:view') },
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['audit'],
         summary: 'Who changed membership, roles, ownership and keys in this workspace, newest first',
         querystring: ListQuery,

@@ -52,6 +52,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
       config: { policy: anonymous() },
       ...rateLimited,
       schema: {
+        operationId: 'register',
         tags: ['identity'],
         summary: 'Create an account (self sign-up); the first user of a tenant becomes its owner',
         body: RegisterBody,
@@ -69,7 +70,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { policy: anonymous() },
       ...rateLimited,
-      schema: { tags: ['identity'], summary: 'Sign in', body: LoginBody, response: { 200: DataEnvelope(TokenPair) } },
+      schema: { operationId: 'login', tags: ['identity'], summary: 'Sign in', body: LoginBody, response: { 200: DataEnvelope(TokenPair) } },
     },
     async (request) => {
       const issued = await identity.login(tenantContextOf(request), request.body);
@@ -82,6 +83,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { policy: anonymous() },
       schema: {
+        operationId: 'refreshSession',
         tags: ['identity'],
         summary: 'Rotate a refresh token; reusing one revokes its whole session',
         body: RefreshBody,
@@ -98,7 +100,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     '/auth/logout',
     {
       config: { policy: authenticated() },
-      schema: { tags: ['identity'], summary: 'End this session at once', response: { 200: MessageOnly } },
+      schema: { operationId: 'logout', tags: ['identity'], summary: 'End this session at once', response: { 200: MessageOnly } },
     },
     async (request) => {
       await identity.logout(userContextOf(request));
@@ -110,7 +112,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     '/me',
     {
       config: { policy: authenticated() },
-      schema: { tags: ['identity'], summary: 'The signed-in user', response: { 200: DataEnvelope(Me) } },
+      schema: { operationId: 'getMe', tags: ['identity'], summary: 'The signed-in user', response: { 200: DataEnvelope(Me) } },
     },
     async (request) => {
       const { actor, tenant } = userContextOf(request);
@@ -134,6 +136,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { policy: requiresTenant('tenant_users:view') },
       schema: {
+        operationId: 'listTenantUsers',
         tags: ['tenant'],
         summary: "The tenant's users",
         querystring: ListQuery,
@@ -151,6 +154,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { policy: requiresTenant('tenant_users:manage') },
       schema: {
+        operationId: 'updateTenantUser',
         tags: ['tenant'],
         summary: "Change a user's tenant role or disable the account",
         params: IdParams,
@@ -176,7 +180,7 @@ export const wellKnownRoutes: FastifyPluginAsyncTypebox<{ accessTokens: AccessTo
     '/.well-known/jwks.json',
     {
       config: { policy: publicRoute() },
-      schema: { tags: ['identity'], summary: 'Public keys that verify access tokens', response: { 200: Jwks } },
+      schema: { operationId: 'getJwks', tags: ['identity'], summary: 'Public keys that verify access tokens', response: { 200: Jwks } },
     },
     async () => accessTokens.jwks(),
   );

@@ -29,35 +29,47 @@ export const RefreshBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const UserSummary = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  email: Type.String(),
-  tenant_role: TenantRoleSchema,
-  created_at: Timestamp,
-});
+export const UserSummary = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    email: Type.String(),
+    tenant_role: TenantRoleSchema,
+    created_at: Timestamp,
+  },
+  { title: 'User' },
+);
 
-export const TenantUser = Type.Object({
-  ...UserSummary.properties,
-  disabled: Type.Boolean(),
-  updated_at: Timestamp,
-});
+export const TenantUser = Type.Object(
+  {
+    ...UserSummary.properties,
+    disabled: Type.Boolean(),
+    updated_at: Timestamp,
+  },
+  { title: 'TenantUser' },
+);
 export type TenantUser = Static<typeof TenantUser>;
 
-export const Me = Type.Object({
-  ...UserSummary.properties,
-  tenant: Type.Object({ slug: Type.String(), name: Type.String() }),
-  current_workspace_id: Nullable(Type.Integer()),
-  default_workspace_id: Nullable(Type.Integer()),
-});
+export const Me = Type.Object(
+  {
+    ...UserSummary.properties,
+    tenant: Type.Object({ slug: Type.String(), name: Type.String() }),
+    current_workspace_id: Nullable(Type.Integer()),
+    default_workspace_id: Nullable(Type.Integer()),
+  },
+  { title: 'CurrentUser' },
+);
 
-export const TokenPair = Type.Object({
-  user: UserSummary,
-  access_token: Type.String(),
-  refresh_token: Type.String(),
-  token_type: Type.Literal('Bearer'),
-  expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
-});
+export const TokenPair = Type.Object(
+  {
+    user: UserSummary,
+    access_token: Type.String(),
+    refresh_token: Type.String(),
+    token_type: Type.Literal('Bearer'),
+    expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
+  },
+  { title: 'TokenPair' },
+);
 
 export const UpdateTenantUserBody = Type.Object(
   { tenant_role: Type.Optional(TenantRoleSchema), disabled: Type.Optional(Type.Boolean()) },
@@ -65,6 +77,9 @@ export const UpdateTenantUserBody = Type.Object(
 );
 export type UpdateTenantUserBody = Static<typeof UpdateTenantUserBody>;
 
-export const Jwks = Type.Object({
-  keys: Type.Array(Type.Object({}, { additionalProperties: true })),
-});
+export const Jwks = Type.Object(
+  {
+    keys: Type.Array(Type.Object({}, { additionalProperties: true })),
+  },
+  { title: 'Jwks' },
+);

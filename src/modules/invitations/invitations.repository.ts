@@ -2,16 +2,18 @@ import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { InvitationRow, InvitationStatus } from './invitations.table.ts';
 
-/** Frees the pending slot of an invitation that has run out, so a new one can take it. */
-export async function expireStalePending(tx: Tx, workspaceId: number, emailKey: string, now: string): Promise<void> {
-  await tx
+/** Frees the pending slot of an invitation that has run out, so a new one can take it; returns the ids it expired. */
+export async function expireStalePending(tx: Tx, workspaceId: number, emailKey: string, now: string): Promise<number[]> {
+  const expired = await tx
     .updateTable('invitations')
     .set({ status: 'expired', updated_at: now })
     .where('workspace_id', '=', workspaceId)
     .where('email_key', '=', emailKey)
     .where('status', '=', 'pending')
     .where('expires_at', '<=', now)
+    .returning('id')
     .execute();
+  return expired.map((row) => row.id);
 }
 
 export async function isMemberByEmail(executor: Executor, workspaceId: number, tenantId: number, emailKey: string): Promise<boolean> {

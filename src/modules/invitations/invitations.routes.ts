@@ -64,6 +64,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
       config: { policy: inContext('invitations:create') },
       preHandler: limited,
       schema: {
+        operationId: 'createInvitation',
         tags: ['invitations'],
         summary: 'Invite an address to the current workspace (expires in 7 days; an e-mail is sent)',
         body: CreateInvitationBody,
@@ -74,7 +75,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
       const created = await invitations.create(workspaceContextOf(request), request.body);
       return reply
         .code(201)
-        .send({ data: { ...toInvitation(created), token: created.token }, message: request.translate('invitation.sent') });
+        .send({ data: { ...toInvitation(created), token: created.token, delivery: created.delivery }, message: request.translate('invitation.sent') });
     },
   );
 
@@ -83,6 +84,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { policy: inContext('invitations:view') },
       schema: {
+        operationId: 'listInvitations',
         tags: ['invitations'],
         summary: 'Invitations of the current workspace, all or of one status (?status=pending|accepted|declined|revoked|expired)',
         querystring: InvitationListQuery,
@@ -99,7 +101,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     '/invitations/:id',
     {
       config: { policy: inContext('invitations:revoke') },
-      schema: { tags: ['invitations'], summary: 'Revoke a pending invitation', params: IdParams, response: { 200: MessageOnly } },
+      schema: { operationId: 'revokeInvitation', tags: ['invitations'], summary: 'Revoke a pending invitation', params: IdParams, response: { 200: MessageOnly } },
     },
     async (request) => {
       await invitations.revoke(workspaceContextOf(request), parseId(request.params.id, 'INVITATION.NOT_FOUND'));
@@ -113,6 +115,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
       config: { policy: inContext('invitations:create') },
       preHandler: limitedResend,
       schema: {
+        operationId: 'resendInvitation',
         tags: ['invitations'],
         summary: 'Send a pending invitation again with a fresh token and expiry (the old token dies)',
         params: IdParams,
@@ -121,7 +124,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const resent = await invitations.resend(workspaceContextOf(request), parseId(request.params.id, 'INVITATION.NOT_FOUND'));
-      return { data: { ...toInvitation(resent), token: resent.token }, message: request.translate('invitation.resent') };
+      return { data: { ...toInvitation(resent), token: resent.token, delivery: resent.delivery }, message: request.translate('invitation.resent') };
     },
   );
 
@@ -130,6 +133,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { policy: anonymous() },
       schema: {
+        operationId: 'lookupInvitation',
         tags: ['invitations'],
         summary: 'What an invitation page shows, by token (the token stays out of URLs and logs)',
         body: TokenBody,
@@ -147,6 +151,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { policy: authenticated() },
       schema: {
+        operationId: 'acceptInvitation',
         tags: ['invitations'],
         summary: 'Accept an invitation, signed in with the invited address',
         body: TokenBody,
@@ -163,7 +168,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     '/invitations/decline',
     {
       config: { policy: anonymous() },
-      schema: { tags: ['invitations'], summary: 'Decline an invitation by its token', body: TokenBody, response: { 200: MessageOnly } },
+      schema: { operationId: 'declineInvitation', tags: ['invitations'], summary: 'Decline an invitation by its token', body: TokenBody, response: { 200: MessageOnly } },
     },
     async (request) => {
       await invitations.decline(tenantContextOf(request), request.body.token);

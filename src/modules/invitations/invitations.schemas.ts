@@ -12,22 +12,32 @@ export const InvitationListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const Invitation = Type.Object({
-  id: Type.Integer(),
-  email: Type.String(),
-  role: Type.String(),
-  status: Status,
-  invited_by: Nullable(Type.Integer()),
-  expires_at: Timestamp,
-  responded_at: Nullable(Timestamp),
-  created_at: Timestamp,
-});
+export const Invitation = Type.Object(
+  {
+    id: Type.Integer(),
+    email: Type.String(),
+    role: Type.String(),
+    status: Status,
+    invited_by: Nullable(Type.Integer()),
+    expires_at: Timestamp,
+    responded_at: Nullable(Timestamp),
+    created_at: Timestamp,
+  },
+  { title: 'Invitation' },
+);
 export type Invitation = Static<typeof Invitation>;
 
-export const IssuedInvitation = Type.Object({
-  ...Invitation.properties,
-  token: Type.String({ description: 'Shown to the inviter once, and sent by e-mail' }),
-});
+export const IssuedInvitation = Type.Object(
+  {
+    ...Invitation.properties,
+    token: Type.String({ description: 'Shown to the inviter once, and sent by e-mail' }),
+  delivery: Type.Union([Type.Literal('smtp'), Type.Literal('outbox')], {
+    description:
+      'How the e-mail leaves: `smtp`, queued for the delivery worker; `outbox`, no SMTP server is configured and the message waits for the operator (`npm run tessera -- outbox list`), so share the link yourself',
+  }),
+  },
+  { title: 'IssuedInvitation' },
+);
 
 export const CreateInvitationBody = Type.Object(
   { email: EmailAddress, role: PlainText({ minLength: 1, maxLength: 50, default: 'member' }) },
@@ -37,11 +47,14 @@ export type CreateInvitationBody = Static<typeof CreateInvitationBody>;
 
 export const TokenBody = Type.Object({ token: Token }, { additionalProperties: false });
 
-export const InvitationPreview = Type.Object({
-  workspace_name: Type.String(),
-  inviter_name: Nullable(Type.String()),
-  role: Type.String(),
-  expires_at: Timestamp,
-});
+export const InvitationPreview = Type.Object(
+  {
+    workspace_name: Type.String(),
+    inviter_name: Nullable(Type.String()),
+    role: Type.String(),
+    expires_at: Timestamp,
+  },
+  { title: 'InvitationPreview' },
+);
 
-export const Accepted = Type.Object({ workspace_id: Type.Integer(), role: Type.String() });
+export const Accepted = Type.Object({ workspace_id: Type.Integer(), role: Type.String() }, { title: 'AcceptedInvitation' });

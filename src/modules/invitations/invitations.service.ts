@@ -22,8 +22,13 @@ import type { InvitationRow } from './invitations.table.ts';
 export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
 const mailReference = (invitationId: number) => `invitation:${invitationId}`;
 const TOKEN_PREFIX = 'inv_';
+/** Where an invitation e-mail's link leads: the page Tessera serves (invitations.page.ts). */
+export const ACCEPT_PAGE_PATH = '/invitations/accept';
 
 export type { InvitationRow };
+
+/** A new or resent invitation: its token, shown once, and how its e-mail leaves. */
+export type IssuedInvitation = InvitationRow & { token: string; delivery: MailDelivery };
 
 /** Pending invitations past their expiry read as expired, whatever the row still says. */
 function effectiveStatus(row: InvitationRow, now: string): InvitationRow['status'] {
@@ -53,6 +58,7 @@ async function claimForAcceptance(
   if (!(await repository.claimAnswer(tx, invitation.id, { status: 'accepted', acceptedBy: invitee.userId, now }))) {
     throw new AppError('INVITATION.NOT_FOUND');
   }
+  await cancelUnsent(tx, mailReference(invitation.id));
   try {
     await addMember(tx, invitation.workspace_id, invitee.userId, invitation.role, now);
   } catch (error) {
@@ -66,9 +72,17 @@ async function claimForAcceptance(
 
 export type InvitationsService = ReturnType<typeof createInvitationsService>;
 
-export function createInvitationsService(deps: { db: Db; clock: Clock; grants: RoleGrants; publicUrl: string }) {
-  const { db, clock, grants } = deps;
-  const acceptLink = (token: string) => `${deps.publicUrl}/invitations/accept?token=${encodeURIComponent(token)}`;
+/**
+ * How an invitation's e-mail leaves: `smtp` when a delivery worker sends it, `outbox` when
+ * no SMTP server is configured and it waits for the operator (`npm run tessera -- outbox list`).
+ */
+export type MailDelivery = 'smtp' | 'outbox';
+
+export function createInvitationsService(deps: { db: Db; clock: Clock; grants: RoleGrants; publicUrl: string; mailDelivery: MailDelivery }) {
+  const { db, clock, grants, mailDelivery } = deps;
+  // The token rides in the fragment, which browsers never send: it stays out of server and proxy logs.
+  const acceptLink = (tenantSlug: string, token: string) =>
+    `${deps.publicUrl}${ACCEPT_PAGE_PATH}?tenant=${encodeURIComponent(tenantSlug)}#token=${encodeURIComponent(token)}`;
 
   async function enqueueInvitationMail(tx: Tx, ctx: InWorkspaceContext, invitation: InvitationRow, token: string, now: string) {
     const inviter = ctx.actor.kind === 'user' ? ctx.actor.profile.name : ctx.workspace.name;
@@ -76,12 +90,19 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
       workspaceName: ctx.workspace.name,
       inviterName: inviter,
       role: invitation.role,
-      link: acceptLink(token),
+      link: acceptLink(ctx.tenant.slug, token),
       expiresAt: invitation.expires_at,
     });
     await enqueueMessage(
       tx,
-      { tenantId: ctx.tenant.id, kind: 'invitation', reference: mailReference(invitation.id), recipient: invitation.email, ...mail },
+      {
+        tenantId: ctx.tenant.id,
+        kind: 'invitation',
+        reference: mailReference(invitation.id),
+        recipient: invitation.email,
+        expiresAt: invitation.expires_at,
+        ...mail,
+      },
       now,
     );
   }
@@ -100,7 +121,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
     },
 
     /** Invites an address with a role the inviter may grant; the e-mail is queued in the same transaction. */
-    async create(ctx: InWorkspaceContext, input: CreateInvitationBody): Promise<InvitationRow & { token: string }> {
+    async create(ctx: InWorkspaceContext, input: CreateInvitationBody): Promise<IssuedInvitation> {
       if (input.role === 'owner') throw new AppError('ROLE.OWNER_BY_TRANSFER');
       const email = input.email.trim();
       const emailKey = normalizeKey(email);
@@ -117,7 +138,9 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
           if (await repository.isMemberByEmail(tx, ctx.workspace.id, ctx.tenant.id, emailKey)) {
             throw new AppError('MEMBER.ALREADY_MEMBER');
           }
-          await repository.expireStalePending(tx, ctx.workspace.id, emailKey, nowIso);
+          for (const expiredId of await repository.expireStalePending(tx, ctx.workspace.id, emailKey, nowIso)) {
+            await cancelUnsent(tx, mailReference(expiredId));
+          }
           const created = await repository.insertInvitation(tx, {
             tenant_id: ctx.tenant.id,
             workspace_id: ctx.workspace.id,
@@ -141,7 +164,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
           });
           return created;
         });
-        return { ...invitation, token };
+        return { ...invitation, token, delivery: mailDelivery };
       } catch (error) {
         if (isUniqueViolation(error, 'email_key')) throw new AppError('WORKSPACE.INVITATION_EXISTS', { email });
         throw error;
@@ -179,7 +202,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
     },
 
     /** A fresh token and a fresh seven days; the old token is dead from this commit on. */
-    async resend(ctx: InWorkspaceContext, id: number): Promise<InvitationRow & { token: string }> {
+    async resend(ctx: InWorkspaceContext, id: number): Promise<IssuedInvitation> {
       const token = randomToken(TOKEN_PREFIX);
       const now = clock.now();
       const nowIso = now.toISOString();
@@ -200,7 +223,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
         await recordAudit(tx, ctx, { action: 'invitation.resent', targetType: 'invitation', targetId: id, workspaceId: ctx.workspace.id, at: nowIso });
         return rotated;
       });
-      return { ...invitation, token };
+      return { ...invitation, token, delivery: mailDelivery };
     },
 
     /** What an invitation page shows, by token: workspace, inviter, role, nothing more. */
@@ -241,6 +264,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
         if (!(await repository.claimAnswer(tx, invitation.id, { status: 'declined', acceptedBy: null, now }))) {
           throw new AppError('INVITATION.NOT_FOUND');
         }
+        await cancelUnsent(tx, mailReference(invitation.id));
         await recordAudit(tx, ctx, {
           action: 'invitation.declined',
           targetType: 'invitation',

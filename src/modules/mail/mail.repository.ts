@@ -19,6 +19,16 @@ export async function cancelUnsentOf(tx: Tx, reference: string): Promise<void> {
     .execute();
 }
 
+/** Cancels the unsent messages past their expiry, dropping their bodies. */
+export async function cancelExpired(tx: Tx, now: string): Promise<void> {
+  await tx
+    .updateTable('outbox_messages')
+    .set({ status: 'cancelled', text_body: DELIVERED_BODY, html_body: DELIVERED_BODY, claimed_until: null })
+    .where('status', 'in', ['pending', 'failed'])
+    .where('expires_at', '<=', now)
+    .execute();
+}
+
 export async function listMessages(db: Executor, query: { status?: OutboxStatus; limit: number }): Promise<OutboxMessageRow[]> {
   return db
     .selectFrom('outbox_messages')
@@ -38,9 +48,12 @@ export async function requeueFailedMessages(tx: Tx, now: string): Promise<number
   return Number(result.numUpdatedRows);
 }
 
-/** Waiting to be sent, or claimed by a sender whose claim has lapsed. */
+/** Waiting to be sent, or claimed by a sender whose claim has lapsed; and still worth sending. */
 const isDue = (now: string) => (eb: ExpressionBuilder<Database, 'outbox_messages'>) =>
-  eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', now)])]);
+  eb.and([
+    eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', now)])]),
+    eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
+  ]);
 
 export async function listDueMessages(db: Executor, now: string, limit: number): Promise<OutboxMessageRow[]> {
   return db

@@ -1,7 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Clock } from '../../core/clock.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
-import type { Db, Executor, Tx } from '../../schema/database.ts';
+import type { Db, Tx } from '../../schema/database.ts';
 import * as repository from './mail.repository.ts';
 import type { OutboxMessageRow, OutboxStatus } from './mail.table.ts';
 
@@ -22,6 +22,8 @@ export interface OutgoingMessage {
   subject: string;
   text: string;
   html: string;
+  /** When the message stops being worth sending; unsent by then, it is cancelled. */
+  expiresAt?: string;
 }
 
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'cancelled'];
@@ -39,6 +41,7 @@ export async function enqueueMessage(tx: Tx, message: OutgoingMessage, now: stri
     status: 'pending',
     next_attempt_at: now,
     created_at: now,
+    expires_at: message.expiresAt ?? null,
   });
 }
 
@@ -47,7 +50,9 @@ export async function cancelUnsent(tx: Tx, reference: string): Promise<void> {
   await repository.cancelUnsentOf(tx, reference);
 }
 
-export function listOutbox(db: Executor, query: { status?: OutboxStatus; limit: number }): Promise<OutboxMessageRow[]> {
+/** Operator CLI: the outbox, newest first, after cancelling what expired unsent (so nothing dead reads as waiting). */
+export async function listOutbox(db: Db, query: { status?: OutboxStatus; limit: number }, now: string): Promise<OutboxMessageRow[]> {
+  await inTransaction(db, (tx) => repository.cancelExpired(tx, now));
   return repository.listMessages(db, query);
 }
 
@@ -143,7 +148,9 @@ export function createMailDeliverer(deps: {
   }
 
   async function deliverDue(): Promise<number> {
-    const due = await repository.listDueMessages(deps.db, deps.clock.now().toISOString(), BATCH);
+    const now = deps.clock.now().toISOString();
+    await inTransaction(deps.db, (tx) => repository.cancelExpired(tx, now));
+    const due = await repository.listDueMessages(deps.db, now, BATCH);
     let sent = 0;
     for (const message of due) {
       if (stopping) break;

@@ -18,6 +18,8 @@ export interface OutboxMessagesTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** When the message stops being worth sending (its invitation expired); unsent by then, it is cancelled. */
+  expires_at: string | null;
 }
 
 export type OutboxMessageRow = Selectable<OutboxMessagesTable>;

@@ -14,6 +14,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     {
       config: { policy: inContext('members:view') },
       schema: {
+        operationId: 'listMembers',
         tags: ['members'],
         summary: 'Members of the current workspace',
         querystring: ListQuery,
@@ -34,6 +35,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     {
       config: { policy: inContext('members:manage') },
       schema: {
+        operationId: 'changeMemberRole',
         tags: ['members'],
         summary: "Change a member's role (never the owner's; never to a role you could not grant)",
         params: UserIdParams,
@@ -56,6 +58,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     {
       config: { policy: inContext('members:remove') },
       schema: {
+        operationId: 'removeMember',
         tags: ['members'],
         summary: 'Remove a member (never the owner)',
         params: UserIdParams,
@@ -73,6 +76,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     {
       config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
       schema: {
+        operationId: 'leaveWorkspace',
         tags: ['members'],
         summary: 'Leave a workspace (the owner must transfer ownership first)',
         params: IdParams,
@@ -90,6 +94,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     {
       config: { policy: onPathWorkspace('workspaces:transfer') },
       schema: {
+        operationId: 'transferWorkspaceOwnership',
         tags: ['members'],
         summary: 'Hand the workspace to another member; the old owner becomes an admin',
         params: IdParams,

@@ -2,13 +2,16 @@ import { Type, type Static } from '@sinclair/typebox';
 import { PlainText } from '../../core/http/formats.ts';
 import { IdParam, Timestamp } from '../../core/http/schemas.ts';
 
-export const Member = Type.Object({
-  id: Type.Integer({ description: 'The user id' }),
-  name: Type.String(),
-  email: Type.String(),
-  role: Type.String(),
-  added_at: Timestamp,
-});
+export const Member = Type.Object(
+  {
+    id: Type.Integer({ description: 'The user id' }),
+    name: Type.String(),
+    email: Type.String(),
+    role: Type.String(),
+    added_at: Timestamp,
+  },
+  { title: 'Member' },
+);
 export type Member = Static<typeof Member>;
 
 export const UserIdParams = Type.Object({ user_id: IdParam });

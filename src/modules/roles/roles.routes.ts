@@ -13,6 +13,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     {
       config: { policy: inContext('roles:view') },
       schema: {
+        operationId: 'listRoles',
         tags: ['roles'],
         summary: 'Roles of the current workspace, built-in and custom',
         querystring: ListQuery,
@@ -30,6 +31,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     {
       config: { policy: inContext('roles:manage') },
       schema: {
+        operationId: 'createRole',
         tags: ['roles'],
         summary: 'Create a custom role (only with permissions you hold)',
         body: bodies.create,
@@ -47,6 +49,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     {
       config: { policy: inContext('roles:manage') },
       schema: {
+        operationId: 'updateRole',
         tags: ['roles'],
         summary: 'Change a custom role (built-in roles are immutable)',
         params: IdParams,
@@ -65,6 +68,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     {
       config: { policy: inContext('roles:manage') },
       schema: {
+        operationId: 'deleteRole',
         tags: ['roles'],
         summary: 'Delete a custom role; members holding it move to ?reassign_to=<role name>',
         params: IdParams,
@@ -83,6 +87,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     {
       config: { policy: authenticated() },
       schema: {
+        operationId: 'listPermissions',
         tags: ['roles'],
         summary: 'The permission catalogue',
         response: { 200: ListEnvelope(PermissionEntry) },
@@ -96,6 +101,7 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
     {
       config: { policy: inContext('workspaces:view') },
       schema: {
+        operationId: 'getMyPermissions',
         tags: ['roles'],
         summary: 'Your effective permissions in the current workspace context',
         response: { 200: DataEnvelope(MyPermissions) },

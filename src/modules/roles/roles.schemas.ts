@@ -6,13 +6,16 @@ export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 const RoleName = Type.String({ pattern: ROLE_NAME_PATTERN, minLength: 1, maxLength: 50 });
 const DisplayName = PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
-export const Role = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  display_name: Type.String(),
-  is_builtin: Type.Boolean(),
-  permissions: Type.Array(Type.String()),
-});
+export const Role = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    display_name: Type.String(),
+    is_builtin: Type.Boolean(),
+    permissions: Type.Array(Type.String()),
+  },
+  { title: 'Role' },
+);
 export type Role = Static<typeof Role>;
 
 /** The bodies that name permissions, bounded by how many the composed areas declare. */
@@ -34,16 +37,22 @@ export const DeleteRoleQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const PermissionEntry = Type.Object({
-  id: Type.String(),
-  description: Type.String(),
-  scope: Type.Union([Type.Literal('workspace'), Type.Literal('tenant')]),
-});
+export const PermissionEntry = Type.Object(
+  {
+    id: Type.String(),
+    description: Type.String(),
+    scope: Type.Union([Type.Literal('workspace'), Type.Literal('tenant')]),
+  },
+  { title: 'Permission' },
+);
 
-export const MyPermissions = Type.Object({
-  workspace_id: Type.Integer(),
-  role: Type.Union([Type.String(), Type.Null()]),
-  permissions: Type.Array(Type.String()),
-  tenant_role: Type.String(),
-  tenant_permissions: Type.Array(Type.String()),
-});
+export const MyPermissions = Type.Object(
+  {
+    workspace_id: Type.Integer(),
+    role: Type.Union([Type.String(), Type.Null()]),
+    permissions: Type.Array(Type.String()),
+    tenant_role: Type.String(),
+    tenant_permissions: Type.Array(Type.String()),
+  },
+  { title: 'EffectivePermissions' },
+);

@@ -3,14 +3,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { publicRoute } from '../../core/auth/policy.ts';
 import type { SystemService } from './system.service.ts';
 
-const Status = Type.Object({ status: Type.String() });
+const Status = Type.Object({ status: Type.String() }, { title: 'HealthStatus' });
 
 export const systemRoutes: FastifyPluginAsyncTypebox<{ system: SystemService }> = async (app, { system }) => {
   app.get(
     '/healthz',
     {
       config: { policy: publicRoute() },
-      schema: { tags: ['system'], summary: 'The process is up', response: { 200: Status } },
+      schema: { operationId: 'getHealth', tags: ['system'], summary: 'The process is up', response: { 200: Status } },
     },
     async () => ({ status: 'ok' }),
   );
@@ -19,10 +19,15 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ system: SystemService }> 
     '/readyz',
     {
       config: { policy: publicRoute() },
-      schema: { tags: ['system'], summary: 'The database answers (503 while it does not)', response: { 200: Status } },
+      schema: {
+        operationId: 'getReadiness',
+        tags: ['system'],
+        summary: 'The database and, when configured, Redis answer (503 while one does not)',
+        response: { 200: Status },
+      },
     },
     async () => {
-      await system.checkDatabase();
+      await system.checkReadiness();
       return { status: 'ready' };
     },
   );

@@ -1,25 +1,41 @@
+import type { Redis } from 'ioredis';
 import { pingDatabase } from '../../core/db/open.ts';
+import { pingRedis } from '../../core/redis.ts';
 import type { Db } from '../../schema/database.ts';
 import { AppError } from '../../core/errors.ts';
 
 const READINESS_TIMEOUT_MS = 2000;
+/** How long a load balancer is told to wait before asking a not-ready instance again. */
+const RETRY_SECONDS = 5;
 
 export type SystemService = ReturnType<typeof createSystemService>;
 
-export function createSystemService(deps: { db: Db }) {
+export function createSystemService(deps: { db: Db; redis: Redis | undefined }) {
+  async function checkDatabase(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AppError('STORAGE.UNAVAILABLE')), READINESS_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([pingDatabase(deps.db), timeout]);
+    } catch {
+      throw new AppError('STORAGE.UNAVAILABLE');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   return {
-    /** Resolves when the database answers within the readiness timeout, else throws STORAGE.UNAVAILABLE. */
-    async checkDatabase(): Promise<void> {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AppError('STORAGE.UNAVAILABLE')), READINESS_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([pingDatabase(deps.db), timeout]);
-      } catch {
-        throw new AppError('STORAGE.UNAVAILABLE');
-      } finally {
-        clearTimeout(timer);
+    /**
+     * Resolves when every dependency answers: the database (else STORAGE.UNAVAILABLE) and,
+     * when configured, Redis (else RATE_LIMIT.UNAVAILABLE), each within its timeout.
+     */
+    async checkReadiness(): Promise<void> {
+      await checkDatabase();
+      if (deps.redis) {
+        await pingRedis(deps.redis).catch(() => {
+          throw new AppError('RATE_LIMIT.UNAVAILABLE', { redis: 'does not answer' }, { seconds: RETRY_SECONDS });
+        });
       }
     },
   };

@@ -10,7 +10,7 @@ export const tenantsRoutes: FastifyPluginAsyncTypebox<{ tenants: TenantsService 
     '/tenant',
     {
       config: { policy: requiresTenant('tenant:view') },
-      schema: { tags: ['tenant'], summary: 'Read the tenant settings', response: { 200: DataEnvelope(TenantSettings) } },
+      schema: { operationId: 'getTenant', tags: ['tenant'], summary: 'Read the tenant settings', response: { 200: DataEnvelope(TenantSettings) } },
     },
     async (request) => ({ data: tenantToSettings(await tenants.getSettings(userContextOf(request))) }),
   );
@@ -20,6 +20,7 @@ export const tenantsRoutes: FastifyPluginAsyncTypebox<{ tenants: TenantsService 
     {
       config: { policy: requiresTenant('tenant:edit') },
       schema: {
+        operationId: 'updateTenant',
         tags: ['tenant'],
         summary: 'Change the tenant settings',
         body: UpdateTenantBody,

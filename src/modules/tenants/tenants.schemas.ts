@@ -5,17 +5,20 @@ import { SUPPORTED_LOCALES } from '../../core/i18n/index.ts';
 
 const LocaleSchema = Type.Union(SUPPORTED_LOCALES.map((locale) => Type.Literal(locale)));
 
-export const TenantSettings = Type.Object({
-  id: Type.Integer(),
-  slug: Type.String(),
-  name: Type.String(),
-  default_locale: LocaleSchema,
-  self_signup: Type.Boolean(),
-  max_owned_workspaces_per_user: Nullable(Type.Integer()),
-  portal_access_code: Nullable(Type.String()),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
+export const TenantSettings = Type.Object(
+  {
+    id: Type.Integer(),
+    slug: Type.String(),
+    name: Type.String(),
+    default_locale: LocaleSchema,
+    self_signup: Type.Boolean(),
+    max_owned_workspaces_per_user: Nullable(Type.Integer()),
+    portal_access_code: Nullable(Type.String()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { title: 'Tenant' },
+);
 export type TenantSettings = Static<typeof TenantSettings>;
 
 /** Every field may be left out, but an empty patch is a mistake worth a 422. */

@@ -38,6 +38,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     {
       config: { policy: authenticated() },
       schema: {
+        operationId: 'listWorkspaces',
         tags: ['workspaces'],
         summary: 'Workspaces the caller can access (all of the tenant with view_all_locations)',
         querystring: ListQuery,
@@ -60,6 +61,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     {
       config: { policy: authenticated() },
       schema: {
+        operationId: 'createWorkspace',
         tags: ['workspaces'],
         summary: 'Create a workspace; the caller becomes its owner and it becomes the current one',
         body: CreateWorkspaceBody,
@@ -79,7 +81,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     '/workspaces/:id',
     {
       config: { policy: onPathWorkspace('workspaces:view') },
-      schema: { tags: ['workspaces'], summary: 'One workspace', params: IdParams, response: { 200: DataEnvelope(Workspace) } },
+      schema: { operationId: 'getWorkspace', tags: ['workspaces'], summary: 'One workspace', params: IdParams, response: { 200: DataEnvelope(Workspace) } },
     },
     async (request) => {
       const ctx = workspaceContextOf(request);
@@ -87,14 +89,19 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     },
   );
 
+  // PUT is kept beside PATCH for existing clients: the same partial update under its own operationId.
   for (const method of ['PUT', 'PATCH'] as const) {
     app.route({
       method,
       url: '/workspaces/:id',
       config: { policy: onPathWorkspace('workspaces:edit') },
       schema: {
+        operationId: method === 'PATCH' ? 'updateWorkspace' : 'putWorkspace',
         tags: ['workspaces'],
-        summary: 'Rename a workspace or change its slug or logo (owners only)',
+        summary:
+          method === 'PATCH'
+            ? 'Rename a workspace or change its slug or logo (owners only)'
+            : 'Rename a workspace or change its slug or logo (owners only); the same as PATCH',
         params: IdParams,
         body: UpdateWorkspaceBody,
         response: { 200: DataEnvelope(Workspace) },
@@ -112,6 +119,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     {
       config: { policy: onPathWorkspace('workspaces:delete') },
       schema: {
+        operationId: 'deleteWorkspace',
         tags: ['workspaces'],
         summary: 'Delete a workspace with its roles, memberships and API keys (owners only)',
         params: IdParams,
@@ -129,6 +137,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     {
       config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
       schema: {
+        operationId: 'switchWorkspace',
         tags: ['workspaces'],
         summary: 'Switch the current workspace',
         params: IdParams,
@@ -150,6 +159,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     {
       config: { policy: authenticated() },
       schema: {
+        operationId: 'clearCurrentWorkspace',
         tags: ['workspaces'],
         summary: 'Clear the current workspace (if it is this one)',
         params: IdParams,
@@ -166,7 +176,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     '/workspaces/:id/default',
     {
       config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
-      schema: { tags: ['workspaces'], summary: 'Make this your default workspace', params: IdParams, response: { 200: MessageOnly } },
+      schema: { operationId: 'setDefaultWorkspace', tags: ['workspaces'], summary: 'Make this your default workspace', params: IdParams, response: { 200: MessageOnly } },
     },
     async (request) => {
       await workspaces.setDefault(userInWorkspaceOf(request));
@@ -179,6 +189,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     {
       config: { policy: onPathWorkspace('settings:edit') },
       schema: {
+        operationId: 'setPreferredDocumentSubtype',
         tags: ['workspaces'],
         summary: 'Set the NCF sequence new invoices draw from',
         params: IdParams,

@@ -8,21 +8,24 @@ const Slug = Type.String({ minLength: 3, maxLength: 48, pattern: WORKSPACE_SLUG_
 /** An https: URL or an inline PNG, JPEG, GIF or WebP of under 48 KB. */
 const Logo = Nullable(ImageUrl({ minLength: 1, maxLength: 65_536 }));
 
-export const Workspace = Type.Object({
-  id: Type.Integer(),
-  biz_id: Type.String({ description: 'Opaque public id' }),
-  name: Type.String(),
-  slug: Type.String(),
-  logo: Nullable(Type.String()),
-  owner_id: Nullable(Type.Integer()),
-  owner: Nullable(Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.String() })),
-  is_owner: Type.Boolean(),
-  role: Nullable(Type.String({ description: "The caller's role; null when seen through view_all_locations" })),
-  preferred_document_subtype: Nullable(Type.String()),
-  member_count: Type.Optional(Type.Integer()),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
+export const Workspace = Type.Object(
+  {
+    id: Type.Integer(),
+    biz_id: Type.String({ description: 'Opaque public id' }),
+    name: Type.String(),
+    slug: Type.String(),
+    logo: Nullable(Type.String()),
+    owner_id: Nullable(Type.Integer()),
+    owner: Nullable(Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.String() })),
+    is_owner: Type.Boolean(),
+    role: Nullable(Type.String({ description: "The caller's role; null when seen through view_all_locations" })),
+    preferred_document_subtype: Nullable(Type.String()),
+    member_count: Type.Optional(Type.Integer()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { title: 'Workspace' },
+);
 export type Workspace = Static<typeof Workspace>;
 
 export const CreateWorkspaceBody = Type.Object(
@@ -37,10 +40,13 @@ export const UpdateWorkspaceBody = Type.Object(
 );
 export type UpdateWorkspaceBody = Static<typeof UpdateWorkspaceBody>;
 
-export const ContextSwitched = Type.Object({
-  current_workspace_id: Type.Integer(),
-  workspace: Type.Object({ id: Type.Integer(), name: Type.String() }),
-});
+export const ContextSwitched = Type.Object(
+  {
+    current_workspace_id: Type.Integer(),
+    workspace: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  },
+  { title: 'CurrentWorkspace' },
+);
 
 export const DocumentSubtypeBody = Type.Object(
   {

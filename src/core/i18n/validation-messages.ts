@@ -1,0 +1,36 @@
+import { CUSTOM_FORMATS } from '../http/formats.ts';
+import type { Locale } from './index.ts';
+
+/**
+ * Tessera's own words in a 422's `details`, in every supported locale (Ajv's come from
+ * ajv-i18n, see core/http/validation.ts). A custom format added to core/http/formats.ts
+ * without its message here in every locale is a compile error.
+ */
+export interface ValidationWords {
+  /** A value breaking one of Tessera's string formats. */
+  formats: Readonly<Record<keyof typeof CUSTOM_FORMATS, string>>;
+  /** A field the schema does not name (`additionalProperties: false`). */
+  notAllowed: string;
+  /** Ajv gave no message. */
+  invalid: string;
+  /** Text the database refused to store (a safety net behind the `plain-text` format). */
+  unstorable: string;
+}
+
+export const VALIDATION_WORDS: Readonly<Record<Locale, ValidationWords>> = {
+  en: {
+    formats: { 'plain-text': CUSTOM_FORMATS['plain-text'].message, 'image-url': CUSTOM_FORMATS['image-url'].message },
+    notAllowed: 'is not an allowed field',
+    invalid: 'is invalid',
+    unstorable: 'contains characters that cannot be stored',
+  },
+  es: {
+    formats: {
+      'plain-text': 'no debe contener caracteres de control ni invisibles',
+      'image-url': 'debe ser una URL https: o una URL data:image/(png|jpeg|gif|webp);base64',
+    },
+    notAllowed: 'no es un campo permitido',
+    invalid: 'no es válido',
+    unstorable: 'contiene caracteres que no se pueden guardar',
+  },
+};

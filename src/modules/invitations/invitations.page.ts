@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyPluginAsync } from 'fastify';
+import { publicRoute } from '../../core/auth/policy.ts';
+import { ACCEPT_PAGE_PATH } from './invitations.service.ts';
+
+const asset = (file: string) => readFileSync(new URL(`./accept-page/${file}`, import.meta.url), 'utf8');
+
+/** Everything the page needs comes from this server: no inline script or style, no other origin. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const FILES = [
+  { path: ACCEPT_PAGE_PATH, type: 'text/html; charset=utf-8', body: asset('accept.html') },
+  { path: `${ACCEPT_PAGE_PATH}.js`, type: 'text/javascript; charset=utf-8', body: asset('accept.js') },
+  { path: `${ACCEPT_PAGE_PATH}.css`, type: 'text/css; charset=utf-8', body: asset('accept.css') },
+];
+
+/**
+ * The page an invitation e-mail links to, until the console's own accept page replaces it:
+ * it shows the invitation (workspace, inviter, role) and lets the invitee create an account,
+ * sign in and join, or decline, through the public API only. Static files: the page reads
+ * the token from the link's fragment, so no request for them carries it.
+ */
+export const invitationPageRoutes: FastifyPluginAsync = async (app) => {
+  for (const file of FILES) {
+    app.get(file.path, { config: { policy: publicRoute() }, schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type(file.type)
+        .header('content-security-policy', CONTENT_SECURITY_POLICY)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .header('cache-control', 'no-cache')
+        .send(file.body),
+    );
+  }
+};

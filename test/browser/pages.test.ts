@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/engines.ts';
+import { api, killAllServers, openDirect, PASSWORD, registerUser, spawnServer, uniqueProcessEmail, type ServerProcess } from '../support/process.ts';
+
+/**
+ * The pages Tessera serves, in a real Chromium: the invitation accept page an e-mail links
+ * to, and the API reference's "Try it out". Each watches for CSP violations, page errors
+ * and requests to any other origin.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const chromiumInstalled = existsSync(CHROMIUM);
+if (!chromiumInstalled && process.env.CI) throw new Error(`CI needs Chromium at ${CHROMIUM} (.ci/run installs it)`);
+
+let database: TestDatabase;
+let server: ServerProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!chromiumInstalled) return;
+  database = await createTestDatabase();
+  server = await spawnServer({ ...database.env, PUBLIC_URL: '' });
+  await server.waitReady(30_000);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (!chromiumInstalled) return;
+  await browser.close();
+  await killAllServers();
+  await database.drop();
+});
+
+/** A page that records what should never happen on Tessera's pages. */
+async function watchedPage(locale = 'en-US'): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ locale });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('request', (request) => {
+    if (!request.url().startsWith(server.url) && !request.url().startsWith('data:')) problems.push(`request to another origin: ${request.url()}`);
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().includes('status of 4')) problems.push(`console error: ${message.text()}`);
+  });
+  await page.exposeFunction('reportViolation', (text: string) => problems.push(`CSP violation: ${text}`));
+  // Browser code as text: the tests are compiled without the DOM's types.
+  await page.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI));",
+  });
+  return { page, problems };
+}
+
+async function invitationLink(email: string, workspaceName: string): Promise<{ link: string; workspaceId: number }> {
+  const owner = await registerUser(server, uniqueProcessEmail('page.owner'));
+  const workspace = await api(server.url, 'POST', '/api/v1/workspaces', { token: owner.accessToken, body: { name: workspaceName } });
+  expect(workspace.status).toBe(201);
+  const invited = await api(server.url, 'POST', '/api/v1/invitations', {
+    token: owner.accessToken,
+    headers: { 'x-workspace-id': String(workspace.body.data.id) },
+    body: { email, role: 'viewer' },
+  });
+  expect(invited.status).toBe(201);
+  // The link exactly as the e-mail carries it.
+  const direct = openDirect(database.env);
+  try {
+    const message = await direct.db.selectFrom('outbox_messages').select('text_body').where('recipient', '=', email).executeTakeFirstOrThrow();
+    const link = /(http\S+\/invitations\/accept\S+)/.exec(message.text_body)?.[1];
+    if (!link) throw new Error(`no accept link in: ${message.text_body}`);
+    return { link, workspaceId: workspace.body.data.id as number };
+  } finally {
+    await direct.close();
+  }
+}
+
+describe.skipIf(!chromiumInstalled)('the invitation accept page', () => {
+  it('shows the invitation, creates the account and joins, with the token out of the address bar', { timeout: 60_000 }, async () => {
+    const email = uniqueProcessEmail('page.invitee');
+    const { link, workspaceId } = await invitationLink(email, 'Accept Page Branch');
+    const { page, problems } = await watchedPage();
+    await page.goto(link);
+    await expect.poll(() => page.locator('#summary').innerText()).toContain('invited you to join “Accept Page Branch” as viewer');
+    expect(page.url()).not.toContain('inv_');
+
+    const form = page.locator('#register');
+    await form.locator('input[name=name]').fill('Page Invitee');
+    await form.locator('input[name=email]').fill(email);
+    await form.locator('input[name=password]').fill(PASSWORD);
+    await form.locator('button').click();
+    await expect.poll(() => page.locator('#status').innerText()).toContain('You joined the workspace');
+    expect(problems).toEqual([]);
+
+    const login = await api(server.url, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } });
+    const workspaces = await api(server.url, 'GET', '/api/v1/workspaces', { token: login.body.data.access_token });
+    expect(workspaces.body.data.map((workspace: { id: number }) => workspace.id)).toContain(workspaceId);
+  });
+
+  it('speaks Spanish to a Spanish browser and shows the API’s refusal when the invitation is used up', { timeout: 60_000 }, async () => {
+    const email = uniqueProcessEmail('page.decline');
+    const { link } = await invitationLink(email, 'Decline Page Branch');
+    const { page, problems } = await watchedPage('es-DO');
+    await page.goto(link);
+    await expect.poll(() => page.locator('#summary').innerText()).toContain('te invitó a unirte a «Decline Page Branch»');
+    await page.locator('#decline button').click();
+    await expect.poll(() => page.locator('#status').innerText()).toBe('Rechazaste la invitación.');
+
+    // Opened again (a new tab: the same address with only a fragment would not reload the page).
+    const again = await watchedPage('es-DO');
+    await again.page.goto(link);
+    await expect.poll(() => again.page.locator('#status').innerText()).toBe('La invitación no existe o ya fue respondida.');
+    expect(await again.page.locator('#status').getAttribute('class')).toBe('error');
+    expect(await again.page.locator('#invitation').isHidden()).toBe(true);
+    expect([...problems, ...again.problems]).toEqual([]);
+  });
+});
+
+describe.skipIf(!chromiumInstalled)('the API reference at /docs', () => {
+  it('renders every operation and its "Try it out" calls this server with the token given to Authorize', { timeout: 60_000 }, async () => {
+    const user = await registerUser(server, uniqueProcessEmail('docs.user'));
+    const document = await api(server.url, 'GET', '/openapi.json');
+    const operations = Object.values(document.body.paths as Record<string, Record<string, unknown>>).reduce(
+      (count, methods) => count + Object.keys(methods).length,
+      0,
+    );
+    const { page, problems } = await watchedPage();
+    await page.goto(`${server.url}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 20_000 });
+    expect(await page.locator('.opblock').count()).toBe(operations);
+
+    await page.click('button.authorize');
+    const bearer = page.locator('.modal-ux .auth-container').first();
+    await bearer.locator('input').fill(user.accessToken);
+    await bearer.locator('button.authorize').click();
+    await page.click('.modal-ux button.btn-done');
+
+    const me = page.locator('#operations-identity-getMe');
+    await me.locator('.opblock-summary').click();
+    await me.locator('.try-out__btn').click();
+    await me.locator('.execute').click();
+    const status = me.locator('.live-responses-table tbody .response-col_status').first();
+    await expect.poll(() => status.innerText(), { timeout: 10_000 }).toBe('200');
+    expect(problems).toEqual([]);
+  });
+});

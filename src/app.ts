@@ -149,6 +149,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       from: config.mailFrom,
       pollIntervalMs: config.mailPollIntervalMs,
       onError: (error) => app.log.error({ err: error }, 'mail delivery failed'),
+      onSendFailed: ({ messageId, attempt, error, givenUp, nextAttemptAt }) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (givenUp) app.log.error({ outboxId: messageId, attempt, reason }, 'e-mail not sent; given up (npm run tessera -- outbox retry)');
+        else app.log.warn({ outboxId: messageId, attempt, reason, nextAttemptAt }, 'e-mail not sent; will retry');
+      },
     });
     app.addHook('onReady', async () => mail.start());
     app.addHook('onClose', () => mail.stop());

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildApp, type App } from './app.ts';
 import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig, loadEnvFile, type Config } from './core/config.ts';
@@ -11,6 +12,16 @@ import { migrate, MIGRATIONS } from './schema/migrate.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
+/** The CLI command that lists this server's outbox: the CLI must be pointed at the same data. */
+function outboxCommand(config: Config): string {
+  const where = config.databaseUrl
+    ? `DATABASE_URL=${redactUrl(config.databaseUrl)} `
+    : config.dataDir === path.resolve('data')
+      ? ''
+      : `DATA_DIR=${config.dataDir} `;
+  return `${where}npm run tessera -- outbox list`;
+}
+
 /** What an operator needs to know once the server listens: where things are, and what is off. */
 function logStartup(app: App, config: Config, appliedNow: readonly string[]): void {
   const base = config.publicUrl;
@@ -18,7 +29,7 @@ function logStartup(app: App, config: Config, appliedNow: readonly string[]): vo
   const schema = appliedNow.length === 0 ? `schema up to date (${MIGRATIONS.length} migrations)` : `migrations applied now: ${appliedNow.join(', ')}`;
   app.log.info(`storage: ${describeStorage(config)}; ${schema}`);
   if (config.smtpUrl) app.log.info(`e-mail: on, through ${redactUrl(config.smtpUrl)} as ${config.mailFrom}`);
-  else app.log.warn('e-mail: off (no SMTP_URL); messages wait in the outbox: npm run tessera -- outbox list');
+  else app.log.warn(`e-mail: off (no SMTP_URL); messages wait in the outbox: ${outboxCommand(config)}`);
   app.log.info(
     config.redisUrl
       ? `rate limits: shared through Redis at ${redactUrl(config.redisUrl)}`

@@ -208,7 +208,7 @@ async function seed(app: App, input: { tenant: string; password: string; passwor
 const shellQuote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
 /** The summary: what was made, the secrets (shown once) and how to sign in. */
-export function describeDemo(result: DemoResult, publicUrl: string): string {
+export function describeDemo(result: DemoResult, publicUrl: string, smtpConfigured: boolean): string {
   const login = JSON.stringify({ email: result.owner.email, password: result.owner.password });
   const column = (label: string, lines: string[]) => lines.map((line, i) => `  ${(i === 0 ? label : '').padEnd(13)}${line}`).join('\n');
   return [
@@ -221,7 +221,11 @@ export function describeDemo(result: DemoResult, publicUrl: string): string {
       `${result.apiKey.secret}   (shown once)`,
     ]),
     column('invitations', result.invitations.map((line) => `${line}, pending`)),
-    column('e-mail', ['the invitations\' messages to demo.test addresses wait in the outbox (`outbox list`)']),
+    column('e-mail', [
+      smtpConfigured
+        ? 'the invitations\' messages go to demo.test addresses through SMTP_URL (see `outbox list`)'
+        : 'the invitations\' messages to demo.test addresses wait in the outbox (`outbox list`)',
+    ]),
     '',
     'Sign in as the owner (the members use the same password):',
     `  e-mail    ${result.owner.email}`,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.ts';
 import { ConfigError, loadConfig, loadEnvFile, type Config } from '../core/config.ts';
+import { describeStorage } from '../core/db/open.ts';
 import { openDatabase, type Db } from '../schema/database.ts';
 import { migrate } from '../schema/migrate.ts';
 import { AppError } from '../core/errors.ts';
@@ -14,7 +15,7 @@ import { DemoError } from './demo-error.ts';
 
 const USAGE = `Usage: npm run tessera -- <command>
 
-  tenant create <slug> --name "Name" [--locale en|es]   create a tenant (self sign-up on)
+  tenant create <slug> --name "Name" [--locale en|es]   create a tenant (self sign-up off until its owner turns it on)
   tenant list                                         list tenants
   tenant disable <slug>                               every request of the tenant gets 403
   tenant enable <slug>                                undo disable
@@ -94,7 +95,11 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
   if (area === 'tenant' && verb === 'create' && argument) {
-    print(tenantToSettings(await tenants.createTenant({ slug: argument, name: requireOption(values, 'name'), defaultLocale: values.locale })));
+    // Self sign-up starts off: the first self-registered user of a tenant becomes its owner, so
+    // an open tenant without one could be taken by whoever registers first. Its owner (user
+    // create-admin) turns it on with PATCH /api/v1/tenant {"self_signup": true}.
+    const created = await tenants.createTenant({ slug: argument, name: requireOption(values, 'name'), defaultLocale: values.locale, selfSignup: false });
+    print(tenantToSettings(created));
   } else if (area === 'tenant' && verb === 'list') {
     for (const tenant of await tenants.listTenants()) {
       process.stdout.write(`${tenant.slug}\t${tenant.name}\t${tenant.disabledAt ? 'disabled' : 'active'}\n`);
@@ -123,7 +128,10 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     if (values.status !== undefined && !status) throw new UsageError(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1–1000');
-    for (const message of await listOutbox(db, { ...(status ? { status } : {}), limit }, systemClock.now().toISOString())) {
+    const messages = await listOutbox(db, { ...(status ? { status } : {}), limit }, systemClock.now().toISOString());
+    // Said out loud: an empty list from the wrong DATA_DIR must not look like an empty outbox.
+    if (messages.length === 0) process.stdout.write(`no ${status ? `${status} ` : ''}messages in the outbox of ${describeStorage(config)}\n`);
+    for (const message of messages) {
       process.stdout.write(
         `#${message.id} ${message.status} ${message.created_at} to ${message.recipient}\n` +
           `Subject: ${message.subject}\n\n${message.text_body}\n${'-'.repeat(60)}\n`,
@@ -135,7 +143,7 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     // Loaded only here: the demo builds the whole app, which no other command needs.
     const { describeDemo, runDemo } = await import('./demo.ts');
     const result = await runDemo({ db, config, tenants, identity }, { tenant: values.tenant ?? 'default', password: passwordFromEnv() });
-    process.stdout.write(describeDemo(result, config.publicUrl));
+    process.stdout.write(describeDemo(result, config.publicUrl, config.smtpUrl !== undefined));
   } else {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }

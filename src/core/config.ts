@@ -132,7 +132,8 @@ function parseCorsOrigins(value: string): readonly string[] | '*' {
       `invalid configuration: CORS_ORIGINS: "${bad}" is not an origin (scheme://host[:port], no path or trailing slash, e.g. https://app.example.com)`,
     );
   }
-  return Object.freeze(entries.map((entry) => entry.toLowerCase()));
+  // Browsers leave a scheme's default port out of Origin: https://a.test:443 is sent as https://a.test.
+  return Object.freeze(entries.map((entry) => entry.toLowerCase().replace(/^(https:\/\/.+):443$|^(http:\/\/.+):80$/, '$1$2')));
 }
 
 /**

@@ -4,6 +4,8 @@ import { redactUrl } from './redact.ts';
 
 const CONNECT_TIMEOUT_MS = 2000;
 const PING_TIMEOUT_MS = 1000;
+/** A Redis that holds the connection but stops answering must not hold requests: past this, a command fails. */
+const COMMAND_TIMEOUT_MS = 1000;
 
 export class RedisUnavailableError extends Error {
   override readonly name = 'RedisUnavailableError';
@@ -25,6 +27,7 @@ export async function connectRedis(url: string, log: FastifyBaseLogger): Promise
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
   });
   // ioredis emits 'error' for every failed attempt: the first failure is kept for the start-up
@@ -40,7 +43,10 @@ export async function connectRedis(url: string, log: FastifyBaseLogger): Promise
   redis.on('reconnecting', () => {
     if (!reachable || outage) return;
     outage = true;
-    log.error({ err: lastError, redis: redactUrl(url) }, 'Redis does not answer; rate-limited requests get 503 until it is back');
+    log.error(
+      { reason: lastError?.message ?? 'connection closed', redis: redactUrl(url) },
+      'Redis does not answer; rate-limited requests get 503 until it is back',
+    );
   });
   redis.on('ready', () => {
     if (!outage) return;

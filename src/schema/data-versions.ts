@@ -56,6 +56,7 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   tenant_data_versions: 'the versions themselves',
   signing_keys: 'read once at start-up',
   refresh_tokens: 'read only by the refresh that rotates them, never cached',
+  sessions: "a session's liveness is read on every request, with the version (migration 0007)",
   audit_events: 'append-only log, read uncached',
   invitations: 'read uncached; accepting one writes memberships, which are covered',
   outbox_messages: 'append-only mail queue, read uncached',

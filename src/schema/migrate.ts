@@ -7,6 +7,7 @@ import * as invitationsOutbox from './migrations/0003-invitations-outbox.ts';
 import * as tenantDataVersions from './migrations/0004-tenant-data-versions.ts';
 import * as foldDefaultIgnorables from './migrations/0005-fold-default-ignorables.ts';
 import * as outboxExpiry from './migrations/0006-outbox-expiry.ts';
+import * as sessionLiveness from './migrations/0007-session-liveness.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0004-tenant-data-versions', up: tenantDataVersions.up },
   { name: '0005-fold-default-ignorables', up: foldDefaultIgnorables.up },
   { name: '0006-outbox-expiry', up: outboxExpiry.up },
+  { name: '0007-session-liveness', up: sessionLiveness.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERED_BODY, listOutbox } from '../../src/modules/mail/mail.service.ts';
+import { CANCELLED_BODY, listOutbox } from '../../src/modules/mail/mail.service.ts';
 import { invariantViolations } from '../support/invariants.ts';
 import { addMembership, createWorkspace, register, signInAgain, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 
@@ -123,7 +123,7 @@ describe('the outbox entry of an invitation no longer pending', () => {
       const listed = await listOutbox(t.db, { limit: 1000 }, t.clock.now().toISOString());
       const mail = listed.filter((message) => message.recipient === invitation.email);
       expect(mail).toHaveLength(1);
-      expect(mail[0]).toMatchObject({ status: 'cancelled', text_body: DELIVERED_BODY, html_body: DELIVERED_BODY });
+      expect(mail[0]).toMatchObject({ status: 'cancelled', text_body: CANCELLED_BODY, html_body: CANCELLED_BODY });
     } finally {
       t.clock.advance(-(7 * DAY_MS + 1000));
     }

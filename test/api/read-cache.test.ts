@@ -342,6 +342,8 @@ const KINDS = [
   'edit-role',
   'delete-role',
   'tenant-settings',
+  'sign-in',
+  'refresh',
   'advance-clock',
 ] as const;
 type Kind = (typeof KINDS)[number];
@@ -401,6 +403,8 @@ interface WriteRequest {
   url: string;
   headers?: Headers;
   payload?: Record<string, unknown>;
+  /** Sent without the writer's credentials (sign-in, refresh). */
+  anonymous?: boolean;
 }
 
 /** Writes about another member of a workspace. */
@@ -467,6 +471,11 @@ function writeRequestOf(world: World, command: Exclude<Kind, 'advance-clock'>, c
       return { method: 'DELETE', url: `/api/v1/roles/${world.roleId}?reassign_to=member`, headers: ctx(alpha) };
     case 'tenant-settings':
       return { method: 'PATCH', url: '/api/v1/tenant', payload: pickFrom(TENANT_CHANGES, c.pick) };
+    case 'sign-in':
+      return { method: 'POST', url: '/api/v1/auth/login', anonymous: true, payload: { email: pickFrom(world.targets, c.target).email, password: 'correct horse battery' } };
+    // The reader's first refresh token: used once it rotates; presented again past the reuse window, it ends the session.
+    case 'refresh':
+      return { method: 'POST', url: '/api/v1/auth/refresh', anonymous: true, payload: { refresh_token: pickFrom(world.targets, c.target).refreshToken } };
   }
 }
 
@@ -496,11 +505,11 @@ async function apply(world: World, c: Command): Promise<string> {
   }
   const writer = writerOf(world, c);
   const request = writeRequestOf(world, c.kind, c, await targetOf(world, c));
-  const response = await inject(c.via, request.method, request.url, { ...writer.auth, ...request.headers }, request.payload);
+  const response = await inject(c.via, request.method, request.url, { ...(request.anonymous ? {} : writer.auth), ...request.headers }, request.payload);
   if (response.statusCode < 300) counts.ok += 1;
   else counts.refused += 1;
   const line =
-    `[${c.via}] ${writer.name}: ${request.method} ${request.url}` +
+    `[${c.via}] ${request.anonymous ? 'anonymous' : writer.name}: ${request.method} ${request.url}` +
     `${request.headers ? ` ${JSON.stringify(request.headers)}` : ''}${request.payload ? ` ${JSON.stringify(request.payload)}` : ''}` +
     ` → ${response.statusCode} ${errorCode(response.body)}`.trimEnd();
   if (response.statusCode >= 500) throw new Error(`a write failed on the server: ${line}\n${response.body}`);
@@ -675,8 +684,6 @@ describe('the tenant data version', () => {
     });
     await bumps('create a workspace (workspaces, roles, memberships)', 'POST', '/api/v1/workspaces', owner.auth, { name: 'Version Third' });
     await bumps('rename a workspace (workspaces)', 'PATCH', `/api/v1/workspaces/${workspace.id}`, owner.auth, { name: 'Version Renamed' });
-    await bumps('switch the current workspace (users)', 'PATCH', `/api/v1/workspace-context/${workspace.id}`, owner.auth);
-    await bumps('set the default workspace (users)', 'POST', `/api/v1/workspaces/${workspace.id}/default`, owner.auth);
     const role = await bumps('create a role (roles, role_permissions)', 'POST', '/api/v1/roles', asOwner, {
       name: 'clerk',
       display_name: 'Clerk',
@@ -696,7 +703,25 @@ describe('the tenant data version', () => {
     await bumps('change tenant settings (tenants)', 'PATCH', '/api/v1/tenant', root.auth, { name: 'Version Tenant' });
     await bumps('remove a member (memberships)', 'DELETE', `/api/v1/members/${member.userId}`, asOwner);
     await bumps('delete a workspace (workspaces)', 'DELETE', `/api/v1/workspaces/${annex.id}`, owner.auth);
-    await bumps('log out (sessions)', 'POST', '/api/v1/auth/logout', member.auth);
+  });
+
+  it('stays put for the busiest writes, whose effect a cached context reads live: sign-in, refresh, switching workspace, logout', async () => {
+    const user = await register(t, { name: 'Busy User' });
+    const workspace = await createWorkspace(t, user, 'Busy Store');
+    const still = async (what: string, method: Method, url: string, headers: Headers, payload?: Record<string, unknown>) => {
+      const before = await dataVersion();
+      const response = await inject('cached', method, url, headers, payload);
+      expect(response.statusCode, `${what}: ${response.body}`).toBeLessThan(300);
+      expect(await dataVersion(), what).toBe(before);
+      return response.json();
+    };
+    const signedIn = await still('sign in (sessions)', 'POST', '/api/v1/auth/login', {}, { email: user.email, password: 'correct horse battery' });
+    await still('refresh (sessions, refresh_tokens)', 'POST', '/api/v1/auth/refresh', {}, { refresh_token: signedIn.data.refresh_token });
+    await still('switch the current workspace (users.current_workspace_id)', 'PATCH', `/api/v1/workspace-context/${workspace.id}`, user.auth);
+    await still('set the default workspace (users.default_workspace_id)', 'POST', `/api/v1/workspaces/${workspace.id}/default`, user.auth);
+    await still('log out (sessions)', 'POST', '/api/v1/auth/logout', user.auth);
+    // …and yet the logout acts on the very next request, cached context or not.
+    expect((await inject('cached', 'GET', '/api/v1/me', user.auth)).statusCode).toBe(401);
   });
 
   it('is kept for a tenant created after the migration, in the engine\'s number of shards, and moves only its own', async () => {

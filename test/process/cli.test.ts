@@ -91,6 +91,22 @@ describe('the README’s Operator CLI block', () => {
       expect(result.code, describeRun(command, result)).toBe(0);
     }
   });
+
+  it('creates a tenant with self sign-up off: nobody can register into it and become its owner before the operator’s admin', { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const created = await run('npm', ['run', '-s', 'tessera', '--', 'tenant', 'create', 'openco', '--name', 'Open Co'], env);
+    expect(created.code, describeRun('tenant create', created)).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ slug: 'openco', self_signup: false });
+    const server = await spawnServer(database.env);
+    await server.waitReady(30_000);
+    const grab = await api(server.url, 'POST', '/api/v1/auth/register', {
+      headers: { 'x-tenant': 'openco' },
+      body: { name: 'Mallory', email: 'mallory@evil.test', password: 'correct horse battery' },
+    });
+    expect(grab.status).toBe(403);
+    expect(grab.body.error.code).toBe('AUTH.SIGNUP_DISABLED');
+  });
 });
 
 describe('tessera demo', () => {

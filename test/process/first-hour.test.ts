@@ -164,10 +164,12 @@ describe('PUBLIC_URL follows HOST and PORT', () => {
 describe('the start-up log', () => {
   it('says where the data lives, that e-mail is off and where queued mail is read, and the URLs, as JSON lines off a terminal', async () => {
     const server = await started({ LOG_LEVEL: 'info', PUBLIC_URL: '' });
+    // The lines follow listen(): /healthz may answer before the last of them is written.
+    await expect.poll(() => logLines(server).some((line) => line.msg.startsWith('browser origins allowed')), { timeout: 10_000 }).toBe(true);
     const messages = logLines(server).map((line) => line.msg);
     expect(messages).toContainEqual(expect.stringContaining(`API ${server.url}/api/v1, reference ${server.url}/docs`));
     expect(messages).toContainEqual(expect.stringMatching(/^storage: (SQLite at .+tessera\.sqlite|PostgreSQL at postgres)/));
-    expect(messages).toContain('e-mail: off (no SMTP_URL); messages wait in the outbox: npm run tessera -- outbox list');
+    expect(messages).toContainEqual(expect.stringMatching(/^e-mail: off \(no SMTP_URL\); messages wait in the outbox: (DATA_DIR|DATABASE_URL)=\S+ npm run tessera -- outbox list$/));
     expect(messages).toContainEqual(expect.stringContaining('rate limits: counted in this process'));
   });
 });
@@ -181,6 +183,26 @@ describe.skipIf(!redisUp)('Redis as a dependency', () => {
     expect(server.output().stderr.trim()).toBe(
       `tessera: Redis at redis://127.0.0.1:${closedPort} does not answer (connect ECONNREFUSED 127.0.0.1:${closedPort}); start it, or unset REDIS_URL to keep rate-limit counters in this process`,
     );
+  });
+
+  it('when Redis holds the connection but stops answering: 503 within about a second, not a hung request', { timeout: 60_000 }, async () => {
+    const proxy = await startTcpProxy(REDIS_PORT);
+    try {
+      const server = await started({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, TRUST_PROXY: '127.0.0.1' });
+      proxy.freeze();
+      const startedAt = Date.now();
+      const login = await api(server.url, 'POST', '/api/v1/auth/login', {
+        body: { email: uniqueProcessEmail('frozen'), password: 'correct horse battery' },
+        headers: { 'x-forwarded-for': `10.${process.pid % 250}.${Date.now() % 250}.9` },
+        timeoutMs: 10_000,
+      });
+      expect(login.status).toBe(503);
+      expect(login.body.error.code).toBe('RATE_LIMIT.UNAVAILABLE');
+      expect(Date.now() - startedAt).toBeLessThan(5_000);
+      expect((await api(server.url, 'GET', '/readyz', { timeoutMs: 10_000 })).status).toBe(503);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('when Redis goes away: /readyz 503, limited routes 503 with Retry-After (never 500), JSON logs only; all well once it is back', { timeout: 60_000 }, async () => {
@@ -265,8 +287,10 @@ describe('npm start', () => {
   });
 });
 
-/** A TCP relay to a local port that can be cut (every connection dropped, new ones refused) and restored on the same port. */
-async function startTcpProxy(targetPort: number): Promise<{ port: number; stop(): Promise<void>; resume(): Promise<void> }> {
+/** A TCP relay to a local port that can be cut (every connection dropped, new ones refused), frozen, and restored on the same port. */
+async function startTcpProxy(
+  targetPort: number,
+): Promise<{ port: number; stop(): Promise<void>; resume(): Promise<void>; freeze(): void }> {
   const port = await freePort();
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
@@ -295,5 +319,12 @@ async function startTcpProxy(targetPort: number): Promise<{ port: number; stop()
       if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
     },
     resume: listen,
+    /** Connections stay open, but nothing more passes either way: a Redis that hangs. */
+    freeze() {
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
   };
 }

@@ -95,7 +95,7 @@ export async function register(
 
 /** A new tenant through the same service the operator CLI uses. */
 export async function createTenant(t: TestApp, slug: string, name = slug): Promise<void> {
-  await createTenantsService({ db: t.db, clock: t.clock }).createTenant({ slug, name });
+  await createTenantsService({ db: t.db, clock: t.clock }).createTenant({ slug, name, selfSignup: true });
 }
 
 /** A workspace created over HTTP by `owner`; it becomes the owner's current workspace. */

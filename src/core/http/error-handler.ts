@@ -88,7 +88,11 @@ export function registerErrorHandling(app: FastifyInstance, catalogue: Catalogue
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error, request.locale);
-    if (!catalogue.declaresError(appError.code) || catalogue.statusOf(appError.code) >= 500) request.log.error({ err: error }, 'request failed');
+    const status = catalogue.declaresError(appError.code) ? catalogue.statusOf(appError.code) : 500;
+    // A 503 is a known condition (a dependency away, the database busy), logged where it starts: a
+    // line per refused request, without a stack, rather than an error that anyone could multiply.
+    if (status === 503) request.log.warn({ code: appError.code }, 'service unavailable');
+    else if (status >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError('ROUTE.NOT_FOUND')));

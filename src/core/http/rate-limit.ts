@@ -52,9 +52,9 @@ export function createAttemptLimiter(
   );
   return {
     async check(request) {
-      const results = await Promise.all(limiters.map((limiter) => limiter(request))).catch((error: unknown) => {
-        // The shared store (Redis) is away: refuse rather than let attempts go uncounted.
-        request.log.warn({ err: error }, 'rate-limit store unavailable');
+      const results = await Promise.all(limiters.map((limiter) => limiter(request))).catch(() => {
+        // The shared store (Redis) is away, or silent: refuse rather than let attempts go uncounted.
+        // The outage itself is logged once, by core/redis.ts.
         throw new AppError('RATE_LIMIT.UNAVAILABLE', {}, { seconds: STORE_RETRY_SECONDS });
       });
       const retryAfterSeconds = Math.max(

@@ -124,3 +124,33 @@ const versionRows = precompile((db: Db, query: { slug: string }) =>
 export async function currentDataVersion(db: Db, slug: string): Promise<number | undefined> {
   return (await versionRows(db, { slug }))[0]?.version;
 }
+
+/**
+ * What a cached session context is checked against on every request, in one statement:
+ * the tenant's version, whether the session still lives, and the user's workspace
+ * pointers (none of which move the version: migration 0007).
+ */
+const sessionStateRows = precompile((db: Db, query: { slug: string; sessionId: number; userId: number; now: string }) =>
+  db
+    .selectFrom('tenants as t')
+    .leftJoin('sessions as s', (join) =>
+      join
+        .onRef('s.tenant_id', '=', 't.id')
+        .on('s.id', '=', query.sessionId)
+        .on('s.user_id', '=', query.userId)
+        .on('s.revoked_at', 'is', null)
+        .on('s.expires_at', '>', query.now),
+    )
+    .leftJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      dataVersionOfT.as('version'),
+      's.id as live_session_id',
+      'u.current_workspace_id as current_workspace_id',
+      'u.default_workspace_id as default_workspace_id',
+    ])
+    .where('t.slug', '=', query.slug),
+);
+
+export async function currentSessionState(db: Db, query: { slug: string; sessionId: number; userId: number; now: string }) {
+  return (await sessionStateRows(db, query))[0];
+}

@@ -6,7 +6,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../schema/database.ts';
 import { tenantRowToTenant, tenantToContext } from '../tenants/tenants.service.ts';
 import type { RoleGrants } from '../roles/roles.grants.ts';
-import { currentDataVersion, loadAccessRow, loadTenantRow } from './access.repository.ts';
+import { currentDataVersion, currentSessionState, loadAccessRow, loadTenantRow } from './access.repository.ts';
 
 const splitList = (list: string | null) => (list ? list.split(',') : []);
 
@@ -19,9 +19,12 @@ interface CachedAccess {
 /**
  * Implements the core's ContextLoader: who is asking, in which workspace, with which
  * role. A context is kept per credential and target, but answers only while the tenant
- * is at the data version it was loaded at (one indexed read per request) and its session
- * or key has not expired; any change to sessions, keys, users, memberships or roles moves
- * the version, so it shows on the next request in every process.
+ * is at the data version it was loaded at; any change to keys, users, workspaces,
+ * memberships or roles moves the version, so it shows on the next request in every
+ * process. A session's own state moves no version (sign-ins and refreshes are the busiest
+ * writes of a tenant): a session context also checks, in the same one-statement read,
+ * that the session still lives and that the user's current and default workspace are the
+ * ones it was loaded with. A key's context answers until the key expires.
  */
 export function createContextLoader(deps: {
   db: Db;
@@ -33,11 +36,29 @@ export function createContextLoader(deps: {
 }): ContextLoader {
   const contexts = createVersionedCache<CachedAccess>(deps.cacheEntries);
 
-  async function fromCache(slug: string, key: string, now: number): Promise<LoadedAccess | undefined> {
+  async function fromCache(slug: string, key: string, credential: Credential, now: Date): Promise<LoadedAccess | undefined> {
     const cached = contexts.peek(key);
-    if (!cached || now >= cached.value.liveUntil) return undefined;
-    if ((await currentDataVersion(deps.db, slug)) !== cached.version) return undefined;
-    return cached.value.loaded;
+    if (!cached) return undefined;
+    const { loaded, liveUntil } = cached.value;
+    if (credential.kind === 'api_key' || loaded.actor?.kind !== 'user') {
+      if (now.getTime() >= liveUntil) return undefined;
+      return (await currentDataVersion(deps.db, slug)) === cached.version ? loaded : undefined;
+    }
+    // A session's liveness and the user's workspace pointers move no version: they are read here, live.
+    const state = await currentSessionState(deps.db, {
+      slug,
+      sessionId: credential.claims.sessionId,
+      userId: credential.claims.userId,
+      now: now.toISOString(),
+    });
+    const { profile } = loaded.actor;
+    const unchanged =
+      state !== undefined &&
+      state.version === cached.version &&
+      state.live_session_id !== null &&
+      state.current_workspace_id === profile.currentWorkspaceId &&
+      state.default_workspace_id === profile.defaultWorkspaceId;
+    return unchanged ? loaded : undefined;
   }
 
   return {
@@ -52,7 +73,7 @@ export function createContextLoader(deps: {
       const now = deps.clock.now();
       const apiKeyHash = credential.kind === 'api_key' ? digestToken(credential.secret) : '';
       const key = cacheKey(slug, credential, apiKeyHash, target);
-      const cached = await fromCache(slug, key, now.getTime());
+      const cached = await fromCache(slug, key, credential, now);
       if (cached) {
         if (cached.actor?.kind === 'api_key') deps.onApiKeyUsed(cached.actor.apiKeyId);
         return cached;

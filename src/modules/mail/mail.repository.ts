@@ -2,8 +2,10 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Database, Executor, Tx } from '../../schema/database.ts';
 import type { NewOutboxMessageRow, OutboxMessageRow, OutboxStatus } from './mail.table.ts';
 
-/** What a delivered or cancelled message keeps instead of its body (which held live links). */
+/** What a delivered message keeps instead of its body (which held live links). */
 export const DELIVERED_BODY = '[delivered; body removed]';
+/** What a message cancelled unsent keeps instead of its body. */
+export const CANCELLED_BODY = '[cancelled unsent; body removed]';
 
 export async function insertMessage(tx: Tx, row: NewOutboxMessageRow): Promise<number> {
   const inserted = await tx.insertInto('outbox_messages').values(row).returning('id').executeTakeFirstOrThrow();
@@ -13,7 +15,7 @@ export async function insertMessage(tx: Tx, row: NewOutboxMessageRow): Promise<n
 export async function cancelUnsentOf(tx: Tx, reference: string): Promise<void> {
   await tx
     .updateTable('outbox_messages')
-    .set({ status: 'cancelled', text_body: DELIVERED_BODY, html_body: DELIVERED_BODY })
+    .set({ status: 'cancelled', text_body: CANCELLED_BODY, html_body: CANCELLED_BODY })
     .where('reference', '=', reference)
     .where('status', 'in', ['pending', 'failed'])
     .execute();
@@ -23,7 +25,7 @@ export async function cancelUnsentOf(tx: Tx, reference: string): Promise<void> {
 export async function cancelExpired(tx: Tx, now: string): Promise<void> {
   await tx
     .updateTable('outbox_messages')
-    .set({ status: 'cancelled', text_body: DELIVERED_BODY, html_body: DELIVERED_BODY, claimed_until: null })
+    .set({ status: 'cancelled', text_body: CANCELLED_BODY, html_body: CANCELLED_BODY, claimed_until: null })
     .where('status', 'in', ['pending', 'failed'])
     .where('expires_at', '<=', now)
     .execute();

@@ -5,7 +5,7 @@ import type { Db, Tx } from '../../schema/database.ts';
 import * as repository from './mail.repository.ts';
 import type { OutboxMessageRow, OutboxStatus } from './mail.table.ts';
 
-export { DELIVERED_BODY } from './mail.repository.ts';
+export { CANCELLED_BODY, DELIVERED_BODY } from './mail.repository.ts';
 export type { OutboxStatus } from './mail.table.ts';
 
 /**
@@ -110,6 +110,8 @@ export function createMailDeliverer(deps: {
   from: string;
   pollIntervalMs: number;
   onError?: (error: unknown) => void;
+  /** A send that failed: `givenUp` when the message will not be tried again (until `outbox retry`). */
+  onSendFailed?: (failure: { messageId: number; attempt: number; error: unknown; givenUp: boolean; nextAttemptAt: string }) => void;
 }): MailDeliverer {
   // Pooled: one connection carries many messages instead of a handshake each.
   const transport: Transporter = createTransport({ url: deps.smtpUrl, pool: true, maxConnections: 2, ...SMTP_TIMEOUTS });
@@ -129,11 +131,13 @@ export function createMailDeliverer(deps: {
       });
     } catch (error) {
       const failed = attempt >= MAX_ATTEMPTS;
+      const nextAttemptAt = new Date(deps.clock.now().getTime() + retryDelaySeconds(attempt) * 1000).toISOString();
       await settle(deps.db, message.id, attempt, {
         status: failed ? 'failed' : 'pending',
         last_error: String(error instanceof Error ? error.message : error).slice(0, 500),
-        next_attempt_at: new Date(deps.clock.now().getTime() + retryDelaySeconds(attempt) * 1000).toISOString(),
+        next_attempt_at: nextAttemptAt,
       });
+      deps.onSendFailed?.({ messageId: message.id, attempt, error, givenUp: failed, nextAttemptAt });
       return false;
     }
     // Bodies carry live tokens (invitation links): once delivered they are dropped from storage.

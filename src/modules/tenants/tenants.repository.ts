@@ -19,7 +19,7 @@ export async function listTenants(db: Executor): Promise<Tenant[]> {
 
 export async function insertTenant(
   tx: Tx,
-  values: { slug: string; name: string; defaultLocale: string; now: string },
+  values: { slug: string; name: string; defaultLocale: string; selfSignup: boolean; now: string },
 ): Promise<Tenant> {
   const row = await tx
     .insertInto('tenants')
@@ -27,7 +27,7 @@ export async function insertTenant(
       slug: values.slug,
       name: values.name,
       default_locale: values.defaultLocale,
-      self_signup: 1,
+      self_signup: values.selfSignup ? 1 : 0,
       created_at: values.now,
       updated_at: values.now,
     })

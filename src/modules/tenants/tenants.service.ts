@@ -63,8 +63,11 @@ export function createTenantsService(deps: { db: Db; clock: Clock }) {
       return updated;
     },
 
-    /** Operator CLI: a new tenant, with self sign-up on. */
-    async createTenant(input: { slug: string; name: string; defaultLocale?: string }): Promise<Tenant> {
+    /**
+     * Operator CLI: a new tenant. Its first self-registered user becomes its owner, so the
+     * operator's CLI opens self sign-up only once an owner exists (see cli/tessera.ts).
+     */
+    async createTenant(input: { slug: string; name: string; defaultLocale?: string; selfSignup: boolean }): Promise<Tenant> {
       if (!new RegExp(TENANT_SLUG_PATTERN).test(input.slug)) {
         throw new AppError('VALIDATION.FAILED', { slug: `must match ${TENANT_SLUG_PATTERN}` });
       }
@@ -75,6 +78,7 @@ export function createTenantsService(deps: { db: Db; clock: Clock }) {
             slug: input.slug,
             name: input.name.trim(),
             defaultLocale: input.defaultLocale ?? 'en',
+            selfSignup: input.selfSignup,
             now: clock.now().toISOString(),
           }),
         );

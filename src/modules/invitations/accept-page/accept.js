@@ -87,7 +87,12 @@ if (!token) {
   });
   onSubmit('signin', async ({ email, password }) => {
     const { data } = await call('/auth/login', { email, password });
-    await call('/invitations/accept', { token }, data.access_token);
+    try {
+      await call('/invitations/accept', { token }, data.access_token);
+    } finally {
+      // The page signed in only to accept: it leaves no session behind.
+      await call('/auth/logout', {}, data.access_token).catch(() => {});
+    }
     finish(t.joined);
   });
   onSubmit('decline', async () => {

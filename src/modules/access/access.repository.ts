@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type JoinBuilder } from 'kysely';
 import type { Db } from '../../schema/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
 import { engineOf, joinedList } from '../../core/db/dialect.ts';
@@ -25,18 +25,24 @@ export type AccessQuery = {
 /** Tenant `t`'s data version: the sum of its shards (migration 0004). */
 const dataVersionOfT = sql<number>`(select cast(coalesce(sum(v.version), 0) as bigint) from tenant_data_versions v where v.tenant_id = ${sql.ref('t.id')})`;
 
+/** Session `s` of tenant `t`, by its ids, only while it lives (not revoked, not expired). */
+function liveSession<DB, TB extends keyof DB>(
+  join: JoinBuilder<DB, TB>,
+  session: { sessionId: number; userId: number; now: string },
+): JoinBuilder<DB, TB> {
+  return join
+    .on(sql.ref('s.tenant_id'), '=', sql.ref('t.id'))
+    .on(sql.ref('s.id'), '=', session.sessionId)
+    .on(sql.ref('s.user_id'), '=', session.userId)
+    .on(sql.ref('s.revoked_at'), 'is', null)
+    .on(sql.ref('s.expires_at'), '>', session.now);
+}
+
 const accessRows = precompile((db: Db, query: AccessQuery) => {
   const engine = engineOf(db);
   return db
     .selectFrom('tenants as t')
-    .leftJoin('sessions as s', (join) =>
-      join
-        .onRef('s.tenant_id', '=', 't.id')
-        .on('s.id', '=', query.sessionId)
-        .on('s.user_id', '=', query.sessionUserId)
-        .on('s.revoked_at', 'is', null)
-        .on('s.expires_at', '>', query.now),
-    )
+    .leftJoin('sessions as s', (join) => liveSession(join, { sessionId: query.sessionId, userId: query.sessionUserId, now: query.now }))
     .leftJoin('api_keys as k', (join) =>
       join
         .onRef('k.tenant_id', '=', 't.id')
@@ -133,14 +139,7 @@ export async function currentDataVersion(db: Db, slug: string): Promise<number |
 const sessionStateRows = precompile((db: Db, query: { slug: string; sessionId: number; userId: number; now: string }) =>
   db
     .selectFrom('tenants as t')
-    .leftJoin('sessions as s', (join) =>
-      join
-        .onRef('s.tenant_id', '=', 't.id')
-        .on('s.id', '=', query.sessionId)
-        .on('s.user_id', '=', query.userId)
-        .on('s.revoked_at', 'is', null)
-        .on('s.expires_at', '>', query.now),
-    )
+    .leftJoin('sessions as s', (join) => liveSession(join, query))
     .leftJoin('users as u', 'u.id', 's.user_id')
     .select([
       dataVersionOfT.as('version'),

@@ -54,6 +54,22 @@ describe('validation details in the caller’s language', () => {
     expect(Object.keys(es).sort()).toEqual(Object.keys(en).sort());
   });
 
+  it('a choice among constants names the allowed values, in either language', async () => {
+    for (const [language, expected] of [
+      ['es', 'debe ser uno de: en, es'],
+      ['en', 'must be one of: en, es'],
+    ] as const) {
+      const response = await t.request({
+        method: 'PATCH',
+        url: '/api/v1/tenant',
+        headers: { ...owner.auth, 'accept-language': language },
+        payload: { default_locale: 'fr' },
+      });
+      expect(response.statusCode, response.body).toBe(422);
+      expect(response.json().error.details).toEqual({ default_locale: expected });
+    }
+  });
+
   it('a missing field is named the same way in both languages', async () => {
     const body = { name: 'Ann', email: 'ann@example.com' };
     expect(await details('/api/v1/auth/register', body, { 'accept-language': 'es' })).toEqual({

@@ -20,6 +20,12 @@ interface AjvError {
  */
 export function validationDetails(errors: readonly AjvError[], part: string | undefined, locale: Locale = 'en'): Record<string, string> {
   const words = VALIDATION_WORDS[locale];
+  // A union of constants fails once per constant: together they are the allowed values.
+  const allowedAt = new Map<string, string[]>();
+  for (const error of errors) {
+    if (error.keyword !== 'const') continue;
+    allowedAt.set(error.instancePath, [...(allowedAt.get(error.instancePath) ?? []), String(error.params.allowedValue)]);
+  }
   const details: Record<string, string> = {};
   for (const error of localizeAjvErrors(errors, locale)) {
     const base = error.instancePath.split('/').filter(Boolean);
@@ -27,6 +33,8 @@ export function validationDetails(errors: readonly AjvError[], part: string | un
     if (error.keyword === 'required') base.push(String(error.params.missingProperty));
     const format = error.keyword === 'format' ? String(error.params.format) : '';
     if (Object.hasOwn(CUSTOM_FORMATS, format)) message = words.formats[format as keyof typeof CUSTOM_FORMATS];
+    const allowed = error.keyword === 'const' ? allowedAt.get(error.instancePath) : undefined;
+    if (allowed) message = words.oneOf(allowed);
     if (error.keyword === 'additionalProperties') {
       base.push(String(error.params.additionalProperty));
       message = words.notAllowed;

@@ -15,6 +15,8 @@ export interface ValidationWords {
   invalid: string;
   /** Text the database refused to store (a safety net behind the `plain-text` format). */
   unstorable: string;
+  /** A value outside a list of allowed ones (a union of constants). */
+  oneOf: (allowed: readonly string[]) => string;
 }
 
 export const VALIDATION_WORDS: Readonly<Record<Locale, ValidationWords>> = {
@@ -23,6 +25,7 @@ export const VALIDATION_WORDS: Readonly<Record<Locale, ValidationWords>> = {
     notAllowed: 'is not an allowed field',
     invalid: 'is invalid',
     unstorable: 'contains characters that cannot be stored',
+    oneOf: (allowed) => `must be one of: ${allowed.join(', ')}`,
   },
   es: {
     formats: {
@@ -32,5 +35,6 @@ export const VALIDATION_WORDS: Readonly<Record<Locale, ValidationWords>> = {
     notAllowed: 'no es un campo permitido',
     invalid: 'no es válido',
     unstorable: 'contiene caracteres que no se pueden guardar',
+    oneOf: (allowed) => `debe ser uno de: ${allowed.join(', ')}`,
   },
 };

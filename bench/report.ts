@@ -14,17 +14,39 @@ export interface ScenarioResult {
   timeouts: number;
   /** Of the server process, sampled right after the scenario. */
   rssMiB: number | null;
-  /** requestsPerSec ÷ the floor's requestsPerSec on the same engine (for a read, the floor measured just before it). */
+  /** Of the server process, the highest of samples taken every 100 ms during the measured seconds. */
+  peakRssMiB: number | null;
+  /**
+   * requestsPerSec ÷ the floor's requestsPerSec on the same engine: for a read or a write
+   * the floor measured just before it (the write floor for a write), else the median floor.
+   */
   ratioToFloor: number;
-  /** A read's own floor measurement, taken just before it. */
-  pairedFloor?: { requestsPerSec: number; p99Ms: number };
+  /** The scenario's own floor measurement, taken just before it at the same number of connections. */
+  pairedFloor?: { scenario: string; requestsPerSec: number; p99Ms: number };
   /** For a scenario that sends e-mail: what the bench's SMTP server received meanwhile. */
   mail?: {
+    /** Invitations acknowledged (2xx) during the warm-up and the measured seconds. */
     acknowledged: number;
+    /** Messages the SMTP server received from the start of the warm-up to the end of the measurement. */
     received: number;
+    /** Of those, during the measured seconds. */
     receivedMeasured: number;
+    /** Outbox rows not yet sent right after the measurement. */
     backlog: number;
   };
+  /** For the mixed workload: what its connections saw during the measured seconds. */
+  mix?: MixSeen;
+}
+
+export interface MixSeen {
+  /** Reads (GET /me, /workspaces, /members) answered 2xx, per second. */
+  readsPerSec: number;
+  /** readsPerSec ÷ the floor measured just before the mix. */
+  readsRatioToFloor: number;
+  /** Responses per kind of request, 2xx and not. */
+  requests: Record<string, { ok: number; failed: number }>;
+  /** Of the context cache; null: the server exposes no counter of its hits. */
+  contextCacheHitRate: number | null;
 }
 
 export interface TargetCheck {
@@ -32,9 +54,9 @@ export interface TargetCheck {
   description: string;
   /** The scenario measured (for a comparison of two, the one compared). */
   scenario: string;
-  /** What was measured, in `unit`: a ratio (×) or a latency (ms). */
+  /** What was measured, in `unit`: a ratio (×), a latency (ms) or a resident set size (MiB). */
   measured: number;
-  unit: '×' | 'ms';
+  unit: '×' | 'ms' | 'MiB';
   pass: boolean;
 }
 
@@ -52,7 +74,7 @@ export interface BenchReport {
   engines: EngineReport[];
 }
 
-const COLUMNS = ['engine', 'scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'RSS MiB', '× floor'];
+const COLUMNS = ['engine', 'scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'peak RSS MiB', '× floor'];
 
 export function formatTable(engines: readonly EngineReport[]): string {
   const rows = engines.flatMap((report) =>
@@ -67,7 +89,7 @@ export function formatTable(engines: readonly EngineReport[]): string {
           s.p99Ms.toFixed(1),
           String(s.non2xx),
           String(s.errors),
-          s.rssMiB === null ? '-' : s.rssMiB.toFixed(1),
+          s.peakRssMiB === null ? '-' : s.peakRssMiB.toFixed(1),
           `${s.ratioToFloor.toFixed(2)}×`,
         ]),
   );
@@ -82,15 +104,32 @@ export function formatTable(engines: readonly EngineReport[]): string {
       continue;
     }
     for (const s of report.scenarios) {
-      if (!s.mail) continue;
-      lines.push(
-        `${report.engine}: ${s.scenario}: SMTP received ${s.mail.received} messages during the scenario ` +
-          `(${s.mail.receivedMeasured} in the measured seconds) for ${s.mail.acknowledged} invitations; ` +
-          `${s.mail.backlog} left in the outbox`,
-      );
+      lines.push(...scenarioNotes(s).map((note) => `${report.engine}: ${s.scenario}: ${note}`));
     }
   }
   return lines.join('\n');
+}
+
+/** What a scenario saw beyond its row: the e-mail it sent, the mix of requests it answered. */
+export function scenarioNotes(s: ScenarioResult): string[] {
+  const notes: string[] = [];
+  if (s.mail) {
+    notes.push(
+      `SMTP received ${s.mail.received} messages during the scenario (${s.mail.receivedMeasured} in the measured ` +
+        `seconds) for ${s.mail.acknowledged} invitations; ${s.mail.backlog} left in the outbox`,
+    );
+  }
+  if (s.mix) {
+    const answered = Object.entries(s.mix.requests)
+      .map(([kind, { ok, failed }]) => `${kind} ${ok}${failed ? ` (+${failed} non-2xx)` : ''}`)
+      .join(', ');
+    const hitRate = s.mix.contextCacheHitRate === null ? 'n/a' : `${(s.mix.contextCacheHitRate * 100).toFixed(1)} %`;
+    notes.push(
+      `reads ${s.mix.readsPerSec.toFixed(0)}/s, ${s.mix.readsRatioToFloor.toFixed(2)}× the floor measured before it; ` +
+        `answered in the measured seconds: ${answered}; context-cache hit rate ${hitRate}`,
+    );
+  }
+  return notes;
 }
 
 export function formatTargets(engines: readonly EngineReport[]): string {
@@ -107,7 +146,7 @@ export function formatTargets(engines: readonly EngineReport[]): string {
 }
 
 function formatMeasured(target: TargetCheck): string {
-  return target.unit === 'ms' ? `${target.measured.toFixed(1)} ms` : `${target.measured.toFixed(2)}×`;
+  return target.unit === '×' ? `${target.measured.toFixed(2)}×` : `${target.measured.toFixed(1)} ${target.unit}`;
 }
 
 /** bench/results/<ISO timestamp>.json, with the colons made dashes so the name is valid everywhere. */

@@ -6,10 +6,13 @@ import { startSmtp, type SmtpSink } from '../test/support/smtp.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { openDatabase } from '../src/schema/database.ts';
 import { findPostgres, postgresDatabase, sqliteDatabase, type BenchDatabase } from './databases.ts';
+import { call, expectPage, json, type Load, type Request } from './http.ts';
+import { SIGNED_IN, setUpMixedWorkload } from './mixed.ts';
 import { REPO_ROOT, startServer, stopAllServers, type Server } from './processes.ts';
 import {
   formatTable,
   formatTargets,
+  scenarioNotes,
   writeReport,
   type BenchReport,
   type EngineReport,
@@ -21,23 +24,37 @@ import { seedMembers } from './seed.ts';
 /**
  * `npm run bench`: per engine, a fresh database, Tessera and a bare-Fastify floor each
  * in their own node process, driven over 127.0.0.1 by autocannon from this process.
- * Every read is paired with a floor measurement taken just before it.
+ * Every read and write is paired with a floor measurement taken just before it.
  * A measurement, not a gate: a missed target still exits 0; only a broken run exits 1.
  */
 const SECONDS = secondsFromEnv(process.env.BENCH_SECONDS, 5);
 // Unrecorded, so the JIT and the database caches are warm in every measured second.
 const WARMUP_SECONDS = 1;
 const READ_CONNECTIONS = 32;
+const WRITE_CONNECTIONS = 32;
+// One signed-in user per connection (bench/mixed.ts).
+const MIXED_CONNECTIONS = SIGNED_IN;
 // argon2id takes both cores by design; more connections only queue behind it.
 const LOGIN_CONNECTIONS = 8;
 const TARGET_RATIO = 0.5;
 const TARGET_READ_P99_MS = 20;
 // The first page of members must not cost more (nor, suspiciously, much less) as a workspace grows.
 const TARGET_MEMBERS_SPREAD = 0.2;
-// Twelve scenarios, and a floor measurement before each of the eight reads.
-const SCENARIOS_PER_ENGINE = 20;
-// Per engine, beyond the scenarios: two server start-ups, the set-up requests and seeding.
-const SETUP_SECONDS = 90;
+// Of the mixed workload: its reads per second against the floor, with the caches on and off.
+const TARGET_MIXED_RATIO = 0.5;
+const TARGET_MIXED_CACHES_OFF_RATIO = 0.35;
+const TARGET_MIXED_P99_MS = 25;
+const TARGET_MIXED_RSS_MIB = 200;
+const TARGET_WRITE_RATIO = 0.5;
+const TARGET_WRITE_P99_MS = 50;
+// Measured runs: the eight reads and the two mixed runs, each after a floor run of its own
+// (20); the workspace switch and the invitations, each after a write-floor run (4); login (1).
+const SCENARIOS_PER_ENGINE = 25;
+// Per engine, beyond the scenarios: three server start-ups, the set-up requests, seeding,
+// and the mixed workload's 2,000 users, 64 sign-ins and 50 workspaces.
+const SETUP_SECONDS = 120;
+// How often a server's RSS is sampled during the measured seconds.
+const RSS_SAMPLE_MS = 100;
 // Members in all, the owner included. Both workspaces are read with the same page size, so
 // the two figures differ only by the workspace's size: a 50-row page against a 10-row one
 // would measure serializing 40 more rows, not whether paging slows down as members grow.
@@ -54,6 +71,10 @@ const INVITATION_RECIPIENT_RATE_LIMIT_MAX = '1000000';
 // The outbox worker runs through the whole bench, polling a real SMTP server (test/support/smtp.ts).
 const MAIL_POLL_INTERVAL_MS = '100';
 const PASSWORD = 'bench-password-1';
+// The tokens' issuer. Without it each Tessera names its own address (its port differs), so
+// the caches-off instance would refuse every token the first one issued: two instances on
+// one database share one PUBLIC_URL, as src/main.ts warns.
+const PUBLIC_URL = 'http://tessera.bench.invalid';
 
 const ME = 'GET /api/v1/me';
 const WORKSPACES = 'GET /api/v1/workspaces';
@@ -61,37 +82,38 @@ const MEMBERS_SMALL = `GET /api/v1/members?limit=${FIRST_PAGE} (${SMALL_WORKSPAC
 const MEMBERS_LARGE = `GET /api/v1/members?limit=${FIRST_PAGE} (${LARGE_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
 const MEMBERS_API_KEY = 'GET /api/v1/members (API key)';
 const FLOOR = 'floor (bare select)';
+const WRITE_FLOOR = 'write floor (one-row update)';
+const MIXED = `mixed workload (${MIXED_CONNECTIONS} users)`;
+const SWITCH = 'PATCH /api/v1/workspace-context/:id';
 const INVITE = 'POST /api/v1/invitations (outbox worker on)';
 // The same reads on a second Tessera with both versioned caches off: what every read costs
-// right after a change in its tenant. Reported next to the floor, not held to a target.
+// right after a change in its tenant. The single reads are reported next to the floor, not
+// held to a target; the mixed workload is (TARGET_MIXED_CACHES_OFF_RATIO).
 const CACHES_OFF = ' (caches off)';
 const CACHES_OFF_ENV = { CONTEXT_CACHE_ENTRIES: '0', READ_CACHE_ENTRIES: '0' };
 /** The reads held to the floor-ratio and p99 targets. */
 const READS = [ME, WORKSPACES, MEMBERS_SMALL, MEMBERS_LARGE, MEMBERS_API_KEY] as const;
+/** The writes held to the write-floor ratio and p99 targets. */
+const WRITES = [SWITCH, INVITE] as const;
 
-interface Request {
-  method: 'GET' | 'POST' | 'PATCH';
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  /**
-   * A fresh body for every request. Not autocannon's `idReplacement`: in autocannon 8 it
-   * declares a Content-Length for 33-character ids while its ids are 24–29 characters,
-   * so every request waits for bytes that never come and times out.
-   */
-  nextBody?: () => string;
+/** A floor route of bench/floor-server.ts, and every run of it so far. */
+interface Floor {
+  name: string;
+  request: Request;
+  runs: ScenarioResult[];
 }
 
-/** What the SMTP server saw of a scenario: the outbox worker's side of the invitations. */
-interface MailSeen {
-  /** Invitations acknowledged (2xx) during the warm-up and the measured seconds. */
-  acknowledged: number;
-  /** Messages the SMTP server received from the start of the warm-up to the end of the measurement. */
-  received: number;
-  /** Of those, during the measured seconds. */
-  receivedMeasured: number;
-  /** Outbox rows not yet sent right after the measurement. */
-  backlog: number;
+/** What a scenario adds to its result beyond autocannon's figures. */
+interface Observer {
+  /** Before the warm-up. */
+  start?(): void;
+  /** Between the warm-up and the measured seconds. */
+  measuring?(): void;
+  finish(run: {
+    warmup: autocannon.Result;
+    result: autocannon.Result;
+    floorRequestsPerSec: number | undefined;
+  }): Promise<Pick<ScenarioResult, 'mail' | 'mix'>>;
 }
 
 /** Undo steps, newest first, run at the end of an engine, on error and on a signal alike. */
@@ -121,7 +143,8 @@ async function main(): Promise<void> {
 
   console.log(
     `tessera bench: ${SECONDS} s per scenario after ${WARMUP_SECONDS} s warm-up; ` +
-      `${READ_CONNECTIONS} connections for reads, the workspace switch and the floor, ${LOGIN_CONNECTIONS} for login; ` +
+      `${READ_CONNECTIONS} connections for reads, ${WRITE_CONNECTIONS} for writes, ${MIXED_CONNECTIONS} for the mixed ` +
+      `workload (each floor at the same count as what it is compared with), ${LOGIN_CONNECTIONS} for login; ` +
       `${os.cpus().length} CPUs, node ${process.version}\n`,
   );
 
@@ -197,8 +220,16 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     const membersSmall: Request = { method: 'GET', path: `/api/v1/members?limit=${FIRST_PAGE}`, headers: inWorkspace(small) };
     const membersLarge: Request = { method: 'GET', path: `/api/v1/members?limit=${FIRST_PAGE}`, headers: inWorkspace(large) };
     const membersByKey: Request = { method: 'GET', path: '/api/v1/members', headers: { authorization: `Bearer ${secret}` } };
-    const switchWorkspace: Request = { method: 'PATCH', path: `/api/v1/workspace-context/${small}`, headers: auth };
-    const select: Request = { method: 'GET', path: `/floor/users/${user.id}` };
+    // Back and forth between two workspaces: switching to the current one again would change no row.
+    let switches = 0;
+    const switchWorkspace: Request = {
+      method: 'PATCH',
+      path: `/api/v1/workspace-context/${small}`,
+      headers: auth,
+      nextPath: () => `/api/v1/workspace-context/${(switches += 1) % 2 === 0 ? small : ownerOnly}`,
+    };
+    const readFloor: Floor = { name: FLOOR, request: { method: 'GET', path: `/floor/users/${user.id}` }, runs: [] };
+    const writeFloor: Floor = { name: WRITE_FLOOR, request: { method: 'POST', path: '/floor/write' }, runs: [] };
     // Into the owner-only workspace, so the member pages measured above stay as seeded.
     const run = randomBytes(4).toString('hex');
     let invited = 0;
@@ -209,11 +240,14 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       nextBody: () => JSON.stringify({ email: `bench-invitee-${run}-${(invited += 1)}@example.com` }),
     };
 
+    const mixed = await setUpMixedWorkload(tessera, env);
+
     // Started after Tessera has migrated the database and the members are seeded; idle
-    // while Tessera is measured, and stopped before the writes.
+    // while Tessera is measured.
     const floorServer = await startServer('floor', 'bench/floor-server.ts', env);
     undo.push(() => floorServer.stop());
-    await call(floorServer, select);
+    await call(floorServer, readFloor.request);
+    await call(floorServer, writeFloor.request);
 
     // Each once outside the measurement, and the lists checked: a seeding that went
     // wrong would otherwise be measured as a fast empty page.
@@ -229,16 +263,30 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     await smtp.waitFor(1, 10_000).catch((error: unknown) => {
       throw new Error(`${String(error)}: the outbox worker delivers nothing\n--- tessera output ---\n${tessera.output()}`);
     });
-    // The host is shared and its speed drifts within a run, so each read is measured right
-    // after a floor measurement of its own, and its ratio is to that one.
-    const floors: ScenarioResult[] = [];
-    const reads: ScenarioResult[] = [];
-    const measureAgainstFloor = async (name: string, server: Server, request: Request) => {
-      const floor = await measure(FLOOR, floorServer, select, READ_CONNECTIONS);
-      floors.push(floor);
-      const read = await measure(name, server, request, READ_CONNECTIONS, floor.requestsPerSec);
-      reads.push({ ...read, pairedFloor: { requestsPerSec: floor.requestsPerSec, p99Ms: floor.p99Ms } });
+    // The host is shared and its speed drifts within a run, so each read or write is measured
+    // right after a floor measurement of its own, at the same number of connections, and its
+    // ratio is to that one.
+    const measured: ScenarioResult[] = [];
+    const measureAgainstFloor = async (
+      name: string,
+      server: Server,
+      load: Load,
+      { floor = readFloor, connections = READ_CONNECTIONS, observe }: { floor?: Floor; connections?: number; observe?: Observer } = {},
+    ) => {
+      const floorRun = await measure(floor.name, floorServer, floor.request, connections);
+      floor.runs.push(floorRun);
+      const result = await measure(name, server, load, connections, { floorRequestsPerSec: floorRun.requestsPerSec, observe });
+      const { requestsPerSec, p99Ms } = floorRun;
+      measured.push({ ...result, pairedFloor: { scenario: floor.name, requestsPerSec, p99Ms } });
     };
+    const measureMixed = (name: string, server: Server) =>
+      measureAgainstFloor(name, server, mixed, {
+        connections: MIXED_CONNECTIONS,
+        observe: {
+          measuring: () => mixed.resetCounts(),
+          finish: async ({ floorRequestsPerSec }) => ({ mix: mixed.seen(SECONDS, floorRequestsPerSec) }),
+        },
+      });
     // Reads first, on the state seeded above; the writes last.
     for (const [name, request] of [
       ['GET /healthz', { method: 'GET', path: '/healthz' }],
@@ -250,6 +298,7 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     ] as const) {
       await measureAgainstFloor(name, tessera, request);
     }
+    await measureMixed(MIXED, tessera);
     const uncached = await startServer('tessera (caches off)', 'src/main.ts', { ...env, ...CACHES_OFF_ENV });
     undo.push(() => uncached.stop());
     for (const [name, request] of [
@@ -259,19 +308,24 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       await call(uncached, request);
       await measureAgainstFloor(name + CACHES_OFF, uncached, request);
     }
+    await measureMixed(MIXED + CACHES_OFF, uncached);
     await uncached.stop();
+
+    await measureAgainstFloor(SWITCH, tessera, switchWorkspace, { floor: writeFloor, connections: WRITE_CONNECTIONS });
+    // argon2id-bound, not a database write: held to no floor, shown against the median read floor.
+    const floor = median(readFloor.runs.filter((run) => run.connections === READ_CONNECTIONS));
+    measured.push(
+      await measure('POST /api/v1/auth/login', tessera, login, LOGIN_CONNECTIONS, { floorRequestsPerSec: floor.requestsPerSec }),
+    );
+    await measureAgainstFloor(INVITE, tessera, invite, {
+      floor: writeFloor,
+      connections: WRITE_CONNECTIONS,
+      observe: mailObserver(smtp, env),
+    });
     await floorServer.stop();
-    const floor = median(floors);
-    const scenarios = [floor, ...reads];
-    for (const [name, request, connections] of [
-      ['PATCH /api/v1/workspace-context/:id', switchWorkspace, READ_CONNECTIONS],
-      ['POST /api/v1/auth/login', login, LOGIN_CONNECTIONS],
-    ] as const) {
-      scenarios.push(await measure(name, tessera, request, connections, floor.requestsPerSec));
-    }
-    scenarios.push(await measure(INVITE, tessera, invite, READ_CONNECTIONS, floor.requestsPerSec, { smtp, env }));
 
     console.log();
+    const scenarios = [floor, median(writeFloor.runs), ...measured];
     return {
       engine: database.engine,
       database: database.label,
@@ -317,10 +371,61 @@ function targetsFor(scenarios: readonly ScenarioResult[]): TargetCheck[] {
     unit: '×',
     pass: Math.abs(spread - 1) <= TARGET_MEMBERS_SPREAD,
   };
-  return [...ratios, ...latencies, sameCost];
+  const mixedReads = ([scenario, target]: readonly [string, number]): TargetCheck => {
+    const { mix } = result(scenario);
+    if (!mix) throw new Error(`bench: no mix seen for ${scenario}`);
+    return {
+      description: `${scenario}: reads ≥ ${target}× floor`,
+      scenario,
+      measured: mix.readsRatioToFloor,
+      unit: '×',
+      pass: mix.readsRatioToFloor >= target,
+    };
+  };
+  const mix = result(MIXED);
+  const mixed: TargetCheck[] = [
+    ...([
+      [MIXED, TARGET_MIXED_RATIO],
+      [MIXED + CACHES_OFF, TARGET_MIXED_CACHES_OFF_RATIO],
+    ] as const).map(mixedReads),
+    {
+      description: `${MIXED} p99 ≤ ${TARGET_MIXED_P99_MS} ms at ${MIXED_CONNECTIONS} connections`,
+      scenario: MIXED,
+      measured: mix.p99Ms,
+      unit: 'ms',
+      pass: mix.connections >= MIXED_CONNECTIONS && mix.p99Ms <= TARGET_MIXED_P99_MS,
+    },
+    {
+      description: `${MIXED}: server RSS ≤ ${TARGET_MIXED_RSS_MIB} MiB (peak of the measured seconds)`,
+      scenario: MIXED,
+      measured: mix.peakRssMiB ?? Number.NaN,
+      unit: 'MiB',
+      pass: mix.peakRssMiB !== null && mix.peakRssMiB <= TARGET_MIXED_RSS_MIB,
+    },
+  ];
+  const writes = WRITES.flatMap((scenario): TargetCheck[] => {
+    const { ratioToFloor, p99Ms, connections } = result(scenario);
+    return [
+      {
+        description: `${scenario} ≥ ${TARGET_WRITE_RATIO}× write floor`,
+        scenario,
+        measured: ratioToFloor,
+        unit: '×',
+        pass: ratioToFloor >= TARGET_WRITE_RATIO,
+      },
+      {
+        description: `${scenario} p99 ≤ ${TARGET_WRITE_P99_MS} ms at ${connections} connections`,
+        scenario,
+        measured: p99Ms,
+        unit: 'ms',
+        pass: connections >= WRITE_CONNECTIONS && p99Ms <= TARGET_WRITE_P99_MS,
+      },
+    ];
+  });
+  return [...ratios, ...latencies, sameCost, ...mixed, ...writes];
 }
 
-/** The floor run of median throughput: what the writes and the report's floor row are compared with. */
+/** The floor run of median throughput: the report's floor rows, and what login is compared with. */
 function median(floors: readonly ScenarioResult[]): ScenarioResult {
   const sorted = [...floors].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
   const middle = sorted[Math.floor((sorted.length - 1) / 2)];
@@ -333,24 +438,13 @@ async function createWorkspace(server: Server, headers: Record<string, string>, 
   return (created as { data: { id: number } }).data.id;
 }
 
-/** One request of a list; throws unless it answers `count` items, with or without a next page. */
-async function expectPage(server: Server, request: Request, count: number, more: boolean): Promise<void> {
-  const page = (await call(server, request)) as { data: unknown[]; meta: { next_cursor: string | null } };
-  const hasMore = page.meta.next_cursor !== null;
-  if (page.data.length !== count || hasMore !== more) {
-    throw new Error(
-      `${server.name}: ${request.method} ${request.path} answered ${page.data.length} items` +
-        `${hasMore ? ' and a next page' : ''}; expected ${count}${more ? ' and a next page' : ''}`,
-    );
-  }
-}
-
 function serverEnv(database: BenchDatabase, smtp: SmtpSink): NodeJS.ProcessEnv {
   // The caller's own DATABASE_URL or DATA_DIR must not leak into the run.
   const { DATABASE_URL: _url, DATA_DIR: _dir, ...inherited } = process.env;
   return {
     ...inherited,
     LOG_LEVEL: 'warn',
+    PUBLIC_URL,
     AUTH_RATE_LIMIT_MAX,
     SMTP_URL: smtp.url,
     MAIL_POLL_INTERVAL_MS,
@@ -376,38 +470,43 @@ async function outboxBacklog(env: NodeJS.ProcessEnv): Promise<number> {
   }
 }
 
+/** What the SMTP server saw of a scenario: the outbox worker's side of the invitations. */
+function mailObserver(smtp: SmtpSink, env: NodeJS.ProcessEnv): Observer {
+  let receivedBefore = 0;
+  let receivedAtStart = 0;
+  return {
+    start: () => void (receivedBefore = smtp.messages.length),
+    measuring: () => void (receivedAtStart = smtp.messages.length),
+    finish: async ({ warmup, result }) => {
+      const receivedAtEnd = smtp.messages.length;
+      return {
+        mail: {
+          acknowledged: warmup['2xx'] + result['2xx'],
+          received: receivedAtEnd - receivedBefore,
+          receivedMeasured: receivedAtEnd - receivedAtStart,
+          backlog: await outboxBacklog(env),
+        },
+      };
+    },
+  };
+}
+
 async function measure(
   scenario: string,
   server: Server,
-  request: Request,
+  load: Load,
   connections: number,
-  floorRequestsPerSec?: number,
-  mail?: { smtp: SmtpSink; env: NodeJS.ProcessEnv },
+  { floorRequestsPerSec, observe }: { floorRequestsPerSec?: number; observe?: Observer } = {},
 ): Promise<ScenarioResult> {
-  const { path: requestPath, nextBody, ...rest } = request;
-  const options = {
-    ...rest,
-    url: `${server.url}${requestPath}`,
-    connections,
-    timeout: 10,
-    ...(nextBody ? { requests: [{ setupRequest: (built: autocannon.Request) => ({ ...built, body: nextBody() }) }] } : {}),
-  };
-  const receivedBefore = mail?.smtp.messages.length ?? 0;
-  const warmup = await autocannon({ ...options, duration: WARMUP_SECONDS });
-  const receivedAtStart = mail?.smtp.messages.length ?? 0;
-  const result = await autocannon({ ...options, duration: SECONDS });
+  observe?.start?.();
+  const warmup = await autocannon({ ...autocannonOptions(server, load, connections), duration: WARMUP_SECONDS });
+  observe?.measuring?.();
+  const [result, peakRssMiB] = await sampleRss(server, () =>
+    autocannon({ ...autocannonOptions(server, load, connections), duration: SECONDS }),
+  );
   // autocannon counts a dead server as errors; that is a broken bench, not a measurement.
   if (!server.alive()) throw new Error(`${server.name} exited during ${scenario}`);
-  let mailSeen: MailSeen | undefined;
-  if (mail) {
-    const receivedAtEnd = mail.smtp.messages.length;
-    mailSeen = {
-      acknowledged: warmup['2xx'] + result['2xx'],
-      received: receivedAtEnd - receivedBefore,
-      receivedMeasured: receivedAtEnd - receivedAtStart,
-      backlog: await outboxBacklog(mail.env),
-    };
-  }
+  const seen = await observe?.finish({ warmup, result, floorRequestsPerSec });
   const requestsPerSec = result.requests.mean;
   const measured: ScenarioResult = {
     scenario,
@@ -420,42 +519,51 @@ async function measure(
     errors: result.errors,
     timeouts: result.timeouts,
     rssMiB: server.rssMiB() ?? null,
+    peakRssMiB,
     ratioToFloor: requestsPerSec / (floorRequestsPerSec ?? requestsPerSec),
-    ...(mailSeen ? { mail: mailSeen } : {}),
+    ...seen,
   };
   console.log(
     `  ${scenario.padEnd(36)} ${requestsPerSec.toFixed(0).padStart(7)} req/s  ` +
       `p99 ${result.latency.p99.toFixed(1)} ms  non-2xx ${result.non2xx}  errors ${result.errors}`,
   );
-  if (mailSeen) {
-    console.log(
-      `    SMTP received ${mailSeen.received} messages during the scenario (${mailSeen.receivedMeasured} in the measured ` +
-        `${SECONDS} s) for ${mailSeen.acknowledged} invitations acknowledged; ${mailSeen.backlog} still in the outbox`,
-    );
-  }
+  for (const note of scenarioNotes(measured)) console.log(`    ${note}`);
   return measured;
 }
 
-/** One request outside the measurement: a scenario that would only count 4xx is a broken bench. */
-async function call(server: Server, request: Request): Promise<unknown> {
-  const where = `${server.name}: ${request.method} ${request.path}`;
-  const response = await fetch(`${server.url}${request.path}`, {
-    method: request.method,
-    headers: request.headers,
-    body: request.nextBody ? request.nextBody() : request.body,
-    signal: AbortSignal.timeout(10_000),
-  }).catch((error: unknown) => {
-    throw new Error(`${where} failed${server.alive() ? '' : ' (server exited)'}: ${String(error)}`);
-  });
-  const text = await response.text();
-  if (!response.ok) {
-    throw new Error(`${where} answered ${response.status}: ${text}\n--- ${server.name} output ---\n${server.output()}`);
+/** `work`'s result, and the server's highest RSS sampled while it ran (null where /proc is missing). */
+async function sampleRss<T>(server: Server, work: () => Promise<T>): Promise<[T, number | null]> {
+  const samples: number[] = [];
+  const sample = () => {
+    const rss = server.rssMiB();
+    if (rss !== undefined) samples.push(rss);
+  };
+  const sampler = setInterval(sample, RSS_SAMPLE_MS);
+  try {
+    const result = await work();
+    sample();
+    return [result, samples.length > 0 ? Math.max(...samples) : null];
+  } finally {
+    clearInterval(sampler);
   }
-  return JSON.parse(text) as unknown;
 }
 
-function json(body: object, headers: Record<string, string> = {}): Pick<Request, 'headers' | 'body'> {
-  return { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+/** autocannon's options for one run: one request over and over, or a workload's own per connection. */
+function autocannonOptions(server: Server, load: Load, connections: number): autocannon.Options {
+  const common = { connections, timeout: 10 };
+  if ('setupClient' in load) return { ...common, url: server.url, setupClient: load.setupClient(connections) };
+  const { path: requestPath, nextBody, nextPath, ...rest } = load;
+  const fresh = (built: autocannon.Request) => ({
+    ...built,
+    ...(nextBody ? { body: nextBody() } : {}),
+    ...(nextPath ? { path: nextPath() } : {}),
+  });
+  return {
+    ...common,
+    ...rest,
+    url: `${server.url}${requestPath}`,
+    ...(nextBody || nextPath ? { requests: [{ setupRequest: fresh }] } : {}),
+  };
 }
 
 function secondsFromEnv(value: string | undefined, fallback: number): number {

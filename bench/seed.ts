@@ -1,16 +1,30 @@
+import { hashPassword } from '../src/core/auth/secrets.ts';
+import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
-import { openDatabase } from '../src/schema/database.ts';
 import { inTransaction } from '../src/core/db/transaction.ts';
+import { createTenantsService } from '../src/modules/tenants/tenants.service.ts';
+import { openDatabase, type Db, type Tx } from '../src/schema/database.ts';
 
 /** Rows per insert statement: ~3,500 parameters for users, far under either engine's limit. */
 const CHUNK_ROWS = 500;
-// Not a real hash: nobody signs in as a seeded member.
-const PASSWORD_HASH = 'bench-seeded-member-no-login';
+// Not a real hash: nobody signs in as a member seeded by seedMembers.
+const UNUSABLE_PASSWORD_HASH = 'bench-seeded-member-no-login';
 
 /** A workspace the bench user owns, and how many members it should have in all, the owner included. */
 export interface MemberSeed {
   workspaceId: number;
   members: number;
+}
+
+export interface SeededUser {
+  id: number;
+  email: string;
+}
+
+export interface MembershipSeed {
+  workspaceId: number;
+  userId: number;
+  role: string;
 }
 
 /**
@@ -21,47 +35,91 @@ export interface MemberSeed {
  * workspace decides how many users there are.
  */
 export async function seedMembers(env: NodeJS.ProcessEnv, seeds: readonly MemberSeed[]): Promise<void> {
-  const config = loadConfig(env);
-  const db = openDatabase(config);
-  try {
-    const userCount = Math.max(0, ...seeds.map((seed) => seed.members - 1));
-    const now = new Date().toISOString();
-    await inTransaction(db, async (tx) => {
+  const userCount = Math.max(0, ...seeds.map((seed) => seed.members - 1));
+  await withDatabase(env, (db) =>
+    inTransaction(db, async (tx) => {
       const tenant = await tx.selectFrom('tenants').select('id').where('slug', '=', 'default').executeTakeFirstOrThrow();
-      const userIds: number[] = [];
-      for (const rows of chunks(userCount, (i) => {
-        const email = `bench-member-${String(i + 1).padStart(5, '0')}@example.com`;
-        return {
-          tenant_id: tenant.id,
-          name: `Bench Member ${i + 1}`,
-          email,
-          email_key: email.toLowerCase(),
-          password_hash: PASSWORD_HASH,
-          tenant_role: 'member' as const,
-          created_at: now,
-          updated_at: now,
-        };
-      })) {
-        const inserted = await tx.insertInto('users').values(rows).returning('id').execute();
-        userIds.push(...inserted.map((row) => row.id));
-      }
-      if (userIds.length !== userCount) throw new Error(`seeded ${userIds.length} users, expected ${userCount}`);
-
+      const users = await insertUsers(tx, {
+        tenantId: tenant.id,
+        count: userCount,
+        emailPrefix: 'bench-member',
+        passwordHash: UNUSABLE_PASSWORD_HASH,
+      });
       for (const seed of seeds) {
-        const memberIds = userIds.slice(0, seed.members - 1);
-        for (const rows of chunks(memberIds.length, (i) => ({
-          workspace_id: seed.workspaceId,
-          user_id: memberIds[i] as number,
-          role: 'member',
-          created_at: now,
-          updated_at: now,
-        }))) {
-          await tx.insertInto('memberships').values(rows).execute();
-        }
+        const members = users.slice(0, seed.members - 1);
+        await insertMemberships(tx, members.map((user) => ({ workspaceId: seed.workspaceId, userId: user.id, role: 'member' })));
       }
-    });
+    }),
+  );
+}
+
+/**
+ * A tenant of its own, made as the operator CLI makes one, and `count` users of role
+ * `member` in it who can all sign in with `password`. The argon2id hash is computed once,
+ * with Tessera's own function, and stored for every user: one hash per user would take
+ * minutes of both cores.
+ */
+export async function seedTenantUsers(
+  env: NodeJS.ProcessEnv,
+  input: { slug: string; name: string; count: number; password: string },
+): Promise<SeededUser[]> {
+  const passwordHash = await hashPassword(input.password);
+  return withDatabase(env, async (db) => {
+    const tenant = await createTenantsService({ db, clock: systemClock }).createTenant({ slug: input.slug, name: input.name, selfSignup: true });
+    return inTransaction(db, (tx) =>
+      insertUsers(tx, { tenantId: tenant.id, count: input.count, emailPrefix: `bench-${input.slug}`, passwordHash }),
+    );
+  });
+}
+
+/** Memberships of existing users in existing workspaces, in one transaction. */
+export async function seedMemberships(env: NodeJS.ProcessEnv, rows: readonly MembershipSeed[]): Promise<void> {
+  await withDatabase(env, (db) => inTransaction(db, (tx) => insertMemberships(tx, rows)));
+}
+
+/** The database Tessera serves, opened exactly as src/main.ts opens it, for the length of `work`. */
+async function withDatabase<T>(env: NodeJS.ProcessEnv, work: (db: Db) => Promise<T>): Promise<T> {
+  const db = openDatabase(loadConfig(env));
+  try {
+    return await work(db);
   } finally {
     await db.destroy();
+  }
+}
+
+/** Users `<emailPrefix>-00001@example.com`…, in that order. */
+async function insertUsers(
+  tx: Tx,
+  input: { tenantId: number; count: number; emailPrefix: string; passwordHash: string },
+): Promise<SeededUser[]> {
+  const now = new Date().toISOString();
+  const users: SeededUser[] = [];
+  for (const rows of chunks(input.count, (i) => {
+    const email = `${input.emailPrefix}-${String(i + 1).padStart(5, '0')}@example.com`;
+    return {
+      tenant_id: input.tenantId,
+      name: `Bench Member ${i + 1}`,
+      email,
+      email_key: email.toLowerCase(),
+      password_hash: input.passwordHash,
+      tenant_role: 'member' as const,
+      created_at: now,
+      updated_at: now,
+    };
+  })) {
+    users.push(...(await tx.insertInto('users').values(rows).returning(['id', 'email']).execute()));
+  }
+  if (users.length !== input.count) throw new Error(`seeded ${users.length} users, expected ${input.count}`);
+  return users;
+}
+
+async function insertMemberships(tx: Tx, memberships: readonly MembershipSeed[]): Promise<void> {
+  const now = new Date().toISOString();
+  for (const rows of chunks(memberships.length, (i) => {
+    const { workspaceId, userId, role } = memberships[i] as MembershipSeed;
+    return { workspace_id: workspaceId, user_id: userId, role, created_at: now, updated_at: now };
+  })) {
+    await tx.insertInto('memberships').values(rows).execute();
   }
 }
 

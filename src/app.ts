@@ -15,7 +15,6 @@ import { registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
 import { createValidatorCompiler } from './core/http/validation.ts';
 import { registerJsonBodies } from './core/http/json-body.ts';
-import { lingerOverUnreadBodies } from './core/http/unread-body.ts';
 import { SURFACES, type Surface } from './core/http/surfaces.ts';
 import { loggerOptions } from './core/logger.ts';
 import { connectRedis } from './core/redis.ts';
@@ -85,7 +84,6 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
   app.setValidatorCompiler(createValidatorCompiler());
   registerJsonBodies(app);
-  lingerOverUnreadBodies(app);
   await registerCors(app, config.corsOrigins);
 
   const routePolicies = guardRoutePolicies(app);

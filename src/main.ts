@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { buildApp, type App } from './app.ts';
 import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig, loadEnvFile, type Config } from './core/config.ts';
@@ -7,25 +5,21 @@ import { describeStorage } from './core/db/open.ts';
 import { redactUrl } from './core/redact.ts';
 import { RedisUnavailableError } from './core/redis.ts';
 import { SURFACES } from './core/http/surfaces.ts';
+import { TESSERA_VERSION } from './core/version.ts';
 import { openDatabase } from './schema/database.ts';
 import { migrate, MIGRATIONS } from './schema/migrate.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The CLI command that lists this server's outbox: the CLI must be pointed at the same data. */
 function outboxCommand(config: Config): string {
-  const where = config.databaseUrl
-    ? `DATABASE_URL=${redactUrl(config.databaseUrl)} `
-    : config.dataDir === path.resolve('data')
-      ? ''
-      : `DATA_DIR=${config.dataDir} `;
-  return `${where}npm run tessera -- outbox list`;
+  const where = config.databaseUrl ? `DATABASE_URL=${redactUrl(config.databaseUrl)}` : `DATA_DIR=${config.dataDir}`;
+  return `${where} npm run tessera -- outbox list`;
 }
 
 /** What an operator needs to know once the server listens: where things are, and what is off. */
 function logStartup(app: App, config: Config, appliedNow: readonly string[]): void {
   const base = config.publicUrl;
-  app.log.info(`Tessera ${version} ready: API ${base}${SURFACES.api}, reference ${base}/docs, OpenAPI ${base}/openapi.json`);
+  app.log.info(`Tessera ${TESSERA_VERSION} ready: API ${base}${SURFACES.api}, reference ${base}/docs, OpenAPI ${base}/openapi.json`);
   const schema = appliedNow.length === 0 ? `schema up to date (${MIGRATIONS.length} migrations)` : `migrations applied now: ${appliedNow.join(', ')}`;
   app.log.info(`storage: ${describeStorage(config)}; ${schema}`);
   if (config.smtpUrl) app.log.info(`e-mail: on, through ${redactUrl(config.smtpUrl)} as ${config.mailFrom}`);

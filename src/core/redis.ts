@@ -3,7 +3,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import { redactUrl } from './redact.ts';
 
 const CONNECT_TIMEOUT_MS = 2000;
-const PING_TIMEOUT_MS = 1000;
 /** A Redis that holds the connection but stops answering must not hold requests: past this, a command fails. */
 const COMMAND_TIMEOUT_MS = 1000;
 
@@ -30,14 +29,12 @@ export async function connectRedis(url: string, log: FastifyBaseLogger): Promise
     commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
   });
-  // ioredis emits 'error' for every failed attempt: the first failure is kept for the start-up
-  // message, and once running, an outage is logged once, when the client starts reconnecting.
-  let connectFailure: Error | undefined;
+  // ioredis emits 'error' for every failed attempt: the latest one names the cause, in the
+  // start-up message or in the outage line, which is written once, when reconnecting begins.
   let lastError: Error | undefined;
   let reachable = false;
   let outage = false;
   redis.on('error', (error: Error) => {
-    connectFailure ??= error;
     lastError = error;
   });
   redis.on('reconnecting', () => {
@@ -56,28 +53,14 @@ export async function connectRedis(url: string, log: FastifyBaseLogger): Promise
   });
   try {
     await redis.connect();
-    await pingRedis(redis);
+    // Bounded by the command timeout, like every command.
+    await redis.ping();
     reachable = true;
   } catch (error) {
     redis.disconnect();
-    const cause = connectFailure ?? error;
+    const cause = lastError ?? error;
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new RedisUnavailableError(`Redis at ${redactUrl(url)} does not answer (${reason}); start it, or unset REDIS_URL to keep rate-limit counters in this process`);
   }
   return redis;
-}
-
-/** Resolves when Redis answers PING within a second; rejects otherwise. */
-export async function pingRedis(redis: Redis): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      redis.ping(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer to PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { publicRoute } from '../auth/policy.ts';
 import { AppError } from '../errors.ts';
+import { sendPage } from './pages.ts';
 
 /**
  * GET /docs: Swagger UI over /openapi.json, served from the installed swagger-ui-dist
@@ -81,7 +82,7 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-export const DOCS_CONTENT_SECURITY_POLICY = [
+const DOCS_CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -106,13 +107,7 @@ export function registerDocsUi(app: FastifyInstance): void {
       },
     },
     async (_request, reply) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', DOCS_CONTENT_SECURITY_POLICY)
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
-        .header('cache-control', 'no-cache')
-        .send(PAGE),
+      sendPage(reply, { type: 'text/html; charset=utf-8', body: PAGE, contentSecurityPolicy: DOCS_CONTENT_SECURITY_POLICY }),
   );
 
   app.get(

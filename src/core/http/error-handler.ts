@@ -5,6 +5,7 @@ import { AppError, type ErrorCode } from '../errors.ts';
 import type { Locale } from '../i18n/index.ts';
 import { VALIDATION_WORDS } from '../i18n/validation-messages.ts';
 import { CUSTOM_FORMATS } from './formats.ts';
+import { lingerIfBodyUnread } from './unread-body.ts';
 import { localizeAjvErrors } from './validation.ts';
 
 interface AjvError {
@@ -81,6 +82,7 @@ export function registerErrorHandling(app: FastifyInstance, catalogue: Catalogue
     if ((status === 429 || status === 503) && shown.messageParams.seconds !== undefined) {
       void reply.header('retry-after', String(shown.messageParams.seconds));
     }
+    lingerIfBodyUnread(request, reply);
     return reply.code(status).send({
       error: {
         code: shown.code,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { API_KEY_PREFIX } from '../auth/context/credential.ts';
 import { publicRoute, type Policy } from '../auth/policy.ts';
 import { SUPPORTED_LOCALES } from '../i18n/index.ts';
+import { TESSERA_VERSION } from '../version.ts';
 import { registerDocsUi } from './docs-ui.ts';
 import { ID_PATTERN } from './schemas.ts';
 
@@ -316,7 +317,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       openapi: '3.1.0',
       info: {
         title: 'Tessera',
-        version: '0.1.0',
+        version: TESSERA_VERSION,
         description:
           'Workspaces, members, roles and permissions for multi-tenant business apps. Errors always answer ' +
           '`{"error":{"code","message","details"}}`; `message` texts follow `Accept-Language`.',

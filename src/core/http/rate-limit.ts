@@ -35,6 +35,11 @@ export function bodyEmailKey(request: FastifyRequest): string {
 /** What a refused client is told to wait while the rate-limit store is away (it reconnects on its own). */
 const STORE_RETRY_SECONDS = 5;
 
+/** 503 RATE_LIMIT.UNAVAILABLE with Retry-After: the shared counters (Redis) cannot be reached. */
+export function rateLimitStoreUnavailable(details: Record<string, string> = {}): AppError {
+  return new AppError('RATE_LIMIT.UNAVAILABLE', details, { seconds: STORE_RETRY_SECONDS });
+}
+
 /**
  * Limits attempts by several keys at once (say, per IP and per email): the request
  * passes only while every key is under the limit.
@@ -55,7 +60,7 @@ export function createAttemptLimiter(
       const results = await Promise.all(limiters.map((limiter) => limiter(request))).catch(() => {
         // The shared store (Redis) is away, or silent: refuse rather than let attempts go uncounted.
         // The outage itself is logged once, by core/redis.ts.
-        throw new AppError('RATE_LIMIT.UNAVAILABLE', {}, { seconds: STORE_RETRY_SECONDS });
+        throw rateLimitStoreUnavailable();
       });
       const retryAfterSeconds = Math.max(
         0,

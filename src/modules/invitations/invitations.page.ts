@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { publicRoute } from '../../core/auth/policy.ts';
+import { sendPage } from '../../core/http/pages.ts';
 import { ACCEPT_PAGE_PATH } from './invitations.service.ts';
 
 const asset = (file: string) => readFileSync(new URL(`./accept-page/${file}`, import.meta.url), 'utf8');
@@ -31,13 +32,7 @@ const FILES = [
 export const invitationPageRoutes: FastifyPluginAsync = async (app) => {
   for (const file of FILES) {
     app.get(file.path, { config: { policy: publicRoute() }, schema: { hide: true } }, async (_request, reply) =>
-      reply
-        .type(file.type)
-        .header('content-security-policy', CONTENT_SECURITY_POLICY)
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
-        .header('cache-control', 'no-cache')
-        .send(file.body),
+      sendPage(reply, { type: file.type, body: file.body, contentSecurityPolicy: CONTENT_SECURITY_POLICY }),
     );
   }
 };

@@ -1,12 +1,10 @@
 import type { Redis } from 'ioredis';
 import { pingDatabase } from '../../core/db/open.ts';
-import { pingRedis } from '../../core/redis.ts';
+import { rateLimitStoreUnavailable } from '../../core/http/rate-limit.ts';
 import type { Db } from '../../schema/database.ts';
 import { AppError } from '../../core/errors.ts';
 
 const READINESS_TIMEOUT_MS = 2000;
-/** How long a load balancer is told to wait before asking a not-ready instance again. */
-const RETRY_SECONDS = 5;
 
 export type SystemService = ReturnType<typeof createSystemService>;
 
@@ -33,8 +31,9 @@ export function createSystemService(deps: { db: Db; redis: Redis | undefined }) 
     async checkReadiness(): Promise<void> {
       await checkDatabase();
       if (deps.redis) {
-        await pingRedis(deps.redis).catch(() => {
-          throw new AppError('RATE_LIMIT.UNAVAILABLE', { redis: 'does not answer' }, { seconds: RETRY_SECONDS });
+        // The client's command timeout bounds the PING.
+        await deps.redis.ping().catch(() => {
+          throw rateLimitStoreUnavailable({ redis: 'does not answer' });
         });
       }
     },

@@ -62,3 +62,32 @@ export async function expectPage(server: Server, request: Request, count: number
 export function json(body: object, headers: Record<string, string> = {}): Pick<Request, 'headers' | 'body'> {
   return { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
+
+/** Each versioned cache's hits and misses since the server started, from its GET /metrics. */
+export type CacheLookups = Record<string, { hit: number; miss: number }>;
+
+export async function cacheLookups(server: Server, metricsToken: string): Promise<CacheLookups> {
+  const response = await fetch(`${server.url}/metrics`, {
+    headers: { authorization: `Bearer ${metricsToken}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${server.name}: GET /metrics answered ${response.status}: ${text}`);
+  const lookups: CacheLookups = {};
+  for (const [, cache, result, count] of text.matchAll(/^tessera_cache_lookups_total\{cache="(\w+)",result="(hit|miss)"\} (\d+)$/gm)) {
+    const entry = (lookups[cache as string] ??= { hit: 0, miss: 0 });
+    entry[result as 'hit' | 'miss'] = Number(count);
+  }
+  return lookups;
+}
+
+/** Hits ÷ lookups of each cache between two readings; null where nothing was looked up. */
+export function hitRatesBetween(before: CacheLookups, after: CacheLookups): Record<string, number | null> {
+  return Object.fromEntries(
+    Object.entries(after).map(([cache, { hit, miss }]) => {
+      const hits = hit - (before[cache]?.hit ?? 0);
+      const lookups = hits + miss - (before[cache]?.miss ?? 0);
+      return [cache, lookups > 0 ? hits / lookups : null];
+    }),
+  );
+}

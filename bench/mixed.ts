@@ -60,8 +60,8 @@ interface TokenPair {
 export interface MixedWorkload extends Workload {
   /** Starts counting afresh; called right before the measured seconds. */
   resetCounts(): void;
-  /** What the connections saw since resetCounts, over `seconds`. */
-  seen(seconds: number, floorRequestsPerSec: number | undefined): MixSeen;
+  /** What the connections saw since resetCounts, over `seconds`, with the server's cache hit rates over the same time. */
+  seen(seconds: number, floorRequestsPerSec: number | undefined, cacheHitRates: MixSeen['cacheHitRates']): MixSeen;
 }
 
 /**
@@ -220,15 +220,14 @@ function mixedWorkload(server: Server, sessions: readonly Session[]): MixedWorkl
     resetCounts() {
       counts = emptyCounts();
     },
-    seen(seconds, floorRequestsPerSec) {
+    seen(seconds, floorRequestsPerSec, cacheHitRates) {
       const reads = READ_KINDS.reduce((sum, kind) => sum + counts[kind].ok, 0);
       const readsPerSec = reads / seconds;
       return {
         readsPerSec,
         readsRatioToFloor: readsPerSec / (floorRequestsPerSec ?? readsPerSec),
         requests: structuredClone(counts),
-        // The server counts no hits (its caches are plain LRU maps), and the bench must not change src/.
-        contextCacheHitRate: null,
+        cacheHitRates,
       };
     },
   };

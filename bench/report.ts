@@ -45,8 +45,8 @@ export interface MixSeen {
   readsRatioToFloor: number;
   /** Responses per kind of request, 2xx and not. */
   requests: Record<string, { ok: number; failed: number }>;
-  /** Of the context cache; null: the server exposes no counter of its hits. */
-  contextCacheHitRate: number | null;
+  /** Hits ÷ lookups of each of the server's versioned caches in the measured seconds (its GET /metrics); null for a cache not looked up. */
+  cacheHitRates: Record<string, number | null>;
 }
 
 export interface TargetCheck {
@@ -123,10 +123,12 @@ export function scenarioNotes(s: ScenarioResult): string[] {
     const answered = Object.entries(s.mix.requests)
       .map(([kind, { ok, failed }]) => `${kind} ${ok}${failed ? ` (+${failed} non-2xx)` : ''}`)
       .join(', ');
-    const hitRate = s.mix.contextCacheHitRate === null ? 'n/a' : `${(s.mix.contextCacheHitRate * 100).toFixed(1)} %`;
+    const hitRates = Object.entries(s.mix.cacheHitRates)
+      .map(([cache, rate]) => `${cache} ${rate === null ? 'n/a' : `${(rate * 100).toFixed(1)} %`}`)
+      .join(', ');
     notes.push(
       `reads ${s.mix.readsPerSec.toFixed(0)}/s, ${s.mix.readsRatioToFloor.toFixed(2)}× the floor measured before it; ` +
-        `answered in the measured seconds: ${answered}; context-cache hit rate ${hitRate}`,
+        `answered in the measured seconds: ${answered}; cache hit rates: ${hitRates}`,
     );
   }
   return notes;

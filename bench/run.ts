@@ -6,7 +6,7 @@ import { startSmtp, type SmtpSink } from '../test/support/smtp.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { openDatabase } from '../src/schema/database.ts';
 import { findPostgres, postgresDatabase, sqliteDatabase, type BenchDatabase } from './databases.ts';
-import { call, expectPage, json, type Load, type Request } from './http.ts';
+import { cacheLookups, call, expectPage, hitRatesBetween, json, type CacheLookups, type Load, type Request } from './http.ts';
 import { SIGNED_IN, setUpMixedWorkload } from './mixed.ts';
 import { REPO_ROOT, startServer, stopAllServers, type Server } from './processes.ts';
 import {
@@ -75,6 +75,8 @@ const PASSWORD = 'bench-password-1';
 // the caches-off instance would refuse every token the first one issued: two instances on
 // one database share one PUBLIC_URL, as src/main.ts warns.
 const PUBLIC_URL = 'http://tessera.bench.invalid';
+// GET /metrics, read before and after each mixed run for the caches' hit rates.
+const METRICS_TOKEN = randomBytes(16).toString('hex');
 
 const ME = 'GET /api/v1/me';
 const WORKSPACES = 'GET /api/v1/workspaces';
@@ -108,7 +110,7 @@ interface Observer {
   /** Before the warm-up. */
   start?(): void;
   /** Between the warm-up and the measured seconds. */
-  measuring?(): void;
+  measuring?(): void | Promise<void>;
   finish(run: {
     warmup: autocannon.Result;
     result: autocannon.Result;
@@ -279,14 +281,22 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       const { requestsPerSec, p99Ms } = floorRun;
       measured.push({ ...result, pairedFloor: { scenario: floor.name, requestsPerSec, p99Ms } });
     };
-    const measureMixed = (name: string, server: Server) =>
-      measureAgainstFloor(name, server, mixed, {
+    const measureMixed = (name: string, server: Server) => {
+      let lookupsBefore: CacheLookups = {};
+      return measureAgainstFloor(name, server, mixed, {
         connections: MIXED_CONNECTIONS,
         observe: {
-          measuring: () => mixed.resetCounts(),
-          finish: async ({ floorRequestsPerSec }) => ({ mix: mixed.seen(SECONDS, floorRequestsPerSec) }),
+          measuring: async () => {
+            lookupsBefore = await cacheLookups(server, METRICS_TOKEN);
+            mixed.resetCounts();
+          },
+          finish: async ({ floorRequestsPerSec }) => {
+            const hitRates = hitRatesBetween(lookupsBefore, await cacheLookups(server, METRICS_TOKEN));
+            return { mix: mixed.seen(SECONDS, floorRequestsPerSec, hitRates) };
+          },
         },
       });
+    };
     // Reads first, on the state seeded above; the writes last.
     for (const [name, request] of [
       ['GET /healthz', { method: 'GET', path: '/healthz' }],
@@ -445,6 +455,7 @@ function serverEnv(database: BenchDatabase, smtp: SmtpSink): NodeJS.ProcessEnv {
     ...inherited,
     LOG_LEVEL: 'warn',
     PUBLIC_URL,
+    METRICS_TOKEN,
     AUTH_RATE_LIMIT_MAX,
     SMTP_URL: smtp.url,
     MAIL_POLL_INTERVAL_MS,
@@ -500,7 +511,7 @@ async function measure(
 ): Promise<ScenarioResult> {
   observe?.start?.();
   const warmup = await autocannon({ ...autocannonOptions(server, load, connections), duration: WARMUP_SECONDS });
-  observe?.measuring?.();
+  await observe?.measuring?.();
   const [result, peakRssMiB] = await sampleRss(server, () =>
     autocannon({ ...autocannonOptions(server, load, connections), duration: SECONDS }),
   );

@@ -163,21 +163,28 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const members = createMembersService({ db, clock, grants, readCacheEntries: config.cacheEntries.reads });
   const workspaces = createWorkspacesService({ db, clock, readCacheEntries: config.cacheEntries.reads });
 
+  const contextLoader = createContextLoader({
+    db,
+    clock,
+    catalogue,
+    grants,
+    cacheEntries: config.cacheEntries.contexts,
+    onApiKeyUsed: (id) => apiKeys.recordUsage(id),
+  });
   registerContextResolution(app, {
-    loader: createContextLoader({
-      db,
-      clock,
-      catalogue,
-      grants,
-      cacheEntries: config.cacheEntries.contexts,
-      onApiKeyUsed: (id) => apiKeys.recordUsage(id),
-    }),
+    loader: contextLoader,
     accessTokens,
     tenantBaseDomain: config.tenantBaseDomain,
     readOnlyPermissions: catalogue.readOnlyPermissions,
   });
 
-  await app.register(systemRoutes, { system: createSystemService({ db, redis }) });
+  const metricSources = {
+    caches: { contexts: contextLoader.cacheStats, workspace_pages: workspaces.cacheStats, member_pages: members.cacheStats },
+  };
+  await app.register(systemRoutes, {
+    system: createSystemService({ db, redis }),
+    ...(config.metricsToken ? { metrics: { token: config.metricsToken, sources: metricSources } } : {}),
+  });
   await app.register(wellKnownRoutes, { accessTokens });
   await app.register(invitationPageRoutes);
   await app.register(

@@ -41,6 +41,7 @@ const EnvSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000 }),
   CONTEXT_CACHE_ENTRIES: Type.Integer({ default: 10_000, minimum: 0, maximum: 1_000_000 }),
   READ_CACHE_ENTRIES: Type.Integer({ default: 1_000, minimum: 0, maximum: 100_000 }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$' })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -84,6 +85,8 @@ export interface Config {
    * (src/core/cache/versioned-cache.ts): resolved request contexts, and list pages. 0 turns a cache off.
    */
   readonly cacheEntries: { readonly contexts: number; readonly reads: number };
+  /** The bearer token `GET /metrics` asks for; without one the route does not exist. */
+  readonly metricsToken: string | undefined;
 }
 
 /**
@@ -193,5 +196,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     keepAliveTimeoutMs: parsed.KEEP_ALIVE_TIMEOUT_MS,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     cacheEntries: Object.freeze({ contexts: parsed.CONTEXT_CACHE_ENTRIES, reads: parsed.READ_CACHE_ENTRIES }),
+    metricsToken: parsed.METRICS_TOKEN,
   });
 }

@@ -54,6 +54,8 @@ export interface CoveredTable {
 export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   schema_migrations: 'not tenant data',
   tenant_data_versions: 'the versions themselves',
+  workspace_data_versions: 'the versions themselves (migration 0008)',
+  user_data_versions: 'the versions themselves (migration 0008)',
   signing_keys: 'read once at start-up',
   refresh_tokens: 'read only by the refresh that rotates them, never cached',
   sessions: "a session's liveness is read on every request, with the version (migration 0007)",

@@ -10,6 +10,7 @@ import type { AuditEventsTable } from '../modules/audit-log/audit-log.table.ts';
 import type { InvitationsTable } from '../modules/invitations/invitations.table.ts';
 import type { OutboxMessagesTable } from '../modules/mail/mail.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
+import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
 
 /**
  * Every table Kysely knows. The schema layer: each area declares its tables' shapes in its
@@ -33,6 +34,8 @@ export interface Database {
   invitations: InvitationsTable;
   outbox_messages: OutboxMessagesTable;
   tenant_data_versions: TenantDataVersionsTable;
+  workspace_data_versions: WorkspaceDataVersionsTable;
+  user_data_versions: UserDataVersionsTable;
 }
 
 /** The database outside any transaction: reads, and the entry to `inTransaction`. */

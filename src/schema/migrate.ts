@@ -8,6 +8,7 @@ import * as tenantDataVersions from './migrations/0004-tenant-data-versions.ts';
 import * as foldDefaultIgnorables from './migrations/0005-fold-default-ignorables.ts';
 import * as outboxExpiry from './migrations/0006-outbox-expiry.ts';
 import * as sessionLiveness from './migrations/0007-session-liveness.ts';
+import * as workspaceDataVersions from './migrations/0008-workspace-data-versions.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0005-fold-default-ignorables', up: foldDefaultIgnorables.up },
   { name: '0006-outbox-expiry', up: outboxExpiry.up },
   { name: '0007-session-liveness', up: sessionLiveness.up },
+  { name: '0008-workspace-data-versions', up: workspaceDataVersions.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -659,50 +659,91 @@ describe('time', () => {
   });
 });
 
-describe('the tenant data version', () => {
-  it('moves with every kind of write that cached reads depend on', async () => {
+/** The data versions of the given workspaces and users, by id (migration 0008). */
+async function scopedVersions(workspaceIds: number[], userIds: number[]) {
+  const workspaces = await t.db
+    .selectFrom('workspace_data_versions')
+    .select(['workspace_id as id', 'version'])
+    .where('workspace_id', 'in', workspaceIds)
+    .execute();
+  const users = await t.db.selectFrom('user_data_versions').select(['user_id as id', 'version']).where('user_id', 'in', userIds).execute();
+  const byId = (rows: Array<{ id: number; version: number }>) => new Map(rows.map((row) => [row.id, Number(row.version)]));
+  return { tenant: await dataVersion(), workspaces: byId(workspaces), users: byId(users) };
+}
+
+describe('the data versions', () => {
+  it('move with every kind of write that cached reads depend on: the tenant\'s, or only the workspace\'s and user\'s it touches', async () => {
     const root = await signInAgain(t, rootAccount);
     const owner = await register(t, { name: 'Version Owner' });
     const member = await register(t, { name: 'Version Member' });
     const workspace = await createWorkspace(t, owner, 'Version Store');
     const annex = await createWorkspace(t, owner, 'Version Annex');
     await addMembership(t, workspace.id, member.userId, 'member');
+    await addMembership(t, annex.id, member.userId, 'member');
     const asOwner = { ...owner.auth, ...ctx(workspace.id) };
+    const watched = { workspaces: [workspace.id, annex.id], users: [owner.userId, member.userId] };
 
-    const bumps = async (what: string, method: Method, url: string, headers: Headers, payload?: Record<string, unknown>) => {
-      const before = await dataVersion();
+    /** Sends the write; exactly the named versions move, the other watched ones stay put. */
+    const moves = async (
+      what: string,
+      moved: { tenant?: boolean; workspaces?: number[]; users?: number[] },
+      [method, url, headers, payload]: [Method, string, Headers, Record<string, unknown>?],
+    ) => {
+      const before = await scopedVersions(watched.workspaces, watched.users);
       const response = await inject('cached', method, url, headers, payload);
       expect(response.statusCode, `${what}: ${response.body}`).toBeLessThan(300);
-      expect(await dataVersion(), what).toBeGreaterThan(before);
+      const after = await scopedVersions(watched.workspaces, watched.users);
+      const changed = (scope: 'workspaces' | 'users') =>
+        watched[scope].filter((id) => (after[scope].get(id) ?? -1) !== (before[scope].get(id) ?? -1));
+      expect({ tenant: after.tenant > before.tenant, workspaces: changed('workspaces'), users: changed('users') }, what).toEqual({
+        tenant: moved.tenant ?? false,
+        workspaces: moved.workspaces ?? [],
+        users: moved.users ?? [],
+      });
+      expect(after.tenant, what).toBeGreaterThanOrEqual(before.tenant);
       return response.json();
     };
 
-    await bumps('register (users)', 'POST', '/api/v1/auth/register', {}, {
+    await moves('register (users)', { tenant: true }, ['POST', '/api/v1/auth/register', {}, {
       name: 'Version Newcomer',
       email: `version.newcomer.${process.pid}@example.com`,
       password: 'correct horse battery',
-    });
-    await bumps('create a workspace (workspaces, roles, memberships)', 'POST', '/api/v1/workspaces', owner.auth, { name: 'Version Third' });
-    await bumps('rename a workspace (workspaces)', 'PATCH', `/api/v1/workspaces/${workspace.id}`, owner.auth, { name: 'Version Renamed' });
-    const role = await bumps('create a role (roles, role_permissions)', 'POST', '/api/v1/roles', asOwner, {
+    }]);
+    await moves('create a workspace (workspaces; its owner\'s membership)', { tenant: true, users: [owner.userId] }, [
+      'POST', '/api/v1/workspaces', owner.auth, { name: 'Version Third' },
+    ]);
+    await moves('rename a workspace (workspaces)', { tenant: true }, ['PATCH', `/api/v1/workspaces/${workspace.id}`, owner.auth, { name: 'Version Renamed' }]);
+    const role = await moves('create a role (roles, role_permissions)', { workspaces: [workspace.id] }, ['POST', '/api/v1/roles', asOwner, {
       name: 'clerk',
       display_name: 'Clerk',
       permissions: ['workspaces:view'],
-    });
-    await bumps('edit its permissions (role_permissions)', 'PUT', `/api/v1/roles/${role.data.id}`, asOwner, {
+    }]);
+    await moves('edit its permissions (role_permissions)', { workspaces: [workspace.id] }, ['PUT', `/api/v1/roles/${role.data.id}`, asOwner, {
       permissions: ['workspaces:view', 'members:view'],
-    });
-    await bumps('change a member role (memberships)', 'PUT', `/api/v1/members/${member.userId}`, asOwner, { role: 'clerk' });
-    await bumps('delete the role (roles, memberships)', 'DELETE', `/api/v1/roles/${role.data.id}?reassign_to=viewer`, asOwner);
-    const key = await bumps('create an API key (api_keys, api_key_scopes)', 'POST', '/api/v1/api-keys', asOwner, {
+    }]);
+    await moves('change a member role (memberships)', { workspaces: [workspace.id], users: [member.userId] }, [
+      'PUT', `/api/v1/members/${member.userId}`, asOwner, { role: 'clerk' },
+    ]);
+    await moves('delete the role (roles, memberships)', { workspaces: [workspace.id], users: [member.userId] }, [
+      'DELETE', `/api/v1/roles/${role.data.id}?reassign_to=viewer`, asOwner,
+    ]);
+    const key = await moves('create an API key (api_keys, api_key_scopes)', { tenant: true }, ['POST', '/api/v1/api-keys', asOwner, {
       name: 'Version key',
       scopes: ['workspaces:view'],
-    });
-    await bumps('revoke it (api_keys)', 'DELETE', `/api/v1/api-keys/${key.data.id}`, asOwner);
-    await bumps('change a tenant role (users)', 'PUT', `/api/v1/tenant/users/${member.userId}`, root.auth, { tenant_role: 'admin' });
-    await bumps('change tenant settings (tenants)', 'PATCH', '/api/v1/tenant', root.auth, { name: 'Version Tenant' });
-    await bumps('remove a member (memberships)', 'DELETE', `/api/v1/members/${member.userId}`, asOwner);
-    await bumps('delete a workspace (workspaces)', 'DELETE', `/api/v1/workspaces/${annex.id}`, owner.auth);
+    }]);
+    await moves('revoke it (api_keys)', { tenant: true }, ['DELETE', `/api/v1/api-keys/${key.data.id}`, asOwner]);
+    await moves('change a tenant role (users)', { tenant: true }, ['PUT', `/api/v1/tenant/users/${member.userId}`, root.auth, { tenant_role: 'admin' }]);
+    await moves('change tenant settings (tenants)', { tenant: true }, ['PATCH', '/api/v1/tenant', root.auth, { name: 'Version Tenant' }]);
+    // Every member's list of workspaces shows the owner: a change of owner is the tenant's.
+    await moves('transfer ownership (two memberships, one an owner\'s)', { tenant: true, workspaces: [annex.id], users: [owner.userId, member.userId] }, [
+      'POST', `/api/v1/workspaces/${annex.id}/transfer-ownership`, { ...owner.auth, ...ctx(annex.id) }, { user_id: member.userId },
+    ]);
+    await moves('remove a member (memberships)', { workspaces: [workspace.id], users: [member.userId] }, [
+      'DELETE', `/api/v1/members/${member.userId}`, asOwner,
+    ]);
+    await moves('delete a workspace (workspaces; its memberships)', { tenant: true, workspaces: [annex.id], users: [owner.userId, member.userId] }, [
+      'DELETE', `/api/v1/workspaces/${annex.id}`, { ...member.auth, ...ctx(annex.id) },
+    ]);
   });
 
   it('stays put for the busiest writes, whose effect a cached context reads live: sign-in, refresh, switching workspace, logout', async () => {

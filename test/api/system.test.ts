@@ -1,7 +1,8 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MissingPolicyError, guardRoutePolicies, publicRoute } from '../../src/core/auth/policy.ts';
-import { startTestApp, uniqueEmail, type TestApp } from '../support/test-app.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { createWorkspace, register, startTestApp, uniqueEmail, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -106,5 +107,54 @@ describe('readiness', () => {
       await separate.app.close();
       await separate.database.drop();
     }
+  });
+});
+
+describe('GET /metrics', () => {
+  const token = 'metrics-token-of-the-operator';
+
+  it('does not exist without METRICS_TOKEN', async () => {
+    expect((await t.request({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(404);
+  });
+
+  it('answers only the operator\'s bearer token, with each cache\'s hits and misses in Prometheus\' format', async () => {
+    const withMetrics = await startTestApp({ env: { METRICS_TOKEN: token } });
+    try {
+      const metrics = (authorization?: string) =>
+        withMetrics.request({ method: 'GET', url: '/metrics', headers: authorization === undefined ? {} : { authorization } });
+      for (const refused of [undefined, `Bearer ${token}x`, token, `Basic ${token}`, `Bearer ${token.slice(0, -1)}`]) {
+        const response = await metrics(refused);
+        expect({ refused, status: response.statusCode, body: response.body }).toMatchObject({ refused, status: 401 });
+        expect(response.body).not.toContain('tessera_cache');
+      }
+
+      const lookups = async () => {
+        const response = await metrics(`Bearer ${token}`);
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+        expect(response.body).toContain('# TYPE tessera_cache_lookups_total counter');
+        const count = (cache: string, result: string) =>
+          Number(new RegExp(`^tessera_cache_lookups_total\\{cache="${cache}",result="${result}"\\} (\\d+)$`, 'm').exec(response.body)?.[1]);
+        return { contextHits: count('contexts', 'hit'), contextMisses: count('contexts', 'miss'), memberPageHits: count('member_pages', 'hit') };
+      };
+      const before = await lookups();
+      const user = await register(withMetrics);
+      const workspace = await createWorkspace(withMetrics, user, 'Metrics Store');
+      const inWorkspace = { ...user.auth, 'x-workspace-id': String(workspace.id) };
+      for (let i = 0; i < 3; i += 1) {
+        expect((await withMetrics.request({ method: 'GET', url: '/api/v1/members', headers: inWorkspace })).statusCode).toBe(200);
+      }
+      const after = await lookups();
+      // The first list reads the context and the page; the next two find both kept.
+      expect(after.contextMisses).toBeGreaterThan(before.contextMisses);
+      expect(after.contextHits - before.contextHits).toBeGreaterThanOrEqual(2);
+      expect(after.memberPageHits - before.memberPageHits).toBe(2);
+    } finally {
+      await withMetrics.close();
+    }
+  });
+
+  it('refuses a METRICS_TOKEN too short to guard anything', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
   });
 });

@@ -1,11 +1,14 @@
 /**
- * Every table is either covered by tenant-data-version triggers or listed, with a reason,
- * in UNVERSIONED_TABLES: a new area's table that cached reads depend on cannot be
- * forgotten silently. Checked on the migrated schema of the engine under test.
+ * Every table is either covered by data-version triggers (the tenant's, or since migration
+ * 0008 a workspace's) or listed, with a reason, in UNVERSIONED_TABLES: a new area's table
+ * that cached reads depend on cannot be forgotten silently. Checked on the migrated schema
+ * of the engine under test.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNVERSIONED_TABLES } from '../../src/schema/data-versions.ts';
+import { VERSION_ROW_TRIGGERS } from '../../src/schema/migrations/0008-workspace-data-versions.ts';
+import { WORKSPACE_VERSION_TRIGGER_PREFIX } from '../../src/schema/workspace-data-versions.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
@@ -14,23 +17,29 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
+/** Triggers that move a version, by name; those that only create a version row cover nothing. */
+const movesAVersion = (trigger: string) =>
+  (trigger.startsWith('tenant_data_versions_') || trigger.startsWith(WORKSPACE_VERSION_TRIGGER_PREFIX)) &&
+  trigger !== 'tenant_data_versions_new_tenant' &&
+  !(VERSION_ROW_TRIGGERS as readonly string[]).includes(trigger);
+
 async function tablesAndCovered(): Promise<{ tables: string[]; covered: Set<string> }> {
-  if (t.database.engine === 'postgres') {
-    const tables = await sql<{ name: string }>`
-      select table_name as name from information_schema.tables
-      where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(t.db);
-    const triggers = await sql<{ name: string }>`
-      select distinct event_object_table as name from information_schema.triggers
-      where trigger_schema = current_schema() and trigger_name like 'tenant_data_versions_%'
-        and trigger_name <> 'tenant_data_versions_new_tenant'`.execute(t.db);
-    return { tables: tables.rows.map((r) => r.name), covered: new Set(triggers.rows.map((r) => r.name)) };
-  }
-  const tables = await sql<{ name: string }>`
-    select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(t.db);
-  const triggers = await sql<{ name: string }>`
-    select distinct tbl_name as name from sqlite_master
-    where type = 'trigger' and name like 'tenant_data_versions_%' and name <> 'tenant_data_versions_new_tenant'`.execute(t.db);
-  return { tables: tables.rows.map((r) => r.name), covered: new Set(triggers.rows.map((r) => r.name)) };
+  const [tables, triggers] =
+    t.database.engine === 'postgres'
+      ? [
+          await sql<{ name: string }>`
+            select table_name as name from information_schema.tables
+            where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(t.db),
+          await sql<{ name: string; table: string }>`
+            select trigger_name as name, event_object_table as table from information_schema.triggers
+            where trigger_schema = current_schema()`.execute(t.db),
+        ]
+      : [
+          await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(t.db),
+          await sql<{ name: string; table: string }>`select name, tbl_name as "table" from sqlite_master where type = 'trigger'`.execute(t.db),
+        ];
+  const covered = new Set(triggers.rows.filter((trigger) => movesAVersion(trigger.name)).map((trigger) => trigger.table));
+  return { tables: tables.rows.map((r) => r.name), covered };
 }
 
 describe('tenant data version coverage', () => {

@@ -29,6 +29,8 @@ export interface UserActor {
   sessionId: number;
   tenantRole: TenantRoleName;
   profile: UserProfile;
+  /** The user's data version as this request read it: moved by changes to their memberships (their list of workspaces). */
+  dataVersion: number;
 }
 
 /** An API key acts for its creator, within its scopes, in its own workspace. */
@@ -53,6 +55,8 @@ export interface WorkspaceContext {
   /** The caller's role there; null when seen only through `view_all_locations` (read-only). */
   memberRole: string | null;
   permissions: ReadonlySet<WorkspacePermission>;
+  /** The workspace's data version as this request read it: moved by changes to its memberships, roles and records. */
+  dataVersion: number;
 }
 
 /** Resolved once per request by the resolve-context hook; services receive it first. */

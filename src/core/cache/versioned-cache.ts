@@ -1,19 +1,37 @@
 import { setNewest } from './bounded-map.ts';
 
 /**
- * A bounded, least-recently-used map of what was read at a tenant's data version
- * (`tenant_data_versions`, moved by database triggers in the same transaction as any
- * change a cached read depends on). An entry answers only while the tenant is still at
- * the version it was read at, so every process sees a committed change on its next
- * request: the version is read from the database first, on every request, and the
- * data after it, so nothing older than a version is ever stored under it.
+ * A bounded, least-recently-used map of what was read at given data versions (the
+ * tenant's, a workspace's, a user's: counters moved by database triggers in the same
+ * transaction as any change a cached read depends on). An entry answers only while its
+ * versions are still the ones it was read at, so every process sees a committed change on
+ * its next request: the versions are read from the database first, on every request, and
+ * the data after them, so nothing older than a version is ever stored under it.
  */
 export interface VersionedCache<V> {
-  /** The entry at exactly `version`, else undefined. */
-  get(key: string, version: number): V | undefined;
-  /** The entry whatever its version, for callers that must first read the version they compare with. */
-  peek(key: string): { version: number; value: V } | undefined;
-  set(key: string, version: number, value: V): void;
+  /** The entry at exactly `version` (a `versionStamp`), else undefined. */
+  get(key: string, version: string): V | undefined;
+  /**
+   * The entry whatever its version, for callers that must first read the versions they
+   * compare with; they report the outcome with `counted`.
+   */
+  peek(key: string): { version: string; value: V } | undefined;
+  set(key: string, version: string, value: V): void;
+  /** Counts a lookup as answered from the cache (a hit) or not; `get` counts its own. */
+  counted(hit: boolean): void;
+  /** Lookups answered from the cache and not, since start-up. */
+  stats(): CacheStats;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
+}
+
+/** The data versions a value was read at, as one key; null or undefined stands for a scope the value has none of. */
+export function versionStamp(...versions: ReadonlyArray<number | null | undefined>): string {
+  return versions.map((version) => version ?? '-').join('.');
 }
 
 /** A kept value is shared by every request that hits it, so none may change it for the others. */
@@ -27,7 +45,9 @@ function deepFreeze<T>(value: T): T {
 
 /** With `maxEntries` 0 nothing is kept: every read goes to the database. */
 export function createVersionedCache<V>(maxEntries: number): VersionedCache<V> {
-  const entries = new Map<string, { version: number; value: V }>();
+  const entries = new Map<string, { version: string; value: V }>();
+  let hits = 0;
+  let misses = 0;
 
   function peek(key: string) {
     const entry = entries.get(key);
@@ -39,23 +59,31 @@ export function createVersionedCache<V>(maxEntries: number): VersionedCache<V> {
   return {
     get(key, version) {
       const entry = peek(key);
-      return entry?.version === version ? entry.value : undefined;
+      const hit = entry?.version === version;
+      if (hit) hits += 1;
+      else misses += 1;
+      return hit ? entry.value : undefined;
     },
     peek,
     set(key, version, value) {
       if (maxEntries > 0) setNewest(entries, key, { version, value: deepFreeze(value) }, maxEntries);
     },
+    counted(hit) {
+      if (hit) hits += 1;
+      else misses += 1;
+    },
+    stats: () => ({ hits, misses, entries: entries.size }),
   };
 }
 
 /**
  * The value kept for `key` at `version`, else loaded and kept. `version` must have been
- * read before `load` runs (the request context's `tenant.dataVersion` is).
+ * read before `load` runs (the request context's data versions are).
  */
 export async function readThrough<V>(
   cache: VersionedCache<V>,
   key: string,
-  version: number,
+  version: string,
   load: () => Promise<V>,
 ): Promise<V> {
   const kept = cache.get(key, version);

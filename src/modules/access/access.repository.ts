@@ -66,6 +66,8 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
           ),
         ),
     )
+    .leftJoin('workspace_data_versions as wv', 'wv.workspace_id', 'w.id')
+    .leftJoin('user_data_versions as uv', 'uv.user_id', 'u.id')
     .leftJoin('memberships as m', (join) => join.onRef('m.workspace_id', '=', 'w.id').onRef('m.user_id', '=', 'u.id'))
     .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))
     .selectAll('t')
@@ -83,7 +85,9 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
       'u.created_at as user_created_at',
       'u.current_workspace_id as user_current_workspace_id',
       'u.default_workspace_id as user_default_workspace_id',
+      'uv.version as user_data_version',
       'w.id as workspace_id',
+      'wv.version as workspace_data_version',
       'w.biz_id as workspace_biz_id',
       'w.name as workspace_name',
       'm.role as member_role',
@@ -119,37 +123,35 @@ export async function loadTenantRow(db: Db, slug: string) {
   return (await tenantRows(db, { slug }))[0];
 }
 
-/** The one read a request makes when its context is cached: is the tenant still at the cached version? */
-const versionRows = precompile((db: Db, query: { slug: string }) =>
-  db
-    .selectFrom('tenants as t')
-    .select(dataVersionOfT.as('version'))
-    .where('t.slug', '=', query.slug),
-);
-
-export async function currentDataVersion(db: Db, slug: string): Promise<number | undefined> {
-  return (await versionRows(db, { slug }))[0]?.version;
-}
-
 /**
- * What a cached session context is checked against on every request, in one statement:
- * the tenant's version, whether the session still lives, and the user's workspace
- * pointers (none of which move the version: migration 0007).
+ * What a cached context is checked against on every request, in one statement: the
+ * tenant's version, the version of the workspace the context was loaded in, and for a
+ * session, whether it still lives, the user's version and workspace pointers (none of
+ * which move the tenant's version: migrations 0007 and 0008). An API key passes zeros for
+ * the session, which then matches nothing.
  */
-const sessionStateRows = precompile((db: Db, query: { slug: string; sessionId: number; userId: number; now: string }) =>
-  db
-    .selectFrom('tenants as t')
-    .leftJoin('sessions as s', (join) => liveSession(join, query))
-    .leftJoin('users as u', 'u.id', 's.user_id')
-    .select([
-      dataVersionOfT.as('version'),
-      's.id as live_session_id',
-      'u.current_workspace_id as current_workspace_id',
-      'u.default_workspace_id as default_workspace_id',
-    ])
-    .where('t.slug', '=', query.slug),
+const accessStateRows = precompile(
+  (db: Db, query: { slug: string; sessionId: number; userId: number; now: string; workspaceId: number }) =>
+    db
+      .selectFrom('tenants as t')
+      .leftJoin('sessions as s', (join) => liveSession(join, query))
+      .leftJoin('users as u', 'u.id', 's.user_id')
+      .leftJoin('user_data_versions as uv', 'uv.user_id', 's.user_id')
+      .leftJoin('workspace_data_versions as wv', (join) => join.on('wv.workspace_id', '=', query.workspaceId))
+      .select([
+        dataVersionOfT.as('version'),
+        'wv.version as workspace_version',
+        's.id as live_session_id',
+        'uv.version as user_version',
+        'u.current_workspace_id as current_workspace_id',
+        'u.default_workspace_id as default_workspace_id',
+      ])
+      .where('t.slug', '=', query.slug),
 );
 
-export async function currentSessionState(db: Db, query: { slug: string; sessionId: number; userId: number; now: string }) {
-  return (await sessionStateRows(db, query))[0];
+export async function currentAccessState(
+  db: Db,
+  query: { slug: string; sessionId: number; userId: number; now: string; workspaceId: number },
+) {
+  return (await accessStateRows(db, query))[0];
 }

@@ -1,12 +1,12 @@
 import type { Catalogue } from '../../core/catalogue.ts';
 import type { ContextLoader, Credential, LoadedAccess, WorkspaceTarget } from '../../core/auth/resolve-context.ts';
 import { digestToken } from '../../core/auth/secrets.ts';
-import { createVersionedCache } from '../../core/cache/versioned-cache.ts';
+import { createVersionedCache, versionStamp, type CacheStats } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../schema/database.ts';
 import { tenantRowToTenant, tenantToContext } from '../tenants/tenants.service.ts';
 import type { RoleGrants } from '../roles/roles.grants.ts';
-import { currentDataVersion, currentSessionState, loadAccessRow, loadTenantRow } from './access.repository.ts';
+import { currentAccessState, loadAccessRow, loadTenantRow } from './access.repository.ts';
 
 const splitList = (list: string | null) => (list ? list.split(',') : []);
 
@@ -16,15 +16,25 @@ interface CachedAccess {
   liveUntil: number;
 }
 
+/** The data versions a context was read at: the tenant's, its workspace's, and its user's (a session's). */
+const stampOf = (loaded: LoadedAccess) =>
+  versionStamp(
+    loaded.tenant.dataVersion,
+    loaded.workspace?.dataVersion,
+    loaded.actor?.kind === 'user' ? loaded.actor.dataVersion : undefined,
+  );
+
 /**
  * Implements the core's ContextLoader: who is asking, in which workspace, with which
- * role. A context is kept per credential and target, but answers only while the tenant
- * is at the data version it was loaded at; any change to keys, users, workspaces,
- * memberships or roles moves the version, so it shows on the next request in every
- * process. A session's own state moves no version (sign-ins and refreshes are the busiest
- * writes of a tenant): a session context also checks, in the same one-statement read,
- * that the session still lives and that the user's current and default workspace are the
- * ones it was loaded with. A key's context answers until the key expires.
+ * role. A context is kept per credential and target, and answers only while the data
+ * versions it was read at are unchanged: the tenant's (keys, users, workspaces, the
+ * tenant itself, owners), its workspace's (memberships, roles, permissions there) and, for
+ * a session, its user's (their memberships). A change shows on the next request in every
+ * process, and a change in one workspace leaves the contexts of the others alone. A
+ * session's own state moves no version (sign-ins and refreshes are the busiest writes of a
+ * tenant): a session context also checks, in the same one-statement read, that the session
+ * still lives and that the user's current and default workspace are the ones it was loaded
+ * with. A key's context answers until the key expires.
  */
 export function createContextLoader(deps: {
   db: Db;
@@ -33,31 +43,32 @@ export function createContextLoader(deps: {
   grants: RoleGrants;
   cacheEntries: number;
   onApiKeyUsed: (apiKeyId: number) => void;
-}): ContextLoader {
+}): ContextLoader & { cacheStats: () => CacheStats } {
   const contexts = createVersionedCache<CachedAccess>(deps.cacheEntries);
 
   async function fromCache(slug: string, key: string, credential: Credential, now: Date): Promise<LoadedAccess | undefined> {
     const cached = contexts.peek(key);
     if (!cached) return undefined;
     const { loaded, liveUntil } = cached.value;
-    if (credential.kind === 'api_key' || loaded.actor?.kind !== 'user') {
-      if (now.getTime() >= liveUntil) return undefined;
-      return (await currentDataVersion(deps.db, slug)) === cached.version ? loaded : undefined;
-    }
-    // A session's liveness and the user's workspace pointers move no version: they are read here, live.
-    const state = await currentSessionState(deps.db, {
+    if (now.getTime() >= liveUntil) return undefined;
+    const { actor } = loaded;
+    const session = credential.kind === 'session' && actor?.kind === 'user' ? { claims: credential.claims, actor } : undefined;
+    const state = await currentAccessState(deps.db, {
       slug,
-      sessionId: credential.claims.sessionId,
-      userId: credential.claims.userId,
+      sessionId: session?.claims.sessionId ?? 0,
+      userId: session?.claims.userId ?? 0,
       now: now.toISOString(),
+      workspaceId: loaded.workspace?.id ?? 0,
     });
-    const { profile } = loaded.actor;
+    if (!state) return undefined;
+    const live = versionStamp(state.version, state.workspace_version, session ? state.user_version : undefined);
+    if (live !== cached.version) return undefined;
+    if (!session) return loaded;
+    // A session's liveness and the user's workspace pointers move no version: they are read here, live.
     const unchanged =
-      state !== undefined &&
-      state.version === cached.version &&
       state.live_session_id !== null &&
-      state.current_workspace_id === profile.currentWorkspaceId &&
-      state.default_workspace_id === profile.defaultWorkspaceId;
+      state.current_workspace_id === session.actor.profile.currentWorkspaceId &&
+      state.default_workspace_id === session.actor.profile.defaultWorkspaceId;
     return unchanged ? loaded : undefined;
   }
 
@@ -74,6 +85,7 @@ export function createContextLoader(deps: {
       const apiKeyHash = credential.kind === 'api_key' ? digestToken(credential.secret) : '';
       const key = cacheKey(slug, credential, apiKeyHash, target);
       const cached = await fromCache(slug, key, credential, now);
+      contexts.counted(cached !== undefined);
       if (cached) {
         if (cached.actor?.kind === 'api_key') deps.onApiKeyUsed(cached.actor.apiKeyId);
         return cached;
@@ -102,7 +114,9 @@ export function createContextLoader(deps: {
         user_created_at,
         user_current_workspace_id,
         user_default_workspace_id,
+        user_data_version,
         workspace_id,
+        workspace_data_version,
         workspace_biz_id,
         workspace_name,
         member_role,
@@ -115,7 +129,14 @@ export function createContextLoader(deps: {
 
       let actor: LoadedAccess['actor'];
       if (user_id !== null && user_tenant_role !== null) {
-        if (credential.kind === 'session' && session_id !== null && user_name !== null && user_email !== null && user_created_at !== null) {
+        if (
+          credential.kind === 'session' &&
+          session_id !== null &&
+          user_name !== null &&
+          user_email !== null &&
+          user_created_at !== null &&
+          user_data_version !== null
+        ) {
           const profile = {
             name: user_name,
             email: user_email,
@@ -123,7 +144,14 @@ export function createContextLoader(deps: {
             currentWorkspaceId: user_current_workspace_id,
             defaultWorkspaceId: user_default_workspace_id,
           };
-          actor = { kind: 'user', userId: user_id, sessionId: session_id, tenantRole: user_tenant_role, profile };
+          actor = {
+            kind: 'user',
+            userId: user_id,
+            sessionId: session_id,
+            tenantRole: user_tenant_role,
+            profile,
+            dataVersion: user_data_version,
+          };
         } else if (credential.kind === 'api_key' && api_key_id !== null) {
           actor = { kind: 'api_key', apiKeyId: api_key_id, userId: user_id, tenantRole: user_tenant_role };
           deps.onApiKeyUsed(api_key_id);
@@ -131,11 +159,12 @@ export function createContextLoader(deps: {
       }
 
       const workspace =
-        workspace_id !== null && workspace_biz_id !== null && workspace_name !== null
+        workspace_id !== null && workspace_biz_id !== null && workspace_name !== null && workspace_data_version !== null
           ? {
               id: workspace_id,
               bizId: workspace_biz_id,
               name: workspace_name,
+              dataVersion: workspace_data_version,
               membership:
                 member_role === null
                   ? null
@@ -157,10 +186,12 @@ export function createContextLoader(deps: {
       // Only a live actor's context is kept: a dead credential is rare, and answered by the full read.
       if (actor) {
         const expiries = [session_expires_at, api_key_expires_at].filter((at) => at !== null).map((at) => Date.parse(at));
-        contexts.set(key, data_version, { loaded, liveUntil: Math.min(Infinity, ...expiries) });
+        contexts.set(key, stampOf(loaded), { loaded, liveUntil: Math.min(Infinity, ...expiries) });
       }
       return loaded;
     },
+
+    cacheStats: () => contexts.stats(),
   };
 }
 

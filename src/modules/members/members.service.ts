@@ -1,7 +1,7 @@
 import { firstMissing } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
-import { createVersionedCache, readThrough } from '../../core/cache/versioned-cache.ts';
+import { createVersionedCache, readThrough, versionStamp } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { isForeignKeyViolation, lockRow } from '../../core/db/dialect.ts';
@@ -61,10 +61,14 @@ export function createMembersService(deps: { db: Db; clock: Clock; grants: RoleG
   }
 
   return {
+    /** The list-page cache's hits and misses, for GET /metrics. */
+    cacheStats: () => pages.stats(),
+
     list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<repository.MemberRecord>> {
       const afterId = decodeCursor(query.cursor);
       const key = `${ctx.tenant.id} ${ctx.workspace.id} ${afterId} ${query.limit}`;
-      return readThrough(pages, key, ctx.tenant.dataVersion, async () => {
+      // Memberships of this workspace (its version) and their users' names (the tenant's).
+      return readThrough(pages, key, versionStamp(ctx.tenant.dataVersion, ctx.workspace.dataVersion), async () => {
         const rows = await repository.listMembers(db, ctx.workspace.id, afterId, query.limit + 1);
         return toPage(rows, query.limit, (row) => row.userId);
       });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { tenantRoleGrants } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
-import { createVersionedCache, readThrough } from '../../core/cache/versioned-cache.ts';
+import { createVersionedCache, readThrough, versionStamp } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
@@ -64,6 +64,9 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
   }
 
   return {
+    /** The list-page cache's hits and misses, for GET /metrics. */
+    cacheStats: () => pages.stats(),
+
     /** Members see their workspaces; holders of view_all_locations see the whole tenant's. */
     list(ctx: UserContext, query: { limit: number; cursor?: string }): Promise<Page<repository.WorkspaceListing>> {
       const page = {
@@ -74,7 +77,8 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
         limit: query.limit + 1,
       };
       const key = `${page.tenantId} ${page.callerId} ${page.allOfTenant} ${page.afterId} ${page.limit}`;
-      return readThrough(pages, key, ctx.tenant.dataVersion, async () =>
+      // The caller's memberships (their version), and workspaces and owners (the tenant's).
+      return readThrough(pages, key, versionStamp(ctx.tenant.dataVersion, ctx.actor.dataVersion), async () =>
         toPage(await repository.listWorkspaces(db, page), query.limit),
       );
     },

@@ -53,7 +53,7 @@ function scenario(f: Faults) {
   const tenantRole = f.tenantAdmin ? 'admin' : 'member';
   const actor: Actor = f.viaApiKey
     ? { kind: 'api_key', apiKeyId: 1, userId: 1, tenantRole }
-    : { kind: 'user', userId: 1, sessionId: 1, tenantRole, profile: { name: 'A', email: 'a@x.io', createdAt: '', currentWorkspaceId: 1, defaultWorkspaceId: null } };
+    : { kind: 'user', userId: 1, sessionId: 1, tenantRole, profile: { name: 'A', email: 'a@x.io', createdAt: '', currentWorkspaceId: 1, defaultWorkspaceId: null }, dataVersion: 0 };
   const credential: Credential = f.viaApiKey
     ? { kind: 'api_key', secret: 'tsk_x' }
     : { kind: 'session', claims: { userId: 1, sessionId: 1, tenantId: f.tokenOfOtherTenant ? 2 : 1 } };
@@ -64,7 +64,7 @@ function scenario(f: Faults) {
         actor: f.credentialDead ? undefined : actor,
         workspace: f.workspaceMissing
           ? undefined
-          : { id: 1, bizId: 'b', name: 'W', membership: f.notAMember ? null : { role: 'member', permissions: ['members:view'] as WorkspacePermission[] } },
+          : { id: 1, bizId: 'b', name: 'W', dataVersion: 0, membership: f.notAMember ? null : { role: 'member', permissions: ['members:view'] as WorkspacePermission[] } },
         ...(f.viaApiKey ? { apiKey: { workspaceId: 1, scopes: ['members:view'] as WorkspacePermission[] } } : {}),
       };
   const named = f.askedForCurrent && !f.actingAs ? {} : { namedId: f.namesOtherWorkspaceThanKey ? 2 : 1 };

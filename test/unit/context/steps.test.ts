@@ -103,6 +103,7 @@ describe('step 4: effective permissions', () => {
     id: 1,
     bizId: 'b',
     name: 'W',
+    dataVersion: 0,
     membership: permissions && { role: 'custom', permissions: permissions as WorkspacePermission[] },
   });
 

@@ -10,6 +10,8 @@ export interface LoadedWorkspace {
   id: number;
   bizId: string;
   name: string;
+  /** Its data version, read in the same statement as everything else. */
+  dataVersion: number;
   /** The actor's role there, with its permissions; null when not a member. */
   membership: { role: string; permissions: readonly WorkspacePermission[] } | null;
 }
@@ -124,6 +126,7 @@ export function admit(input: {
     source: selection.source,
     memberRole: workspace.membership?.role ?? null,
     permissions,
+    dataVersion: workspace.dataVersion,
   };
   return { ...base, workspace: resolved };
 }

@@ -120,7 +120,7 @@ async function dataVersion(): Promise<number> {
 const errorCode = (body: string) => /"code":"([A-Z_.]+)"/.exec(body)?.[1] ?? '';
 
 // ---------------------------------------------------------------------------------------
-// One run's world: three users in three workspaces, a custom role, two API keys
+// One run's world: three users in three workspaces, a custom role (carol's in Alpha), two API keys
 
 interface Actor {
   name: string;
@@ -175,6 +175,8 @@ async function setUpWorld(): Promise<World> {
     display_name: 'Cashier',
     permissions: ['workspaces:view', 'members:view', 'roles:view'],
   });
+  // Someone holds the custom role from the start, so editing it changes what a kept context allows.
+  await must('PUT', `/api/v1/members/${carol.userId}`, asAlice, { role: 'cashier' });
   const longKey = await must('POST', '/api/v1/api-keys', asAlice, { name: `${tag} integration`, scopes: KEY_SCOPES });
   const shortKey = await must('POST', '/api/v1/api-keys', asAlice, {
     name: `${tag} short`,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
 import { workspaceRowToWorkspace, type Workspace } from './workspaces.table.ts';
@@ -8,11 +9,18 @@ export interface WorkspaceListing extends Workspace {
   memberCount?: number;
 }
 
+/**
+ * `'owner'` written into the SQL, not bound: only a literal lets SQLite, and PostgreSQL's
+ * generic plan of a prepared statement, find the owner through the partial index
+ * `memberships_one_owner` instead of scanning every membership of the workspace.
+ */
+const OWNER_ROLE = sql.lit('owner');
+
 /** Workspaces with their owner and the caller's role; `allOfTenant` widens from memberships to the whole tenant. */
 function listing(db: Executor, tenantId: number, callerId: number) {
   return db
     .selectFrom('workspaces as w')
-    .leftJoin('memberships as o', (join) => join.onRef('o.workspace_id', '=', 'w.id').on('o.role', '=', 'owner'))
+    .leftJoin('memberships as o', (join) => join.onRef('o.workspace_id', '=', 'w.id').on('o.role', '=', OWNER_ROLE))
     .leftJoin('users as ou', 'ou.id', 'o.user_id')
     .leftJoin('memberships as me', (join) => join.onRef('me.workspace_id', '=', 'w.id').on('me.user_id', '=', callerId))
     .selectAll('w')

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERED_BODY, retryDelaySeconds } from '../../src/modules/mail/mail.service.ts';
 import { startSmtp, type ReceivedMessage, type SmtpSink } from '../support/smtp.ts';
-import { createWorkspace, register, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
+import { createWorkspace, register, startSecondApp, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 
 const PUBLIC_URL = 'https://app.example.test';
 const POLL_MS = 50;
@@ -233,4 +233,42 @@ describe('an SMTP outage', () => {
       await smtp.start();
     }
   });
+});
+
+describe('a backlog', () => {
+  it('drains several messages at a time, and batch after batch without waiting a poll interval', async () => {
+    // Queued by an instance that sends nothing; drained by one that polls only once a minute,
+    // through a relay that takes 250 ms per message.
+    const queuing = await startTestApp({ env: { PUBLIC_URL } });
+    const slowRelay = await startSmtp({ dataDelayMs: 250 });
+    try {
+      const inviter = await register(queuing, { name: 'Backlog Owner' });
+      const workspace = await createWorkspace(queuing, inviter, 'Backlog Store');
+      const emails = Array.from({ length: 45 }, (_, i) => uniqueEmail(`backlog-${i}`).toLowerCase());
+      for (const email of emails) {
+        const response = await queuing.request({
+          method: 'POST',
+          url: '/api/v1/invitations',
+          headers: { ...inviter.auth, 'x-workspace-id': String(workspace.id) },
+          payload: { email },
+        });
+        expect(response.statusCode, response.body).toBe(201);
+      }
+      const started = Date.now();
+      const sending = await startSecondApp(queuing, { SMTP_URL: slowRelay.url, MAIL_POLL_INTERVAL_MS: '60000', PUBLIC_URL });
+      try {
+        // Its first poll runs at start-up; 45 messages are more than two batches of 20.
+        await slowRelay.waitFor(45, 20_000);
+        const drainedMs = Date.now() - started;
+        expect(new Set(slowRelay.messages.flatMap((message) => message.recipients))).toEqual(new Set(emails));
+        // One at a time would take 45 × 250 ms; waiting a poll interval between batches, minutes.
+        expect(drainedMs).toBeLessThan((45 * 250) / 2);
+      } finally {
+        await sending.close();
+      }
+    } finally {
+      await queuing.close();
+      await slowRelay.stop();
+    }
+  }, 60_000);
 });

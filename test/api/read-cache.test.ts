@@ -18,9 +18,7 @@ import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/core/config.ts';
-import { openDatabase, type Db } from '../../src/schema/database.ts';
+import type { App } from '../../src/app.ts';
 import { invariantViolations } from '../support/invariants.ts';
 import { runSeed } from '../support/seeds.ts';
 import { VERSION_SHARDS } from '../../src/schema/data-versions.ts';
@@ -30,7 +28,9 @@ import {
   createWorkspace,
   register,
   signInAgain,
+  startSecondApp,
   startTestApp,
+  type SecondApp,
   type Session,
   type TestApp,
 } from '../support/test-app.ts';
@@ -41,29 +41,6 @@ const numRuns = Number(process.env.PBT_RUNS ?? 25);
 type Via = 'cached' | 'uncached';
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Headers = Record<string, string>;
-
-/** Another app on the test database, with its own connections and its own caches: another process, in effect. */
-interface SecondApp {
-  app: App;
-  db: Db;
-  config: Config;
-  close(): Promise<void>;
-}
-
-async function startSecondApp(t: TestApp, env: Record<string, string>): Promise<SecondApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_MAX: '100000', ...t.database.env, ...env });
-  const db = openDatabase({ ...config, databasePoolSize: 5, sqliteSynchronous: 'NORMAL' });
-  const app = await buildApp({ config, db, clock: t.clock, logger: false });
-  return {
-    app,
-    db,
-    config,
-    async close() {
-      await app.close();
-      await db.destroy();
-    },
-  };
-}
 
 let t: TestApp;
 let uncached: SecondApp;

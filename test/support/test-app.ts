@@ -58,6 +58,29 @@ export async function startTestApp(
 }
 
 let counter = 0;
+/** Another app on a test app's database, with its own connections and its own caches: another process, in effect. */
+export interface SecondApp {
+  app: App;
+  db: Db;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function startSecondApp(t: TestApp, env: Record<string, string>): Promise<SecondApp> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_MAX: '100000', ...t.database.env, ...env });
+  const db = openDatabase({ ...config, databasePoolSize: 5, sqliteSynchronous: 'NORMAL' });
+  const app = await buildApp({ config, db, clock: t.clock, logger: false });
+  return {
+    app,
+    db,
+    config,
+    async close() {
+      await app.close();
+      await db.destroy();
+    },
+  };
+}
+
 export function uniqueEmail(prefix = 'user'): string {
   counter += 1;
   return `${prefix}.${process.pid}.${Date.now()}.${counter}@example.com`;

@@ -36,6 +36,9 @@ export function engineOf(executor: { getExecutor(): { readonly adapter: unknown 
   return executor.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
+/** How long SQLite waits for a lock another process holds before answering busy. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 export function createSqliteDialect(options: SqliteOptions): Dialect {
   fs.mkdirSync(path.dirname(options.file), { recursive: true });
   return new SqliteDialect({
@@ -44,7 +47,7 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
       // exec, not pragma(): pragma() prepares a throwaway statement, and on Node 24 the garbage
       // collection of a better-sqlite3 statement can abort the process (see withStatementCache).
       // busy_timeout first: switching to WAL needs a lock another starting process may hold.
-      database.exec('pragma busy_timeout = 5000');
+      database.exec(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       database.exec('pragma journal_mode = WAL');
       // FULL survives power loss; NORMAL survives process crashes only (see README).
       database.exec(`pragma synchronous = ${options.synchronous}`);

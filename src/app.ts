@@ -8,6 +8,7 @@ import { registerContextResolution } from './core/auth/resolve-context.ts';
 import { composeCatalogues, type AnyCatalogue, type Catalogue } from './core/catalogue.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
+import { walSyncOf } from './core/db/dialect.ts';
 import { registerCors } from './core/http/cors.ts';
 import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
@@ -105,9 +106,17 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     void reply.header('x-request-id', request.id);
     done();
   });
+  // With SQLite's group commit (core/db/wal-sync.ts), an answer may show a commit whose WAL
+  // sync is still running: it waits for that sync, so nothing it shows can be lost to a crash.
+  const walSync = walSyncOf(db);
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
-    done(null, payload);
+    if (walSync?.pending) {
+      walSync.flush().then(
+        () => done(null, payload),
+        (error: Error) => done(error),
+      );
+    } else done(null, payload);
   });
 
   const extraAreas = deps.extraAreas ?? [];
@@ -180,6 +189,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   const metricSources = {
     caches: { contexts: contextLoader.cacheStats, workspace_pages: workspaces.cacheStats, member_pages: members.cacheStats },
+    ...(walSync ? { walSync: () => walSync.stats() } : {}),
   };
   await app.register(systemRoutes, {
     system: createSystemService({ db, redis }),

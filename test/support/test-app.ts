@@ -68,7 +68,8 @@ export interface SecondApp {
 
 export async function startSecondApp(t: TestApp, env: Record<string, string>): Promise<SecondApp> {
   const config = loadConfig({ LOG_LEVEL: 'silent', AUTH_RATE_LIMIT_MAX: '100000', ...t.database.env, ...env });
-  const db = openDatabase({ ...config, databasePoolSize: 5, sqliteSynchronous: 'NORMAL' });
+  // NORMAL unless the test asks for FULL: a disk sync per commit only slows the suite down.
+  const db = openDatabase({ ...config, databasePoolSize: 5, ...(env.SQLITE_SYNCHRONOUS ? {} : { sqliteSynchronous: 'NORMAL' as const }) });
   const app = await buildApp({ config, db, clock: t.clock, logger: false });
   return {
     app,

@@ -18,6 +18,7 @@ import {
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { setNewest } from '../cache/bounded-map.ts';
+import { walFileSync, WalSync } from './wal-sync.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -39,22 +40,51 @@ export function engineOf(executor: { getExecutor(): { readonly adapter: unknown 
 /** How long SQLite waits for a lock another process holds before answering busy. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
+/** The WAL syncs of each SQLite database opened with synchronous=FULL, by its Kysely adapter (shared by its transactions). */
+const walSyncs = new WeakMap<object, WalSync>();
+
+/**
+ * The group commit of a SQLite database opened with synchronous=FULL (see ./wal-sync.ts),
+ * for `db` or any of its transactions; undefined for PostgreSQL and synchronous=NORMAL.
+ */
+export function walSyncOf(db: { getExecutor(): { readonly adapter: object } }): WalSync | undefined {
+  return walSyncs.get(db.getExecutor().adapter);
+}
+
 export function createSqliteDialect(options: SqliteOptions): Dialect {
   fs.mkdirSync(path.dirname(options.file), { recursive: true });
-  return new SqliteDialect({
-    database: async () => {
-      const database = new SqliteDatabase(options.file, { timeout: 5000 });
+  // FULL survives power loss, NORMAL process crashes only (see README). FULL is kept by
+  // syncing the WAL off the event loop (./wal-sync.ts), so SQLite itself runs with NORMAL.
+  const walFile = options.synchronous === 'FULL' ? walFileSync(options.file) : undefined;
+  const walSync = walFile ? new WalSync(walFile.sync) : undefined;
+  const config = {
+    database: async (): Promise<KyselySqliteDatabase> => {
+      const database = new SqliteDatabase(options.file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
       // exec, not pragma(): pragma() prepares a throwaway statement, and on Node 24 the garbage
       // collection of a better-sqlite3 statement can abort the process (see withStatementCache).
       // busy_timeout first: switching to WAL needs a lock another starting process may hold.
       database.exec(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       database.exec('pragma journal_mode = WAL');
-      // FULL survives power loss; NORMAL survives process crashes only (see README).
-      database.exec(`pragma synchronous = ${options.synchronous}`);
+      database.exec('pragma synchronous = NORMAL');
       database.exec('pragma foreign_keys = ON');
-      return withStatementCache(database);
+      const cached = withStatementCache(database);
+      if (!walFile) return cached;
+      return {
+        prepare: (text) => cached.prepare(text),
+        close: () => {
+          cached.close();
+          void walFile.close();
+        },
+      };
     },
-  });
+  };
+  return new (class extends SqliteDialect {
+    override createAdapter() {
+      const adapter = super.createAdapter();
+      if (walSync) walSyncs.set(adapter, walSync);
+      return adapter;
+    }
+  })(config);
 }
 
 const CACHED_STATEMENTS = 2000;

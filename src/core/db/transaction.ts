@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { engineOf, isBusy, SQLITE_BUSY_TIMEOUT_MS } from './dialect.ts';
+import { engineOf, isBusy, SQLITE_BUSY_TIMEOUT_MS, walSyncOf } from './dialect.ts';
 
 /** The longest pause between two attempts at SQLite's write lock. */
 const MAX_LOCK_PAUSE_MS = 25;
@@ -19,12 +19,15 @@ type Turn<T> = { result: T } | 'busy';
  * stop this process answering anything, and keeping the connection while waiting would
  * stop its reads. So the lock is tried without waiting, and while another process holds
  * it the connection is let go and the attempt repeated after a short pause, for as long as
- * the busy timeout (then SQLITE_BUSY: 503 STORAGE.BUSY).
+ * the busy timeout (then SQLITE_BUSY: 503 STORAGE.BUSY). With synchronous=FULL the result
+ * is returned once the WAL holding the commit is synced to disk, a sync shared with the
+ * commits around it and waited for after the connection is let go (./wal-sync.ts).
  *
  * @example const user = await inTransaction(db, (tx) => insertUser(tx, input));
  */
 export async function inTransaction<DB, T>(db: Kysely<DB>, work: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
   if (engineOf(db) === 'postgres') return db.transaction().execute(work);
+  const walSync = walSyncOf(db);
   const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
   for (let pause = 1; ; pause = Math.min(2 * pause, MAX_LOCK_PAUSE_MS)) {
     const turn = await db.connection().execute(async (connection): Promise<Turn<T>> => {
@@ -32,6 +35,8 @@ export async function inTransaction<DB, T>(db: Kysely<DB>, work: (tx: Transactio
       try {
         const result = await work(connection as unknown as Transaction<DB>);
         await sql`commit`.execute(connection);
+        // Before the connection serves another query, so no read can see this commit unannounced.
+        walSync?.committed();
         return { result };
       } catch (error) {
         // SQLite may already have rolled back on its own (e.g. SQLITE_FULL); then this is a no-op error.
@@ -39,7 +44,10 @@ export async function inTransaction<DB, T>(db: Kysely<DB>, work: (tx: Transactio
         throw error;
       }
     });
-    if (turn !== 'busy') return turn.result;
+    if (turn !== 'busy') {
+      await walSync?.flush();
+      return turn.result;
+    }
     await sleep(pause);
   }
 }

@@ -5,6 +5,8 @@ import { TESSERA_VERSION } from '../../core/version.ts';
 /** What `GET /metrics` reports on: each versioned cache of the process, by name. */
 export interface MetricSources {
   caches: Readonly<Record<string, () => CacheStats>>;
+  /** SQLite with synchronous=FULL: commits, and the WAL syncs that covered them (core/db/wal-sync.ts). */
+  walSync?: () => { commits: number; syncs: number };
 }
 
 interface Metric {
@@ -33,6 +35,7 @@ function exposition(metrics: readonly Metric[]): string {
 export function renderMetrics(sources: MetricSources): string {
   const caches = Object.entries(sources.caches).map(([cache, stats]) => ({ cache, ...stats() }));
   const memory = process.memoryUsage();
+  const wal = sources.walSync?.();
   return exposition([
     { name: 'tessera_info', help: 'The running version.', type: 'gauge', samples: [{ labels: { version: TESSERA_VERSION }, value: 1 }] },
     {
@@ -50,6 +53,17 @@ export function renderMetrics(sources: MetricSources): string {
       type: 'gauge',
       samples: caches.map(({ cache, entries }) => ({ labels: { cache }, value: entries })),
     },
+    ...(wal
+      ? [
+          { name: 'tessera_sqlite_commits_total', help: 'Write transactions committed.', type: 'counter' as const, samples: [{ value: wal.commits }] },
+          {
+            name: 'tessera_sqlite_wal_syncs_total',
+            help: 'Disk syncs of the write-ahead log, each covering every commit before it (group commit).',
+            type: 'counter' as const,
+            samples: [{ value: wal.syncs }],
+          },
+        ]
+      : []),
     { name: 'process_resident_memory_bytes', help: 'Resident memory of the process.', type: 'gauge', samples: [{ value: memory.rss }] },
     { name: 'nodejs_heap_used_bytes', help: 'JavaScript heap in use.', type: 'gauge', samples: [{ value: memory.heapUsed }] },
   ]);

@@ -1,14 +1,17 @@
 /**
- * SQLite's write lock held by another process (the CLI, a second instance): this process
- * keeps answering, reads included, while its own write waits for the lock, and the write
- * goes through once the lock is let go. SQLite only: PostgreSQL has no such lock.
+ * SQLite's writes, SQLite only:
+ * - the write lock held by another process (the CLI, a second instance): this process
+ *   keeps answering, reads included, while its own write waits for the lock, and the
+ *   write goes through once the lock is let go;
+ * - synchronous=FULL by group commit (src/core/db/wal-sync.ts): every acknowledged write
+ *   is there, and concurrent commits share disk syncs.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentEngine } from '../support/engines.ts';
-import { createWorkspace, register, startTestApp, type Session, type TestApp } from '../support/test-app.ts';
+import { createWorkspace, register, startSecondApp, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 
 const HOLD_MS = 800;
 const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -73,6 +76,41 @@ describe.skipIf(currentEngine() !== 'sqlite')('a write lock held by another proc
       expect(me.json().data.current_workspace_id).toBe(first);
     } finally {
       child.kill();
+    }
+  });
+});
+
+describe.skipIf(currentEngine() !== 'sqlite')('synchronous=FULL by group commit (SQLite)', () => {
+  it('acknowledges every write of a burst, each committed, with fewer disk syncs than commits', async () => {
+    const t = await startTestApp();
+    const token = 'metrics-token-for-group-commit';
+    const durable = await startSecondApp(t, { SQLITE_SYNCHRONOUS: 'FULL', METRICS_TOKEN: token });
+    try {
+      const inject = durable.app.inject.bind(durable.app);
+      const registered = await inject({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        payload: { name: 'Burst Owner', email: uniqueEmail('burst'), password: 'correct horse battery' },
+      });
+      const auth = { authorization: `Bearer ${registered.json().data.access_token}` };
+      const workspace = await inject({ method: 'POST', url: '/api/v1/workspaces', headers: auth, payload: { name: 'Burst Store' } });
+      const headers = { ...auth, 'x-workspace-id': String(workspace.json().data.id) };
+      const emails = Array.from({ length: 40 }, (_, i) => uniqueEmail(`burst-${i}`).toLowerCase());
+      const answers = await Promise.all(emails.map((email) => inject({ method: 'POST', url: '/api/v1/invitations', headers, payload: { email } })));
+      expect(answers.map((answer) => answer.statusCode)).toEqual(emails.map(() => 201));
+
+      const stored = await t.db.selectFrom('invitations').select('email').where('email', 'in', emails).execute();
+      expect(stored.map((row) => row.email).sort()).toEqual([...emails].sort());
+      const metrics = (await inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
+      const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+      const commits = counter('tessera_sqlite_commits_total');
+      const syncs = counter('tessera_sqlite_wal_syncs_total');
+      expect(commits).toBeGreaterThanOrEqual(42);
+      expect(syncs).toBeGreaterThan(0);
+      expect(syncs).toBeLessThan(commits);
+    } finally {
+      await durable.close();
+      await t.close();
     }
   });
 });

@@ -62,16 +62,39 @@ describe('WAL group commit', () => {
     expect(disk.begun).toHaveLength(0);
   });
 
-  it('passes a failed sync on to every flush waiting for it, and tries again on the next', async () => {
+  it('fails every flush after a failed sync, even once the disk answers again: a later sync would not prove the lost pages written', async () => {
     let fail = true;
     const wal = new WalSync(async () => {
       if (fail) throw new Error('EIO');
     });
     wal.committed();
     await expect(wal.flush()).rejects.toThrow('EIO');
-    expect(wal.pending).toBe(true);
     fail = false;
-    await wal.flush();
-    expect(wal.pending).toBe(false);
+    wal.committed();
+    await expect(wal.flush()).rejects.toThrow('EIO');
+    expect(wal.pending).toBe(true);
+  });
+});
+
+describe('syncing the WAL file', () => {
+  it('syncs it, tries again after a failed open, treats a WAL SQLite removed as nothing to sync, and syncs once more on close', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { walFileSync } = await import('../../src/core/db/wal-sync.ts');
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'tessera-wal-'));
+    const database = path.join(directory, 'tessera.sqlite');
+    try {
+      const file = walFileSync(database);
+      await file.sync(); // no WAL yet: nothing to sync
+      writeFileSync(`${database}-wal`, 'frames');
+      await file.sync();
+      rmSync(`${database}-wal`);
+      await file.sync(); // the handle still refers to the removed file; syncing it is harmless
+      await file.close();
+      await file.sync(); // after close: opened again (here: gone, nothing to sync)
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

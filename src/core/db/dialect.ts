@@ -73,7 +73,8 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
         prepare: (text) => cached.prepare(text),
         close: () => {
           cached.close();
-          void walFile.close();
+          // A last sync and the handle closed; a failure there has no one left to answer to.
+          void walFile.close().catch(() => undefined);
         },
       };
     },
@@ -200,8 +201,10 @@ export function isUniqueViolation(error: unknown, column?: string): boolean {
 
 export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  // SQLite lock contention past busy_timeout; PostgreSQL serialization failure or deadlock.
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === '40001' || code === '40P01';
+  // SQLite lock contention (with its extended codes: SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT …);
+  // PostgreSQL serialization failure or deadlock.
+  if (typeof code !== 'string') return false;
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === '40001' || code === '40P01';
 }
 
 /** The largest id either engine stores (PostgreSQL `serial` is int4). */

@@ -55,16 +55,28 @@ export async function inTransaction<DB, T>(db: Kysely<DB>, work: (tx: Transactio
 /**
  * BEGIN IMMEDIATE with SQLite's busy timeout off; false when another process holds the
  * write lock. On the `last` attempt a busy lock is thrown, as SQLite would after its timeout.
+ * The timeout is back on before anything else runs on the connection, or the transaction
+ * just begun is rolled back.
  */
 async function tryBeginImmediate<DB>(connection: Kysely<DB>, last: boolean): Promise<boolean> {
   await sql`pragma busy_timeout = 0`.execute(connection);
+  let began = false;
   try {
     await sql`begin immediate`.execute(connection);
-    return true;
+    began = true;
   } catch (error) {
-    if (isBusy(error) && !last) return false;
-    throw error;
-  } finally {
-    await sql.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(connection);
+    if (!isBusy(error) || last) {
+      await restoreBusyTimeout(connection);
+      throw error;
+    }
   }
+  try {
+    await restoreBusyTimeout(connection);
+  } catch (error) {
+    if (began) await sql`rollback`.execute(connection).catch(() => undefined);
+    throw error;
+  }
+  return began;
 }
+
+const restoreBusyTimeout = <DB>(connection: Kysely<DB>) => sql.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(connection);

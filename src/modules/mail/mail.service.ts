@@ -162,8 +162,14 @@ export function createMailDeliverer(deps: {
     let next = 0;
     const sender = async () => {
       for (let message = due[next++]; message && !stopping; message = due[next++]) {
-        const attempt = await claim(deps.db, message, deps.clock.now());
-        if (attempt !== undefined && (await deliver(message, attempt))) sent += 1;
+        // One message's failure (a busy database, say) is reported and ends only its own
+        // attempt: the batch, which stop() waits for, ends when every sender has.
+        try {
+          const attempt = await claim(deps.db, message, deps.clock.now());
+          if (attempt !== undefined && (await deliver(message, attempt))) sent += 1;
+        } catch (error) {
+          deps.onError?.(error);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(SENDERS, due.length) }, sender));

@@ -17,7 +17,7 @@ interface Metric {
 }
 
 const labelsOf = (labels: Record<string, string> | undefined) =>
-  labels ? `{${Object.entries(labels).map(([key, value]) => `${key}="${value.replace(/["\\\n]/g, '\\$&')}"`).join(',')}}` : '';
+  labels ? `{${Object.entries(labels).map(([key, value]) => `${key}="${value.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`).join(',')}}` : '';
 
 /** Prometheus' text exposition format (0.0.4). */
 function exposition(metrics: readonly Metric[]): string {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { redactUrl } from '../src/core/redact.ts';
 
 export type BenchEngine = 'sqlite' | 'postgres';
 
@@ -43,7 +44,7 @@ export async function findPostgres(
     return { adminUrl };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    if (configured) throw new Error(`PostgreSQL at ${redact(adminUrl)} did not answer: ${reason}`);
+    if (configured) throw new Error(`PostgreSQL at ${redactUrl(adminUrl)} did not answer: ${reason}`);
     return { skip: `no BENCH_DATABASE_URL/TEST_DATABASE_URL and nothing answers on ${DEFAULT_ADMIN_URL} (${reason})` };
   } finally {
     await client.end().catch(() => undefined);
@@ -59,7 +60,7 @@ export async function postgresDatabase(adminUrl: string): Promise<BenchDatabase>
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
   return {
     engine: 'postgres',
-    label: redact(url.toString()),
+    label: redactUrl(url.toString()),
     env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
     drop: async () => {
       rmSync(dataDir, { recursive: true, force: true });
@@ -76,10 +77,4 @@ async function admin(adminUrl: string, statement: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-function redact(connectionString: string): string {
-  const url = new URL(connectionString);
-  if (url.password) url.password = '***';
-  return url.toString();
 }

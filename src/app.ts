@@ -68,8 +68,12 @@ export type App = FastifyInstance & { routePolicies: readonly RoutePolicyEntry[]
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
+  const extraAreas = deps.extraAreas ?? [];
+  const catalogue = composeCatalogues([...AREA_CATALOGUES, ...extraAreas.map((area) => area.catalogue)]);
+  const areaHeaders = [...catalogue.requestHeaders.keys()];
+  const secretHeaders = areaHeaders.filter((header) => catalogue.requestHeaders.get(header)?.secret);
   const app = Fastify({
-    logger: deps.logger ?? loggerOptions(config.logLevel, config.logFormat),
+    logger: deps.logger ?? loggerOptions(config.logLevel, config.logFormat, secretHeaders),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
@@ -85,7 +89,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
   app.setValidatorCompiler(createValidatorCompiler());
   registerJsonBodies(app);
-  await registerCors(app, config.corsOrigins);
+  await registerCors(app, config.corsOrigins, areaHeaders);
 
   const routePolicies = guardRoutePolicies(app);
   // Every documented response also documents the error envelope.
@@ -119,8 +123,6 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     } else done(null, payload);
   });
 
-  const extraAreas = deps.extraAreas ?? [];
-  const catalogue = composeCatalogues([...AREA_CATALOGUES, ...extraAreas.map((area) => area.catalogue)]);
   registerErrorHandling(app, catalogue);
   await registerOpenApi(app);
 

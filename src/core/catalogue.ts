@@ -43,9 +43,16 @@ export interface PermissionSpec {
 /** An HTTP status an error code may carry. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
 
+/** A request header an area reads: browsers may send it (CORS), and a secret one never reaches a log line. */
+export interface RequestHeaderSpec {
+  secret: boolean;
+}
+
 export interface AreaCatalogue<P extends string, E extends string, M extends string> {
   readonly area: string;
   readonly permissions: Readonly<Record<P, PermissionSpec>>;
+  /** By name, as clients spell it (`X-Portal-Access-Code`). */
+  readonly requestHeaders?: Readonly<Record<string, RequestHeaderSpec>>;
   readonly errors: Readonly<Record<E, ErrorStatus>>;
   /** Every error code's message and the area's other messages, in every supported locale. */
   readonly messages: Readonly<Record<Locale, Readonly<Record<E | M, string>>>>;
@@ -55,12 +62,14 @@ export interface AreaCatalogue<P extends string, E extends string, M extends str
 export function defineCatalogue<const P extends string = never, const E extends string = never, const M extends string = never>(catalogue: {
   area: string;
   permissions?: Record<P, PermissionSpec>;
+  requestHeaders?: Record<string, RequestHeaderSpec>;
   errors?: Record<E, ErrorStatus>;
   messages: Record<Locale, Record<NoInfer<E> | M, string>>;
 }): AreaCatalogue<P, E, M> {
   return Object.freeze({
     area: catalogue.area,
     permissions: Object.freeze(catalogue.permissions ?? ({} as Record<P, PermissionSpec>)),
+    ...(catalogue.requestHeaders ? { requestHeaders: Object.freeze(catalogue.requestHeaders) } : {}),
     errors: Object.freeze(catalogue.errors ?? ({} as Record<E, ErrorStatus>)),
     messages: Object.freeze(catalogue.messages),
   });
@@ -93,6 +102,8 @@ export interface Catalogue {
   builtinRolePermissions(role: BuiltinRoleName): readonly WorkspacePermission[];
   /** Every `…:view` permission: what a tenant owner or admin sees in a workspace they are not a member of. */
   readonly readOnlyPermissions: readonly WorkspacePermission[];
+  /** The request headers the areas read, by name as clients spell it. */
+  readonly requestHeaders: ReadonlyMap<string, RequestHeaderSpec>;
   /** Whether a composed area declares the code (a registered area left out of the app does not). */
   declaresError(code: string): boolean;
   statusOf(code: ErrorCode): ErrorStatus;
@@ -113,12 +124,17 @@ export function composeCatalogues(areas: readonly AnyCatalogue[]): Catalogue {
   };
   const permissions = new Map<string, PermissionSpec>();
   const statuses = new Map<string, ErrorStatus>();
+  const requestHeaders = new Map<string, RequestHeaderSpec>();
   const messages = new Map<Locale, Map<string, string>>(SUPPORTED_LOCALES.map((locale) => [locale, new Map()]));
   for (const catalogue of areas) {
     claim('area', catalogue.area, catalogue.area);
     for (const [permission, spec] of Object.entries<PermissionSpec>(catalogue.permissions)) {
       claim('permission', permission, catalogue.area);
       permissions.set(permission, spec);
+    }
+    for (const [header, spec] of Object.entries(catalogue.requestHeaders ?? {})) {
+      claim('request header', header.toLowerCase(), catalogue.area);
+      requestHeaders.set(header, spec);
     }
     for (const [code, status] of Object.entries<ErrorStatus>(catalogue.errors)) {
       claim('error code', code, catalogue.area);
@@ -144,6 +160,7 @@ export function composeCatalogues(areas: readonly AnyCatalogue[]): Catalogue {
     isWorkspacePermission: (value: string): value is WorkspacePermission => permissions.has(value),
     builtinRolePermissions: (role) => byRole.get(role) ?? [],
     readOnlyPermissions: all.filter((permission) => permission.endsWith(':view')),
+    requestHeaders,
     declaresError: (code) => statuses.has(code),
     statusOf: (code) => statuses.get(code) ?? 500,
     translate(locale, key, params = {}) {

@@ -4,11 +4,12 @@ import { build as prettyStream } from 'pino-pretty';
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
 /**
- * Pino options: secrets never reach a log line, whatever logs them. `pretty` writes
+ * Pino options: secrets never reach a log line, whatever logs them (`secretHeaders`: the
+ * request headers areas declare secret). `pretty` writes
  * human-readable lines (synchronously, so nothing is lost at exit); `auto` chooses it only
  * when stdout is a terminal, and JSON otherwise, for log collectors.
  */
-export function loggerOptions(level: string, format: LogFormat): FastifyServerOptions['logger'] {
+export function loggerOptions(level: string, format: LogFormat, secretHeaders: Iterable<string>): FastifyServerOptions['logger'] {
   const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY);
   return {
     level,
@@ -16,7 +17,7 @@ export function loggerOptions(level: string, format: LogFormat): FastifyServerOp
       paths: [
         'req.headers.authorization',
         'req.headers.cookie',
-        'req.headers["x-portal-access-code"]',
+        ...[...secretHeaders].map((header) => `req.headers["${header.toLowerCase()}"]`),
         '*.password',
         '*.password_hash',
         '*.access_token',

@@ -56,22 +56,23 @@ export function createVersionedCache<V>(maxEntries: number): VersionedCache<V> {
     return entry;
   }
 
+  function counted(hit: boolean) {
+    if (hit) hits += 1;
+    else misses += 1;
+  }
+
   return {
     get(key, version) {
       const entry = peek(key);
       const hit = entry?.version === version;
-      if (hit) hits += 1;
-      else misses += 1;
+      counted(hit);
       return hit ? entry.value : undefined;
     },
     peek,
     set(key, version, value) {
       if (maxEntries > 0) setNewest(entries, key, { version, value: deepFreeze(value) }, maxEntries);
     },
-    counted(hit) {
-      if (hit) hits += 1;
-      else misses += 1;
-    },
+    counted,
     stats: () => ({ hits, misses, entries: entries.size }),
   };
 }

@@ -60,23 +60,16 @@ export async function inTransaction<DB, T>(db: Kysely<DB>, work: (tx: Transactio
  */
 async function tryBeginImmediate<DB>(connection: Kysely<DB>, last: boolean): Promise<boolean> {
   await sql`pragma busy_timeout = 0`.execute(connection);
-  let began = false;
+  const refused = await sql`begin immediate`.execute(connection).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   try {
-    await sql`begin immediate`.execute(connection);
-    began = true;
+    await sql.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(connection);
   } catch (error) {
-    if (!isBusy(error) || last) {
-      await restoreBusyTimeout(connection);
-      throw error;
-    }
-  }
-  try {
-    await restoreBusyTimeout(connection);
-  } catch (error) {
-    if (began) await sql`rollback`.execute(connection).catch(() => undefined);
+    if (!refused) await sql`rollback`.execute(connection).catch(() => undefined);
     throw error;
   }
-  return began;
+  if (refused && (!isBusy(refused.error) || last)) throw refused.error;
+  return !refused;
 }
-
-const restoreBusyTimeout = <DB>(connection: Kysely<DB>) => sql.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(connection);

@@ -1,8 +1,8 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 
-/** The request headers a browser app sends to Tessera: credentials, the context, the language. */
-const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Accept-Language', 'X-Tenant', 'X-Workspace-ID', 'X-As-Workspace', 'X-PORTAL-ACCESS-CODE'];
+/** The request headers a browser app sends to Tessera: credentials, the context, the language; areas add their own. */
+const CORE_HEADERS = ['Authorization', 'Content-Type', 'Accept-Language', 'X-Tenant', 'X-Workspace-ID', 'X-As-Workspace'];
 /** The response headers a browser app may read: the request id for support, and when to retry. */
 const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After'];
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
@@ -19,14 +19,14 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
  * answers nothing else), so it stays outside the policy registry rather than being given a
  * policy it does not use.
  */
-export async function registerCors(app: FastifyInstance, origins: readonly string[] | '*'): Promise<void> {
+export async function registerCors(app: FastifyInstance, origins: readonly string[] | '*', areaHeaders: Iterable<string>): Promise<void> {
   if (origins !== '*' && origins.length === 0) return;
   const listed = new Set(origins);
   await app.register(cors, {
     // An origin not listed gets no CORS headers at all (its preflight is a 404), not a half answer.
     origin: origins === '*' ? '*' : (origin, callback) => callback(null, origin !== undefined && listed.has(origin.toLowerCase())),
     credentials: origins !== '*',
-    allowedHeaders: ALLOWED_HEADERS,
+    allowedHeaders: [...CORE_HEADERS, ...areaHeaders],
     exposedHeaders: EXPOSED_HEADERS,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,

@@ -610,6 +610,246 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace-group-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sub workspaces of the current (admin) workspace */
+        get: operations["listSubWorkspaces"];
+        put?: never;
+        /** Invite a workspace to become a sub workspace of the current one (its owner accepts; expires in 7 days) */
+        post: operations["inviteSubWorkspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace-group-members/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin workspace of the current (sub) workspace, with the link id to leave by; null when it belongs to no group */
+        get: operations["getAdminWorkspace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace-group-members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a sub workspace (admin side: owners and admins) or leave the group (sub side: its owner) */
+        delete: operations["removeWorkspaceGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace-group-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Group invitations the current workspace received (default) or sent */
+        get: operations["listWorkspaceGroupInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace-group-invitations/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a group's invitation: the current workspace becomes its sub workspace (its owner only) */
+        post: operations["acceptWorkspaceGroupInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace-group-invitations/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a group's invitation (the current workspace's owner only) */
+        post: operations["declineWorkspaceGroupInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace-group-invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel a pending invitation the current (admin) workspace sent */
+        delete: operations["cancelWorkspaceGroupInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace-group-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sub workspaces of the current (admin) workspace */
+        get: operations["listSubWorkspacesUnprefixed"];
+        put?: never;
+        /** Invite a workspace to become a sub workspace of the current one (its owner accepts; expires in 7 days) */
+        post: operations["inviteSubWorkspaceUnprefixed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace-group-members/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin workspace of the current (sub) workspace, with the link id to leave by; null when it belongs to no group */
+        get: operations["getAdminWorkspaceUnprefixed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace-group-members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a sub workspace (admin side: owners and admins) or leave the group (sub side: its owner) */
+        delete: operations["removeWorkspaceGroupMemberUnprefixed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace-group-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Group invitations the current workspace received (default) or sent */
+        get: operations["listWorkspaceGroupInvitationsUnprefixed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace-group-invitations/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a group's invitation: the current workspace becomes its sub workspace (its owner only) */
+        post: operations["acceptWorkspaceGroupInvitationUnprefixed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace-group-invitations/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline a group's invitation (the current workspace's owner only) */
+        post: operations["declineWorkspaceGroupInvitationUnprefixed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace-group-invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel a pending invitation the current (admin) workspace sent */
+        delete: operations["cancelWorkspaceGroupInvitationUnprefixed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -622,6 +862,21 @@ export interface components {
         /** AcceptedInvitationResponse */
         AcceptedInvitationResponse: {
             data: components["schemas"]["AcceptedInvitation"];
+            message?: string;
+        };
+        /** AdminWorkspace */
+        AdminWorkspace: {
+            /** @description The admin workspace */
+            id: number;
+            name: string;
+            /** @description The link: DELETE /workspace-group-members/{workspace_group_member_id} leaves the group */
+            workspace_group_member_id: number;
+            /** Format: date-time */
+            member_since: string;
+        };
+        /** AdminWorkspaceResponse */
+        AdminWorkspaceResponse: {
+            data: components["schemas"]["AdminWorkspace"];
             message?: string;
         };
         /** ApiKey */
@@ -653,7 +908,10 @@ export interface components {
             workspace_id: number | null;
             actor_user_id: number | null;
             actor_api_key_id: number | null;
+            /** @description Made by an admin workspace acting as a sub workspace (x-as-workspace). */
+            acting_as: boolean;
             acting_as_workspace_id: number | null;
+            admin_workspace_id: number | null;
             details: {
                 [key: string]: unknown;
             };
@@ -747,6 +1005,28 @@ export interface components {
                 /** @description 4010 for a bad or expired token */
                 legacy_code?: number;
             };
+        };
+        /** GroupInvitation */
+        GroupInvitation: {
+            id: number;
+            admin_workspace_id: number;
+            sub_workspace_id: number;
+            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            created_at: string;
+            direction: "received" | "sent";
+            /** @description The inviting (admin) workspace */
+            admin_workspace_name: string;
+            sub_workspace_name: string | null;
+            invited_by: number | null;
+            responded_at: string | null;
+        };
+        /** GroupInvitationList */
+        GroupInvitationList: {
+            data: components["schemas"]["GroupInvitation"][];
+            meta: components["schemas"]["PageMeta"];
         };
         /** HealthStatus */
         HealthStatus: {
@@ -863,6 +1143,22 @@ export interface components {
             data: components["schemas"]["Role"];
             message?: string;
         };
+        /** SentGroupInvitation */
+        SentGroupInvitation: {
+            id: number;
+            admin_workspace_id: number;
+            sub_workspace_id: number;
+            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** SentGroupInvitationResponse */
+        SentGroupInvitationResponse: {
+            data: components["schemas"]["SentGroupInvitation"];
+            message?: string;
+        };
         /** Tenant */
         Tenant: {
             id: number;
@@ -950,6 +1246,21 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** WorkspaceGroupMember */
+        WorkspaceGroupMember: {
+            /** @description The workspace group member id: what DELETE /workspace-group-members/{id} takes */
+            id: number;
+            admin_workspace_id: number;
+            sub_workspace_id: number;
+            sub_workspace_name: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** WorkspaceGroupMemberList */
+        WorkspaceGroupMemberList: {
+            data: components["schemas"]["WorkspaceGroupMember"][];
+            meta: components["schemas"]["PageMeta"];
         };
         /** WorkspaceList */
         WorkspaceList: {
@@ -1721,6 +2032,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -1735,6 +2048,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1767,6 +2084,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -1790,6 +2109,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1822,6 +2145,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -1836,6 +2161,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1868,6 +2197,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -1891,6 +2222,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1969,6 +2304,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -1983,6 +2320,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2015,6 +2356,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2029,6 +2372,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2061,6 +2408,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2082,6 +2431,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2121,6 +2474,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2132,6 +2487,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2166,6 +2525,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2187,6 +2548,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2221,6 +2586,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2235,6 +2602,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2267,6 +2638,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2281,6 +2654,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2313,6 +2690,8 @@ export interface operations {
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
                 "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2333,6 +2712,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2372,6 +2755,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2383,6 +2768,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2417,6 +2806,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2437,6 +2828,10 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2471,6 +2866,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2494,6 +2891,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2530,6 +2931,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2544,6 +2947,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2621,6 +3028,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2632,6 +3041,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2671,6 +3084,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2682,6 +3097,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2716,6 +3135,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2736,6 +3157,10 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2770,6 +3195,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2784,6 +3211,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2823,6 +3254,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2834,6 +3267,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2874,6 +3311,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2885,6 +3324,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2919,6 +3362,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2942,6 +3387,10 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2976,6 +3425,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -2990,6 +3441,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3024,6 +3479,8 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
             };
@@ -3038,6 +3495,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3185,6 +3646,892 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSubWorkspaces: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceGroupMemberList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inviteSubWorkspace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The id of the workspace to invite; its owner is asked by e-mail */
+                    sub_workspace_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentGroupInvitationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getAdminWorkspace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AdminWorkspace"] | null;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    removeWorkspaceGroupMember: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listWorkspaceGroupInvitations: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                /** @description `received`: invitations to this workspace (its owner answers); `sent`: invitations this workspace sent as an admin workspace */
+                direction?: "received" | "sent";
+                status?: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupInvitationList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acceptWorkspaceGroupInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminWorkspaceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    declineWorkspaceGroupInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancelWorkspaceGroupInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSubWorkspacesUnprefixed: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceGroupMemberList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inviteSubWorkspaceUnprefixed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The id of the workspace to invite; its owner is asked by e-mail */
+                    sub_workspace_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentGroupInvitationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getAdminWorkspaceUnprefixed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AdminWorkspace"] | null;
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    removeWorkspaceGroupMemberUnprefixed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listWorkspaceGroupInvitationsUnprefixed: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                /** @description `received`: invitations to this workspace (its owner answers); `sent`: invitations this workspace sent as an admin workspace */
+                direction?: "received" | "sent";
+                status?: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupInvitationList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acceptWorkspaceGroupInvitationUnprefixed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminWorkspaceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    declineWorkspaceGroupInvitationUnprefixed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancelWorkspaceGroupInvitationUnprefixed: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
                     [name: string]: unknown;
                 };
                 content: {

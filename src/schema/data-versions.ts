@@ -62,6 +62,7 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   audit_events: 'append-only log, read uncached',
   invitations: 'read uncached; accepting one writes memberships, which are covered',
   outbox_messages: 'append-only mail queue, read uncached',
+  workspace_group_invitations: 'read uncached; accepting one writes a workspace group link, which is covered',
 };
 
 const bump = (tenantExpression: string, shardExpression: string) =>

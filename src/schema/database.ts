@@ -9,6 +9,7 @@ import type { ApiKeyScopesTable, ApiKeysTable } from '../modules/api-keys/api-ke
 import type { AuditEventsTable } from '../modules/audit-log/audit-log.table.ts';
 import type { InvitationsTable } from '../modules/invitations/invitations.table.ts';
 import type { OutboxMessagesTable } from '../modules/mail/mail.table.ts';
+import type { WorkspaceGroupInvitationsTable, WorkspaceGroupMembersTable } from '../modules/groups/groups.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
 import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
 
@@ -33,6 +34,8 @@ export interface Database {
   audit_events: AuditEventsTable;
   invitations: InvitationsTable;
   outbox_messages: OutboxMessagesTable;
+  workspace_group_members: WorkspaceGroupMembersTable;
+  workspace_group_invitations: WorkspaceGroupInvitationsTable;
   tenant_data_versions: TenantDataVersionsTable;
   workspace_data_versions: WorkspaceDataVersionsTable;
   user_data_versions: UserDataVersionsTable;

@@ -28,11 +28,17 @@ const CATALOGUE = composeCatalogues(AREA_CATALOGUES);
 // ---------------------------------------------------------------------------------------
 
 type TenantSlug = 'default' | 'other';
-/** W: the workspace under test; W2: another workspace of the same tenant; WO: a workspace of tenant `other`. */
-type WsName = 'W' | 'W2' | 'WO';
+/**
+ * W: the workspace under test; W2: another workspace of the same tenant; WO: a workspace of
+ * tenant `other`. S and S2: sub workspaces of the groups W and W2 administer (seed 004),
+ * each owned by a user of its own who is no actor.
+ */
+type WsName = 'W' | 'W2' | 'WO' | 'S' | 'S2';
 type WsRef = WsName | 'missing';
-const WS_TENANT: Record<WsName, TenantSlug> = { W: 'default', W2: 'default', WO: 'other' };
-const WS_NAMES: Record<WsName, string> = { W: 'Matrix W', W2: 'Matrix W2', WO: 'Matrix WO' };
+const WS_TENANT: Record<WsName, TenantSlug> = { W: 'default', W2: 'default', WO: 'other', S: 'default', S2: 'default' };
+const WS_NAMES: Record<WsName, string> = { W: 'Matrix W', W2: 'Matrix W2', WO: 'Matrix WO', S: 'Matrix S', S2: 'Matrix S2' };
+/** The workspace groups: each sub workspace's admin workspace. */
+const ADMIN_OF: Partial<Record<WsName, WsName>> = { S: 'W', S2: 'W2' };
 
 /** Custom roles, created through the API in every workspace that needs them. */
 const CUSTOM_ROLES: Record<string, readonly WorkspacePermission[]> = {
@@ -91,6 +97,7 @@ const user = (name: string, facts: Partial<ActorFacts> = {}): ActorFacts => ({
 
 const wOwner = user('W owner (tenant owner)', { tenantRole: 'owner', memberships: { W: 'owner' }, current: 'W' });
 const plain = user('non-member, owns W2', { memberships: { W2: 'owner' }, current: 'W2' });
+
 const otherUser = user('other-tenant user at home', {
   issuedIn: 'other',
   sendsTo: 'other',
@@ -101,6 +108,11 @@ const otherUser = user('other-tenant user at home', {
 
 /** Not an actor itself: created a key as W admin, then was demoted to viewer. */
 const demoted = user('demoted key creator', { memberships: { W: 'viewer' }, current: 'W' });
+/** Not an actor itself: an admin of both W and W2, whose key of W2 must not act as W's sub workspace. */
+const bothAdmin = user('admin of W and W2', { memberships: { W: 'admin', W2: 'admin' }, current: 'W' });
+/** Not actors: the owners of the sub workspaces, who accepted their groups' invitations. */
+const sOwner = user('S owner', { memberships: { S: 'owner' }, current: 'S' });
+const s2Owner = user('S2 owner', { memberships: { S2: 'owner' }, current: 'S2' });
 
 const keyActor = (name: string, key: NonNullable<ActorFacts['key']>, sendsTo: TenantSlug = WS_TENANT[key.ws]): ActorFacts => ({
   name,
@@ -127,6 +139,7 @@ const ACTORS: readonly ActorFacts[] = [
   keyActor('API key of W', { ws: 'W', scopes: KEY_W_SCOPES, creator: wOwner }),
   keyActor('API key of W by a since-demoted admin', { ws: 'W', scopes: KEY_DEMOTED_SCOPES, creator: demoted }),
   keyActor('API key of W2', { ws: 'W2', scopes: KEY_W2_SCOPES, creator: plain }),
+  keyActor('API key of W2 by an admin of W and W2', { ws: 'W2', scopes: ['workspaces:view', 'members:view', 'roles:view'], creator: bothAdmin }),
   // A revoked key is no credential at all.
   { ...revokedKey, credential: 'bogus' },
   keyActor('API key of WO (tenant other) at home', { ws: 'WO', scopes: KEY_WO_SCOPES, creator: otherUser }),
@@ -158,21 +171,19 @@ type Context =
   | { kind: 'current' }
   | { kind: 'malformed' }
   | { kind: 'conflict' }
-  | { kind: 'as-workspace' };
+  /** x-as-workspace (and, on a path route, the same id in the path). */
+  | { kind: 'as-workspace'; ws: WsRef };
 
 const WS_REFS: readonly WsRef[] = ['W', 'W2', 'WO', 'missing'];
+/** What x-as-workspace names: W's sub, another group's sub, an admin workspace itself, another tenant's, none. */
+const AS_REFS: readonly WsRef[] = ['S', 'S2', 'W', 'WO', 'missing'];
 
 function contextsFor(route: RoutePolicyEntry): Context[] {
   const { policy } = route;
   if (policy.access !== 'workspace') return [{ kind: 'none' }];
-  if (policy.from === 'path') return WS_REFS.map((ws) => ({ kind: 'path', ws }));
-  return [
-    ...WS_REFS.map((ws): Context => ({ kind: 'header', ws })),
-    { kind: 'current' },
-    { kind: 'malformed' },
-    { kind: 'conflict' },
-    { kind: 'as-workspace' },
-  ];
+  const actingAs = AS_REFS.map((ws): Context => ({ kind: 'as-workspace', ws }));
+  if (policy.from === 'path') return [...WS_REFS.map((ws): Context => ({ kind: 'path', ws })), { kind: 'conflict' }, ...actingAs];
+  return [...WS_REFS.map((ws): Context => ({ kind: 'header', ws })), { kind: 'current' }, { kind: 'malformed' }, { kind: 'conflict' }, ...actingAs];
 }
 
 function contextLabel(ctx: Context): string {
@@ -186,9 +197,9 @@ function contextLabel(ctx: Context): string {
     case 'malformed':
       return 'X-Workspace-ID = "abc"';
     case 'conflict':
-      return 'X-Workspace-ID = W, x-as-workspace = W2';
+      return 'X-Workspace-ID = W, x-as-workspace = W2 (on a path route: path id ≠ x-as-workspace)';
     case 'as-workspace':
-      return 'x-as-workspace = W (no groups exist)';
+      return `x-as-workspace = ${ctx.ws}`;
     case 'none':
       return '-';
   }
@@ -209,6 +220,15 @@ const grantsTenant = (role: TenantRoleName | undefined, permission: string) =>
 const credentialValid = (actor: ActorFacts) =>
   (actor.credential === 'session' || actor.credential === 'api_key') && actor.issuedIn === actor.sendsTo;
 
+/** What the actor's role in a workspace grants; undefined when not a member. */
+function membershipPermissions(actor: ActorFacts, ws: WsName): ReadonlySet<string> | undefined {
+  const role = actor.memberships[ws];
+  if (role === undefined) return undefined;
+  const permissions = isBuiltinRoleName(role) ? CATALOGUE.builtinRolePermissions(role) : CUSTOM_ROLES[role];
+  if (!permissions) throw new Error(`fixture role ${role} has no permission set`);
+  return new Set(permissions);
+}
+
 /** What the actor may do in a workspace; undefined when the workspace is not visible to them. */
 function effectivePermissions(actor: ActorFacts, ws: WsRef): ReadonlySet<string> | undefined {
   if (ws === 'missing' || WS_TENANT[ws] !== actor.sendsTo) return undefined;
@@ -217,15 +237,37 @@ function effectivePermissions(actor: ActorFacts, ws: WsRef): ReadonlySet<string>
     const creator = effectivePermissions(actor.key.creator, ws);
     return creator && new Set(actor.key.scopes.filter((scope) => creator.has(scope)));
   }
-  const role = actor.memberships[ws];
-  if (role !== undefined) {
-    const permissions = isBuiltinRoleName(role) ? CATALOGUE.builtinRolePermissions(role) : CUSTOM_ROLES[role];
-    if (!permissions) throw new Error(`fixture role ${role} has no permission set`);
-    return new Set(permissions);
-  }
+  const member = membershipPermissions(actor, ws);
+  if (member) return member;
   if (grantsTenant(actor.tenantRole, 'view_all_locations')) return new Set(CATALOGUE.readOnlyPermissions);
   return undefined;
 }
+
+/**
+ * What the actor may do acting as a workspace (seed 004): only in a sub workspace of a
+ * group whose admin workspace the actor is a member of (seeing every workspace is no
+ * membership), or whose key it is, with what that membership or key holds there.
+ */
+function actingPermissions(actor: ActorFacts, ws: WsRef): ReadonlySet<string> | undefined {
+  if (ws === 'missing' || WS_TENANT[ws] !== actor.sendsTo) return undefined;
+  const admin = ADMIN_OF[ws];
+  if (!admin) return undefined;
+  if (actor.key) {
+    if (actor.key.ws !== admin) return undefined;
+    const creator = membershipPermissions(actor.key.creator, admin);
+    return creator && new Set(actor.key.scopes.filter((scope) => creator.has(scope)));
+  }
+  return membershipPermissions(actor, admin);
+}
+
+/**
+ * Object-level permissions a handler checks after the policy: removing a group link needs
+ * groups:manage on the admin side (the recipes send links of the admin side).
+ */
+const OBJECT_LEVEL: Record<string, WorkspacePermission> = {
+  'DELETE /api/v1/workspace-group-members/:id': 'groups:manage',
+  'DELETE /workspace-group-members/:id': 'groups:manage',
+};
 
 /** The workspace a context names for this actor; null when it names none (no current workspace). */
 function targetOf(actor: ActorFacts, ctx: Context): WsRef | null {
@@ -239,7 +281,7 @@ function targetOf(actor: ActorFacts, ctx: Context): WsRef | null {
     case 'malformed':
     case 'conflict':
     case 'as-workspace':
-      throw new Error(`context ${ctx.kind} names no single workspace`);
+      throw new Error(`context ${ctx.kind} is not a plain workspace target`);
   }
 }
 
@@ -274,13 +316,20 @@ function expected(actor: ActorFacts, route: RoutePolicyEntry, ctx: Context): Out
       if (ctx.kind === 'malformed') return { status: 400, or401: !credentialValid(actor) };
       if (ctx.kind === 'conflict') return { status: 400, code: 'CONTEXT.CONFLICT', or401: !credentialValid(actor) };
       if (!credentialValid(actor)) return { status: 401 };
-      if (ctx.kind === 'as-workspace') return { status: 404, code: 'WORKSPACE.NOT_FOUND' };
-      const ws = targetOf(actor, ctx);
-      if (ws === null) return { status: 409, code: 'CONTEXT.REQUIRED' };
-      const held = effectivePermissions(actor, ws);
+      const acting = ctx.kind === 'as-workspace';
+      let held: ReadonlySet<string> | undefined;
+      if (acting) held = actingPermissions(actor, ctx.ws);
+      else {
+        const ws = targetOf(actor, ctx);
+        if (ws === null) return { status: 409, code: 'CONTEXT.REQUIRED' };
+        held = effectivePermissions(actor, ws);
+      }
       if (!held) return { status: 404, code: 'WORKSPACE.NOT_FOUND' };
       if (!held.has(policy.permission)) return { status: 403, code: 'AUTH.FORBIDDEN', permission: policy.permission };
       if (actor.credential === 'api_key' && USER_ONLY.has(keyOf(route))) return { status: 403, code: 'AUTH.FORBIDDEN' };
+      if (acting && policy.actingAs === 'refused') return { status: 403, code: 'CONTEXT.ACTING_AS_FORBIDDEN' };
+      const objectLevel = OBJECT_LEVEL[keyOf(route)];
+      if (objectLevel && !held.has(objectLevel)) return { status: 403, code: 'AUTH.FORBIDDEN', permission: objectLevel };
       return { status: 'allowed' };
     }
     default: {
@@ -329,8 +378,23 @@ const keyOf = (route: { method: string; url: string }) => `${route.method} ${rou
  * code: the matrix judges the app by this table, not by the app's own declarations, and a
  * change to either side fails until both agree.
  */
-const inWs = (from: 'path' | 'context', permission: WorkspacePermission, callers: 'users' | 'users_and_keys' = 'users_and_keys'): Policy =>
-  ({ access: 'workspace', from, permission, callers });
+const inWs = (
+  from: 'path' | 'context',
+  permission: WorkspacePermission,
+  callers: 'users' | 'users_and_keys' = 'users_and_keys',
+  actingAs: 'allowed' | 'refused' = 'allowed',
+): Policy => ({ access: 'workspace', from, permission, callers, actingAs });
+/** Seed 004's routes, served under /api/v1 and at the root alike. */
+const groupRoutes = (prefix: string): Record<string, Policy> => ({
+  [`POST ${prefix}/workspace-group-members`]: inWs('context', 'groups:manage', 'users_and_keys', 'refused'),
+  [`GET ${prefix}/workspace-group-members`]: inWs('context', 'groups:view'),
+  [`GET ${prefix}/workspace-group-members/admin`]: inWs('context', 'groups:view'),
+  [`DELETE ${prefix}/workspace-group-members/:id`]: inWs('context', 'groups:view', 'users_and_keys', 'refused'),
+  [`GET ${prefix}/workspace-group-invitations`]: inWs('context', 'groups:view'),
+  [`POST ${prefix}/workspace-group-invitations/:id/accept`]: inWs('context', 'groups:join', 'users_and_keys', 'refused'),
+  [`POST ${prefix}/workspace-group-invitations/:id/decline`]: inWs('context', 'groups:join', 'users_and_keys', 'refused'),
+  [`DELETE ${prefix}/workspace-group-invitations/:id`]: inWs('context', 'groups:manage', 'users_and_keys', 'refused'),
+});
 const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /healthz': { access: 'public' },
   'GET /readyz': { access: 'public' },
@@ -355,13 +419,13 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /api/v1/workspaces/:id': inWs('path', 'workspaces:view'),
   'PUT /api/v1/workspaces/:id': inWs('path', 'workspaces:edit'),
   'PATCH /api/v1/workspaces/:id': inWs('path', 'workspaces:edit'),
-  'DELETE /api/v1/workspaces/:id': inWs('path', 'workspaces:delete'),
-  'PATCH /api/v1/workspace-context/:id': inWs('path', 'workspaces:view', 'users'),
+  'DELETE /api/v1/workspaces/:id': inWs('path', 'workspaces:delete', 'users_and_keys', 'refused'),
+  'PATCH /api/v1/workspace-context/:id': inWs('path', 'workspaces:view', 'users', 'refused'),
   'DELETE /api/v1/workspace-context/:id': { access: 'authenticated' },
-  'POST /api/v1/workspaces/:id/default': inWs('path', 'workspaces:view', 'users'),
+  'POST /api/v1/workspaces/:id/default': inWs('path', 'workspaces:view', 'users', 'refused'),
   'PUT /api/v1/workspaces/:id/preferred-document-subtype': inWs('path', 'settings:edit'),
-  'POST /api/v1/workspaces/:id/leave': inWs('path', 'workspaces:view', 'users'),
-  'POST /api/v1/workspaces/:id/transfer-ownership': inWs('path', 'workspaces:transfer'),
+  'POST /api/v1/workspaces/:id/leave': inWs('path', 'workspaces:view', 'users', 'refused'),
+  'POST /api/v1/workspaces/:id/transfer-ownership': inWs('path', 'workspaces:transfer', 'users_and_keys', 'refused'),
   'GET /api/v1/members': inWs('context', 'members:view'),
   'PUT /api/v1/members/:user_id': inWs('context', 'members:manage'),
   'DELETE /api/v1/members/:user_id': inWs('context', 'members:remove'),
@@ -371,7 +435,7 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'DELETE /api/v1/roles/:id': inWs('context', 'roles:manage'),
   'GET /api/v1/permissions': { access: 'authenticated' },
   'GET /api/v1/permissions/me': inWs('context', 'workspaces:view'),
-  'POST /api/v1/api-keys': inWs('context', 'api_keys:manage', 'users'),
+  'POST /api/v1/api-keys': inWs('context', 'api_keys:manage', 'users', 'refused'),
   'GET /api/v1/api-keys': inWs('context', 'api_keys:view'),
   'DELETE /api/v1/api-keys/:id': inWs('context', 'api_keys:manage'),
   'GET /api/v1/audit-events': inWs('context', 'audit:view'),
@@ -382,6 +446,8 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'POST /api/v1/invitations/lookup': { access: 'anonymous' },
   'POST /api/v1/invitations/accept': { access: 'authenticated' },
   'POST /api/v1/invitations/decline': { access: 'anonymous' },
+  ...groupRoutes('/api/v1'),
+  ...groupRoutes(''),
 };
 
 // Invitation rate limits (per inviter, workspace and address) out of the way: the matrix
@@ -418,10 +484,15 @@ const ownerOf = {} as Record<WsName, ActorFacts>;
  * the actors of the accept rows (outside the fact table: no row targets it).
  */
 const inviteHost = {} as Record<TenantSlug, { workspaceId: number; headers: Record<string, string> }>;
+const tenantIdOf = {} as Record<TenantSlug, number>;
+/** The group links of the sub workspaces. */
+const linkId = {} as Record<'S' | 'S2', number>;
 
 let matrixRequests = 0;
 /** expected outcome → actual status → count: proof that the matrix is not vacuous. */
 const tally = new Map<string, Map<number, number>>();
+/** Rows acting as a real sub workspace (S, S2), by expected outcome: proof that acting-as rows allow, refuse and hide. */
+const actingTally = new Map<string, number>();
 let supportRequests = 0;
 let throwaways = 0;
 
@@ -555,16 +626,104 @@ interface Prepared {
 /** The workspace whose objects (members, roles, keys) a row's ids refer to. */
 function objectsWs(row: Row): WsName {
   const { ctx, actor } = row;
-  if (ctx.kind === 'path' || ctx.kind === 'header') return ctx.ws === 'missing' ? 'W' : ctx.ws;
+  if (ctx.kind === 'path' || ctx.kind === 'header' || ctx.kind === 'as-workspace') return ctx.ws === 'missing' ? 'W' : ctx.ws;
   if (ctx.kind === 'current') return (actor.key ? actor.key.ws : actor.current) ?? 'W';
   return actor.sendsTo === 'other' ? 'WO' : 'W';
 }
 
-const pathWs = (row: Row) => (row.ctx.kind === 'path' ? idOf(row.ctx.ws) : idOf(objectsWs(row)));
+const pathWs = (row: Row) => (row.ctx.kind === 'path' || row.ctx.kind === 'as-workspace' ? idOf(row.ctx.ws) : idOf(objectsWs(row)));
 const allowed = (row: Row) => row.outcome.status === 'allowed';
 const isUser = (actor: ActorFacts) => actor.credential === 'session';
 
 type Recipe = (row: Row) => Promise<Prepared>;
+
+/** A pending group invitation from `admin` to `sub`, written straight into the table (the pair's earlier pending one cancelled). */
+async function pendingGroupInvitation(adminWorkspaceId: number, subWorkspaceId: number, tenant: TenantSlug): Promise<number> {
+  throwaways += 1;
+  await t.db
+    .updateTable('workspace_group_invitations')
+    .set({ status: 'cancelled' })
+    .where('admin_workspace_id', '=', adminWorkspaceId)
+    .where('sub_workspace_id', '=', subWorkspaceId)
+    .where('status', '=', 'pending')
+    .execute();
+  const now = new Date();
+  const row = await t.db
+    .insertInto('workspace_group_invitations')
+    .values({
+      tenant_id: tenantIdOf[tenant],
+      admin_workspace_id: adminWorkspaceId,
+      sub_workspace_id: subWorkspaceId,
+      status: 'pending',
+      invited_by: null,
+      locale: 'en',
+      expires_at: new Date(now.getTime() + 3600_000).toISOString(),
+      created_at: now.toISOString(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** A throwaway sub workspace of `ws`'s group (its owner's new workspace, linked straight in the table). */
+async function throwawayLink(ws: WsName): Promise<number> {
+  const owner = ownerOf[ws];
+  const sub = await createThrowawayWorkspace(owner);
+  await restoreActor(owner);
+  const row = await t.db
+    .insertInto('workspace_group_members')
+    .values({ tenant_id: tenantIdOf[WS_TENANT[ws]], admin_workspace_id: wsId[ws], sub_workspace_id: sub, invited_by: null, accepted_by: null, created_at: new Date().toISOString() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Whom `ws` invites in the invitation rows: a workspace of its tenant that is not itself. */
+const inviteeOf = (ws: WsName): number => (ws === 'WO' ? inviteHost.other.workspaceId : ws === 'W' ? wsId.W2 : wsId.W);
+
+/** Seed 004's routes, the same under /api/v1 and at the root. */
+function groupRecipes(prefix: string): Record<string, Recipe> {
+  return {
+    // Allowed rows invite; `after` cancels, so the next allowed row may invite again.
+    [`POST ${prefix}/workspace-group-members`]: async (row) => ({
+      url: `${prefix}/workspace-group-members`,
+      payload: { sub_workspace_id: inviteeOf(objectsWs(row)) },
+      after: async (response) => {
+        if (response.statusCode !== 201) return;
+        const id = (response.json() as { data: { id: number } }).data.id;
+        await t.db.updateTable('workspace_group_invitations').set({ status: 'cancelled' }).where('id', '=', id).execute();
+      },
+    }),
+    // Rows that reach the handler remove a throwaway link of the workspace's group; the others send a real link's id.
+    [`DELETE ${prefix}/workspace-group-members/:id`]: async (row) => {
+      const reachesHandler = allowed(row) || (row.outcome.status === 403 && row.outcome.permission === 'groups:manage');
+      const id = reachesHandler ? await throwawayLink(objectsWs(row)) : linkId.S;
+      return { url: `${prefix}/workspace-group-members/${id}` };
+    },
+    // The workspace is invited by the tenant's invitation host; an accepted invitation's link is removed again.
+    [`POST ${prefix}/workspace-group-invitations/:id/accept`]: async (row) => {
+      const ws = objectsWs(row);
+      const id = await pendingGroupInvitation(inviteHost[WS_TENANT[ws]].workspaceId, wsId[ws], WS_TENANT[ws]);
+      return {
+        url: `${prefix}/workspace-group-invitations/${id}/accept`,
+        after: async (response) => {
+          if (response.statusCode === 200) await t.db.deleteFrom('workspace_group_members').where('sub_workspace_id', '=', wsId[ws]).execute();
+        },
+      };
+    },
+    [`POST ${prefix}/workspace-group-invitations/:id/decline`]: async (row) => {
+      const ws = objectsWs(row);
+      const id = await pendingGroupInvitation(inviteHost[WS_TENANT[ws]].workspaceId, wsId[ws], WS_TENANT[ws]);
+      return { url: `${prefix}/workspace-group-invitations/${id}/decline` };
+    },
+    // The workspace's own pending invitation to the tenant's invitation host.
+    [`DELETE ${prefix}/workspace-group-invitations/:id`]: async (row) => {
+      const ws = objectsWs(row);
+      const id = await pendingGroupInvitation(wsId[ws], inviteHost[WS_TENANT[ws]].workspaceId, WS_TENANT[ws]);
+      return { url: `${prefix}/workspace-group-invitations/${id}` };
+    },
+  };
+}
 
 const restoreAfter = (row: Row) => () => restoreActor(row.actor);
 
@@ -574,6 +733,9 @@ const restoreAfter = (row: Row) => () => restoreActor(row.actor);
  * throwaways or are undone in `after`.
  */
 const RECIPES: Record<string, Recipe> = {
+  ...groupRecipes('/api/v1'),
+  ...groupRecipes(''),
+
   // Swagger UI's files: a fixed list, one of them.
   'GET /docs/assets/:file': async () => ({ url: '/docs/assets/tessera-docs.js' }),
 
@@ -759,7 +921,7 @@ function contextHeaders(ctx: Context): Record<string, string> {
     case 'conflict':
       return { 'x-workspace-id': idOf('W'), 'x-as-workspace': idOf('W2') };
     case 'as-workspace':
-      return { 'x-as-workspace': idOf('W') };
+      return { 'x-as-workspace': idOf(ctx.ws) };
     case 'none':
     case 'path':
     case 'current':
@@ -788,6 +950,10 @@ async function runRow(row: Row, recipe: Recipe): Promise<Failure | undefined> {
   const bucket = tally.get(String(row.outcome.status)) ?? new Map<number, number>();
   bucket.set(response.statusCode, (bucket.get(response.statusCode) ?? 0) + 1);
   tally.set(String(row.outcome.status), bucket);
+  if (row.ctx.kind === 'as-workspace' && ADMIN_OF[row.ctx.ws as WsName]) {
+    const label = outcomeLabel({ ...row.outcome, permission: undefined });
+    actingTally.set(label, (actingTally.get(label) ?? 0) + 1);
+  }
   const reason = mismatch(row.outcome, response.statusCode, response.body);
   return reason === undefined ? undefined : { row, reason, status: response.statusCode, body: response.body, url: prepared.url };
 }
@@ -876,8 +1042,19 @@ beforeAll(async () => {
   tenantName.default = (await support({ method: 'GET', url: '/api/v1/tenant', headers: liveOf(wOwner).headers }, 200)).data.name;
   tenantName.other = (await support({ method: 'GET', url: '/api/v1/tenant', headers: liveOf(otherUser).headers }, 200)).data.name;
 
+  // The sub workspaces, each owned by a user of its own.
+  for (const [ws, owner] of [['S', sOwner], ['S2', s2Owner]] as const) {
+    await registerActor(owner);
+    wsId[ws] = (await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(owner).headers, payload: { name: WS_NAMES[ws] } }, 201)).data.id;
+    ownerOf[ws] = owner;
+  }
+  for (const slug of ['default', 'other'] as const) {
+    const row = await t.db.selectFrom('workspaces').select('tenant_id').where('id', '=', inviteHost[slug].workspaceId).executeTakeFirstOrThrow();
+    tenantIdOf[slug] = row.tenant_id;
+  }
+
   // Custom roles: `clerk` in W; `bare` (no permissions) in every workspace.
-  for (const ws of ['W', 'W2', 'WO'] as const) {
+  for (const ws of ['W', 'W2', 'WO', 'S', 'S2'] as const) {
     const roles = ws === 'W' ? ['clerk', 'bare'] : ['bare'];
     for (const name of roles) {
       const body = await support(
@@ -902,6 +1079,33 @@ beforeAll(async () => {
     }
     await restoreActor(actor);
   }
+
+  // The groups, through the API: each admin workspace's owner invites, the sub's owner accepts.
+  for (const sub of ['S', 'S2'] as const) {
+    const admin = ADMIN_OF[sub] as WsName;
+    const invitation = await support(
+      {
+        method: 'POST',
+        url: '/workspace-group-members',
+        headers: { ...liveOf(ownerOf[admin]).headers, 'x-workspace-id': idOf(admin) },
+        payload: { sub_workspace_id: wsId[sub] },
+      },
+      201,
+    );
+    const accepted = await support(
+      {
+        method: 'POST',
+        url: `/api/v1/workspace-group-invitations/${invitation.data.id}/accept`,
+        headers: { ...liveOf(ownerOf[sub]).headers, 'x-workspace-id': idOf(sub) },
+      },
+      200,
+    );
+    linkId[sub] = accepted.data.workspace_group_member_id;
+  }
+
+  await registerActor(bothAdmin);
+  await insertMembership('W', liveOf(bothAdmin).userId ?? 0, 'admin');
+  await insertMembership('W2', liveOf(bothAdmin).userId ?? 0, 'admin');
 
   // The key creator who is demoted after creating the key: an admin of W first.
   await registerActor(demoted);
@@ -934,7 +1138,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const summary = [...tally].map(([outcome, statuses]) => `${outcome} → ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
   console.info(
-    `authorization matrix (${t.database.engine}): ${matrixRequests} matrix requests, ${supportRequests} fixture requests, ${throwaways} throwaways\n  ${summary.join('\n  ')}`,
+    `authorization matrix (${t.database.engine}): ${matrixRequests} matrix requests, ${supportRequests} fixture requests, ${throwaways} throwaways\n  ${summary.join('\n  ')}\n  acting as a sub workspace: ${[...actingTally].map(([o, n]) => `${o}×${n}`).join(', ')}`,
   );
   await t.close();
 });
@@ -1005,5 +1209,8 @@ describe('authorization matrix: coverage', () => {
     const total = allowed.reduce((sum, [, n]) => sum + n, 0);
     expect(succeeded / total).toBeGreaterThan(0.8);
     expect(matrixRequests).toBeGreaterThan(500);
+    for (const outcome of ['allowed', '403 AUTH.FORBIDDEN', '403 CONTEXT.ACTING_AS_FORBIDDEN', '404 WORKSPACE.NOT_FOUND']) {
+      expect(actingTally.get(outcome) ?? 0, `no row acting as a sub workspace expected ${outcome}`).toBeGreaterThan(10);
+    }
   });
 });

@@ -54,6 +54,8 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   'PUT /api/v1/workspaces/{id}': () => ({ name: 'Fuzzed' }),
   'PATCH /api/v1/workspaces/{id}': () => ({ name: 'Fuzzed' }),
   'PUT /api/v1/workspaces/{id}/preferred-document-subtype': () => ({ document_subtype: 'B01' }),
+  // The owner's own workspace: refused (409 GROUP.SELF_INVITATION) after validation, so nothing is written.
+  'POST /api/v1/workspace-group-members': () => ({ sub_workspace_id: workspaceId }),
 };
 
 const INT4_PAST = 2_147_483_648;
@@ -110,6 +112,8 @@ async function fingerprint(): Promise<string> {
            (select count(*) from audit_events) as audit,
            (select count(*) from invitations) as invitations,
            (select count(*) from outbox_messages) as outbox,
+           (select count(*) from workspace_group_invitations) as group_invitations,
+           (select count(*) from workspace_group_members) as group_links,
            (select count(*) from refresh_tokens) as refresh_tokens`.execute(t.db);
   return JSON.stringify(Object.values(row.rows[0] ?? {}).map(Number));
 }

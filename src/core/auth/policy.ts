@@ -26,15 +26,24 @@ export interface WorkspacePolicy {
   readonly from: 'path' | 'context';
   readonly permission: WorkspacePermission;
   readonly callers: 'users' | 'users_and_keys';
+  /**
+   * Whether an admin workspace may call it acting as a sub workspace (`x-as-workspace`).
+   * Refused for what would change the group, end the sub workspace, or leave the caller
+   * holding something in the sub workspace that outlives the link.
+   */
+  readonly actingAs: 'allowed' | 'refused';
 }
 
-/** Who, besides signed-in users, may call a workspace route. */
+/** Who, besides signed-in users, may call a workspace route, and how. */
 interface CallerOptions {
   /** Only signed-in users: an API key gets 403 (after validation and the permission check). */
   usersOnly?: boolean;
+  /** Never while acting as a sub workspace: 403 CONTEXT.ACTING_AS_FORBIDDEN (after the permission check). */
+  notActingAs?: boolean;
 }
 
 const callersOf = (options: CallerOptions) => (options.usersOnly ? 'users' : 'users_and_keys');
+const actingAsOf = (options: CallerOptions) => (options.notActingAs ? 'refused' : 'allowed');
 
 export const publicRoute = (): Policy => ({ access: 'public' });
 export const anonymous = (): Policy => ({ access: 'anonymous' });
@@ -45,12 +54,14 @@ export const inContext = (permission: WorkspacePermission, options: CallerOption
   from: 'context',
   permission,
   callers: callersOf(options),
+  actingAs: actingAsOf(options),
 });
 export const onPathWorkspace = (permission: WorkspacePermission, options: CallerOptions = {}): WorkspacePolicy => ({
   access: 'workspace',
   from: 'path',
   permission,
   callers: callersOf(options),
+  actingAs: actingAsOf(options),
 });
 
 export interface RoutePolicyEntry {

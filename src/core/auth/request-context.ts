@@ -57,6 +57,18 @@ export interface WorkspaceContext {
   permissions: ReadonlySet<WorkspacePermission>;
   /** The workspace's data version as this request read it: moved by changes to its memberships, roles and records. */
   dataVersion: number;
+  /**
+   * Set when the request acts as this workspace from its group's admin workspace
+   * (`x-as-workspace`): `permissions` are the caller's there, and `memberRole` their role there.
+   */
+  actingFrom: AdminWorkspace | null;
+}
+
+/** The admin workspace of a workspace group, as a request acting as one of its sub workspaces read it. */
+export interface AdminWorkspace {
+  id: number;
+  /** Its data version (its memberships and roles decide what the caller may do in the sub workspace). */
+  dataVersion: number;
 }
 
 /** Resolved once per request by the resolve-context hook; services receive it first. */
@@ -77,3 +89,6 @@ export interface InWorkspaceContext extends RequestContext {
   actor: Actor;
   workspace: WorkspaceContext;
 }
+
+/** What every answer of a workspace route says about where it ran (set once the context is resolved, later errors included). */
+export const CONTEXT_RESPONSE_HEADERS = { workspace: 'x-workspace-id', actingFrom: 'x-acting-from-workspace-id' } as const;

@@ -9,7 +9,7 @@ import { selectWorkspace, type WorkspaceTarget } from './context/workspace-selec
 import type { AccessTokens } from './jwt.ts';
 import type { WorkspacePermission } from './permissions.ts';
 import type { Policy } from './policy.ts';
-import type { InWorkspaceContext, RequestContext, TenantContext, UserContext } from './request-context.ts';
+import { CONTEXT_RESPONSE_HEADERS, type InWorkspaceContext, type RequestContext, type TenantContext, type UserContext } from './request-context.ts';
 
 export type { Credential, LoadedAccess, WorkspaceTarget };
 export { API_KEY_PREFIX } from './context/credential.ts';
@@ -82,8 +82,14 @@ export function registerContextResolution(app: FastifyInstance, deps: ContextRes
   });
 
   function resolveHook(policy: Policy): onRequestAsyncHookHandler {
-    return async (request) => {
-      request.ctx = await resolveContext(request, policy, deps);
+    return async (request, reply) => {
+      const ctx = await resolveContext(request, policy, deps);
+      request.ctx = ctx;
+      // Where the request runs, said by the server: a client acting as a sub workspace never guesses.
+      if (ctx.workspace) {
+        void reply.header(CONTEXT_RESPONSE_HEADERS.workspace, String(ctx.workspace.id));
+        if (ctx.workspace.actingFrom) void reply.header(CONTEXT_RESPONSE_HEADERS.actingFrom, String(ctx.workspace.actingFrom.id));
+      }
     };
   }
 

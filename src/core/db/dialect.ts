@@ -225,3 +225,13 @@ export function isForeignKeyViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
+
+/**
+ * A named rule the database refused: a check constraint, or a trigger raising the rule's
+ * name (PostgreSQL `check_violation` naming the constraint, SQLite `RAISE(ABORT, name)`).
+ */
+export function isRuleViolation(error: unknown, rule: string): boolean {
+  const { code, message, constraint } = (error ?? {}) as Record<string, unknown>;
+  const refused = code === '23514' || code === 'SQLITE_CONSTRAINT_CHECK' || code === 'SQLITE_CONSTRAINT_TRIGGER';
+  return refused && [message, constraint].some((text) => typeof text === 'string' && text.includes(rule));
+}

@@ -82,6 +82,26 @@ const WORKSPACE_HEADER: Json = {
     'workspace: naming another answers 404.',
 };
 
+const actingAsHeader = (policy: Policy): Json => ({
+  type: 'string',
+  pattern: ID_PATTERN,
+  description:
+    'Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to ' +
+    '(or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. ' +
+    'Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`.' +
+    (policy.access === 'workspace' && policy.actingAs === 'refused'
+      ? ' This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`.'
+      : ''),
+});
+
+const CONTEXT_RESPONSE_HEADER_DOCS: Json = {
+  'X-Workspace-ID': { type: 'string', description: 'The workspace the request ran in.' },
+  'X-Acting-From-Workspace-ID': {
+    type: 'string',
+    description: 'Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied.',
+  },
+};
+
 const LANGUAGE_HEADER: Json = {
   type: 'string',
   description:
@@ -95,6 +115,7 @@ function contextHeadersOf(policy: Policy): Json {
   const properties: Json = {};
   if (policy.access !== 'public') properties['X-Tenant'] = TENANT_HEADER;
   if (policy.access === 'workspace' && policy.from === 'context') properties['X-Workspace-ID'] = WORKSPACE_HEADER;
+  if (policy.access === 'workspace') properties['x-as-workspace'] = actingAsHeader(policy);
   properties['Accept-Language'] = LANGUAGE_HEADER;
   return { type: 'object', properties };
 }
@@ -139,12 +160,11 @@ const documentedRoute: SwaggerTransform = ({ schema, url, route }) => {
       ...(schema.body !== undefined && { body: relaxDefaults(schema.body) }),
       ...(responses && {
         response: Object.fromEntries(
-          Object.entries(responses).map(([status, response]) => [
-            status,
-            isJson(response) && typeof response.description !== 'string'
-              ? { ...response, [RESPONSE_DESCRIPTION]: defaultDescription(status) }
-              : response,
-          ]),
+          Object.entries(responses).map(([status, response]) => {
+            if (!isJson(response)) return [status, response];
+            const described = typeof response.description === 'string' ? response : { ...response, [RESPONSE_DESCRIPTION]: defaultDescription(status) };
+            return [status, policy.access === 'workspace' && status.startsWith('2') ? { ...described, headers: CONTEXT_RESPONSE_HEADER_DOCS } : described];
+          }),
         ),
       }),
     },

@@ -13,14 +13,18 @@ export type AccessQuery = {
   apiKeyHash: string;
   /** The workspace asked for; null means the user's current one, 0 means none. */
   workspaceId: number | null;
+  /** A sub workspace acted as (`x-as-workspace`), or 0: the membership that counts is then the one in its admin workspace. */
+  subWorkspaceId: number;
 };
 
 /**
  * The request context in one statement: the tenant by slug; the actor through a live
  * session or a live API key (never both: the other side's parameters match nothing);
- * the user, enabled; the workspace (the key's own, else the one asked for, else the
- * user's current one); the actor's membership there with its role's stored permissions;
- * and the key's scopes; and the tenant's data version, read in the same snapshot.
+ * the user, enabled; the workspace (a sub workspace acted as, else the key's own, else the
+ * one asked for, else the user's current one); for a sub workspace, its group link and
+ * admin workspace; the actor's membership (in the admin workspace when acting as a sub)
+ * with its role's stored permissions; the key's scopes; and the data versions, read in
+ * the same snapshot.
  */
 /** Tenant `t`'s data version: the sum of its shards (migration 0004). */
 const dataVersionOfT = sql<number>`(select cast(coalesce(sum(v.version), 0) as bigint) from tenant_data_versions v where v.tenant_id = ${sql.ref('t.id')})`;
@@ -62,13 +66,22 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
           eb(
             'w.id',
             '=',
-            eb.fn.coalesce('k.workspace_id', sql<number | null>`${query.workspaceId}`, 'u.current_workspace_id'),
+            eb.fn.coalesce(
+              sql<number | null>`nullif(${query.subWorkspaceId}, 0)`,
+              'k.workspace_id',
+              sql<number | null>`${query.workspaceId}`,
+              'u.current_workspace_id',
+            ),
           ),
         ),
     )
+    .leftJoin('workspace_group_members as g', (join) => join.onRef('g.tenant_id', '=', 't.id').on('g.sub_workspace_id', '=', query.subWorkspaceId))
     .leftJoin('workspace_data_versions as wv', 'wv.workspace_id', 'w.id')
+    .leftJoin('workspace_data_versions as av', 'av.workspace_id', 'g.admin_workspace_id')
     .leftJoin('user_data_versions as uv', 'uv.user_id', 'u.id')
-    .leftJoin('memberships as m', (join) => join.onRef('m.workspace_id', '=', 'w.id').onRef('m.user_id', '=', 'u.id'))
+    .leftJoin('memberships as m', (join) =>
+      join.on((eb) => eb('m.workspace_id', '=', eb.fn.coalesce('g.admin_workspace_id', 'w.id'))).onRef('m.user_id', '=', 'u.id'),
+    )
     .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))
     .selectAll('t')
     .select((eb) => [
@@ -90,6 +103,8 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
       'wv.version as workspace_data_version',
       'w.biz_id as workspace_biz_id',
       'w.name as workspace_name',
+      'g.admin_workspace_id as admin_workspace_id',
+      'av.version as admin_workspace_data_version',
       'm.role as member_role',
       'r.is_builtin as role_is_builtin',
       eb
@@ -123,24 +138,37 @@ export async function loadTenantRow(db: Db, slug: string) {
   return (await tenantRows(db, { slug }))[0];
 }
 
+/** What a cached context is checked against: see `currentAccessState`. */
+export type AccessStateQuery = {
+  slug: string;
+  sessionId: number;
+  userId: number;
+  now: string;
+  workspaceId: number;
+  /** The admin workspace of a context acting as a sub workspace, or 0. */
+  adminWorkspaceId: number;
+};
+
 /**
  * What a cached context is checked against on every request, in one statement: the
- * tenant's version, the version of the workspace the context was loaded in, and for a
- * session, whether it still lives, the user's version and workspace pointers (none of
- * which move the tenant's version: migrations 0007 and 0008). An API key passes zeros for
- * the session, which then matches nothing.
+ * tenant's version, the versions of the workspace the context was loaded in and of the
+ * admin workspace it acts from, and for a session, whether it still lives, the user's
+ * version and workspace pointers (none of which move the tenant's version: migrations 0007
+ * and 0008). An API key passes zeros for the session, which then matches nothing.
  */
 const accessStateRows = precompile(
-  (db: Db, query: { slug: string; sessionId: number; userId: number; now: string; workspaceId: number }) =>
+  (db: Db, query: AccessStateQuery) =>
     db
       .selectFrom('tenants as t')
       .leftJoin('sessions as s', (join) => liveSession(join, query))
       .leftJoin('users as u', 'u.id', 's.user_id')
       .leftJoin('user_data_versions as uv', 'uv.user_id', 's.user_id')
       .leftJoin('workspace_data_versions as wv', (join) => join.on('wv.workspace_id', '=', query.workspaceId))
+      .leftJoin('workspace_data_versions as av', (join) => join.on('av.workspace_id', '=', query.adminWorkspaceId))
       .select([
         dataVersionOfT.as('version'),
         'wv.version as workspace_version',
+        'av.version as admin_workspace_version',
         's.id as live_session_id',
         'uv.version as user_version',
         'u.current_workspace_id as current_workspace_id',
@@ -149,9 +177,6 @@ const accessStateRows = precompile(
       .where('t.slug', '=', query.slug),
 );
 
-export async function currentAccessState(
-  db: Db,
-  query: { slug: string; sessionId: number; userId: number; now: string; workspaceId: number },
-) {
+export async function currentAccessState(db: Db, query: AccessStateQuery) {
   return (await accessStateRows(db, query))[0];
 }

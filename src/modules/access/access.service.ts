@@ -16,11 +16,15 @@ interface CachedAccess {
   liveUntil: number;
 }
 
-/** The data versions a context was read at: the tenant's, its workspace's, and its user's (a session's). */
+/**
+ * The data versions a context was read at: the tenant's (which group links move too), its
+ * workspace's, the admin workspace's it acts from, and its user's (a session's).
+ */
 const stampOf = (loaded: LoadedAccess) =>
   versionStamp(
     loaded.tenant.dataVersion,
     loaded.workspace?.dataVersion,
+    loaded.workspace?.actingFrom?.dataVersion,
     loaded.actor?.kind === 'user' ? loaded.actor.dataVersion : undefined,
   );
 
@@ -59,9 +63,10 @@ export function createContextLoader(deps: {
       userId: session?.claims.userId ?? 0,
       now: now.toISOString(),
       workspaceId: loaded.workspace?.id ?? 0,
+      adminWorkspaceId: loaded.workspace?.actingFrom?.id ?? 0,
     });
     if (!state) return undefined;
-    const live = versionStamp(state.version, state.workspace_version, session ? state.user_version : undefined);
+    const live = versionStamp(state.version, state.workspace_version, state.admin_workspace_version, session ? state.user_version : undefined);
     if (live !== cached.version) return undefined;
     if (!session) return loaded;
     // A session's liveness and the user's workspace pointers move no version: they are read here, live.
@@ -98,6 +103,7 @@ export function createContextLoader(deps: {
         sessionUserId: credential.kind === 'session' ? credential.claims.userId : 0,
         apiKeyHash,
         workspaceId: target.kind === 'id' ? target.id : target.kind === 'current' ? null : 0,
+        subWorkspaceId: target.kind === 'sub' ? target.id : 0,
       });
       if (!row) return undefined;
       const {
@@ -119,6 +125,8 @@ export function createContextLoader(deps: {
         workspace_data_version,
         workspace_biz_id,
         workspace_name,
+        admin_workspace_id,
+        admin_workspace_data_version,
         member_role,
         role_is_builtin,
         role_permissions,
@@ -165,6 +173,9 @@ export function createContextLoader(deps: {
               bizId: workspace_biz_id,
               name: workspace_name,
               dataVersion: workspace_data_version,
+              ...(admin_workspace_id !== null && admin_workspace_data_version !== null
+                ? { actingFrom: { id: admin_workspace_id, dataVersion: admin_workspace_data_version } }
+                : {}),
               membership:
                 member_role === null
                   ? null
@@ -198,6 +209,6 @@ export function createContextLoader(deps: {
 /** The credential (a session by its ids, a key by its digest, never the secret itself) and the workspace asked for. */
 function cacheKey(slug: string, credential: Credential, apiKeyHash: string, target: WorkspaceTarget): string {
   const who = credential.kind === 'session' ? `s:${credential.claims.sessionId}:${credential.claims.userId}` : `k:${apiKeyHash}`;
-  const where = target.kind === 'id' ? String(target.id) : target.kind;
+  const where = target.kind === 'id' ? String(target.id) : target.kind === 'sub' ? `sub:${target.id}` : target.kind;
   return `${slug} ${who} ${where}`;
 }

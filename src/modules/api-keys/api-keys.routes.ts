@@ -24,7 +24,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
   app.post(
     '/api-keys',
     {
-      config: { policy: inContext('api_keys:manage', { usersOnly: true }) },
+      config: { policy: inContext('api_keys:manage', { usersOnly: true, notActingAs: true }) },
       schema: {
         operationId: 'createApiKey',
         tags: ['api-keys'],

@@ -14,7 +14,9 @@ const AuditEvent = Type.Object(
     workspace_id: Nullable(Type.Integer()),
     actor_user_id: Nullable(Type.Integer()),
     actor_api_key_id: Nullable(Type.Integer()),
-    acting_as_workspace_id: Nullable(Type.Integer()),
+    acting_as: Type.Boolean({ description: 'Made by an admin workspace acting as a sub workspace (x-as-workspace).' }),
+    acting_as_workspace_id: Nullable(Type.Integer({ description: 'The sub workspace acted as.' })),
+    admin_workspace_id: Nullable(Type.Integer({ description: 'The admin workspace whose member or API key acted.' })),
     details: Type.Record(Type.String(), Type.Unknown()),
     created_at: Timestamp,
   },
@@ -37,7 +39,11 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogServi
     async (request) => {
       const page = await auditLog.list(workspaceContextOf(request), request.query);
       return {
-        data: page.items.map((event) => ({ ...event, details: JSON.parse(event.details) as Record<string, unknown> })),
+        data: page.items.map((event) => ({
+          ...event,
+          acting_as: event.acting_as_workspace_id !== null,
+          details: JSON.parse(event.details) as Record<string, unknown>,
+        })),
         meta: { next_cursor: page.nextCursor },
       };
     },

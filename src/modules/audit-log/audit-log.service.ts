@@ -18,22 +18,28 @@ export interface AuditEvent {
 /**
  * A transaction step every area's service composes: records who did what, acting how,
  * in the same transaction as the change itself, so a change is never committed without
- * its audit row, nor the other way round.
+ * its audit row, nor the other way round. A change made in a sub workspace by an admin
+ * workspace acting as it (`x-as-workspace`) is recorded twice, in both workspaces' logs,
+ * each row naming the person or key, the admin workspace and the sub workspace.
  */
 export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent): Promise<void> {
   const actor = ctx.actor;
-  await insertAuditEvent(tx, {
+  const actingFrom = ctx.workspace?.actingFrom && event.workspaceId === ctx.workspace.id ? ctx.workspace.actingFrom : null;
+  const row = {
     tenant_id: ctx.tenant.id,
     workspace_id: event.workspaceId,
     actor_user_id: actor?.userId ?? null,
     actor_api_key_id: actor?.kind === 'api_key' ? actor.apiKeyId : null,
-    acting_as_workspace_id: null,
+    acting_as_workspace_id: actingFrom ? event.workspaceId : null,
+    admin_workspace_id: actingFrom?.id ?? null,
     action: event.action,
     target_type: event.targetType,
     target_id: event.targetId === null ? null : String(event.targetId),
     details: JSON.stringify({ ...event.details, via: ctx.workspace?.source ?? null }),
     created_at: event.at,
-  });
+  };
+  await insertAuditEvent(tx, row);
+  if (actingFrom) await insertAuditEvent(tx, { ...row, workspace_id: actingFrom.id });
 }
 
 export type AuditLogService = ReturnType<typeof createAuditLogService>;

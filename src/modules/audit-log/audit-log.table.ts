@@ -6,7 +6,10 @@ export interface AuditEventsTable {
   workspace_id: number | null;
   actor_user_id: number | null;
   actor_api_key_id: number | null;
+  /** The sub workspace an admin workspace acted as (x-as-workspace); null otherwise. */
   acting_as_workspace_id: number | null;
+  /** The admin workspace whose member or key acted as `acting_as_workspace_id` (migration 0009). */
+  admin_workspace_id: number | null;
   action: string;
   target_type: string;
   target_id: string | null;

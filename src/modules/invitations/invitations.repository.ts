@@ -28,6 +28,12 @@ export async function isMemberByEmail(executor: Executor, workspaceId: number, t
   return row !== undefined;
 }
 
+/** Whether the address is the given user's own (in their tenant). */
+export async function isEmailOfUser(executor: Executor, userId: number, emailKey: string): Promise<boolean> {
+  const row = await executor.selectFrom('users').select('id').where('id', '=', userId).where('email_key', '=', emailKey).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function insertInvitation(
   tx: Tx,
   values: Omit<InvitationRow, 'id' | 'accepted_by' | 'responded_at' | 'updated_at' | 'status'>,

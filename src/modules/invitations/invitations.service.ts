@@ -8,10 +8,12 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.
 import { inTransaction } from '../../core/db/transaction.ts';
 import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
+import { statusAt } from '../../core/expiry.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { isLocale } from '../../core/i18n/index.ts';
 import { cancelUnsent, enqueueMessage } from '../mail/mail.service.ts';
 import { normalizeKey } from '../../core/normalize.ts';
+import { isSubWorkspaceOf } from '../groups/groups.service.ts';
 import { addMember, permissionsOfMember } from '../members/members.service.ts';
 import type { RoleGrants } from '../roles/roles.grants.ts';
 import { invitationMessage } from './invitations.messages.ts';
@@ -30,10 +32,6 @@ export type { InvitationRow };
 /** A new or resent invitation: its token, shown once, and how its e-mail leaves. */
 export type IssuedInvitation = InvitationRow & { token: string; delivery: MailDelivery };
 
-/** Pending invitations past their expiry read as expired, whatever the row still says. */
-function effectiveStatus(row: InvitationRow, now: string): InvitationRow['status'] {
-  return row.status === 'pending' && row.expires_at <= now ? 'expired' : row.status;
-}
 
 /** The invitee answers once: the checks shared by accepting on sign-in and on registration. */
 async function claimForAcceptance(
@@ -44,13 +42,19 @@ async function claimForAcceptance(
   now: string,
 ): Promise<InvitationRow> {
   if (!invitation) throw new AppError('INVITATION.NOT_FOUND');
-  const status = effectiveStatus(invitation, now);
+  const status = statusAt(invitation, now);
   if (status === 'expired') throw new AppError('INVITATION.EXPIRED');
   if (status !== 'pending') throw new AppError('INVITATION.NOT_FOUND');
   // Another account (even in the same tenant) must not take an invitation meant for someone else.
   if (invitation.email_key !== invitee.emailKey) throw new AppError('INVITATION.WRONG_ACCOUNT');
-  // The inviter's authority is checked again now: still a member who may invite, and may grant the role.
-  const inviterHolds = invitation.invited_by === null ? undefined : await permissionsOfMember(grants, tx, invitation.workspace_id, invitation.invited_by);
+  // The inviter's authority is checked again now: still a member who may invite, and may grant the role
+  // (an inviter who acted as this sub workspace: still a member of its admin workspace, still linked).
+  const actedFrom = invitation.acting_from_workspace_id;
+  const authorityStands = actedFrom === null || (await isSubWorkspaceOf(tx, actedFrom, invitation.workspace_id));
+  const inviterHolds =
+    invitation.invited_by === null || !authorityStands
+      ? undefined
+      : await permissionsOfMember(grants, tx, actedFrom ?? invitation.workspace_id, invitation.invited_by);
   const granted = await grants.ofRole(tx, invitation.workspace_id, invitation.role);
   if (!inviterHolds || !granted || firstMissing(new Set(inviterHolds), ['invitations:create', ...granted])) {
     throw new AppError('INVITATION.NO_LONGER_VALID');
@@ -135,6 +139,10 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
           if (!granted) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
           const missing = firstMissing(ctx.workspace.permissions, granted);
           if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+          // Acting as a sub workspace, nobody invites themselves into it: that membership would outlive the link.
+          if (ctx.workspace.actingFrom && (await repository.isEmailOfUser(tx, ctx.actor.userId, emailKey))) {
+            throw new AppError('CONTEXT.ACTING_AS_FORBIDDEN', { reason: 'self_invitation' });
+          }
           if (await repository.isMemberByEmail(tx, ctx.workspace.id, ctx.tenant.id, emailKey)) {
             throw new AppError('MEMBER.ALREADY_MEMBER');
           }
@@ -149,6 +157,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
             role: input.role,
             token_hash: digestToken(token),
             invited_by: ctx.actor.userId,
+            acting_from_workspace_id: ctx.workspace.actingFrom?.id ?? null,
             locale: ctx.locale,
             expires_at: new Date(now.getTime() + INVITATION_TTL_SECONDS * 1000).toISOString(),
             created_at: nowIso,
@@ -184,7 +193,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
         limit: query.limit + 1,
       });
       return toPage(
-        rows.map((row) => ({ ...row, status: effectiveStatus(row, now) })),
+        rows.map((row) => ({ ...row, status: statusAt(row, now) })),
         query.limit,
       );
     },
@@ -230,7 +239,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
     async lookup(ctx: RequestContext, token: string) {
       const invitation = await repository.findByTokenHash(db, ctx.tenant.id, digestToken(token));
       if (!invitation) throw new AppError('INVITATION.NOT_FOUND');
-      const status = effectiveStatus(invitation, clock.now().toISOString());
+      const status = statusAt(invitation, clock.now().toISOString());
       if (status === 'expired') throw new AppError('INVITATION.EXPIRED');
       if (status !== 'pending') throw new AppError('INVITATION.NOT_FOUND');
       return invitation;
@@ -260,7 +269,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
       await inTransaction(db, async (tx) => {
         const invitation = await repository.findByTokenHash(tx, ctx.tenant.id, digestToken(token));
         if (!invitation) throw new AppError('INVITATION.NOT_FOUND');
-        if (effectiveStatus(invitation, now) === 'expired') throw new AppError('INVITATION.EXPIRED');
+        if (statusAt(invitation, now) === 'expired') throw new AppError('INVITATION.EXPIRED');
         if (!(await repository.claimAnswer(tx, invitation.id, { status: 'declined', acceptedBy: null, now }))) {
           throw new AppError('INVITATION.NOT_FOUND');
         }

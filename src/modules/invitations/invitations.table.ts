@@ -14,6 +14,8 @@ export interface InvitationsTable {
   /** `pending` past `expires_at` reads as expired; it is written `expired` when the slot is reused. */
   status: InvitationStatus;
   invited_by: number | null;
+  /** Set when the inviter acted as this (sub) workspace from its admin workspace: their authority is checked there (migration 0009). */
+  acting_from_workspace_id: number | null;
   /** The language the invitation e-mail is written in. */
   locale: string;
   expires_at: string;

@@ -74,7 +74,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
   app.post(
     '/workspaces/:id/leave',
     {
-      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
+      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true, notActingAs: true }) },
       schema: {
         operationId: 'leaveWorkspace',
         tags: ['members'],
@@ -92,7 +92,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
   app.post(
     '/workspaces/:id/transfer-ownership',
     {
-      config: { policy: onPathWorkspace('workspaces:transfer') },
+      config: { policy: onPathWorkspace('workspaces:transfer', { notActingAs: true }) },
       schema: {
         operationId: 'transferWorkspaceOwnership',
         tags: ['members'],

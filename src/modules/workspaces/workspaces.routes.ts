@@ -117,7 +117,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
   app.delete(
     '/workspaces/:id',
     {
-      config: { policy: onPathWorkspace('workspaces:delete') },
+      config: { policy: onPathWorkspace('workspaces:delete', { notActingAs: true }) },
       schema: {
         operationId: 'deleteWorkspace',
         tags: ['workspaces'],
@@ -135,7 +135,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
   app.patch(
     '/workspace-context/:id',
     {
-      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
+      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true, notActingAs: true }) },
       schema: {
         operationId: 'switchWorkspace',
         tags: ['workspaces'],
@@ -175,7 +175,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
   app.post(
     '/workspaces/:id/default',
     {
-      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true }) },
+      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true, notActingAs: true }) },
       schema: { operationId: 'setDefaultWorkspace', tags: ['workspaces'], summary: 'Make this your default workspace', params: IdParams, response: { 200: MessageOnly } },
     },
     async (request) => {

@@ -77,16 +77,39 @@ describe('step 3: the workspace selection', () => {
     expect(selectWorkspace(request(), fromContext, session)).toEqual({ source: 'current', target: { kind: 'current' } });
   });
 
-  it('names the sub workspace of x-as-workspace and joins none; two different headers are a 400', () => {
-    expect(selectWorkspace(request({ headers: { 'x-as-workspace': '5' } }), fromContext, session)).toEqual({ source: 'header', target: { kind: 'none' }, actingAs: 5 });
-    expect(selectWorkspace(request({ headers: { 'x-as-workspace': '5', 'x-workspace-id': '5' } }), fromContext, session).actingAs).toBe(5);
+  it('targets the sub workspace x-as-workspace names; two different headers are a 400', () => {
+    const actingAs5 = { source: 'header', target: { kind: 'sub', id: 5 }, namedId: 5, actingAs: 5 };
+    expect(selectWorkspace(request({ headers: { 'x-as-workspace': '5' } }), fromContext, session)).toEqual(actingAs5);
+    expect(selectWorkspace(request({ headers: { 'x-as-workspace': '5', 'x-workspace-id': '5' } }), fromContext, session)).toEqual(actingAs5);
     expect(codeOf(() => selectWorkspace(request({ headers: { 'x-as-workspace': '5', 'x-workspace-id': '6' } }), fromContext, session))).toBe('CONTEXT.CONFLICT');
     expect(codeOf(() => selectWorkspace(request({ headers: { 'x-workspace-id': 'abc' } }), fromContext, session))).toBe('CONTEXT.INVALID');
+    expect(codeOf(() => selectWorkspace(request({ headers: { 'x-as-workspace': '5x' } }), fromContext, session))).toBe('CONTEXT.INVALID');
+  });
+
+  it('on a path route, acts as the path workspace when x-as-workspace names the same one, and refuses another', () => {
+    const onPath = (headers: Record<string, string>) => request({ params: { id: '5' }, headers });
+    expect(selectWorkspace(onPath({ 'x-as-workspace': '5' }), fromPathPolicy, session)).toEqual({
+      source: 'path',
+      target: { kind: 'sub', id: 5 },
+      namedId: 5,
+      actingAs: 5,
+    });
+    expect(codeOf(() => selectWorkspace(onPath({ 'x-as-workspace': '6' }), fromPathPolicy, session))).toBe('CONTEXT.CONFLICT');
+    expect(selectWorkspace(onPath({}), fromPathPolicy, session).actingAs).toBeUndefined();
   });
 
   it("lets an API key act only in its own workspace, keeping what the request named to check against it", () => {
     expect(selectWorkspace(request({ headers: { 'x-workspace-id': '9' } }), fromContext, apiKey)).toEqual({ source: 'api_key', target: { kind: 'none' }, namedId: 9 });
     expect(selectWorkspace(request(), fromContext, apiKey)).toEqual({ source: 'api_key', target: { kind: 'none' } });
+  });
+
+  it('lets an API key target a sub workspace of its own (admission checks the key is the admin workspace’s)', () => {
+    expect(selectWorkspace(request({ headers: { 'x-as-workspace': '7' } }), fromContext, apiKey)).toEqual({
+      source: 'api_key',
+      target: { kind: 'sub', id: 7 },
+      namedId: 7,
+      actingAs: 7,
+    });
   });
 
   it('joins no workspace for an id beyond what storage holds', () => {
@@ -120,6 +143,12 @@ describe('step 4: effective permissions', () => {
     const scopes = ['roles:view', 'audit:view'] as WorkspacePermission[];
     expect([...(effectivePermissions(user('member'), workspace(['members:view', 'roles:view']), scopes, readOnly) ?? [])]).toEqual(['roles:view']);
   });
+
+  it('acting as a sub workspace, are the membership of the admin workspace only: seeing every workspace is none', () => {
+    const actingFrom = { id: 2, dataVersion: 0 };
+    expect([...(effectivePermissions(user('member'), { ...workspace(['roles:view']), actingFrom }, undefined, readOnly) ?? [])]).toEqual(['roles:view']);
+    expect(effectivePermissions(user('owner'), { ...workspace(null), actingFrom }, undefined, readOnly)).toBeUndefined();
+  });
 });
 
 describe('step 6: the policy check', () => {
@@ -142,5 +171,15 @@ describe('step 6: the policy check', () => {
     expect(policyRefusal(usersOnly, ctx(key, []))).toMatchObject({ details: { permission: 'api_keys:manage' } });
     expect(policyRefusal(usersOnly, ctx(key, ['api_keys:manage']))).toMatchObject({ code: 'AUTH.FORBIDDEN', details: { reason: 'api_keys_cannot_do_this' } });
     expect(policyRefusal(usersOnly, ctx(member, ['api_keys:manage']))).toBeUndefined();
+  });
+
+  it('refuses a route closed to acting as a sub workspace, after the permission, and only while acting', () => {
+    const closed = inContext('members:manage', { notActingAs: true });
+    const acting = (permissions: string[]) =>
+      ({ ...ctx(member, permissions), workspace: { permissions: new Set(permissions), actingFrom: { id: 2, dataVersion: 0 } } }) as unknown as RequestContext;
+    expect(policyRefusal(closed, acting([]))).toMatchObject({ details: { permission: 'members:manage' } });
+    expect(policyRefusal(closed, acting(['members:manage']))).toMatchObject({ code: 'CONTEXT.ACTING_AS_FORBIDDEN', details: { admin_workspace_id: 2 } });
+    expect(policyRefusal(closed, ctx(member, ['members:manage']))).toBeUndefined();
+    expect(policyRefusal(inContext('members:manage'), acting(['members:manage']))).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { AppError } from '../../errors.ts';
 import type { Locale } from '../../i18n/index.ts';
 import { tenantRoleGrants, type WorkspacePermission } from '../permissions.ts';
 import type { Policy } from '../policy.ts';
-import type { Actor, RequestContext, TenantContext, WorkspaceContext } from '../request-context.ts';
+import type { Actor, AdminWorkspace, RequestContext, TenantContext, WorkspaceContext } from '../request-context.ts';
 import type { Credential } from './credential.ts';
 import type { WorkspaceSelection } from './workspace-selection.ts';
 
@@ -12,8 +12,13 @@ export interface LoadedWorkspace {
   name: string;
   /** Its data version, read in the same statement as everything else. */
   dataVersion: number;
-  /** The actor's role there, with its permissions; null when not a member. */
+  /**
+   * The actor's role there, with its permissions; null when not a member. When the target
+   * was a sub workspace with an admin workspace, the role in the admin workspace instead.
+   */
   membership: { role: string; permissions: readonly WorkspacePermission[] } | null;
+  /** The admin workspace of the group the target sub workspace belongs to, when it was targeted as a sub. */
+  actingFrom?: AdminWorkspace;
 }
 
 /** What the one context query found. */
@@ -30,7 +35,9 @@ export interface LoadedAccess {
 /**
  * Step 4, effective permissions: the member's role, or the read-only set for a tenant
  * owner or admin who is not a member; an API key never exceeds its scopes, nor what its
- * creator may do right now. Undefined: the caller cannot see the workspace.
+ * creator may do right now. Acting as a sub workspace, only a membership of the admin
+ * workspace counts (seeing every workspace read-only is no membership of a group).
+ * Undefined: the caller cannot see the workspace.
  */
 export function effectivePermissions(
   actor: Actor,
@@ -38,9 +45,8 @@ export function effectivePermissions(
   apiKeyScopes: readonly WorkspacePermission[] | undefined,
   readOnlyPermissions: readonly WorkspacePermission[],
 ): ReadonlySet<WorkspacePermission> | undefined {
-  const granted =
-    workspace.membership?.permissions ??
-    (tenantRoleGrants(actor.tenantRole, 'view_all_locations') ? readOnlyPermissions : undefined);
+  const seesAll = !workspace.actingFrom && tenantRoleGrants(actor.tenantRole, 'view_all_locations');
+  const granted = workspace.membership?.permissions ?? (seesAll ? readOnlyPermissions : undefined);
   if (!granted) return undefined;
   return new Set(apiKeyScopes ? granted.filter((permission) => apiKeyScopes.includes(permission)) : granted);
 }
@@ -109,13 +115,16 @@ export function admit(input: {
     return { ...base, workspace: null };
   }
 
-  // Acting as a sub workspace needs a workspace group whose admin workspace the caller
-  // belongs to; until groups exist, no workspace is such a sub workspace.
-  if (selection.actingAs !== undefined) throw new AppError('WORKSPACE.NOT_FOUND');
-  if (loaded.apiKey && selection.namedId !== undefined && selection.namedId !== loaded.apiKey.workspaceId) {
+  const workspace = loaded.workspace;
+  if (selection.actingAs !== undefined) {
+    // Acting as a sub workspace: it must be one now, of an admin workspace the caller belongs
+    // to (the membership is checked with the permissions) or whose key it is. Anything else
+    // is indistinguishable from a missing id.
+    const adminId = workspace?.actingFrom?.id;
+    if (adminId === undefined || (loaded.apiKey && loaded.apiKey.workspaceId !== adminId)) throw new AppError('WORKSPACE.NOT_FOUND');
+  } else if (loaded.apiKey && selection.namedId !== undefined && selection.namedId !== loaded.apiKey.workspaceId) {
     throw new AppError('WORKSPACE.NOT_FOUND');
   }
-  const workspace = loaded.workspace;
   if (!workspace) throw new AppError(selection.target.kind === 'current' ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
   const permissions = effectivePermissionsOf(loaded, actor, workspace, input.readOnlyPermissions);
   if (!permissions) throw new AppError('WORKSPACE.NOT_FOUND');
@@ -127,6 +136,7 @@ export function admit(input: {
     memberRole: workspace.membership?.role ?? null,
     permissions,
     dataVersion: workspace.dataVersion,
+    actingFrom: selection.actingAs !== undefined ? (workspace.actingFrom ?? null) : null,
   };
   return { ...base, workspace: resolved };
 }

@@ -6,8 +6,11 @@ import type { WorkspacePolicy } from '../policy.ts';
 import type { WorkspaceSource } from '../request-context.ts';
 import type { Credential } from './credential.ts';
 
-/** Which workspace the one context query joins: none, a given id, or the user's current one. */
-export type WorkspaceTarget = { kind: 'none' } | { kind: 'current' } | { kind: 'id'; id: number };
+/**
+ * Which workspace the one context query joins: none, a given id, the user's current one, or
+ * a sub workspace acted as from its group's admin workspace (whose membership then counts).
+ */
+export type WorkspaceTarget = { kind: 'none' } | { kind: 'current' } | { kind: 'id'; id: number } | { kind: 'sub'; id: number };
 
 /** Step 3's answer: where the workspace comes from, what the loader joins, and what the request named. */
 export interface WorkspaceSelection {
@@ -19,10 +22,13 @@ export interface WorkspaceSelection {
   actingAs?: number;
 }
 
+const ACTING_AS_HEADER = 'x-as-workspace';
+
 const ID = new RegExp(ID_PATTERN);
 
 /** An id the stores cannot hold names nothing: the loader joins no workspace, and the visibility check answers 404. */
 const idTarget = (id: number): WorkspaceTarget => (id > MAX_STORED_ID ? { kind: 'none' } : { kind: 'id', id });
+const subTarget = (id: number): WorkspaceTarget => (id > MAX_STORED_ID ? { kind: 'none' } : { kind: 'sub', id });
 
 /** A workspace id from a header: absent, or strictly decimal (else 400). */
 function headerId(request: FastifyRequest, name: string): number | undefined {
@@ -32,12 +38,18 @@ function headerId(request: FastifyRequest, name: string): number | undefined {
   return Number(value.trim());
 }
 
-/** The path's `:id` names the workspace (a malformed one names none: 404). */
+/**
+ * The path's `:id` names the workspace (a malformed one names none: 404); `x-as-workspace`,
+ * when sent, must name the same one, and the request then acts as it.
+ */
 function fromPath(request: FastifyRequest): WorkspaceSelection {
+  const actingAs = headerId(request, ACTING_AS_HEADER);
   const raw = (request.params as { id?: unknown }).id;
   if (typeof raw !== 'string' || !ID.test(raw)) throw new AppError('WORKSPACE.NOT_FOUND');
   const id = Number(raw);
-  return { source: 'path', target: idTarget(id), namedId: id };
+  if (actingAs === undefined) return { source: 'path', target: idTarget(id), namedId: id };
+  if (actingAs !== id) throw new AppError('CONTEXT.CONFLICT');
+  return { source: 'path', target: subTarget(id), namedId: id, actingAs };
 }
 
 /**
@@ -46,18 +58,22 @@ function fromPath(request: FastifyRequest): WorkspaceSelection {
  */
 function fromHeaders(request: FastifyRequest): WorkspaceSelection | undefined {
   const viaHeader = headerId(request, 'x-workspace-id');
-  const actingAs = headerId(request, 'x-as-workspace');
+  const actingAs = headerId(request, ACTING_AS_HEADER);
   if (viaHeader !== undefined && actingAs !== undefined && viaHeader !== actingAs) throw new AppError('CONTEXT.CONFLICT');
-  if (actingAs !== undefined) return { source: 'header', target: { kind: 'none' }, actingAs };
+  if (actingAs !== undefined) return { source: 'header', target: subTarget(actingAs), namedId: actingAs, actingAs };
   return viaHeader === undefined ? undefined : { source: 'header', target: idTarget(viaHeader), namedId: viaHeader };
 }
 
 /** Nothing named: the user's current workspace. */
 const fromCurrent = (): WorkspaceSelection => ({ source: 'current', target: { kind: 'current' } });
 
-/** An API key acts in its own workspace, which the query takes from the key; what the request named is checked against it. */
+/**
+ * An API key acts in its own workspace, which the query takes from the key; what the
+ * request named is checked against it. Acting as a sub workspace, the key's workspace must
+ * be the sub's admin workspace, which admission checks.
+ */
 function ofApiKey(named: WorkspaceSelection): WorkspaceSelection {
-  return { ...named, source: 'api_key', target: { kind: 'none' } };
+  return { ...named, source: 'api_key', target: named.actingAs === undefined ? { kind: 'none' } : named.target };
 }
 
 /**

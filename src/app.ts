@@ -24,7 +24,7 @@ import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { auditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
 import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
-import { groupsRoutes } from './modules/groups/groups.routes.ts';
+import { createGroupInvitationLimiter, groupsRoutes } from './modules/groups/groups.routes.ts';
 import { createGroupsService } from './modules/groups/groups.service.ts';
 import { identityRoutes, wellKnownRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService, loadIdentityKeys } from './modules/identity/identity.service.ts';
@@ -176,6 +176,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const members = createMembersService({ db, clock, grants, readCacheEntries: config.cacheEntries.reads });
   const workspaces = createWorkspacesService({ db, clock, readCacheEntries: config.cacheEntries.reads });
   const groups = createGroupsService({ db, clock, publicUrl: config.publicUrl });
+  const groupInvitationLimiter = createGroupInvitationLimiter(app, config.invitationRateLimit);
 
   const contextLoader = createContextLoader({
     db,
@@ -212,12 +213,12 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(apiKeysRoutes, { apiKeys });
       await api.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
       await api.register(invitationsRoutes, { invitations, rateLimit: config.invitationRateLimit });
-      await api.register(groupsRoutes, { groups, operationIdSuffix: '' });
+      await api.register(groupsRoutes, { groups, invitationLimiter: groupInvitationLimiter, operationIdSuffix: '' });
     },
     { prefix: SURFACES.api },
   );
   // Seed 004 documents its group routes without the /api/v1 prefix; both paths work.
-  await app.register(groupsRoutes, { groups, operationIdSuffix: 'Unprefixed' });
+  await app.register(groupsRoutes, { groups, invitationLimiter: groupInvitationLimiter, operationIdSuffix: 'Unprefixed' });
   for (const area of extraAreas) await app.register(area.routes, { prefix: SURFACES[area.surface] });
 
   await app.ready();

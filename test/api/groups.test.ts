@@ -375,6 +375,29 @@ describe('errors and limitations', () => {
 
 // ---- 4. who x-as-workspace admits, with what -------------------------------------------
 
+describe('rate limits', () => {
+  it('limits group invitations to one workspace with 429 and Retry-After, on both paths together', async () => {
+    const limited = await startTestApp({ env: { INVITATION_RECIPIENT_RATE_LIMIT_MAX: '2', INVITATION_RATE_LIMIT_MAX: '100' } });
+    try {
+      const boss = await register(limited);
+      const admin = await createWorkspace(limited, boss, 'Limited admin');
+      const other = await register(limited);
+      const sub = await createWorkspace(limited, other, 'Limited sub');
+      const headers = inWs(boss.auth, admin.id);
+      const send = (url: string) => limited.request({ method: 'POST', url, headers, payload: { sub_workspace_id: sub.id } });
+      const first = await send('/workspace-group-members');
+      expect(first.statusCode, first.body).toBe(201);
+      await limited.request({ method: 'DELETE', url: `/api/v1/workspace-group-invitations/${first.json().data.id}`, headers });
+      expect((await send('/api/v1/workspace-group-members')).statusCode).toBe(201);
+      const third = await send('/workspace-group-members');
+      expect(third.statusCode).toBe(429);
+      expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('x-as-workspace', () => {
   it("gives an admin workspace member their role's permissions there: a viewer reads the sub but cannot create a role in it", async () => {
     const { admin: a, sub: b } = await group();

@@ -57,6 +57,8 @@ describe("the README's tour", () => {
     expect(stdout).toContain('"name":"New Branch"');
     expect(stdout).toMatch(/"delivery": "outbox"/);
     expect(stdout).toContain('"workspace_name":"New Branch"');
+    expect(stdout).toContain('"sub_workspace_name":"Bob Store"');
+    expect(stdout.toLowerCase()).toContain('x-acting-from-workspace-id');
 
     const [client] = tourBlocks('ts');
     expect(client).toBeDefined();
@@ -69,7 +71,8 @@ describe("the README's tour", () => {
         env: { ...process.env, B: server.url, NODE_OPTIONS: '' },
         timeout: 30_000,
       });
-      expect(run.stdout).toContain("[ 'New Branch' ]");
+      // Ann is the tenant's owner: she sees every workspace of the tenant, Bob's too.
+      expect(run.stdout).toContain("[ 'New Branch', 'Bob Store' ]");
       expect(run.stdout).toContain('404 WORKSPACE.NOT_FOUND');
     } finally {
       rmSync(file, { force: true });

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { inContext } from '../../core/auth/policy.ts';
 import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { createAttemptLimiter, type AttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, Nullable, parseId, storedIdOr } from '../../core/http/schemas.ts';
 import {
   AdminWorkspace,
@@ -36,14 +38,44 @@ function toGroupInvitation(row: GroupInvitationWithNames, direction: 'received' 
 }
 
 /**
+ * Each group invitation e-mails a workspace's owner: like workspace invitations, they are
+ * limited per inviter and inviting workspace, and per invited workspace (its owner's
+ * mailbox). One limiter for both mounts of the routes, so the two paths share the counts.
+ */
+export function createGroupInvitationLimiter(
+  app: FastifyInstance,
+  limits: { max: number; perRecipientMax: number; windowSeconds: number },
+): AttemptLimiter {
+  const bySender = createAttemptLimiter(app, {
+    name: 'group-invitations',
+    max: limits.max,
+    windowSeconds: limits.windowSeconds,
+    keys: [(request) => `inviter:${request.ctx?.actor?.userId ?? 0}`, (request) => `workspace:${request.ctx?.workspace?.id ?? 0}`],
+  });
+  const byInvited = createAttemptLimiter(app, {
+    name: 'group-invitations',
+    max: limits.perRecipientMax,
+    windowSeconds: limits.windowSeconds,
+    // After validation: the body's sub_workspace_id is an integer.
+    keys: [(request: FastifyRequest) => `invited:${(request.body as { sub_workspace_id?: number } | undefined)?.sub_workspace_id ?? 0}`],
+  });
+  return {
+    async check(request) {
+      await bySender.check(request);
+      await byInvited.check(request);
+    },
+  };
+}
+
+/**
  * Workspace groups, seed 004. Mounted twice, under `/api/v1` and at the root as the seed
  * writes its paths (`operationIdSuffix` keeps the two copies' OpenAPI operations apart).
  * Acting as a sub workspace, a caller may read the group but not change it: the group is
  * the sub workspace owner's decision.
  */
-export const groupsRoutes: FastifyPluginAsyncTypebox<{ groups: GroupsService; operationIdSuffix: string }> = async (
+export const groupsRoutes: FastifyPluginAsyncTypebox<{ groups: GroupsService; invitationLimiter: AttemptLimiter; operationIdSuffix: string }> = async (
   app,
-  { groups, operationIdSuffix },
+  { groups, invitationLimiter, operationIdSuffix },
 ) => {
   const operationId = (name: string) => `${name}${operationIdSuffix}`;
   const tags = ['workspace groups'];
@@ -52,6 +84,7 @@ export const groupsRoutes: FastifyPluginAsyncTypebox<{ groups: GroupsService; op
     '/workspace-group-members',
     {
       config: { policy: inContext('groups:manage', { notActingAs: true }) },
+      preHandler: (request) => invitationLimiter.check(request),
       schema: {
         operationId: operationId('inviteSubWorkspace'),
         tags,

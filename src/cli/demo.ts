@@ -43,6 +43,9 @@ const PENDING_INVITATIONS: ReadonlyArray<{ workspace: DemoWorkspace; email: stri
 
 const API_KEY = { workspace: 'Santo Domingo HQ', name: 'Demo integration', scopes: ['workspaces:view', 'members:view'] } as const;
 
+/** A workspace group (seed 004): the headquarters acts for the warehouse, so the key above reaches it too. */
+const GROUP = { admin: 'Santo Domingo HQ', sub: 'Warehouse Norte' } as const satisfies { admin: DemoWorkspace; sub: DemoWorkspace };
+
 export interface DemoDeps {
   db: Db;
   config: Config;
@@ -59,6 +62,7 @@ export interface DemoResult {
   customRole: string;
   apiKey: { name: string; workspace: string; scopes: readonly string[]; secret: string };
   invitations: string[];
+  group: { admin: string; sub: string; subId: number };
 }
 
 /** Refuses, before writing anything, when a demo account or workspace is already there (a second run). */
@@ -185,6 +189,19 @@ async function seed(app: App, input: { tenant: string; password: string; passwor
 
   for (const pending of PENDING_INVITATIONS) await invite(pending.workspace, pending.email, pending.role);
 
+  // The owner of both: invites as the admin workspace, accepts as the sub workspace's owner.
+  const groupInvitation = await call(
+    `inviting "${GROUP.sub}" into the group of "${GROUP.admin}"`,
+    { method: 'POST', url: '/workspace-group-members', token: owner, workspaceId: idOf(GROUP.admin), payload: { sub_workspace_id: idOf(GROUP.sub) } },
+    201,
+  );
+  await call(`"${GROUP.sub}" joining the group`, {
+    method: 'POST',
+    url: `/workspace-group-invitations/${groupInvitation.id as number}/accept`,
+    token: owner,
+    workspaceId: idOf(GROUP.sub),
+  });
+
   // The owner signs in to the first workspace; the demo's own sessions end here.
   await call('switching to the first workspace', { method: 'PATCH', url: `/workspace-context/${idOf(DEMO_WORKSPACES[0])}`, token: owner });
   for (const token of sessions) await call('signing out', { method: 'POST', url: '/auth/logout', token });
@@ -201,6 +218,7 @@ async function seed(app: App, input: { tenant: string; password: string; passwor
     customRole: `${role.name} (${role.display_name}) in ${roleWorkspace}: ${role.permissions.join(', ')}`,
     apiKey: { name: key.name, workspace: keyWorkspace, scopes: key.scopes, secret: apiKey.secret as string },
     invitations: PENDING_INVITATIONS.map((pending) => `${pending.email} (${pending.role} in ${pending.workspace})`),
+    group: { ...GROUP, subId: idOf(GROUP.sub) },
   };
 }
 
@@ -221,6 +239,9 @@ export function describeDemo(result: DemoResult, publicUrl: string, smtpConfigur
       `${result.apiKey.secret}   (shown once)`,
     ]),
     column('invitations', result.invitations.map((line) => `${line}, pending`)),
+    column('group', [
+      `${result.group.admin} administers ${result.group.sub}: send \`x-as-workspace: ${result.group.subId}\` to act as it`,
+    ]),
     column('e-mail', [
       smtpConfigured
         ? 'the invitations\' messages go to demo.test addresses through SMTP_URL (see `outbox list`)'

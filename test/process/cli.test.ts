@@ -173,9 +173,14 @@ describe('tessera demo', () => {
     expect(await pending(hq)).toEqual([['new.hire@demo.test', 'member']]);
     expect(await pending(santiago)).toEqual([['auditor@demo.test', 'viewer']]);
 
-    // The printed API key acts in its workspace.
+    // The printed API key acts in its workspace, and as the sub workspace of its group.
     const byKey = await api(server.url, 'GET', '/api/v1/members', { token: secret as string });
     expect(byKey.status).toBe(200);
+    const warehouse = listed.find((workspace) => workspace.name === 'Warehouse Norte')?.id as number;
+    expect(first.stdout).toContain(`Santo Domingo HQ administers Warehouse Norte: send \`x-as-workspace: ${warehouse}\``);
+    const actingByKey = await api(server.url, 'GET', '/api/v1/members', { token: secret as string, headers: { 'x-as-workspace': String(warehouse) } });
+    expect(actingByKey.status).toBe(200);
+    expect((actingByKey.body.data as Array<{ email: string }>).map((member) => member.email).sort()).toEqual(['owner@demo.test', 'pedro@demo.test', 'sofia@demo.test']);
 
     // What the API writes along the way: audit events (read through the API) and queued e-mails.
     const audit = await api(server.url, 'GET', '/api/v1/audit-events?limit=100', { token: ownerToken, headers: { 'x-workspace-id': String(hq) } });

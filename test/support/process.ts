@@ -317,13 +317,14 @@ export interface ServerPair {
   close(): Promise<void>;
 }
 
-export async function startServerPair(): Promise<ServerPair> {
+/** `env` adds settings both servers start with (limits out of the way of a race, say). */
+export async function startServerPair(env: Record<string, string> = {}): Promise<ServerPair> {
   const database = await createTestDatabase();
   // Opened once: closing waits for PostgreSQL to see no other client.
   const direct = openDirect(database.env);
-  const a = await spawnServer(database.env);
+  const a = await spawnServer({ ...database.env, ...env });
   await a.waitReady();
-  const b = await spawnServer(database.env);
+  const b = await spawnServer({ ...database.env, ...env });
   await b.waitReady();
   return {
     a,

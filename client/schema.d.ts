@@ -1075,8 +1075,8 @@ export interface components {
             responded_at: string | null;
             /** Format: date-time */
             created_at: string;
-            /** @description Shown to the inviter once, and sent by e-mail */
-            token: string;
+            /** @description Shown to the inviter once, and sent by e-mail. Absent when the inviter acts as a sub workspace (x-as-workspace): only the invitee's mailbox gets it, so nobody acting for a workspace can make themselves a member of it */
+            token?: string;
             /** @description How the e-mail leaves: `smtp`, queued for the delivery worker; `outbox`, no SMTP server is configured and the message waits for the operator (`npm run tessera -- outbox list`), so share the link yourself */
             delivery: "smtp" | "outbox";
         };
@@ -3910,7 +3910,7 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
-                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
                 "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;
@@ -4353,7 +4353,7 @@ export interface operations {
                 "X-Tenant"?: string;
                 /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
                 "X-Workspace-ID"?: string;
-                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. This operation is never done acting as a sub workspace: 403 `CONTEXT.ACTING_AS_FORBIDDEN`. */
                 "x-as-workspace"?: string;
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
                 "Accept-Language"?: string;

@@ -175,7 +175,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const roles = createRolesService({ db, clock, catalogue, grants });
   const members = createMembersService({ db, clock, grants, readCacheEntries: config.cacheEntries.reads });
   const workspaces = createWorkspacesService({ db, clock, readCacheEntries: config.cacheEntries.reads });
-  const groups = createGroupsService({ db, clock, publicUrl: config.publicUrl });
+  const groups = createGroupsService({ db, clock, grants, publicUrl: config.publicUrl });
   const groupInvitationLimiter = createGroupInvitationLimiter(app, config.invitationRateLimit);
 
   const contextLoader = createContextLoader({
@@ -190,7 +190,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     loader: contextLoader,
     accessTokens,
     tenantBaseDomain: config.tenantBaseDomain,
-    readOnlyPermissions: catalogue.readOnlyPermissions,
+    permissionSets: { readOnly: catalogue.readOnlyPermissions, withheldWhenActingAs: catalogue.withheldWhenActingAs },
   });
 
   const metricSources = {

@@ -38,6 +38,12 @@ export interface PermissionSpec {
   description: string;
   /** The built-in roles besides the owner that hold it. */
   grantedTo: readonly GrantableRole[];
+  /**
+   * Never held while acting as a sub workspace (`x-as-workspace`), whatever the caller holds
+   * in the admin workspace: so it can neither be used there nor granted there (through a
+   * role, a role assignment or an invitation) to the sub workspace's own members.
+   */
+  withheldWhenActingAs?: true;
 }
 
 /** An HTTP status an error code may carry. */
@@ -102,6 +108,8 @@ export interface Catalogue {
   builtinRolePermissions(role: BuiltinRoleName): readonly WorkspacePermission[];
   /** Every `…:view` permission: what a tenant owner or admin sees in a workspace they are not a member of. */
   readonly readOnlyPermissions: readonly WorkspacePermission[];
+  /** What nobody holds while acting as a sub workspace (`PermissionSpec.withheldWhenActingAs`). */
+  readonly withheldWhenActingAs: readonly WorkspacePermission[];
   /** The request headers the areas read, by name as clients spell it. */
   readonly requestHeaders: ReadonlyMap<string, RequestHeaderSpec>;
   /** Whether a composed area declares the code (a registered area left out of the app does not). */
@@ -160,6 +168,7 @@ export function composeCatalogues(areas: readonly AnyCatalogue[]): Catalogue {
     isWorkspacePermission: (value: string): value is WorkspacePermission => permissions.has(value),
     builtinRolePermissions: (role) => byRole.get(role) ?? [],
     readOnlyPermissions: all.filter((permission) => permission.endsWith(':view')),
+    withheldWhenActingAs: all.filter((permission) => permissions.get(permission)?.withheldWhenActingAs === true),
     requestHeaders,
     declaresError: (code) => statuses.has(code),
     statusOf: (code) => statuses.get(code) ?? 500,

@@ -283,14 +283,14 @@ describe('errors and limitations', () => {
     expect(await linkOf(c.id)).toBeUndefined();
   });
 
-  it("lets only the sub's owner accept: its non-owner admin, or an admin of its admin workspace acting as it, gets 403 groups:join", async () => {
+  it("lets only the sub's owner accept: its non-owner admin gets 403 groups:join, an admin of its admin workspace acting as it 403 ACTING_AS_FORBIDDEN", async () => {
     const { admin: a, sub: b } = await group();
     const id = await invited(await workspaceOf('Suitor'), b);
     const subAdmin = await memberOf(b, 'admin');
     expectError(await answer(subAdmin.auth, b.id, id, 'accept'), 403, 'AUTH.FORBIDDEN', { permission: 'groups:join' });
     const adminOfAdmin = await memberOf(a, 'admin');
     const acting = await t.request({ method: 'POST', url: `${INVITATIONS}/${id}/accept`, headers: asSub(adminOfAdmin.auth, b.id) });
-    expectError(acting, 403, 'AUTH.FORBIDDEN', { permission: 'groups:join' });
+    expectError(acting, 403, 'CONTEXT.ACTING_AS_FORBIDDEN');
     expect(await invitationStatus(id)).toBe('pending');
   });
 
@@ -375,6 +375,14 @@ describe('errors and limitations', () => {
 
 // ---- 4. who x-as-workspace admits, with what -------------------------------------------
 
+/** The token of a workspace invitation, as its e-mail carries it (in the accept link's fragment). */
+async function mailedToken(invitationId: number): Promise<string> {
+  const mail = await t.db.selectFrom('outbox_messages').select('text_body').where('reference', '=', `invitation:${invitationId}`).executeTakeFirstOrThrow();
+  const token = /#token=([^\s]+)/.exec(mail.text_body)?.[1];
+  if (!token) throw new Error(`no token in the e-mail of invitation ${invitationId}`);
+  return decodeURIComponent(token);
+}
+
 describe('rate limits', () => {
   it('limits group invitations to one workspace with 429 and Retry-After, on both paths together', async () => {
     const limited = await startTestApp({ env: { INVITATION_RECIPIENT_RATE_LIMIT_MAX: '2', INVITATION_RATE_LIMIT_MAX: '100' } });
@@ -392,6 +400,11 @@ describe('rate limits', () => {
       const third = await send('/workspace-group-members');
       expect(third.statusCode).toBe(429);
       expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+      // Counted per pair: another admin workspace may still invite the same workspace.
+      const rivalOwner = await register(limited);
+      const rivalWs = await createWorkspace(limited, rivalOwner, 'Limited rival');
+      const fromRival = await limited.request({ method: 'POST', url: '/workspace-group-members', headers: inWs(rivalOwner.auth, rivalWs.id), payload: { sub_workspace_id: sub.id } });
+      expect(fromRival.statusCode, fromRival.body).toBe(201);
     } finally {
       await limited.close();
     }
@@ -503,8 +516,10 @@ describe('refused while acting as a sub workspace', () => {
     const email = uniqueEmail('guest');
     const sent = await inviteIntoSub(email);
     expect(sent.statusCode, sent.body).toBe(201);
+    // The acting inviter never sees the token: only the invitee's mailbox gets it.
+    expect(sent.json().data).not.toHaveProperty('token');
     const guest = await register(t, { email });
-    const accepted = await t.request({ method: 'POST', url: '/api/v1/invitations/accept', headers: guest.auth, payload: { token: sent.json().data.token } });
+    const accepted = await t.request({ method: 'POST', url: '/api/v1/invitations/accept', headers: guest.auth, payload: { token: await mailedToken(sent.json().data.id) } });
     expect(accepted.statusCode, accepted.body).toBe(200);
     expect(accepted.json().data).toEqual({ workspace_id: b.id, role: 'member' });
   });
@@ -516,9 +531,58 @@ describe('refused while acting as a sub workspace', () => {
     expect(sent.statusCode, sent.body).toBe(201);
     await succeed(t, { method: 'DELETE', url: `${MEMBERS}/${linkId}`, headers: inWs(a.owner.auth, a.id) });
     const guest = await register(t, { email });
-    const accepted = await t.request({ method: 'POST', url: '/api/v1/invitations/accept', headers: guest.auth, payload: { token: sent.json().data.token } });
+    const accepted = await t.request({ method: 'POST', url: '/api/v1/invitations/accept', headers: guest.auth, payload: { token: await mailedToken(sent.json().data.id) } });
     expectError(accepted, 410, 'INVITATION.NO_LONGER_VALID');
     expect(await t.db.selectFrom('memberships').select('user_id').where('workspace_id', '=', b.id).where('user_id', '=', guest.userId).execute()).toEqual([]);
+  });
+});
+
+describe('what acting cannot hand on', () => {
+  it("grants no sub workspace member what acting withholds: deleting the sub, transferring it, or changing its group", async () => {
+    const { admin: a, sub: b } = await group();
+    const acting = asSub(a.owner.auth, b.id);
+    for (const permission of ['workspaces:delete', 'workspaces:transfer', 'groups:join', 'groups:manage']) {
+      expectError(await createRole(acting, `boss_${permission.replace(':', '_')}`, ['workspaces:view', permission]), 403, 'AUTH.FORBIDDEN', { permission });
+    }
+    // A role holding them, made by the sub's own owner, cannot be handed out while acting either.
+    await succeed(t, { method: 'POST', url: '/api/v1/roles', headers: inWs(b.owner.auth, b.id), payload: { name: 'deputy', display_name: 'Deputy', permissions: ['workspaces:view', 'workspaces:delete'] } }, 201);
+    const clerk = await memberOf(b, 'member');
+    expectError(await t.request({ method: 'PUT', url: `/api/v1/members/${clerk.userId}`, headers: acting, payload: { role: 'deputy' } }), 403, 'AUTH.FORBIDDEN', { permission: 'workspaces:delete' });
+    expectError(await t.request({ method: 'POST', url: '/api/v1/invitations', headers: acting, payload: { email: uniqueEmail('deputy'), role: 'deputy' } }), 403, 'AUTH.FORBIDDEN', { permission: 'workspaces:delete' });
+    const held = await succeed(t, { method: 'GET', url: '/api/v1/permissions/me', headers: acting });
+    expect(JSON.stringify(held.json())).not.toMatch(/workspaces:delete|workspaces:transfer|groups:join|groups:manage/);
+  });
+
+  it("lets only the owner join or leave, whatever a custom role holds; the owner's API key with groups:join may", async () => {
+    const a = await workspaceOf('Courting');
+    const b = await workspaceOf('Courted');
+    await succeed(t, { method: 'POST', url: '/api/v1/roles', headers: inWs(b.owner.auth, b.id), payload: { name: 'joiner', display_name: 'Joiner', permissions: ['groups:view', 'groups:join'] } }, 201);
+    const joiner = await memberOf(b, 'joiner');
+    const id = await invited(a, b);
+    expectError(await answer(joiner.auth, b.id, id, 'accept'), 403, 'AUTH.FORBIDDEN', { reason: 'owner_only' });
+    expectError(await answer(joiner.auth, b.id, id, 'decline'), 403, 'AUTH.FORBIDDEN', { reason: 'owner_only' });
+    const ownerKey = await apiKey(b, ['groups:view', 'groups:join']);
+    const accepted = await t.request({ method: 'POST', url: `${INVITATIONS}/${id}/accept`, headers: ownerKey.auth });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    const leave = await t.request({ method: 'DELETE', url: `${MEMBERS}/${accepted.json().data.workspace_group_member_id}`, headers: inWs(joiner.auth, b.id) });
+    expectError(leave, 403, 'AUTH.FORBIDDEN', { reason: 'owner_only' });
+    expect(await linkOf(b.id)).toBeDefined();
+  });
+
+  it("voids a group invitation whose inviter no longer may invite (410)", async () => {
+    const a = await workspaceOf('Reshuffled');
+    const b = await workspaceOf('Target');
+    const inviter = await memberOf(a, 'admin');
+    const sent = await t.request({ method: 'POST', url: MEMBERS, headers: inWs(inviter.auth, a.id), payload: { sub_workspace_id: b.id } });
+    expect(sent.statusCode, sent.body).toBe(201);
+    await succeed(t, { method: 'DELETE', url: `/api/v1/members/${inviter.userId}`, headers: inWs(a.owner.auth, a.id) });
+    expectError(await answer(b.owner.auth, b.id, sent.json().data.id, 'accept'), 410, 'GROUP.INVITATION_NO_LONGER_VALID');
+    expect(await linkOf(b.id)).toBeUndefined();
+  });
+
+  it("keeps a sub workspace's other group invitations from its admin workspace (403 while acting)", async () => {
+    const { admin: a, sub: b } = await group();
+    expectError(await t.request({ method: 'GET', url: INVITATIONS, headers: asSub(a.owner.auth, b.id) }), 403, 'CONTEXT.ACTING_AS_FORBIDDEN');
   });
 });
 

@@ -36,6 +36,10 @@ describe('built-in roles', () => {
     expect([...catalogue.builtinRolePermissions('viewer')].sort()).toEqual([...VIEWER].sort());
   });
 
+  it('withhold, while acting as a sub workspace, exactly what would end the sub workspace, hand it over or change its group', () => {
+    expect([...catalogue.withheldWhenActingAs].sort()).toEqual(['groups:join', 'groups:manage', 'workspaces:delete', 'workspaces:transfer']);
+  });
+
   it('let tenant owners and admins read, and only read, where they are not members', () => {
     expect([...catalogue.readOnlyPermissions].sort()).toEqual([...VIEWER, 'audit:view', 'api_keys:view', 'groups:view'].sort());
   });

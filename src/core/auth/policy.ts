@@ -38,7 +38,7 @@ export interface WorkspacePolicy {
 interface CallerOptions {
   /** Only signed-in users: an API key gets 403 (after validation and the permission check). */
   usersOnly?: boolean;
-  /** Never while acting as a sub workspace: 403 CONTEXT.ACTING_AS_FORBIDDEN (after the permission check). */
+  /** Never while acting as a sub workspace: 403 CONTEXT.ACTING_AS_FORBIDDEN (before the permission check). */
   notActingAs?: boolean;
 }
 

@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../errors.ts';
 import { negotiateLocale, type Locale } from '../i18n/index.ts';
-import { admit, admitAnonymous, type LoadedAccess } from './context/admission.ts';
+import { admit, admitAnonymous, type LoadedAccess, type PermissionSets } from './context/admission.ts';
 import { requestCredential, type Credential } from './context/credential.ts';
 import { policyRefusal } from './context/policy-check.ts';
 import { requestedTenant } from './context/tenant.ts';
 import { selectWorkspace, type WorkspaceTarget } from './context/workspace-selection.ts';
 import type { AccessTokens } from './jwt.ts';
-import type { WorkspacePermission } from './permissions.ts';
 import type { Policy } from './policy.ts';
 import { CONTEXT_RESPONSE_HEADERS, type InWorkspaceContext, type RequestContext, type TenantContext, type UserContext } from './request-context.ts';
 
@@ -29,7 +28,7 @@ export interface ContextResolutionDeps {
   loader: ContextLoader;
   accessTokens: Pick<AccessTokens, 'verify'>;
   tenantBaseDomain: string | undefined;
-  readOnlyPermissions: readonly WorkspacePermission[];
+  permissionSets: PermissionSets;
 }
 
 /**
@@ -50,7 +49,7 @@ async function resolveContext(request: FastifyRequest, policy: Policy, deps: Con
   const selection = policy.access === 'workspace' ? selectWorkspace(request, policy, credential) : undefined;
   const loaded = await deps.loader.load(slug, credential, selection?.target ?? { kind: 'none' });
   if (loaded) request.locale = localeFor(loaded.tenant);
-  return admit({ loaded, credential, selection, locale: request.locale, readOnlyPermissions: deps.readOnlyPermissions });
+  return admit({ loaded, credential, selection, locale: request.locale, permissionSets: deps.permissionSets });
 }
 
 /**

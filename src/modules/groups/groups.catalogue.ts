@@ -3,14 +3,20 @@ import { defineCatalogue } from '../../core/catalogue.ts';
 /**
  * Workspace groups (seed 004): an admin workspace acting for its sub workspaces. The admin
  * side's owners and admins invite and remove; only a sub workspace's owner joins or leaves
- * (`groups:join` is granted to no built-in role but the owner, who holds every permission).
+ * (`groups:join`, besides, is checked against the owner's role: an owner's API key needs it
+ * as a scope, and no custom role makes anyone else the owner). Neither group permission is
+ * held while acting as a sub workspace: the group is the sub owner's decision, made as itself.
  */
 export const groupsCatalogue = defineCatalogue({
   area: 'groups',
   permissions: {
     'groups:view': { description: "See the workspace's group: its sub workspaces or its admin workspace, and group invitations", grantedTo: ['admin'] },
-    'groups:manage': { description: 'Invite and remove sub workspaces', grantedTo: ['admin'] },
-    'groups:join': { description: "Accept or decline a group's invitation, and leave the group", grantedTo: [] },
+    'groups:manage': { description: 'Invite and remove sub workspaces', grantedTo: ['admin'], withheldWhenActingAs: true },
+    'groups:join': {
+      description: "Accept or decline a group's invitation, and leave the group (the owner only; an owner's API key needs it as a scope)",
+      grantedTo: [],
+      withheldWhenActingAs: true,
+    },
   },
   errors: {
     'GROUP.SELF_INVITATION': 409,

@@ -6,8 +6,9 @@ interface GroupInvitationMail {
   subWorkspaceName: string;
   invitationId: number;
   expiresAt: string;
-  /** Where the owner answers: the API route, until the console shows it. */
-  answerUrl: string;
+  /** The invitation's API address: the owner answers with POST …/accept or …/decline, until the console shows it. */
+  apiBase: string;
+  tenant: string;
 }
 
 const copy: Record<Locale, (mail: GroupInvitationMail) => { subject: string; lines: string[] }> = {
@@ -17,7 +18,7 @@ const copy: Record<Locale, (mail: GroupInvitationMail) => { subject: string; lin
       `${mail.adminWorkspaceName} invited your workspace ${mail.subWorkspaceName} to become one of its sub workspaces.`,
       `If you accept, the owners, admins and API keys of ${mail.adminWorkspaceName} can act in ${mail.subWorkspaceName} with the permissions they hold in ${mail.adminWorkspaceName}, until either side ends the link.`,
       'Nothing is shared until you accept. Only you, as the owner, can accept or decline.',
-      `Invitation ${mail.invitationId} expires on ${mail.expiresAt.slice(0, 10)}. Answer it at ${mail.answerUrl}.`,
+      `Invitation ${mail.invitationId} expires on ${mail.expiresAt.slice(0, 10)}. To answer it, sign in and send POST ${mail.apiBase}/accept (or /decline) with X-Workspace-ID set to your workspace and X-Tenant: ${mail.tenant}.`,
     ],
   }),
   es: (mail) => ({
@@ -26,7 +27,7 @@ const copy: Record<Locale, (mail: GroupInvitationMail) => { subject: string; lin
       `${mail.adminWorkspaceName} invitó a tu sucursal ${mail.subWorkspaceName} a ser una de sus sucursales subordinadas.`,
       `Si aceptas, los propietarios, administradores y claves de API de ${mail.adminWorkspaceName} podrán actuar en ${mail.subWorkspaceName} con los permisos que tienen en ${mail.adminWorkspaceName}, hasta que alguna de las dos partes termine el vínculo.`,
       'No se comparte nada hasta que aceptes. Solo tú, como propietario, puedes aceptar o rechazar.',
-      `La invitación ${mail.invitationId} vence el ${mail.expiresAt.slice(0, 10)}. Respóndela en ${mail.answerUrl}.`,
+      `La invitación ${mail.invitationId} vence el ${mail.expiresAt.slice(0, 10)}. Para responderla, inicia sesión y envía POST ${mail.apiBase}/accept (o /decline) con X-Workspace-ID igual a tu sucursal y X-Tenant: ${mail.tenant}.`,
     ],
   }),
 };

@@ -39,8 +39,10 @@ function toGroupInvitation(row: GroupInvitationWithNames, direction: 'received' 
 
 /**
  * Each group invitation e-mails a workspace's owner: like workspace invitations, they are
- * limited per inviter and inviting workspace, and per invited workspace (its owner's
- * mailbox). One limiter for both mounts of the routes, so the two paths share the counts.
+ * limited per inviter and inviting workspace, and per pair of workspaces (what one admin
+ * workspace may send one owner; keyed by the pair, so that nobody can use up another
+ * workspace's invitations to a third). One limiter for both mounts of the routes, so the
+ * two paths share the counts.
  */
 export function createGroupInvitationLimiter(
   app: FastifyInstance,
@@ -57,7 +59,10 @@ export function createGroupInvitationLimiter(
     max: limits.perRecipientMax,
     windowSeconds: limits.windowSeconds,
     // After validation: the body's sub_workspace_id is an integer.
-    keys: [(request: FastifyRequest) => `invited:${(request.body as { sub_workspace_id?: number } | undefined)?.sub_workspace_id ?? 0}`],
+    keys: [
+      (request: FastifyRequest) =>
+        `pair:${request.ctx?.workspace?.id ?? 0}:${(request.body as { sub_workspace_id?: number } | undefined)?.sub_workspace_id ?? 0}`,
+    ],
   });
   return {
     async check(request) {
@@ -168,7 +173,8 @@ export const groupsRoutes: FastifyPluginAsyncTypebox<{ groups: GroupsService; in
   app.get(
     '/workspace-group-invitations',
     {
-      config: { policy: inContext('groups:view') },
+      // Which other groups invited a sub workspace is its owner's business, not its admin workspace's.
+      config: { policy: inContext('groups:view', { notActingAs: true }) },
       schema: {
         operationId: operationId('listWorkspaceGroupInvitations'),
         tags,

@@ -9,6 +9,8 @@ import { isLocale } from '../../core/i18n/index.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { GROUP_ROLES_RULE } from '../../schema/migrations/0009-workspace-groups.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
+import { permissionsOfMember } from '../members/members.service.ts';
+import type { RoleGrants } from '../roles/roles.grants.ts';
 import { cancelUnsent, enqueueMessage } from '../mail/mail.service.ts';
 import { groupInvitationMessage } from './groups.messages.ts';
 import * as repository from './groups.repository.ts';
@@ -53,8 +55,8 @@ export type GroupsService = ReturnType<typeof createGroupsService>;
  * keys act in it (`x-as-workspace`, resolved by the core with the access area) until the
  * admin side removes it or its owner leaves. Every change is audited in both workspaces.
  */
-export function createGroupsService(deps: { db: Db; clock: Clock; publicUrl: string }) {
-  const { db, clock } = deps;
+export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGrants; publicUrl: string }) {
+  const { db, clock, grants } = deps;
 
   /** Audits a group event in the workspace the request ran in and in the group's other side. */
   async function auditBothSides(
@@ -73,6 +75,7 @@ export function createGroupsService(deps: { db: Db; clock: Clock; publicUrl: str
     invitationId: number,
     how: { side: 'sub' | 'admin'; status: 'declined' | 'cancelled'; action: string },
   ): Promise<void> {
+    if (how.side === 'sub') assertOwner(ctx);
     const now = clock.now().toISOString();
     await inWorkspaceTransaction(db, ctx, async (tx) => {
       const invitation = await answerable(tx, ctx, invitationId, how.side, now);
@@ -120,7 +123,8 @@ export function createGroupsService(deps: { db: Db; clock: Clock; publicUrl: str
               subWorkspaceName: sub.name,
               invitationId: invitation.id,
               expiresAt: invitation.expires_at,
-              answerUrl: `${deps.publicUrl}/api/v1/workspace-group-invitations/${invitation.id}/accept`,
+              apiBase: `${deps.publicUrl}/api/v1/workspace-group-invitations/${invitation.id}`,
+              tenant: ctx.tenant.slug,
             });
             await enqueueMessage(
               tx,
@@ -173,10 +177,14 @@ export function createGroupsService(deps: { db: Db; clock: Clock; publicUrl: str
 
     /** The sub workspace's owner accepts: the link is made, if seed 004's limitations still allow it. */
     async accept(ctx: InWorkspaceContext, invitationId: number): Promise<repository.AdminWorkspaceLink> {
+      assertOwner(ctx);
       const now = clock.now().toISOString();
       try {
         return await inWorkspaceTransaction(db, ctx, async (tx) => {
           const invitation = await answerable(tx, ctx, invitationId, 'sub', now);
+          // The inviter's authority is checked again now: still a member of the admin workspace who may invite.
+          const inviterHolds = invitation.invited_by === null ? undefined : await permissionsOfMember(grants, tx, invitation.admin_workspace_id, invitation.invited_by);
+          if (!inviterHolds?.includes('groups:manage')) throw new AppError('GROUP.INVITATION_NO_LONGER_VALID');
           await assertLinkable(tx, invitation.admin_workspace_id, ctx.workspace.id);
           await claimOrRefuse(tx, invitation.id, { side: 'sub', workspaceId: ctx.workspace.id }, { status: 'accepted', by: ctx.actor.userId, now });
           const link = await repository.insertLink(tx, {
@@ -237,6 +245,7 @@ export function createGroupsService(deps: { db: Db; clock: Clock; publicUrl: str
         // Object-level: which permission applies depends on the side the context's workspace is on.
         const needed = side === 'admin' ? 'groups:manage' : 'groups:join';
         if (!ctx.workspace.permissions.has(needed)) throw new AppError('AUTH.FORBIDDEN', { permission: needed });
+        if (side === 'sub') assertOwner(ctx);
         if (!(await repository.deleteLink(tx, link.id))) throw new AppError('GROUP.MEMBER_NOT_FOUND');
         await auditBothSides(tx, ctx, side === 'admin' ? link.sub_workspace_id : link.admin_workspace_id, {
           action: side === 'admin' ? 'group.sub_removed' : 'group.left',
@@ -249,6 +258,14 @@ export function createGroupsService(deps: { db: Db; clock: Clock; publicUrl: str
       });
     },
   };
+}
+
+/**
+ * Seed 004: only a sub workspace's owner joins, declines or leaves. `groups:join` is what the
+ * route requires (an owner's API key needs it as a scope); the role is what makes the owner.
+ */
+function assertOwner(ctx: InWorkspaceContext): void {
+  if (ctx.workspace.memberRole !== 'owner') throw new AppError('AUTH.FORBIDDEN', { permission: 'groups:join', reason: 'owner_only' });
 }
 
 /** A pending invitation on the context's side (the sub answers, the admin cancels); 404 or 410 otherwise. */

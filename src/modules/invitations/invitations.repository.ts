@@ -121,11 +121,17 @@ export async function rotateToken(
   tx: Tx,
   workspaceId: number,
   id: number,
-  values: { tokenHash: string; expiresAt: string; now: string },
+  values: { tokenHash: string; expiresAt: string; invitedBy: number; actingFromWorkspaceId: number | null; now: string },
 ): Promise<InvitationRow | undefined> {
   return tx
     .updateTable('invitations')
-    .set({ token_hash: values.tokenHash, expires_at: values.expiresAt, updated_at: values.now })
+    .set({
+      token_hash: values.tokenHash,
+      expires_at: values.expiresAt,
+      invited_by: values.invitedBy,
+      acting_from_workspace_id: values.actingFromWorkspaceId,
+      updated_at: values.now,
+    })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('status', '=', 'pending')

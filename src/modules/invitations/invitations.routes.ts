@@ -13,7 +13,7 @@ import {
   IssuedInvitation,
   TokenBody,
 } from './invitations.schemas.ts';
-import type { InvitationRow, InvitationsService } from './invitations.service.ts';
+import type { InvitationRow, InvitationsService, IssuedInvitation as IssuedInvitationRow } from './invitations.service.ts';
 
 function toInvitation(row: InvitationRow): Invitation {
   return {
@@ -27,6 +27,12 @@ function toInvitation(row: InvitationRow): Invitation {
     created_at: row.created_at,
   };
 }
+
+const issuedInvitation = (issued: IssuedInvitationRow) => ({
+  ...toInvitation(issued),
+  ...(issued.token === undefined ? {} : { token: issued.token }),
+  delivery: issued.delivery,
+});
 
 export const invitationsRoutes: FastifyPluginAsyncTypebox<{
   invitations: InvitationsService;
@@ -75,7 +81,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
       const created = await invitations.create(workspaceContextOf(request), request.body);
       return reply
         .code(201)
-        .send({ data: { ...toInvitation(created), token: created.token, delivery: created.delivery }, message: request.translate('invitation.sent') });
+        .send({ data: issuedInvitation(created), message: request.translate('invitation.sent') });
     },
   );
 
@@ -124,7 +130,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const resent = await invitations.resend(workspaceContextOf(request), parseId(request.params.id, 'INVITATION.NOT_FOUND'));
-      return { data: { ...toInvitation(resent), token: resent.token, delivery: resent.delivery }, message: request.translate('invitation.resent') };
+      return { data: issuedInvitation(resent), message: request.translate('invitation.resent') };
     },
   );
 

@@ -30,7 +30,12 @@ export type Invitation = Static<typeof Invitation>;
 export const IssuedInvitation = Type.Object(
   {
     ...Invitation.properties,
-    token: Type.String({ description: 'Shown to the inviter once, and sent by e-mail' }),
+    token: Type.Optional(
+      Type.String({
+        description:
+          'Shown to the inviter once, and sent by e-mail. Absent when the inviter acts as a sub workspace (x-as-workspace): only the invitee\'s mailbox gets it, so nobody acting for a workspace can make themselves a member of it',
+      }),
+    ),
   delivery: Type.Union([Type.Literal('smtp'), Type.Literal('outbox')], {
     description:
       'How the e-mail leaves: `smtp`, queued for the delivery worker; `outbox`, no SMTP server is configured and the message waits for the operator (`npm run tessera -- outbox list`), so share the link yourself',

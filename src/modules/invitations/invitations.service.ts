@@ -29,8 +29,18 @@ export const ACCEPT_PAGE_PATH = '/invitations/accept';
 
 export type { InvitationRow };
 
-/** A new or resent invitation: its token, shown once, and how its e-mail leaves. */
-export type IssuedInvitation = InvitationRow & { token: string; delivery: MailDelivery };
+/**
+ * A new or resent invitation: its token, shown once (never to an inviter acting as a sub
+ * workspace: they could accept it themselves, under another address, and stay a member after
+ * the link is gone), and how its e-mail leaves.
+ */
+export type IssuedInvitation = InvitationRow & { token?: string; delivery: MailDelivery };
+
+const issued = (ctx: InWorkspaceContext, invitation: InvitationRow, token: string, delivery: MailDelivery): IssuedInvitation => ({
+  ...invitation,
+  ...(ctx.workspace.actingFrom ? {} : { token }),
+  delivery,
+});
 
 
 /** The invitee answers once: the checks shared by accepting on sign-in and on registration. */
@@ -173,7 +183,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
           });
           return created;
         });
-        return { ...invitation, token, delivery: mailDelivery };
+        return issued(ctx, invitation, token, mailDelivery);
       } catch (error) {
         if (isUniqueViolation(error, 'email_key')) throw new AppError('WORKSPACE.INVITATION_EXISTS', { email });
         throw error;
@@ -221,9 +231,12 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
         const granted = (await grants.ofRole(tx, ctx.workspace.id, existing.role)) ?? [];
         const missing = firstMissing(ctx.workspace.permissions, granted);
         if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+        // The resender vouches for the invitation from now on: their authority is what acceptance checks.
         const rotated = await repository.rotateToken(tx, ctx.workspace.id, id, {
           tokenHash: digestToken(token),
           expiresAt: new Date(now.getTime() + INVITATION_TTL_SECONDS * 1000).toISOString(),
+          invitedBy: ctx.actor.userId,
+          actingFromWorkspaceId: ctx.workspace.actingFrom?.id ?? null,
           now: nowIso,
         });
         if (!rotated) throw new AppError('INVITATION.NO_LONGER_VALID');
@@ -232,7 +245,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
         await recordAudit(tx, ctx, { action: 'invitation.resent', targetType: 'invitation', targetId: id, workspaceId: ctx.workspace.id, at: nowIso });
         return rotated;
       });
-      return { ...invitation, token, delivery: mailDelivery };
+      return issued(ctx, invitation, token, mailDelivery);
     },
 
     /** What an invitation page shows, by token: workspace, inviter, role, nothing more. */

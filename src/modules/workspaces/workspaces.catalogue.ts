@@ -8,8 +8,8 @@ export const workspacesCatalogue = defineCatalogue({
   permissions: {
     'workspaces:view': { description: 'See the workspace', grantedTo: ['admin', 'member', 'viewer'] },
     'workspaces:edit': { description: 'Rename the workspace and change its logo', grantedTo: [] },
-    'workspaces:delete': { description: 'Delete the workspace and everything in it', grantedTo: [] },
-    'workspaces:transfer': { description: 'Transfer ownership to another member', grantedTo: [] },
+    'workspaces:delete': { description: 'Delete the workspace and everything in it', grantedTo: [], withheldWhenActingAs: true },
+    'workspaces:transfer': { description: 'Transfer ownership to another member', grantedTo: [], withheldWhenActingAs: true },
     'settings:view': { description: 'Read the workspace settings', grantedTo: ['admin', 'member', 'viewer'] },
     'settings:edit': { description: 'Change the workspace settings (document subtype, invoicing defaults)', grantedTo: ['admin'] },
   },

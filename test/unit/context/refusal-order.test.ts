@@ -90,7 +90,7 @@ describe('the refusal order', () => {
         const expected = refusalsOf(faults).sort((a, b) => REFUSAL_ORDER.indexOf(a as never) - REFUSAL_ORDER.indexOf(b as never))[0];
         let refused: string | undefined;
         try {
-          admit({ loaded, credential, selection, locale: 'en', readOnlyPermissions: ['members:view'] as WorkspacePermission[] });
+          admit({ loaded, credential, selection, locale: 'en', permissionSets: { readOnly: ['members:view'] as WorkspacePermission[], withheldWhenActingAs: [] } });
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           refused = error.code;

@@ -120,6 +120,7 @@ describe('step 3: the workspace selection', () => {
 
 describe('step 4: effective permissions', () => {
   const readOnly = ['members:view', 'workspaces:view'] as WorkspacePermission[];
+  const sets = { readOnly, withheldWhenActingAs: ['workspaces:delete'] as WorkspacePermission[] };
   const user = (tenantRole: 'owner' | 'admin' | 'member'): Actor =>
     ({ kind: 'user', userId: 1, sessionId: 1, tenantRole, profile: {} }) as Actor;
   const workspace = (permissions: string[] | null): LoadedWorkspace => ({
@@ -131,23 +132,29 @@ describe('step 4: effective permissions', () => {
   });
 
   it("are the member's role's", () => {
-    expect([...(effectivePermissions(user('member'), workspace(['members:view', 'roles:view']), undefined, readOnly) ?? [])]).toEqual(['members:view', 'roles:view']);
+    expect([...(effectivePermissions(user('member'), workspace(['members:view', 'roles:view']), undefined, sets) ?? [])]).toEqual(['members:view', 'roles:view']);
   });
 
   it('are the read-only set for a tenant owner or admin who is not a member, and none for anyone else', () => {
-    expect([...(effectivePermissions(user('admin'), workspace(null), undefined, readOnly) ?? [])]).toEqual(readOnly);
-    expect(effectivePermissions(user('member'), workspace(null), undefined, readOnly)).toBeUndefined();
+    expect([...(effectivePermissions(user('admin'), workspace(null), undefined, sets) ?? [])]).toEqual(readOnly);
+    expect(effectivePermissions(user('member'), workspace(null), undefined, sets)).toBeUndefined();
   });
 
   it("never exceed an API key's scopes", () => {
     const scopes = ['roles:view', 'audit:view'] as WorkspacePermission[];
-    expect([...(effectivePermissions(user('member'), workspace(['members:view', 'roles:view']), scopes, readOnly) ?? [])]).toEqual(['roles:view']);
+    expect([...(effectivePermissions(user('member'), workspace(['members:view', 'roles:view']), scopes, sets) ?? [])]).toEqual(['roles:view']);
   });
 
   it('acting as a sub workspace, are the membership of the admin workspace only: seeing every workspace is none', () => {
     const actingFrom = { id: 2, dataVersion: 0 };
-    expect([...(effectivePermissions(user('member'), { ...workspace(['roles:view']), actingFrom }, undefined, readOnly) ?? [])]).toEqual(['roles:view']);
-    expect(effectivePermissions(user('owner'), { ...workspace(null), actingFrom }, undefined, readOnly)).toBeUndefined();
+    expect([...(effectivePermissions(user('member'), { ...workspace(['roles:view']), actingFrom }, undefined, sets) ?? [])]).toEqual(['roles:view']);
+    expect(effectivePermissions(user('owner'), { ...workspace(null), actingFrom }, undefined, sets)).toBeUndefined();
+  });
+
+  it('acting as a sub workspace, never hold what is withheld then, so it can be neither used nor granted there', () => {
+    const owner = ['roles:view', 'workspaces:delete'];
+    expect([...(effectivePermissions(user('member'), { ...workspace(owner), actingFrom: { id: 2, dataVersion: 0 } }, undefined, sets) ?? [])]).toEqual(['roles:view']);
+    expect([...(effectivePermissions(user('member'), workspace(owner), undefined, sets) ?? [])]).toEqual(owner);
   });
 });
 
@@ -173,12 +180,13 @@ describe('step 6: the policy check', () => {
     expect(policyRefusal(usersOnly, ctx(member, ['api_keys:manage']))).toBeUndefined();
   });
 
-  it('refuses a route closed to acting as a sub workspace, after the permission, and only while acting', () => {
+  it('refuses a route closed to acting as a sub workspace, before the permission, and only while acting', () => {
     const closed = inContext('members:manage', { notActingAs: true });
     const acting = (permissions: string[]) =>
       ({ ...ctx(member, permissions), workspace: { permissions: new Set(permissions), actingFrom: { id: 2, dataVersion: 0 } } }) as unknown as RequestContext;
-    expect(policyRefusal(closed, acting([]))).toMatchObject({ details: { permission: 'members:manage' } });
+    expect(policyRefusal(closed, acting([]))).toMatchObject({ code: 'CONTEXT.ACTING_AS_FORBIDDEN', details: { admin_workspace_id: 2 } });
     expect(policyRefusal(closed, acting(['members:manage']))).toMatchObject({ code: 'CONTEXT.ACTING_AS_FORBIDDEN', details: { admin_workspace_id: 2 } });
+    expect(policyRefusal(closed, ctx(member, []))).toMatchObject({ details: { permission: 'members:manage' } });
     expect(policyRefusal(closed, ctx(member, ['members:manage']))).toBeUndefined();
     expect(policyRefusal(inContext('members:manage'), acting(['members:manage']))).toBeUndefined();
   });

@@ -43,20 +43,31 @@ export function effectivePermissions(
   actor: Actor,
   workspace: LoadedWorkspace,
   apiKeyScopes: readonly WorkspacePermission[] | undefined,
-  readOnlyPermissions: readonly WorkspacePermission[],
+  sets: PermissionSets,
 ): ReadonlySet<WorkspacePermission> | undefined {
   const seesAll = !workspace.actingFrom && tenantRoleGrants(actor.tenantRole, 'view_all_locations');
-  const granted = workspace.membership?.permissions ?? (seesAll ? readOnlyPermissions : undefined);
+  const granted = workspace.membership?.permissions ?? (seesAll ? sets.readOnly : undefined);
   if (!granted) return undefined;
-  return new Set(apiKeyScopes ? granted.filter((permission) => apiKeyScopes.includes(permission)) : granted);
+  return new Set(
+    granted.filter(
+      (permission) =>
+        (!apiKeyScopes || apiKeyScopes.includes(permission)) && !(workspace.actingFrom && sets.withheldWhenActingAs.includes(permission)),
+    ),
+  );
+}
+
+/** The catalogue's permission sets admission applies: see `Catalogue.readOnlyPermissions` and `withheldWhenActingAs`. */
+export interface PermissionSets {
+  readOnly: readonly WorkspacePermission[];
+  withheldWhenActingAs: readonly WorkspacePermission[];
 }
 
 // A loader may hand out the same (frozen) LoadedAccess for many requests; their permission set is computed once.
 const permissionsByAccess = new WeakMap<LoadedAccess, ReadonlySet<WorkspacePermission> | undefined>();
 
-function effectivePermissionsOf(loaded: LoadedAccess, actor: Actor, workspace: LoadedWorkspace, readOnly: readonly WorkspacePermission[]) {
+function effectivePermissionsOf(loaded: LoadedAccess, actor: Actor, workspace: LoadedWorkspace, sets: PermissionSets) {
   if (permissionsByAccess.has(loaded)) return permissionsByAccess.get(loaded);
-  const permissions = effectivePermissions(actor, workspace, loaded.apiKey?.scopes, readOnly);
+  const permissions = effectivePermissions(actor, workspace, loaded.apiKey?.scopes, sets);
   permissionsByAccess.set(loaded, permissions);
   return permissions;
 }
@@ -100,7 +111,7 @@ export function admit(input: {
   credential: Credential;
   selection: WorkspaceSelection | undefined;
   locale: Locale;
-  readOnlyPermissions: readonly WorkspacePermission[];
+  permissionSets: PermissionSets;
 }): RequestContext {
   const { loaded, credential, selection, locale } = input;
   if (!loaded) throw new AppError('TENANT.NOT_FOUND');
@@ -126,7 +137,7 @@ export function admit(input: {
     throw new AppError('WORKSPACE.NOT_FOUND');
   }
   if (!workspace) throw new AppError(selection.target.kind === 'current' ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
-  const permissions = effectivePermissionsOf(loaded, actor, workspace, input.readOnlyPermissions);
+  const permissions = effectivePermissionsOf(loaded, actor, workspace, input.permissionSets);
   if (!permissions) throw new AppError('WORKSPACE.NOT_FOUND');
   const resolved: WorkspaceContext = {
     id: workspace.id,

@@ -8,6 +8,18 @@
  * local part of every address the victim invites. Both sides hold invitations (with their
  * queued e-mails) that are pending, revoked, resent, expired, declined and accepted.
  *
+ * Both sides also hold three workspace groups (seed 004), made through the API (invite, then
+ * the sub's owner accepts): the owner's Main Branch and North Branch administer the second
+ * user's Corner Shop and Kiosk, and a third user, the rival, administers Rival Depot from
+ * Rival HQ (and has invited Corner Shop too, pending). The attacker's rival is a bystander
+ * inside the attacker's own tenant: its free text carries `CANARY-rival-<random>`, which only
+ * the tenant owner's read-only view of every workspace (and Corner Shop's owner, whom it
+ * invited) may see, and never while acting as a sub. `x-as-workspace` names the attacker's
+ * subs (each acted as by some actors: the owner of both admin workspaces, Main Branch's API
+ * key, North Branch's auditor), their admin workspaces, the rival's workspaces, victim
+ * workspaces and missing ids; every read that can act is also called once as each sub by
+ * each actor that may act as it.
+ *
  * Then every operation of /openapi.json is called as attacker-side actors (and with
  * credentials crossed between tenants), with victim ids, their neighbours and odd values
  * put into path parameters, id-like query and body fields, and the context headers, and
@@ -18,11 +30,15 @@
  * token) that the request did not carry; a 403 (other than a tenant-permission or
  * credential-kind refusal, or INVITATION.WRONG_ACCOUNT about one of the attacker's own
  * tokens, which name no workspace) only happens when the targeted workspace is the
- * attacker's own; a victim invitation token outside the victim tenant is one that does not
+ * attacker's own (when acting, one the caller may act as); a response that ran in a workspace
+ * named by `x-as-workspace` (it answers `X-Workspace-ID`) ran in a sub the caller may act as,
+ * with `X-Acting-From-Workspace-ID` its admin workspace, and holds no record (`workspace_id`)
+ * of another workspace; a victim invitation token outside the victim tenant is one that does not
  * exist (404 INVITATION.NOT_FOUND, unless the caller is refused at the door); and, for a
- * sample of requests (every one carrying a victim token), the same request with every victim
- * id and token swapped for one that exists nowhere answers the same status and error code (a
- * victim record is indistinguishable from a missing one). After the run, a row-hash snapshot
+ * sample of requests (every one carrying a victim token or a workspace the caller may not act
+ * as), the same request with every such id and token swapped for one that exists nowhere
+ * answers the same status and error code (a victim record is indistinguishable from a missing
+ * one, and so is a refused `x-as-workspace`). After the run, a row-hash snapshot
  * of every table's victim rows (invitations and the outbox included) is unchanged.
  *
  * Budget: FUZZ_REQUESTS (default 4000) requests per engine; order from a seeded PRNG
@@ -39,6 +55,8 @@ const BUDGET = Number(process.env.FUZZ_REQUESTS ?? 4000);
 const SEED = runSeed('isolation-fuzz', 'FUZZ_SEED');
 const ALLOWED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 409, 410, 415, 422, 429]);
 const CANARY_PREFIX = 'CANARY-victim-';
+/** The attacker tenant's bystander group (see above). */
+const RIVAL_CANARY_PREFIX = 'CANARY-rival-';
 const ATTACKER_TENANT = 'default';
 const VICTIM_TENANT = 'victim';
 /** Ids that exist in no table: below the int4 limit, far above anything seeded. */
@@ -62,6 +80,7 @@ const KEY_SCOPES = [
   'invitations:view',
   'invitations:create',
   'invitations:revoke',
+  'groups:view',
 ];
 /** The routes that take an invitation token (register takes one too, as `invitation_token`). */
 const TOKEN_ROUTE = /\/invitations\/(lookup|accept|decline)$/;
@@ -70,6 +89,8 @@ const ANONYMOUS_TOKEN_ROUTE = /\/invitations\/(lookup|decline)$/;
 
 type Side = 'attacker' | 'victim';
 const SIDES: readonly Side[] = ['attacker', 'victim'];
+/** The users of each side. */
+type Party = 'owner' | 'second' | 'rival';
 
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -111,6 +132,8 @@ interface Ids {
   roles: number[];
   apiKeys: number[];
   invitations: number[];
+  groupMembers: number[];
+  groupInvitations: number[];
   bizIds: string[];
 }
 
@@ -124,12 +147,25 @@ interface InvitationTokens {
   emailOf: Record<string, string>;
 }
 
+/** A workspace group: the admin workspace acts as the sub workspace. */
+interface Group {
+  admin: number;
+  sub: number;
+}
+
 interface SideFixtures {
   tenantId: number;
   owner: Session;
   second: Session;
-  /** The owner's two workspaces, then the second user's own. */
+  /** Owns the rival group, the bystander of its tenant. */
+  rival: Session;
+  /** The owner's two workspaces, then the second user's two, then the rival's two. */
   workspaces: number[];
+  /**
+   * Main Branch administers Corner Shop, North Branch (where the second user is an auditor)
+   * administers Kiosk (both the second user's); the rival's Rival HQ administers Rival Depot.
+   */
+  groups: [Group, Group, Group];
   roles: number[];
   apiKey: { id: number; secret: string };
   emails: string[];
@@ -172,12 +208,21 @@ async function idsOfTenant(t: TestApp, tenantId: number): Promise<Ids> {
       : await t.db.selectFrom('roles').select('id').where('workspace_id', 'in', wsIds).orderBy('id').execute();
   const apiKeys = await t.db.selectFrom('api_keys').select('id').where('tenant_id', '=', tenantId).orderBy('id').execute();
   const invitations = await t.db.selectFrom('invitations').select('id').where('tenant_id', '=', tenantId).orderBy('id').execute();
+  const groupMembers = await t.db.selectFrom('workspace_group_members').select('id').where('tenant_id', '=', tenantId).orderBy('id').execute();
+  const groupInvitations = await t.db
+    .selectFrom('workspace_group_invitations')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id')
+    .execute();
   return {
     users: users.map((r) => r.id),
     workspaces: wsIds,
     roles: roles.map((r) => r.id),
     apiKeys: apiKeys.map((r) => r.id),
     invitations: invitations.map((r) => r.id),
+    groupMembers: groupMembers.map((r) => r.id),
+    groupInvitations: groupInvitations.map((r) => r.id),
     bizIds: workspaces.map((w) => w.biz_id),
   };
 }
@@ -186,14 +231,17 @@ async function idsOfTenant(t: TestApp, tenantId: number): Promise<Ids> {
  * Mirrored data, created alternately (attacker, victim, attacker, …) so integer ids of
  * the two tenants interleave. Victim free text carries canaries.
  */
-async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>; canaries: string[] }> {
+async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>; canaries: string[]; rivalCanaries: string[] }> {
   const canaries: string[] = [];
-  const canary = () => {
-    const value = `${CANARY_PREFIX}${randomBytes(6).toString('hex')}`;
-    canaries.push(value);
+  const rivalCanaries: string[] = [];
+  const canary = (prefix = CANARY_PREFIX) => {
+    const value = `${prefix}${randomBytes(6).toString('hex')}`;
+    (prefix === CANARY_PREFIX ? canaries : rivalCanaries).push(value);
     return value;
   };
-  const text = (base: string, side: Side) => (side === 'victim' ? `${base} ${canary()}` : base);
+  /** Victim text carries a victim canary; the attacker's rival's, a rival canary. */
+  const text = (base: string, side: Side, by?: Party) =>
+    side === 'victim' ? `${base} ${canary()}` : by === 'rival' ? `${base} ${canary(RIVAL_CANARY_PREFIX)}` : base;
 
   // Renamed below through PATCH /api/v1/tenant, which is the name the canary check looks for.
   await createTenant(t, VICTIM_TENANT, `Shared Tenant Name ${CANARY_PREFIX}initial`);
@@ -221,30 +269,39 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
       tenant: tenantOf(side),
     });
   }
-  for (const side of SIDES) {
-    const email = side === 'victim' ? `max.${canary().toLowerCase()}@example.com` : 'max@example.com';
-    emails[side].push(email);
-    partial[side].second = await register(t, {
-      name: text('Max Member', side),
-      email,
-      password: PASSWORDS[side],
-      tenant: tenantOf(side),
-    });
+  const userSpecs = [
+    { by: 'second', name: 'Max Member', local: 'max' },
+    { by: 'rival', name: 'Rita Rival', local: 'rita' },
+  ] as const;
+  for (const spec of userSpecs) {
+    for (const side of SIDES) {
+      const email = side === 'victim' ? `${spec.local}.${canary().toLowerCase()}@example.com` : `${spec.local}@example.com`;
+      emails[side].push(email);
+      partial[side][spec.by] = await register(t, {
+        name: text(spec.name, side, spec.by),
+        email,
+        password: PASSWORDS[side],
+        tenant: tenantOf(side),
+      });
+    }
   }
-  const owner = (side: Side) => partial[side].owner as Session;
-  const second = (side: Side) => partial[side].second as Session;
+  const session = (side: Side, by: Party) => partial[side][by] as Session;
+  const owner = (side: Side) => session(side, 'owner');
+  const second = (side: Side) => session(side, 'second');
 
   const workspaceSpecs = [
     { by: 'owner', name: 'Main Branch', slug: 'main-branch', logo: true },
     { by: 'owner', name: 'North Branch', slug: 'north-branch', logo: false },
     { by: 'second', name: 'Corner Shop', slug: 'corner-shop', logo: false },
+    { by: 'second', name: 'Kiosk', slug: 'kiosk', logo: false },
+    { by: 'rival', name: 'Rival HQ', slug: 'rival-hq', logo: false },
+    { by: 'rival', name: 'Rival Depot', slug: 'rival-depot', logo: false },
   ] as const;
   for (const spec of workspaceSpecs) {
     for (const side of SIDES) {
-      const session = spec.by === 'owner' ? owner(side) : second(side);
-      const body: Record<string, unknown> = { name: text(spec.name, side), slug: spec.slug };
+      const body: Record<string, unknown> = { name: text(spec.name, side, spec.by), slug: spec.slug };
       if (spec.logo) body.logo = side === 'victim' ? `https://cdn.example.com/${canary()}.png` : 'https://cdn.example.com/logo.png';
-      const created = await call(t, side, session, 'POST', '/api/v1/workspaces', body);
+      const created = await call(t, side, session(side, spec.by), 'POST', '/api/v1/workspaces', body);
       (partial[side].workspaces ??= []).push(created.data.id);
     }
   }
@@ -322,8 +379,7 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
             ? `${canary().toLowerCase()}@example.com`
             : `${spec.local}@example.com`;
       invitationEmails[side].push(email);
-      const session = spec.by === 'owner' ? owner(side) : second(side);
-      const created = await call(t, side, session, 'POST', '/api/v1/invitations', { email, role: spec.role }, {
+      const created = await call(t, side, session(side, spec.by), 'POST', '/api/v1/invitations', { email, role: spec.role }, {
         'x-workspace-id': String(ws(side, spec.ws)),
       });
       invited[side][spec.key] = { id: created.data.id, token: created.data.token, ws: ws(side, spec.ws), email };
@@ -364,6 +420,33 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
     for (const spec of invitationSpecs) tokens[side].emailOf[invitation(side, spec.key).token] = invitation(side, spec.key).email;
   }
 
+  // Workspace groups, as their owners make them: the admin workspace's owner invites (an
+  // e-mail to the sub's owner), the sub's owner accepts in the sub workspace. The rival's
+  // invitation of Corner Shop stays pending: nothing of it shows while acting as Corner Shop.
+  const groupSpecs = [
+    { admin: 0, sub: 2, by: 'owner', subOwner: 'second' },
+    { admin: 1, sub: 3, by: 'owner', subOwner: 'second' },
+    { admin: 4, sub: 5, by: 'rival', subOwner: 'rival' },
+    { admin: 4, sub: 2, by: 'rival', subOwner: undefined },
+  ] as const;
+  const groups: Record<Side, Group[]> = { attacker: [], victim: [] };
+  for (const spec of groupSpecs) {
+    const sent: Partial<Record<Side, number>> = {};
+    for (const side of SIDES) {
+      const created = await call(t, side, session(side, spec.by), 'POST', '/workspace-group-members', { sub_workspace_id: ws(side, spec.sub) }, {
+        'x-workspace-id': String(ws(side, spec.admin)),
+      });
+      sent[side] = created.data.id;
+    }
+    if (spec.subOwner === undefined) continue;
+    for (const side of SIDES) {
+      await call(t, side, session(side, spec.subOwner), 'POST', `/api/v1/workspace-group-invitations/${sent[side]}/accept`, undefined, {
+        'x-workspace-id': String(ws(side, spec.sub)),
+      });
+      groups[side].push({ admin: ws(side, spec.admin), sub: ws(side, spec.sub) });
+    }
+  }
+
   const fixtures = Object.fromEntries(
     SIDES.map((side) => [
       side,
@@ -373,10 +456,11 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
         emails: emails[side],
         invitationEmails: invitationEmails[side],
         invitationTokens: tokens[side],
+        groups: groups[side] as [Group, Group, Group],
       } as SideFixtures,
     ]),
   ) as Record<Side, SideFixtures>;
-  return { fixtures, canaries };
+  return { fixtures, canaries, rivalCanaries };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -552,7 +636,7 @@ interface JsonSchema {
   default?: unknown;
 }
 
-type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'biz' | 'any';
+type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'biz' | 'any';
 type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'email' | 'password';
 
 interface Field {
@@ -569,6 +653,8 @@ interface Operation {
   key: string;
   fields: Field[];
   bodySchema: JsonSchema | undefined;
+  /** Runs in a workspace that `x-as-workspace` may name (the route documents the header). */
+  takesActing: boolean;
 }
 
 const isIdName = (name: string) =>
@@ -585,6 +671,8 @@ function kindOf(path: string, name: string): IdKind {
     const segments = path.split('/');
     const at = segments.indexOf(`{${name}}`);
     const collection = at > 0 ? (segments[at - 1] ?? '') : '';
+    if (collection === 'workspace-group-members') return 'group_member';
+    if (collection === 'workspace-group-invitations') return 'group_invitation';
     if (/^workspace/.test(collection)) return 'workspace';
     if (/^(users|members)$/.test(collection)) return 'user';
     if (/^roles$/.test(collection)) return 'role';
@@ -623,7 +711,8 @@ function operationsOf(doc: any): Operation[] {
           fields.push({ where: 'body', name, kind: 'any', special: 'password', schema });
         }
       }
-      operations.push({ method: method.toUpperCase(), path, key: `${method.toUpperCase()} ${path}`, fields, bodySchema });
+      const takesActing = (op.parameters ?? []).some((p: { in: string; name: string }) => p.in === 'header' && p.name.toLowerCase() === 'x-as-workspace');
+      operations.push({ method: method.toUpperCase(), path, key: `${method.toUpperCase()} ${path}`, fields, bodySchema, takesActing });
     }
   }
   return operations;
@@ -679,12 +768,22 @@ interface Actor {
   toVictimTenant: boolean;
   /** Ending this actor's session would break later requests. */
   ownSession: boolean;
+  /** The sub workspaces it may act as (none when absent): of a group whose admin workspace it is a member of, or the key of. */
+  actsAs?: readonly number[];
+  /**
+   * Where the rival's text may show to it, never while acting: anywhere for the tenant owner
+   * (it sees every workspace read-only), or in the workspaces the rival invited (who invited).
+   */
+  seesRival?: 'anywhere' | readonly number[];
 }
 
 interface Pick {
   value: string | number;
-  /** `victim-token`: a victim invitation token (the ghost twin swaps it for one that exists nowhere). */
-  origin: 'victim' | 'neighbour' | 'edge' | 'attacker' | 'secret' | 'victim-token';
+  /**
+   * `victim-token`: a victim invitation token (the ghost twin swaps it for one that exists nowhere);
+   * `refused`: a workspace of the attacker's tenant the actor may not act as (swapped as well).
+   */
+  origin: 'victim' | 'neighbour' | 'edge' | 'attacker' | 'secret' | 'victim-token' | 'refused';
 }
 
 interface HeaderChoice {
@@ -692,6 +791,8 @@ interface HeaderChoice {
   headers: Record<string, string>;
   /** Values of the header ids, with their origin. */
   picks: Array<{ header: string; pick: Pick }>;
+  /** Acting on a path route, the path names the same workspace (else 400 CONTEXT.CONFLICT). */
+  samePath?: Pick;
 }
 
 /**
@@ -719,10 +820,16 @@ function idsFor(ids: Ids, kind: IdKind): Array<number | string> {
       return ids.apiKeys;
     case 'invitation':
       return ids.invitations;
+    case 'group_member':
+      return ids.groupMembers;
+    case 'group_invitation':
+      return ids.groupInvitations;
     case 'biz':
       return [...ids.bizIds, ...ids.workspaces];
     case 'any':
-      return [...new Set([...ids.users, ...ids.workspaces, ...ids.roles, ...ids.apiKeys, ...ids.invitations])];
+      return [
+        ...new Set([...ids.users, ...ids.workspaces, ...ids.roles, ...ids.apiKeys, ...ids.invitations, ...ids.groupMembers, ...ids.groupInvitations]),
+      ];
   }
 }
 
@@ -735,7 +842,7 @@ function neighboursOf(ids: Array<number | string>): number[] {
 const cursorOf = (id: string | number) => Buffer.from(`after:${id}`).toString('base64url');
 
 interface Violation {
-  oracle: 'status' | 'canary' | 'secret' | 'forbidden-target' | 'enumeration' | 'token';
+  oracle: 'status' | 'canary' | 'secret' | 'forbidden-target' | 'enumeration' | 'token' | 'acting';
   request: string;
   status: number;
   body: string;
@@ -744,17 +851,30 @@ interface Violation {
 
 const MAX_INT4 = 2_147_483_647;
 
+/** Every `workspace_id` anywhere in a response body: the workspaces its records belong to. */
+function workspaceIdsIn(value: unknown, out: unknown[] = []): unknown[] {
+  if (Array.isArray(value)) for (const item of value) workspaceIdsIn(item, out);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === 'workspace_id') out.push(item);
+      else workspaceIdsIn(item, out);
+    }
+  }
+  return out;
+}
+
 
 // ---------------------------------------------------------------------------------------
 
 let t: TestApp;
 let fixtures: Record<Side, SideFixtures>;
 let canaries: string[];
+let rivalCanaries: string[];
 let permissionScopes: Map<string, string>;
 
 beforeAll(async () => {
   t = await startTestApp();
-  ({ fixtures, canaries } = await seed(t));
+  ({ fixtures, canaries, rivalCanaries } = await seed(t));
   const catalogue = await t.request({ method: 'GET', url: '/api/v1/permissions', headers: fixtures.attacker.owner.auth });
   permissionScopes = new Map(
     (catalogue.json().data as Array<{ id: string; scope: string }>).map((entry) => [entry.id, entry.scope]),
@@ -767,13 +887,16 @@ describe('tenant isolation fuzzer (C3)', () => {
   it('seeds mirrored, interleaved data with a canary in every victim text field', async () => {
     const victim = await idsOfTenant(t, fixtures.victim.tenantId);
     const attacker = await idsOfTenant(t, fixtures.attacker.tenantId);
-    expect(victim.workspaces).toHaveLength(3);
-    expect(victim.users).toHaveLength(2);
+    expect(victim.workspaces).toHaveLength(6);
+    expect(victim.users).toHaveLength(3);
     expect(victim.apiKeys).toHaveLength(1);
     expect(victim.invitations).toHaveLength(7);
-    // Interleaved: every victim workspace and invitation id sits between attacker ones.
-    for (let i = 0; i < 3; i += 1) expect(victim.workspaces[i]).toBe((attacker.workspaces[i] as number) + 1);
-    for (let i = 0; i < 7; i += 1) expect(victim.invitations[i]).toBe((attacker.invitations[i] as number) + 1);
+    expect(victim.groupMembers).toHaveLength(3);
+    expect(victim.groupInvitations).toHaveLength(4);
+    // Interleaved: every victim workspace, invitation and group id sits between attacker ones.
+    for (const kind of ['workspaces', 'invitations', 'groupMembers', 'groupInvitations'] as const) {
+      expect(victim[kind]).toEqual(attacker[kind].map((id) => id + 1));
+    }
     // Each side has pending invitations and one of every end state, and their e-mails in the outbox.
     for (const side of SIDES) {
       const rows = await t.db
@@ -793,8 +916,10 @@ describe('tenant isolation fuzzer (C3)', () => {
         'accepted',
       ]);
       const outbox = await t.db.selectFrom('outbox_messages').select('recipient').where('tenant_id', '=', fixtures[side].tenantId).execute();
+      // The group invitations went to the subs' owners: the second user (three) and the rival.
+      const [, secondEmail, rivalEmail] = fixtures[side].emails;
       expect(outbox.map((row) => row.recipient).sort()).toEqual(
-        [...fixtures[side].invitationEmails, fixtures[side].invitationEmails[3] as string].sort(),
+        [...fixtures[side].invitationEmails, fixtures[side].invitationEmails[3], secondEmail, secondEmail, rivalEmail, secondEmail].sort(),
       );
     }
     // Every victim token answers in its own tenant (live 200, expired 410, spent 404), and an
@@ -834,7 +959,42 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect(touched.tables.get('api_keys')?.hash).not.toBe(snapshot.tables.get('api_keys')?.hash);
     expect((await snapshotTenant(t, fixtures.victim.tenantId)).tables.get('api_keys')?.hash).toBe(snapshot.tables.get('api_keys')?.hash);
     const attackerSnapshot = await snapshotTenant(t, fixtures.attacker.tenantId);
-    expect([...attackerSnapshot.tables.values()].map((table) => table.json).join('\n')).not.toContain(CANARY_PREFIX);
+    const attackerAll = [...attackerSnapshot.tables.values()].map((table) => table.json).join('\n');
+    expect(attackerAll).not.toContain(CANARY_PREFIX);
+    for (const value of rivalCanaries) expect(attackerAll).toContain(value);
+
+    // Groups: each attacker actor acts as the subs it may (the response says where it ran, and
+    // lists the sub's one member, the second user, unless the actor's role in the admin workspace
+    // may not list members: the auditor of North Branch), and every other target answers exactly
+    // as a missing one.
+    const a = fixtures.attacker;
+    const [group, northGroup, rivalGroup] = a.groups;
+    const members = (auth: Record<string, string>, workspaceId: number) =>
+      t.request({ method: 'GET', url: '/api/v1/members', headers: { ...auth, 'x-as-workspace': String(workspaceId) } });
+    const callers = [
+      { auth: a.owner.auth, actsAs: [group, northGroup], status: 200 },
+      { auth: { authorization: `Bearer ${a.apiKey.secret}` }, actsAs: [group], status: 200 },
+      { auth: a.second.auth, actsAs: [northGroup], status: 403 },
+    ];
+    for (const { auth, actsAs, status } of callers) {
+      const missing = await members(auth, GHOST_BASE - 1);
+      expect(missing.statusCode).toBe(404);
+      for (const target of [...a.groups.flatMap((g) => [g.sub, g.admin]), fixtures.victim.groups[0].sub]) {
+        const response = await members(auth, target);
+        const admin = actsAs.find((g) => g.sub === target)?.admin;
+        if (admin === undefined) {
+          expect({ target, status: response.statusCode, body: response.body }).toEqual({ target, status: 404, body: missing.body });
+          continue;
+        }
+        const ranIn = [response.headers['x-workspace-id'], response.headers['x-acting-from-workspace-id']];
+        expect({ target, status: response.statusCode, ranIn }).toEqual({ target, status, ranIn: [String(target), String(admin)] });
+        if (status === 200) expect(response.json().data.map((member: { id: number }) => member.id)).toEqual([a.second.userId]);
+      }
+    }
+    // The tenant owner sees the rival's workspaces read-only (so the rival canary oracle can see), but never acts as them.
+    const rivalView = await t.request({ method: 'GET', url: '/api/v1/members', headers: { ...a.owner.auth, 'x-workspace-id': String(rivalGroup.sub) } });
+    expect(rivalView.statusCode).toBe(200);
+    expect(rivalView.body).toContain(RIVAL_CANARY_PREFIX);
   });
 
   it(`answers ${BUDGET} fuzzed cross-tenant requests without a leak, a 5xx or a change to the victim`, async () => {
@@ -842,11 +1002,12 @@ describe('tenant isolation fuzzer (C3)', () => {
     const engine = currentEngine();
     const rng = new Rng(SEED);
     const before = await snapshotTenant(t, fixtures.victim.tenantId);
-    expect(before.tables.get('users')?.rows).toBe(2);
-    expect(before.tables.get('workspaces')?.rows).toBe(3);
-    // Seven invitations, and eight queued e-mails (one per invitation, one more for the resend).
+    expect(before.tables.get('users')?.rows).toBe(3);
+    expect(before.tables.get('workspaces')?.rows).toBe(6);
+    // Seven invitations, and twelve queued e-mails (one per invitation, one more for the resend, one per group invitation).
     expect(before.tables.get('invitations')?.rows).toBe(7);
-    expect(before.tables.get('outbox_messages')?.rows).toBe(8);
+    expect(before.tables.get('outbox_messages')?.rows).toBe(12);
+    expect(before.tables.get('workspace_group_members')?.rows).toBe(3);
 
     const registry: Registry = {
       victim: await idsOfTenant(t, fixtures.victim.tenantId),
@@ -878,25 +1039,43 @@ describe('tenant isolation fuzzer (C3)', () => {
     const victimAnswering = [...v.invitationTokens.live, v.invitationTokens.expired];
     const attackerTokens = [...a.invitationTokens.live, ...a.invitationTokens.spent];
     const attackerLive = new Set(a.invitationTokens.live);
-    /** No response may carry one of these unless the request did. */
+    /** No response may carry one of these unless the request did (the attacker's rival's too). */
     const victimSecretValues = [
       ...victimTokens,
       v.apiKey.secret,
-      v.owner.refreshToken,
-      v.second.refreshToken,
-      v.owner.accessToken,
-      v.second.accessToken,
+      ...[v.owner, v.second, v.rival, a.rival].flatMap((session) => [session.refreshToken, session.accessToken]),
     ];
+    const [group, northGroup, rivalGroup] = a.groups;
     const ghostToken = (token: string) => `inv_${createHash('sha256').update(`ghost:${token}`).digest('base64url')}`;
     const actors: Actor[] = [
-      { name: 'attacker-owner', headers: { ...a.owner.auth }, attackerSide: true, toVictimTenant: false, ownSession: true },
-      { name: 'attacker-member', headers: { ...a.second.auth }, attackerSide: true, toVictimTenant: false, ownSession: true },
+      // The owner of both admin workspaces, Main Branch and North Branch: acts as Corner Shop and Kiosk.
+      {
+        name: 'attacker-owner',
+        headers: { ...a.owner.auth },
+        attackerSide: true,
+        toVictimTenant: false,
+        ownSession: true,
+        actsAs: [group.sub, northGroup.sub],
+        seesRival: 'anywhere',
+      },
+      // Owner of both subs, but an auditor of North Branch only: acts as Kiosk, not as Corner Shop.
+      {
+        name: 'attacker-member',
+        headers: { ...a.second.auth },
+        attackerSide: true,
+        toVictimTenant: false,
+        ownSession: true,
+        actsAs: [northGroup.sub],
+        seesRival: [group.sub],
+      },
+      // A key of Main Branch: acts as Corner Shop, not as Kiosk (its creator's other group).
       {
         name: 'attacker-api-key',
         headers: { authorization: `Bearer ${a.apiKey.secret}` },
         attackerSide: true,
         toVictimTenant: false,
         ownSession: false,
+        actsAs: [group.sub],
       },
       { name: 'anonymous', headers: {}, attackerSide: false, toVictimTenant: false, ownSession: false },
       { name: 'victim-token@attacker-tenant', headers: { ...v.owner.auth }, attackerSide: false, toVictimTenant: false, ownSession: false },
@@ -925,10 +1104,25 @@ describe('tenant isolation fuzzer (C3)', () => {
     // Attacker actors that reach deep into handlers get more turns than the ones refused at the door.
     const actorRotation = [0, 1, 2, 0, 3, 4, 2, 5, 0, 6, 7, 1];
 
+    const mayActAs = (actor: Actor, value: string | number | undefined) => (actor.actsAs ?? []).some((sub) => String(sub) === String(value));
     const victimWs = () => rng.pick(registry.victim.workspaces);
-    const ownWs = () => rng.pick(a.workspaces);
+    const ownWs = () => rng.pick(a.workspaces.filter((id) => id !== rivalGroup.admin && id !== rivalGroup.sub));
     const pickOf = (value: number, origin: Pick['origin']): Pick => ({ value, origin });
-    const headerVariants: Array<{ name: string; make(): HeaderChoice }> = [
+    /** What `x-as-workspace` names; the attacker's subs (which some actors may act as) a third of the time. */
+    const actingTargets: Array<[string, () => readonly number[]]> = [
+      ['group-sub', () => [group.sub, northGroup.sub]],
+      ['group-admin', () => [group.admin, northGroup.admin]],
+      ['rival-sub', () => [rivalGroup.sub]],
+      ['rival-admin', () => [rivalGroup.admin]],
+      ['victim', () => registry.victim.workspaces],
+      ['missing', () => [GHOST_BASE - 1, MAX_INT4]],
+    ];
+    const actingHeader = (actor: Actor, target: string, value: number): HeaderChoice => {
+      const origin = mayActAs(actor, value) ? 'attacker' : target === 'victim' ? 'victim' : target === 'missing' ? 'edge' : 'refused';
+      const p = pickOf(value, origin);
+      return { name: `x-as-workspace=${target}`, headers: { 'x-as-workspace': String(value) }, picks: [{ header: 'x-as-workspace', pick: p }], samePath: p };
+    };
+    const headerVariants: Array<{ name: string; make(actor: Actor): HeaderChoice }> = [
       { name: 'none', make: () => ({ name: 'none', headers: {}, picks: [] }) },
       {
         name: 'x-workspace-id=victim',
@@ -938,10 +1132,10 @@ describe('tenant isolation fuzzer (C3)', () => {
         },
       },
       {
-        name: 'x-as-workspace=victim',
-        make: () => {
-          const p = pickOf(victimWs(), 'victim');
-          return { name: 'x-as-workspace=victim', headers: { 'x-as-workspace': String(p.value) }, picks: [{ header: 'x-as-workspace', pick: p }] };
+        name: 'x-as-workspace=<target>',
+        make: (actor) => {
+          const [target, ids] = rng.float() < 1 / 3 ? (actingTargets[0] as (typeof actingTargets)[number]) : rng.pick(actingTargets.slice(1));
+          return actingHeader(actor, target, rng.pick(ids()));
         },
       },
       {
@@ -1095,10 +1289,11 @@ describe('tenant isolation fuzzer (C3)', () => {
         return "decline of the attacker's own invitation";
       }
       if (c.actor.ownSession && c.op.path.endsWith('/auth/logout')) return "attacker's own logout";
-      if (c.actor.attackerSide && c.op.method !== 'GET') {
+      if (c.actor.attackerSide && c.op.method !== 'GET' && !actsRefused(c)) {
         // Path routes ignore the context headers, so a mutation aimed at an attacker-owned
         // path id would really change the attacker's fixtures (delete its workspace, say).
-        // It is still sent when the body names a non-attacker id (transfer to a victim user).
+        // It is still sent when the body names a non-attacker id (transfer to a victim user),
+        // or when it would act as a workspace the actor may not act as (nothing may change).
         const owned = ([field, pick]: [Field, Pick]) => isAttackerOwned(field.kind, pick.value);
         const ids = [...c.picks].filter(([field]) => field.special === 'id');
         const pathIds = ids.filter(([field]) => field.where === 'path');
@@ -1113,6 +1308,9 @@ describe('tenant isolation fuzzer (C3)', () => {
       for (const [field, pick] of c.picks) if (field.special === 'invitation-token') return pick;
       return undefined;
     };
+
+    /** The case names, on a route that takes it, an `x-as-workspace` the actor may not act as. */
+    const actsRefused = (c: Case) => c.op.takesActing && 'x-as-workspace' in c.header.headers && !mayActAs(c.actor, c.header.headers['x-as-workspace']);
 
     /** The workspace a 403 would be about: the path's workspace, else the context headers, else the actor's own. */
     const targetOf = (c: Case): string | undefined => {
@@ -1140,6 +1338,11 @@ describe('tenant isolation fuzzer (C3)', () => {
     let victimTokenRequests = 0;
     let victimTokenNotFound = 0;
     let wrongAccount = 0;
+    /** Requests answered acting as a sub the actor may act as, and the 2xx ones; requests per x-as-workspace target. */
+    let actedAs = 0;
+    let actedAsOk = 0;
+    const actingTargetCounts = new Map<string, number>();
+    const readsRefusedActing = new Set<string>();
 
     const send = async (c: Case) => {
       const request = build(c);
@@ -1167,6 +1370,34 @@ describe('tenant isolation fuzzer (C3)', () => {
       const sentText = `${request.url}\n${JSON.stringify(request.headers)}\n${typeof request.payload === 'string' ? request.payload : JSON.stringify(request.payload ?? null)}`;
       const leaked = victimSecretValues.filter((secret) => raw.includes(secret) && !sentText.includes(secret));
       if (leaked.length > 0) record('secret', `the response carries ${leaked.length} victim secret(s) the request did not`);
+      // Acting: a response that ran in the workspace x-as-workspace named (it answers which) ran in
+      // a sub the actor may act as, from that sub's admin workspace, and holds that sub's records only.
+      const ranIn = response.headers['x-workspace-id'];
+      const actingFrom = response.headers['x-acting-from-workspace-id'];
+      const actingAs = c.op.takesActing ? c.header.headers['x-as-workspace'] : undefined;
+      if (actingFrom !== undefined || (actingAs !== undefined && ranIn !== undefined)) {
+        const may = mayActAs(c.actor, actingAs);
+        const adminOf = a.groups.find((g) => String(g.sub) === actingAs)?.admin;
+        if (!may || String(ranIn) !== actingAs || String(actingFrom) !== String(adminOf)) {
+          record('acting', `x-as-workspace ${actingAs ?? 'unsent'} (the actor may${may ? '' : ' not'} act as it) ran in ${String(ranIn)} acting from ${String(actingFrom)}`);
+        } else {
+          actedAs += 1;
+          if (status < 300) actedAsOk += 1;
+          let body: unknown;
+          try {
+            body = response.json();
+          } catch {
+            // no JSON body, no records
+          }
+          const foreign = [...new Set(workspaceIdsIn(body).filter((id) => String(id) !== actingAs))];
+          if (foreign.length > 0) record('acting', `acting as ${actingAs}, the response holds records of workspace(s) ${foreign.join(', ')}`);
+        }
+      }
+      const seesRival = c.actor.seesRival;
+      const rivalVisible = seesRival === 'anywhere' || (seesRival ?? []).some((id) => String(id) === String(ranIn));
+      if (raw.toLowerCase().includes(RIVAL_CANARY_PREFIX.toLowerCase()) && (!rivalVisible || actingFrom !== undefined)) {
+        record('canary', `a rival canary${actingFrom !== undefined ? ' while acting' : ''}`);
+      }
       const code = codeOf(response.body);
       let details: Record<string, unknown> = {};
       if (status >= 400) {
@@ -1188,8 +1419,12 @@ describe('tenant isolation fuzzer (C3)', () => {
         const permission = typeof details.permission === 'string' ? details.permission : undefined;
         const tenantLevel = permission !== undefined && permissionScopes.get(permission) === 'tenant';
         const target = targetOf(c);
-        if (!tenantLevel && !credentialKind && target !== undefined && !isAttackerWorkspace(target)) {
-          record('forbidden-target', `403 about workspace ${target}, which is ${isVictimWorkspace(target) ? "the victim's" : 'not the attacker\'s'}`);
+        // Acting, the workspace must be a sub the actor may act as (any other is 404).
+        const acting = c.op.takesActing ? c.header.headers['x-as-workspace'] : undefined;
+        const visible = acting === undefined ? target !== undefined && isAttackerWorkspace(target) : mayActAs(c.actor, acting);
+        if (!tenantLevel && !credentialKind && target !== undefined && !visible) {
+          const whose = acting !== undefined ? 'one it may not act as' : isVictimWorkspace(target) ? "the victim's" : "not the attacker's";
+          record('forbidden-target', `403 about workspace ${target}, which is ${whose}`);
         }
       }
       if (token?.origin === 'victim-token') {
@@ -1212,7 +1447,10 @@ describe('tenant isolation fuzzer (C3)', () => {
       return { request, response, label };
     };
 
-    /** The same case with every victim id (fields and headers) replaced by an id that exists nowhere. */
+    /**
+     * The same case with every victim id (fields and headers; a neighbour that is one too) and
+     * every workspace the actor may not act as replaced by an id that exists nowhere.
+     */
     const ghostOf = (c: Case): Case | undefined => {
       const ghosts = new Map<string, number>();
       const ghost = (value: string | number) => {
@@ -1220,10 +1458,13 @@ describe('tenant isolation fuzzer (C3)', () => {
         if (!ghosts.has(key)) ghosts.set(key, GHOST_BASE + ghosts.size * 7 + 3);
         return ghosts.get(key) as number;
       };
+      const ghosted = (pick: Pick, kind: IdKind) =>
+        typeof pick.value === 'number' &&
+        (pick.origin === 'victim' || pick.origin === 'refused' || idsFor(registry.victim, kind).includes(pick.value));
       let changed = false;
       const picks = new Map<Field, Pick>();
       for (const [field, pick] of c.picks) {
-        if (pick.origin === 'victim' && typeof pick.value === 'number') {
+        if (ghosted(pick, field.kind)) {
           changed = true;
           const id = ghost(pick.value);
           picks.set(field, { value: id, origin: 'edge' });
@@ -1234,7 +1475,7 @@ describe('tenant isolation fuzzer (C3)', () => {
       }
       const headers = { ...c.header.headers };
       for (const { header, pick } of c.header.picks) {
-        if (pick.origin === 'victim') {
+        if (ghosted(pick, 'workspace')) {
           changed = true;
           headers[header] = String(ghost(pick.value));
         }
@@ -1242,6 +1483,28 @@ describe('tenant isolation fuzzer (C3)', () => {
       if (!changed) return undefined;
       return { ...c, picks, header: { name: `${c.header.name}(ghost)`, headers, picks: [] } };
     };
+
+    // Acting as a sub must work for those who may: every read that can act, by each such actor
+    // for each such sub, runs in that sub (the oracles above judge what it shows) and answers
+    // 200, or 403 inside it (a permission the actor's role in the admin workspace lacks, or a
+    // route refused while acting, CONTEXT.ACTING_AS_FORBIDDEN).
+    const reads = operations.filter(
+      (op) => op.method === 'GET' && op.takesActing && op.fields.every((field) => field.where !== 'path' || field.kind === 'workspace'),
+    );
+    for (const op of reads) {
+      for (const actor of actors) {
+        for (const sub of actor.actsAs ?? []) {
+          const header = actingHeader(actor, 'group-sub', sub);
+          const picks = new Map(op.fields.filter((field) => field.where === 'path').map((field) => [field, header.samePath as Pick]));
+          const { response, label } = await send({ op, actor, header, picks, bodyVariant: 'schema' });
+          if (codeOf(response.body) === 'CONTEXT.ACTING_AS_FORBIDDEN') readsRefusedActing.add(op.path);
+          if (response.headers['x-workspace-id'] !== String(sub) || ![200, 403].includes(response.statusCode)) {
+            const note = `acting as ${sub}, which ${actor.name} may act as, fails`;
+            violations.push({ oracle: 'acting', request: label, status: response.statusCode, body: response.body.slice(0, 300), note });
+          }
+        }
+      }
+    }
 
     // Round-robin over operations (those with id or invitation-token fields get three turns),
     // each operation cycling through actors and header variants so every combination comes up.
@@ -1281,7 +1544,9 @@ describe('tenant isolation fuzzer (C3)', () => {
         }
         const roll = rng.float();
         const bodyVariant: BodyVariant = roll < 0.75 ? 'schema' : roll < 0.9 ? 'empty' : roll < 0.95 ? 'malformed' : 'text';
-        const candidate: Case = { op, actor, header: (variant ?? headerVariants[0])!.make(), picks, bodyVariant };
+        const header = (variant ?? headerVariants[0])!.make(actor);
+        if (header.samePath) for (const field of op.fields) if (field.where === 'path' && field.kind === 'workspace') picks.set(field, header.samePath);
+        const candidate: Case = { op, actor, header, picks, bodyVariant };
         reason = skipReason(candidate);
         if (reason === undefined) {
           c = candidate;
@@ -1296,11 +1561,13 @@ describe('tenant isolation fuzzer (C3)', () => {
       idle = 0;
       perOperation.set(op.key, (perOperation.get(op.key) ?? 0) + 1);
       perActor.set(actor.name, (perActor.get(actor.name) ?? 0) + 1);
+      const acting = /^x-as-workspace=(.+)$/.exec(c.header.name)?.[1];
+      if (acting) actingTargetCounts.set(acting, (actingTargetCounts.get(acting) ?? 0) + 1);
       const first = await send(c);
       // Only a request that changed nothing can be replayed: a successful create would now conflict.
       const replayable = c.op.method === 'GET' || first.response.statusCode >= 400;
-      // A victim token is always checked against one that exists nowhere.
-      const always = c.bodyVariant === 'schema' && tokenOf(c)?.origin === 'victim-token';
+      // A victim token, and a workspace the actor may not act as, are always checked against one that exists nowhere.
+      const always = (c.bodyVariant === 'schema' && tokenOf(c)?.origin === 'victim-token') || c.header.picks.some(({ pick }) => pick.origin === 'refused');
       const twin = sent < BUDGET && replayable && (always || rng.float() < 0.35) ? ghostOf(c) : undefined;
       if (twin) {
         twins += 1;
@@ -1332,6 +1599,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         `  error codes: ${sorted(errorCodes)}`,
         `  actors: ${sorted(perActor)}`,
         `  victim invitation tokens sent: ${victimTokenRequests} (${victimTokenNotFound} answered 404 INVITATION.NOT_FOUND); INVITATION.WRONG_ACCOUNT (attacker tokens): ${wrongAccount}`,
+        `  x-as-workspace: ${sorted(actingTargetCounts)}; answered acting as a sub the actor may act as: ${actedAs} (${actedAsOk} 2xx); reads refused while acting: ${[...readsRefusedActing].join(', ') || 'none'}`,
         `  skipped: ${sorted(skips) || 'none'}`,
         `  victim snapshot: ${[...before.tables].map(([name, s]) => `${name}:${s.rows}`).join(' ')}; global tables: ${before.global.join(', ')}`,
         `  violations: ${violations.length}; victim tables changed: ${changedTables.join(', ') || 'none'}`,
@@ -1342,6 +1610,9 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect(sent).toBe(BUDGET);
     // Every operation of the API was exercised (a few only by actors that are refused at the door).
     expect(perOperation.size).toBe(operations.length);
+    // Every kind of x-as-workspace target came up, and acting as the attacker's own sub works.
+    expect([...actingTargetCounts.keys()].sort()).toEqual([...actingTargets.map(([target]) => target), 'malformed'].sort());
+    expect(actedAsOk).toBeGreaterThan(0);
     expect(violations.map((x) => `[${x.oracle}] ${x.request} → ${x.status} ${x.body} ${x.note ?? ''}`)).toEqual([]);
     for (const name of changedTables) {
       expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: before.tables.get(name)?.json });

@@ -26,18 +26,23 @@ export function isSubWorkspaceOf(executor: Executor, adminWorkspaceId: number, s
   return repository.isLinked(executor, adminWorkspaceId, subWorkspaceId);
 }
 
-
-/**
+/*
  * Seed 004's limitations for a link about to be made, checked against the groups as they
  * are now (either side may have changed since the invitation). The database keeps them too
  * (migration 0009), for the races these reads cannot see.
  */
-async function assertLinkable(tx: Executor, adminWorkspaceId: number, subWorkspaceId: number): Promise<void> {
+
+/** The admin side's part, which its own members may know: not linked to the sub already, and not a sub itself. */
+async function assertCanAdminister(tx: Executor, adminWorkspaceId: number, subWorkspaceId: number): Promise<void> {
   if (await repository.isLinked(tx, adminWorkspaceId, subWorkspaceId)) throw new AppError('GROUP.ALREADY_LINKED');
   if ((await repository.groupSideOf(tx, adminWorkspaceId)) === 'sub') throw new AppError('GROUP.ADMIN_AND_SUB');
-  const subSide = await repository.groupSideOf(tx, subWorkspaceId);
-  if (subSide === 'sub') throw new AppError('GROUP.ALREADY_IN_GROUP');
-  if (subSide === 'admin') throw new AppError('GROUP.ADMIN_AND_SUB');
+}
+
+/** The sub side's part, checked only when its owner answers: an inviter learns nothing of another workspace's groups. */
+async function assertCanJoin(tx: Executor, subWorkspaceId: number): Promise<void> {
+  const side = await repository.groupSideOf(tx, subWorkspaceId);
+  if (side === 'sub') throw new AppError('GROUP.ALREADY_IN_GROUP');
+  if (side === 'admin') throw new AppError('GROUP.ADMIN_AND_SUB');
 }
 
 /** The database's answer to a link that breaks a limitation at the same moment as another change. */
@@ -104,8 +109,7 @@ export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGr
         return await inWorkspaceTransaction(db, ctx, async (tx) => {
           const sub = await repository.findTenantWorkspace(tx, ctx.tenant.id, subWorkspaceId);
           if (!sub) throw new AppError('WORKSPACE.NOT_FOUND');
-          if (await repository.isLinked(tx, ctx.workspace.id, sub.id)) throw new AppError('GROUP.ALREADY_LINKED');
-          if ((await repository.groupSideOf(tx, ctx.workspace.id)) === 'sub') throw new AppError('GROUP.ADMIN_AND_SUB');
+          await assertCanAdminister(tx, ctx.workspace.id, sub.id);
           await repository.expireStalePending(tx, ctx.workspace.id, sub.id, nowIso);
           const invitation = await repository.insertInvitation(tx, {
             tenant_id: ctx.tenant.id,
@@ -185,7 +189,8 @@ export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGr
           // The inviter's authority is checked again now: still a member of the admin workspace who may invite.
           const inviterHolds = invitation.invited_by === null ? undefined : await permissionsOfMember(grants, tx, invitation.admin_workspace_id, invitation.invited_by);
           if (!inviterHolds?.includes('groups:manage')) throw new AppError('GROUP.INVITATION_NO_LONGER_VALID');
-          await assertLinkable(tx, invitation.admin_workspace_id, ctx.workspace.id);
+          await assertCanAdminister(tx, invitation.admin_workspace_id, ctx.workspace.id);
+          await assertCanJoin(tx, ctx.workspace.id);
           await claimOrRefuse(tx, invitation.id, { side: 'sub', workspaceId: ctx.workspace.id }, { status: 'accepted', by: ctx.actor.userId, now });
           const link = await repository.insertLink(tx, {
             tenant_id: ctx.tenant.id,

@@ -90,5 +90,9 @@ export interface InWorkspaceContext extends RequestContext {
   workspace: WorkspaceContext;
 }
 
-/** What every answer of a workspace route says about where it ran (set once the context is resolved, later errors included). */
-export const CONTEXT_RESPONSE_HEADERS = { workspace: 'x-workspace-id', actingFrom: 'x-acting-from-workspace-id' } as const;
+/**
+ * What every answer of a workspace route says about where it ran (set once the context is
+ * resolved, later errors included): sent by the resolver, documented in OpenAPI, exposed to
+ * browsers through CORS, all from here.
+ */
+export const CONTEXT_RESPONSE_HEADERS = { workspace: 'X-Workspace-ID', actingFrom: 'X-Acting-From-Workspace-ID' } as const;

@@ -1,10 +1,11 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
+import { CONTEXT_RESPONSE_HEADERS } from '../auth/request-context.ts';
 
 /** The request headers a browser app sends to Tessera: credentials, the context, the language; areas add their own. */
 const CORE_HEADERS = ['Authorization', 'Content-Type', 'Accept-Language', 'X-Tenant', 'X-Workspace-ID', 'X-As-Workspace'];
 /** The response headers a browser app may read: the request id for support, when to retry, and where the request ran. */
-const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'X-Workspace-ID', 'X-Acting-From-Workspace-ID'];
+const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', ...Object.values(CONTEXT_RESPONSE_HEADERS)];
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
 /**

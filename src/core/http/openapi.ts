@@ -2,6 +2,7 @@ import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fa
 import type { FastifyInstance } from 'fastify';
 import { API_KEY_PREFIX } from '../auth/context/credential.ts';
 import { publicRoute, type Policy } from '../auth/policy.ts';
+import { CONTEXT_RESPONSE_HEADERS } from '../auth/request-context.ts';
 import { SUPPORTED_LOCALES } from '../i18n/index.ts';
 import { TESSERA_VERSION } from '../version.ts';
 import { registerDocsUi } from './docs-ui.ts';
@@ -95,8 +96,8 @@ const actingAsHeader = (policy: Policy): Json => ({
 });
 
 const CONTEXT_RESPONSE_HEADER_DOCS: Json = {
-  'X-Workspace-ID': { type: 'string', description: 'The workspace the request ran in.' },
-  'X-Acting-From-Workspace-ID': {
+  [CONTEXT_RESPONSE_HEADERS.workspace]: { type: 'string', description: 'The workspace the request ran in.' },
+  [CONTEXT_RESPONSE_HEADERS.actingFrom]: {
     type: 'string',
     description: 'Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied.',
   },

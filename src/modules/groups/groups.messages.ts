@@ -1,5 +1,5 @@
-import { escapeHtml } from '../../core/http/html.ts';
 import type { Locale } from '../../core/i18n/index.ts';
+import { composeMessage } from '../mail/mail.messages.ts';
 
 interface GroupInvitationMail {
   adminWorkspaceName: string;
@@ -34,8 +34,5 @@ const copy: Record<Locale, (mail: GroupInvitationMail) => { subject: string; lin
 
 /** The e-mail to a sub workspace's owner, in plain text and HTML. */
 export function groupInvitationMessage(locale: Locale, mail: GroupInvitationMail): { subject: string; text: string; html: string } {
-  const { subject, lines } = copy[locale](mail);
-  const text = [...lines, ''].join('\n');
-  const html = ['<!doctype html><html><body style="font-family:system-ui,sans-serif">', ...lines.map((line) => `<p>${escapeHtml(line)}</p>`), '</body></html>'].join('');
-  return { subject, text, html };
+  return composeMessage(copy[locale](mail));
 }

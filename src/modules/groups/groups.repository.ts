@@ -1,3 +1,5 @@
+import { hasStatusAt } from '../../core/expiry.ts';
+import { afterKey } from '../../core/http/pagination.ts';
 import type { Executor, Tx } from '../../schema/database.ts';
 import type { GroupInvitationRow, GroupInvitationStatus, GroupLinkRow } from './groups.table.ts';
 
@@ -7,11 +9,11 @@ export async function findTenantWorkspace(db: Executor, tenantId: number, id: nu
 }
 
 /** The owner of a workspace, whom a group invitation is addressed to. */
-export async function findOwner(db: Executor, workspaceId: number): Promise<{ name: string; email: string } | undefined> {
+export async function findOwner(db: Executor, workspaceId: number): Promise<{ email: string } | undefined> {
   return db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['u.name', 'u.email'])
+    .select('u.email')
     .where('m.workspace_id', '=', workspaceId)
     .where('m.role', '=', 'owner')
     .executeTakeFirst();
@@ -77,27 +79,23 @@ export async function listInvitations(
   db: Executor,
   query: { workspaceId: number; direction: 'received' | 'sent'; status?: GroupInvitationStatus; now: string; afterId: number; limit: number },
 ): Promise<GroupInvitationWithNames[]> {
-  const side = query.direction === 'received' ? 'i.sub_workspace_id' : 'i.admin_workspace_id';
+  const { status } = query;
   return invitationsWithNames(db)
-    .where(side, '=', query.workspaceId)
-    .$if(query.status === 'pending', (q) => q.where('i.status', '=', 'pending').where('i.expires_at', '>', query.now))
-    .$if(query.status === 'expired', (q) =>
-      q.where((eb) => eb.or([eb('i.status', '=', 'expired'), eb.and([eb('i.status', '=', 'pending'), eb('i.expires_at', '<=', query.now)])])),
-    )
-    .$if(query.status !== undefined && query.status !== 'pending' && query.status !== 'expired', (q) =>
-      q.where('i.status', '=', query.status as GroupInvitationStatus),
-    )
-    .where('i.id', '>', query.afterId)
-    .orderBy('i.id')
-    .limit(query.limit)
+    .where(query.direction === 'received' ? 'i.sub_workspace_id' : 'i.admin_workspace_id', '=', query.workspaceId)
+    .$if(status !== undefined, (q) => q.where(hasStatusAt('i', status ?? 'pending', query.now)))
+    .$call(afterKey('i.id', query.afterId, query.limit))
     .execute();
 }
 
-/** One invitation the workspace received or sent. */
-export async function findInvitationOf(db: Executor, workspaceId: number, id: number): Promise<GroupInvitationWithNames | undefined> {
+/** One invitation on one side of it: the workspace is its sub (received it) or its admin (sent it). */
+export async function findInvitationOn(
+  db: Executor,
+  where: { side: 'sub' | 'admin'; workspaceId: number },
+  id: number,
+): Promise<GroupInvitationWithNames | undefined> {
   return invitationsWithNames(db)
     .where('i.id', '=', id)
-    .where((eb) => eb.or([eb('i.sub_workspace_id', '=', workspaceId), eb('i.admin_workspace_id', '=', workspaceId)]))
+    .where(where.side === 'sub' ? 'i.sub_workspace_id' : 'i.admin_workspace_id', '=', where.workspaceId)
     .executeTakeFirst();
 }
 
@@ -108,14 +106,12 @@ export async function findInvitationOf(db: Executor, workspaceId: number, id: nu
 export async function claimPending(
   tx: Tx,
   id: number,
-  where: { side: 'sub' | 'admin'; workspaceId: number },
   answer: { status: Exclude<GroupInvitationStatus, 'pending' | 'expired'>; by: number; now: string },
 ): Promise<boolean> {
   const result = await tx
     .updateTable('workspace_group_invitations')
     .set({ status: answer.status, responded_by: answer.by, responded_at: answer.now })
     .where('id', '=', id)
-    .where(where.side === 'sub' ? 'sub_workspace_id' : 'admin_workspace_id', '=', where.workspaceId)
     .where('status', '=', 'pending')
     .where('expires_at', '>', answer.now)
     .executeTakeFirst();
@@ -140,9 +136,7 @@ export async function listSubLinks(db: Executor, adminWorkspaceId: number, after
     .innerJoin('workspaces as s', 's.id', 'g.sub_workspace_id')
     .select(['g.id', 'g.sub_workspace_id', 's.name as sub_workspace_name', 'g.created_at'])
     .where('g.admin_workspace_id', '=', adminWorkspaceId)
-    .where('g.id', '>', afterId)
-    .orderBy('g.id')
-    .limit(limit)
+    .$call(afterKey('g.id', afterId, limit))
     .execute();
 }
 

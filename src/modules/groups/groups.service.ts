@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.ts';
 import { isForeignKeyViolation, isRuleViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
-import { statusAt } from '../../core/expiry.ts';
+import { statusAt, statusesAt } from '../../core/expiry.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { isLocale } from '../../core/i18n/index.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
@@ -63,15 +63,20 @@ export type GroupsService = ReturnType<typeof createGroupsService>;
 export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGrants; publicUrl: string }) {
   const { db, clock, grants } = deps;
 
-  /** Audits a group event in the workspace the request ran in and in the group's other side. */
+  /**
+   * Audits a group event about `pair` (an invitation or a link) in both its workspaces: the
+   * one the request ran in and the other side, each naming the two.
+   */
   async function auditBothSides(
     tx: Tx,
     ctx: InWorkspaceContext,
-    otherWorkspaceId: number,
-    event: { action: string; targetType: string; targetId: number; details: Record<string, unknown>; at: string },
+    pair: { admin_workspace_id: number; sub_workspace_id: number },
+    event: { action: string; targetType: string; targetId: number; at: string; details?: Record<string, unknown> },
   ): Promise<void> {
-    await recordAudit(tx, ctx, { ...event, workspaceId: ctx.workspace.id });
-    await recordAudit(tx, ctx, { ...event, workspaceId: otherWorkspaceId });
+    const other = pair.admin_workspace_id === ctx.workspace.id ? pair.sub_workspace_id : pair.admin_workspace_id;
+    const audited = { ...event, details: { admin_workspace_id: pair.admin_workspace_id, sub_workspace_id: pair.sub_workspace_id, ...event.details } };
+    await recordAudit(tx, ctx, { ...audited, workspaceId: ctx.workspace.id });
+    await recordAudit(tx, ctx, { ...audited, workspaceId: other });
   }
 
   /** Closes a pending invitation without a link, from its side: the sub workspace declines, the admin side cancels. */
@@ -84,14 +89,8 @@ export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGr
     const now = clock.now().toISOString();
     await inWorkspaceTransaction(db, ctx, async (tx) => {
       const invitation = await answerable(tx, ctx, invitationId, how.side, now);
-      await claimOrRefuse(tx, invitation.id, { side: how.side, workspaceId: ctx.workspace.id }, { status: how.status, by: ctx.actor.userId, now });
-      await auditBothSides(tx, ctx, how.side === 'sub' ? invitation.admin_workspace_id : invitation.sub_workspace_id, {
-        action: how.action,
-        targetType: 'workspace_group_invitation',
-        targetId: invitation.id,
-        details: { admin_workspace_id: invitation.admin_workspace_id, sub_workspace_id: invitation.sub_workspace_id },
-        at: now,
-      });
+      await claimOrRefuse(tx, invitation.id, { status: how.status, by: ctx.actor.userId, now });
+      await auditBothSides(tx, ctx, invitation, { action: how.action, targetType: 'workspace_group_invitation', targetId: invitation.id, at: now });
     });
   }
 
@@ -143,17 +142,11 @@ export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGr
               nowIso,
             );
           }
-          await auditBothSides(tx, ctx, sub.id, {
-            action: 'group.invitation_sent',
-            targetType: 'workspace_group_invitation',
-            targetId: invitation.id,
-            details: { admin_workspace_id: ctx.workspace.id, sub_workspace_id: sub.id },
-            at: nowIso,
-          });
+          await auditBothSides(tx, ctx, invitation, { action: 'group.invitation_sent', targetType: 'workspace_group_invitation', targetId: invitation.id, at: nowIso });
           return invitation;
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw new AppError('GROUP.INVITATION_EXISTS');
+        if (isUniqueViolation(error, 'sub_workspace_id')) throw new AppError('GROUP.INVITATION_EXISTS');
         // The invited workspace was deleted at the same moment.
         if (isForeignKeyViolation(error)) throw new AppError('WORKSPACE.NOT_FOUND');
         throw error;
@@ -173,10 +166,7 @@ export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGr
         afterId: decodeCursor(query.cursor),
         limit: query.limit + 1,
       });
-      return toPage(
-        rows.map((row) => ({ ...row, status: statusAt(row, now) })),
-        query.limit,
-      );
+      return toPage(statusesAt(rows, now), query.limit);
     },
 
     /** The sub workspace's owner accepts: the link is made, if seed 004's limitations still allow it. */
@@ -191,7 +181,7 @@ export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGr
           if (!inviterHolds?.includes('groups:manage')) throw new AppError('GROUP.INVITATION_NO_LONGER_VALID');
           await assertCanAdminister(tx, invitation.admin_workspace_id, ctx.workspace.id);
           await assertCanJoin(tx, ctx.workspace.id);
-          await claimOrRefuse(tx, invitation.id, { side: 'sub', workspaceId: ctx.workspace.id }, { status: 'accepted', by: ctx.actor.userId, now });
+          await claimOrRefuse(tx, invitation.id, { status: 'accepted', by: ctx.actor.userId, now });
           const link = await repository.insertLink(tx, {
             tenant_id: ctx.tenant.id,
             admin_workspace_id: invitation.admin_workspace_id,
@@ -200,11 +190,11 @@ export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGr
             accepted_by: ctx.actor.userId,
             created_at: now,
           });
-          await auditBothSides(tx, ctx, invitation.admin_workspace_id, {
+          await auditBothSides(tx, ctx, link, {
             action: 'group.joined',
             targetType: 'workspace_group_member',
             targetId: link.id,
-            details: { admin_workspace_id: invitation.admin_workspace_id, sub_workspace_id: ctx.workspace.id, invitation_id: invitation.id },
+            details: { invitation_id: invitation.id },
             at: now,
           });
           return {
@@ -252,11 +242,10 @@ export function createGroupsService(deps: { db: Db; clock: Clock; grants: RoleGr
         if (!ctx.workspace.permissions.has(needed)) throw new AppError('AUTH.FORBIDDEN', { permission: needed });
         if (side === 'sub') assertOwner(ctx);
         if (!(await repository.deleteLink(tx, link.id))) throw new AppError('GROUP.MEMBER_NOT_FOUND');
-        await auditBothSides(tx, ctx, side === 'admin' ? link.sub_workspace_id : link.admin_workspace_id, {
+        await auditBothSides(tx, ctx, link, {
           action: side === 'admin' ? 'group.sub_removed' : 'group.left',
           targetType: 'workspace_group_member',
           targetId: link.id,
-          details: { admin_workspace_id: link.admin_workspace_id, sub_workspace_id: link.sub_workspace_id },
           at: now,
         });
         return side === 'admin' ? 'removed' : 'left';
@@ -275,21 +264,15 @@ function assertOwner(ctx: InWorkspaceContext): void {
 
 /** A pending invitation on the context's side (the sub answers, the admin cancels); 404 or 410 otherwise. */
 async function answerable(tx: Tx, ctx: InWorkspaceContext, id: number, side: 'sub' | 'admin', now: string) {
-  const invitation = await repository.findInvitationOf(tx, ctx.workspace.id, id);
-  const onSide = invitation && (side === 'sub' ? invitation.sub_workspace_id : invitation.admin_workspace_id) === ctx.workspace.id;
-  if (!invitation || !onSide) throw new AppError('GROUP.INVITATION_NOT_FOUND');
+  const invitation = await repository.findInvitationOn(tx, { side, workspaceId: ctx.workspace.id }, id);
+  if (!invitation) throw new AppError('GROUP.INVITATION_NOT_FOUND');
   const status = statusAt(invitation, now);
   if (status === 'expired') throw new AppError('GROUP.INVITATION_EXPIRED');
   if (status !== 'pending') throw new AppError('GROUP.INVITATION_NO_LONGER_VALID');
   return invitation;
 }
 
-async function claimOrRefuse(
-  tx: Tx,
-  id: number,
-  where: { side: 'sub' | 'admin'; workspaceId: number },
-  answer: { status: 'accepted' | 'declined' | 'cancelled'; by: number; now: string },
-): Promise<void> {
-  if (!(await repository.claimPending(tx, id, where, answer))) throw new AppError('GROUP.INVITATION_NO_LONGER_VALID');
+async function claimOrRefuse(tx: Tx, id: number, answer: { status: 'accepted' | 'declined' | 'cancelled'; by: number; now: string }): Promise<void> {
+  if (!(await repository.claimPending(tx, id, answer))) throw new AppError('GROUP.INVITATION_NO_LONGER_VALID');
   await cancelUnsent(tx, mailReference(id));
 }

@@ -1,5 +1,5 @@
-import { escapeHtml } from '../../core/http/html.ts';
 import type { Locale } from '../../core/i18n/index.ts';
+import { composeMessage } from '../mail/mail.messages.ts';
 
 interface InvitationMail {
   workspaceName: string;
@@ -31,12 +31,5 @@ const copy: Record<Locale, (mail: InvitationMail) => { subject: string; lines: s
 /** The invitation e-mail in plain text and HTML, in the inviter's language. */
 export function invitationMessage(locale: Locale, mail: InvitationMail): { subject: string; text: string; html: string } {
   const { subject, lines, action } = copy[locale](mail);
-  const text = [...lines, '', `${action}: ${mail.link}`, ''].join('\n');
-  const html = [
-    '<!doctype html><html><body style="font-family:system-ui,sans-serif">',
-    ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
-    `<p><a href="${escapeHtml(mail.link)}">${escapeHtml(action)}</a></p>`,
-    '</body></html>',
-  ].join('');
-  return { subject, text, html };
+  return composeMessage({ subject, lines, action: { label: action, link: mail.link } });
 }

@@ -1,4 +1,5 @@
 import type { Db, Executor, Tx } from '../../schema/database.ts';
+import { hasStatusAt } from '../../core/expiry.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { InvitationRow, InvitationStatus } from './invitations.table.ts';
 
@@ -50,16 +51,12 @@ export async function listInvitations(
   db: Db,
   query: { workspaceId: number; status: InvitationStatus | undefined; now: string; afterId: number; limit: number },
 ): Promise<InvitationRow[]> {
-  const { status, now } = query;
+  const { status } = query;
   return db
     .selectFrom('invitations')
     .selectAll()
     .where('workspace_id', '=', query.workspaceId)
-    .$if(status === 'pending', (q) => q.where('status', '=', 'pending').where('expires_at', '>', now))
-    .$if(status === 'expired', (q) =>
-      q.where((eb) => eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'pending'), eb('expires_at', '<=', now)])])),
-    )
-    .$if(status !== undefined && status !== 'pending' && status !== 'expired', (q) => q.where('status', '=', status ?? 'pending'))
+    .$if(status !== undefined, (q) => q.where(hasStatusAt('invitations', status ?? 'pending', query.now)))
     .$call(afterKey('id', query.afterId, query.limit))
     .execute();
 }

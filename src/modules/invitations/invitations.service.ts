@@ -8,7 +8,7 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.
 import { inTransaction } from '../../core/db/transaction.ts';
 import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
-import { statusAt } from '../../core/expiry.ts';
+import { statusAt, statusesAt } from '../../core/expiry.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { isLocale } from '../../core/i18n/index.ts';
 import { cancelUnsent, enqueueMessage } from '../mail/mail.service.ts';
@@ -41,7 +41,6 @@ const issued = (ctx: InWorkspaceContext, invitation: InvitationRow, token: strin
   ...(ctx.workspace.actingFrom ? {} : { token }),
   delivery,
 });
-
 
 /** The invitee answers once: the checks shared by accepting on sign-in and on registration. */
 async function claimForAcceptance(
@@ -202,10 +201,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
         afterId: decodeCursor(query.cursor),
         limit: query.limit + 1,
       });
-      return toPage(
-        rows.map((row) => ({ ...row, status: statusAt(row, now) })),
-        query.limit,
-      );
+      return toPage(statusesAt(rows, now), query.limit);
     },
 
     async revoke(ctx: InWorkspaceContext, id: number): Promise<void> {

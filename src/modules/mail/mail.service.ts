@@ -118,10 +118,10 @@ export function createMailDeliverer(deps: {
   // Pooled: one connection carries many messages instead of a handshake each.
   const transport: Transporter = createTransport({ url: deps.smtpUrl, pool: true, maxConnections: SENDERS, ...SMTP_TIMEOUTS });
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
+  let running: Promise<unknown> | undefined;
   let stopping = false;
 
-  async function deliver(message: OutboxMessageRow, attempt: number): Promise<boolean> {
+  async function deliver(message: OutboxMessageRow, attempt: number): Promise<void> {
     try {
       await transport.sendMail({
         from: deps.from,
@@ -140,7 +140,7 @@ export function createMailDeliverer(deps: {
         next_attempt_at: nextAttemptAt,
       });
       deps.onSendFailed?.({ messageId: message.id, attempt, error, givenUp: failed, nextAttemptAt });
-      return false;
+      return;
     }
     // Bodies carry live tokens (invitation links): once delivered they are dropped from storage.
     await settle(deps.db, message.id, attempt, {
@@ -150,15 +150,13 @@ export function createMailDeliverer(deps: {
       text_body: repository.DELIVERED_BODY,
       html_body: repository.DELIVERED_BODY,
     });
-    return true;
   }
 
   /** One batch of due messages, SENDERS at a time; each is claimed just before its own send. */
-  async function deliverBatch(): Promise<{ sent: number; full: boolean }> {
+  async function deliverBatch(): Promise<{ full: boolean }> {
     const now = deps.clock.now().toISOString();
     await inTransaction(deps.db, (tx) => repository.cancelExpired(tx, now));
     const due = await repository.listDueMessages(deps.db, now, BATCH);
-    let sent = 0;
     let next = 0;
     const sender = async () => {
       for (let message = due[next++]; message && !stopping; message = due[next++]) {
@@ -166,22 +164,22 @@ export function createMailDeliverer(deps: {
         // attempt: the batch, which stop() waits for, ends when every sender has.
         try {
           const attempt = await claim(deps.db, message, deps.clock.now());
-          if (attempt !== undefined && (await deliver(message, attempt))) sent += 1;
+          if (attempt !== undefined) await deliver(message, attempt);
         } catch (error) {
           deps.onError?.(error);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(SENDERS, due.length) }, sender));
-    return { sent, full: due.length === BATCH };
+    return { full: due.length === BATCH };
   }
 
   const tick = () => {
     const batch = deliverBatch().catch((error: unknown) => {
       deps.onError?.(error);
-      return { sent: 0, full: false };
+      return { full: false };
     });
-    running = batch.then(({ sent }) => sent);
+    running = batch;
     // A full batch means more may be waiting: the next one starts at once, not after a poll interval.
     void batch.then(({ full }) => {
       if (!stopping) timer = setTimeout(tick, full ? 0 : deps.pollIntervalMs);

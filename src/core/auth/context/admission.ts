@@ -147,7 +147,8 @@ export function admit(input: {
     memberRole: workspace.membership?.role ?? null,
     permissions,
     dataVersion: workspace.dataVersion,
-    actingFrom: selection.actingAs !== undefined ? (workspace.actingFrom ?? null) : null,
+    // Loaded only for a sub workspace targeted as one, which the checks above admitted.
+    actingFrom: workspace.actingFrom ?? null,
   };
   return { ...base, workspace: resolved };
 }

@@ -115,14 +115,21 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   // With SQLite's group commit (core/db/wal-sync.ts), an answer may show a commit whose WAL
   // sync is still running: it waits for that sync, so nothing it shows can be lost to a crash.
   const walSync = walSyncOf(db);
+  // Whether to hang up is decided as the answer leaves, after any wait for the WAL sync:
+  // shutdown may have begun during that wait.
   app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) void reply.header('connection', 'close');
-    if (walSync?.pending) {
-      walSync.flush().then(
-        () => done(null, payload),
-        (error: Error) => done(error),
-      );
-    } else done(null, payload);
+    const send = () => {
+      if (closing) void reply.header('connection', 'close');
+      done(null, payload);
+    };
+    if (walSync?.pending) walSync.flush().then(send, (error: Error) => done(error));
+    else send();
+  });
+  // An answer already on its way when shutdown began went out without that header, on a
+  // connection close() saw busy and so left open: end it once the answer is written.
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (closing) request.raw.socket.end();
+    done();
   });
 
   registerErrorHandling(app, catalogue);

@@ -29,19 +29,23 @@ import { createGroupsService } from './modules/groups/groups.service.ts';
 import { identityRoutes, wellKnownRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService, loadIdentityKeys } from './modules/identity/identity.service.ts';
 import { invitationPageRoutes } from './modules/invitations/invitations.page.ts';
-import { invitationsRoutes } from './modules/invitations/invitations.routes.ts';
+import { createInvitationLimiters, invitationsRoutes } from './modules/invitations/invitations.routes.ts';
+import { invitationsWebRoutes } from './modules/invitations/invitations.web-routes.ts';
 import { createInvitationsService } from './modules/invitations/invitations.service.ts';
 import { createMailDeliverer } from './modules/mail/mail.service.ts';
 import { membersRoutes } from './modules/members/members.routes.ts';
+import { membersWebRoutes } from './modules/members/members.web-routes.ts';
 import { createMembersService } from './modules/members/members.service.ts';
 import { createRoleGrants } from './modules/roles/roles.grants.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
+import { rolesWebRoutes } from './modules/roles/roles.web-routes.ts';
 import { createRolesService } from './modules/roles/roles.service.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
 import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
 import { createTenantsService } from './modules/tenants/tenants.service.ts';
 import { workspacesRoutes } from './modules/workspaces/workspaces.routes.ts';
+import { workspacesWebRoutes } from './modules/workspaces/workspaces.web-routes.ts';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.ts';
 import type { Db } from './schema/database.ts';
 
@@ -184,6 +188,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const workspaces = createWorkspacesService({ db, clock, readCacheEntries: config.cacheEntries.reads });
   const groups = createGroupsService({ db, clock, grants, publicUrl: config.publicUrl });
   const groupInvitationLimiter = createGroupInvitationLimiter(app, config.invitationRateLimit);
+  const invitationLimiters = createInvitationLimiters(app, config.invitationRateLimit);
 
   const contextLoader = createContextLoader({
     db,
@@ -219,10 +224,20 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(rolesRoutes, { roles });
       await api.register(apiKeysRoutes, { apiKeys });
       await api.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
-      await api.register(invitationsRoutes, { invitations, rateLimit: config.invitationRateLimit });
+      await api.register(invitationsRoutes, { invitations, limiters: invitationLimiters });
       await api.register(groupsRoutes, { groups, invitationLimiter: groupInvitationLimiter, operationIdSuffix: '' });
     },
     { prefix: SURFACES.api },
+  );
+  // Seed 003's portal paths, as written: thin routes over the same services as /api/v1.
+  await app.register(
+    async (web) => {
+      await web.register(workspacesWebRoutes, { workspaces });
+      await web.register(membersWebRoutes, { members });
+      await web.register(rolesWebRoutes, { roles });
+      await web.register(invitationsWebRoutes, { invitations, limiters: invitationLimiters });
+    },
+    { prefix: SURFACES.web },
   );
   // Seed 004 documents its group routes without the /api/v1 prefix; both paths work.
   await app.register(groupsRoutes, { groups, invitationLimiter: groupInvitationLimiter, operationIdSuffix: 'Unprefixed' });

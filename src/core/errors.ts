@@ -1,4 +1,5 @@
 import { defineCatalogue, type ErrorCode, type MessageParams } from './catalogue.ts';
+import { PORTAL_ACCESS_CODE_HEADER } from './http/surfaces.ts';
 
 /**
  * The core's own part of the catalogues: what the request path itself can answer (unreadable
@@ -7,6 +8,8 @@ import { defineCatalogue, type ErrorCode, type MessageParams } from './catalogue
  */
 export const coreCatalogue = defineCatalogue({
   area: 'core',
+  // The tenant's portal access code, which surfaces behind it require (core/http/surfaces.ts).
+  requestHeaders: { [PORTAL_ACCESS_CODE_HEADER]: { secret: true } },
   errors: {
     'REQUEST.MALFORMED': 400,
     'REQUEST.CONFLICT': 409,
@@ -21,6 +24,7 @@ export const coreCatalogue = defineCatalogue({
     'AUTH.RATE_LIMITED': 429,
     'TENANT.NOT_FOUND': 404,
     'TENANT.DISABLED': 403,
+    'PORTAL.ACCESS_DENIED': 403,
     'ROUTE.NOT_FOUND': 404,
     'WORKSPACE.NOT_FOUND': 404,
     'REQUEST.BODY_TOO_LARGE': 413,
@@ -46,6 +50,7 @@ export const coreCatalogue = defineCatalogue({
       'AUTH.RATE_LIMITED': 'Too many attempts; retry in {seconds} seconds.',
       'TENANT.NOT_FOUND': 'No such tenant.',
       'TENANT.DISABLED': 'This tenant is disabled.',
+      'PORTAL.ACCESS_DENIED': 'This portal needs its access code (X-PORTAL-ACCESS-CODE).',
       'ROUTE.NOT_FOUND': 'No such route.',
       'WORKSPACE.NOT_FOUND': 'No such workspace.',
       'REQUEST.BODY_TOO_LARGE': 'The request body is too large.',
@@ -70,6 +75,7 @@ export const coreCatalogue = defineCatalogue({
       'AUTH.RATE_LIMITED': 'Demasiados intentos; vuelve a intentarlo en {seconds} segundos.',
       'TENANT.NOT_FOUND': 'El inquilino no existe.',
       'TENANT.DISABLED': 'Este inquilino está desactivado.',
+      'PORTAL.ACCESS_DENIED': 'Este portal requiere su código de acceso (X-PORTAL-ACCESS-CODE).',
       'ROUTE.NOT_FOUND': 'La ruta no existe.',
       'WORKSPACE.NOT_FOUND': 'La sucursal no existe.',
       'REQUEST.BODY_TOO_LARGE': 'El cuerpo de la solicitud es demasiado grande.',

@@ -10,6 +10,7 @@ import * as outboxExpiry from './migrations/0006-outbox-expiry.ts';
 import * as sessionLiveness from './migrations/0007-session-liveness.ts';
 import * as workspaceDataVersions from './migrations/0008-workspace-data-versions.ts';
 import * as workspaceGroups from './migrations/0009-workspace-groups.ts';
+import * as portalCodeDigest from './migrations/0010-portal-code-digest.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0007-session-liveness', up: sessionLiveness.up },
   { name: '0008-workspace-data-versions', up: workspaceDataVersions.up },
   { name: '0009-workspace-groups', up: workspaceGroups.up },
+  { name: '0010-portal-code-digest', up: portalCodeDigest.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -18,12 +18,14 @@ export type Policy =
 
 /**
  * A workspace the caller can see, and the permission there. The workspace comes from the
- * path's `id` or from the request context (headers, then the current one). API keys may
+ * path (see `PathWorkspace`) or from the request context (headers, then the current one). API keys may
  * call it unless the route is for users only (switching one's own context, say).
  */
 export interface WorkspacePolicy {
   readonly access: 'workspace';
   readonly from: 'path' | 'context';
+  /** With `from: 'path'`, the parameter that names the workspace, and by what. */
+  readonly path?: PathWorkspace;
   readonly permission: WorkspacePermission;
   readonly callers: 'users' | 'users_and_keys';
   /**
@@ -33,6 +35,20 @@ export interface WorkspacePolicy {
    */
   readonly actingAs: 'allowed' | 'refused';
 }
+
+/**
+ * How a path names its workspace: `/workspaces/:id` by its integer id, or, as seed 003
+ * writes some of its paths, `/workspaces/:workspaceBizId/…` by its `biz_id`.
+ */
+export interface PathWorkspace {
+  readonly param: string;
+  readonly by: 'id' | 'biz_id';
+}
+
+export const BY_PATH_ID: PathWorkspace = { param: 'id', by: 'id' };
+/** Seed 003's parameters: `{workspaceId}` (the integer id) and `{workspaceBizId}` (the `biz_id`). */
+export const BY_WORKSPACE_ID: PathWorkspace = { param: 'workspaceId', by: 'id' };
+export const BY_WORKSPACE_BIZ_ID: PathWorkspace = { param: 'workspaceBizId', by: 'biz_id' };
 
 /** Who, besides signed-in users, may call a workspace route, and how. */
 interface CallerOptions {
@@ -56,9 +72,10 @@ export const inContext = (permission: WorkspacePermission, options: CallerOption
   callers: callersOf(options),
   actingAs: actingAsOf(options),
 });
-export const onPathWorkspace = (permission: WorkspacePermission, options: CallerOptions = {}): WorkspacePolicy => ({
+export const onPathWorkspace = (permission: WorkspacePermission, options: CallerOptions & { path?: PathWorkspace } = {}): WorkspacePolicy => ({
   access: 'workspace',
   from: 'path',
+  path: options.path ?? BY_PATH_ID,
   permission,
   callers: callersOf(options),
   actingAs: actingAsOf(options),

@@ -10,6 +10,8 @@ export interface TenantContext {
   disabled: boolean;
   /** How many workspaces one user may own; null is unlimited. */
   maxOwnedWorkspacesPerUser: number | null;
+  /** The digest of the code portal surfaces require (core/auth/context/portal.ts); null when they require none. */
+  portalAccessCodeDigest: string | null;
   /** The tenant's data version as this request read it, before any other data: what cached reads are checked against. */
   dataVersion: number;
 }

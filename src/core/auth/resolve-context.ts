@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../errors.ts';
+import { behindPortalCode } from '../http/surfaces.ts';
 import { negotiateLocale, type Locale } from '../i18n/index.ts';
-import { admit, admitAnonymous, type LoadedAccess, type PermissionSets } from './context/admission.ts';
+import { admit, admitAnonymous, admitTenant, type LoadedAccess, type PermissionSets, type TenantGate } from './context/admission.ts';
+import { passPortal } from './context/portal.ts';
 import { requestCredential, type Credential } from './context/credential.ts';
 import { policyRefusal } from './context/policy-check.ts';
 import { requestedTenant } from './context/tenant.ts';
@@ -33,23 +35,35 @@ export interface ContextResolutionDeps {
 
 /**
  * The request context, in named steps (each in ./context/ with its unit tests):
- * tenant → credential → workspace selection → one load → admission (the refusal order,
+ * tenant (and, on a surface behind it, the portal access code) → credential → workspace selection → one load → admission (the refusal order,
  * effective permissions). Only the load touches storage, once.
  */
-async function resolveContext(request: FastifyRequest, policy: Policy, deps: ContextResolutionDeps): Promise<RequestContext> {
+async function resolveContext(request: FastifyRequest, route: RouteAccess, deps: ContextResolutionDeps): Promise<RequestContext> {
+  const { policy } = route;
   const slug = requestedTenant(request, deps.tenantBaseDomain);
-  const credential = await requestCredential(request, policy, deps.accessTokens);
+  const gate: TenantGate | undefined = route.behindPortalCode ? (tenant) => passPortal(tenant, request) : undefined;
   const localeFor = (tenant: TenantContext) => negotiateLocale(request.headers['accept-language']) ?? tenant.defaultLocale;
+  const credential = await requestCredential(request, policy, deps.accessTokens).catch(async (error: unknown) => {
+    // Behind the portal code, whoever lacks the code learns nothing of their credential.
+    if (gate) admitTenant(await deps.loader.findTenant(slug), gate);
+    throw error;
+  });
   if (!credential) {
     const found = await deps.loader.findTenant(slug);
     if (found) request.locale = localeFor(found);
-    const tenant = admitAnonymous(found, policy);
+    const tenant = admitAnonymous(found, policy, gate);
     return { tenant, actor: null, workspace: null, locale: request.locale };
   }
   const selection = policy.access === 'workspace' ? selectWorkspace(request, policy, credential) : undefined;
   const loaded = await deps.loader.load(slug, credential, selection?.target ?? { kind: 'none' });
   if (loaded) request.locale = localeFor(loaded.tenant);
-  return admit({ loaded, credential, selection, locale: request.locale, permissionSets: deps.permissionSets });
+  return admit({ loaded, credential, selection, locale: request.locale, permissionSets: deps.permissionSets, gate });
+}
+
+/** What the resolution needs to know of a route: its policy, and whether its surface is behind the portal code. */
+interface RouteAccess {
+  policy: Policy;
+  behindPortalCode: boolean;
 }
 
 /**
@@ -68,7 +82,7 @@ export function registerContextResolution(app: FastifyInstance, deps: ContextRes
     // Unreachable (guardRoutePolicies refuses such a route first), kept so a gap can only deny.
     if (!policy) throw new AppError('AUTH.FORBIDDEN');
     if (policy.access === 'public') return;
-    route.onRequest = [resolveHook(policy), ...hookList(route.onRequest)];
+    route.onRequest = [resolveHook({ policy, behindPortalCode: behindPortalCode(route.url) }), ...hookList(route.onRequest)];
     if (policy.access === 'tenant' || policy.access === 'workspace') {
       route.preHandler = [policyHook(policy), ...hookList(route.preHandler)];
     }
@@ -80,9 +94,9 @@ export function registerContextResolution(app: FastifyInstance, deps: ContextRes
     done();
   });
 
-  function resolveHook(policy: Policy): onRequestAsyncHookHandler {
+  function resolveHook(route: RouteAccess): onRequestAsyncHookHandler {
     return async (request, reply) => {
-      const ctx = await resolveContext(request, policy, deps);
+      const ctx = await resolveContext(request, route, deps);
       request.ctx = ctx;
       // Where the request runs, said by the server: a client acting as a sub workspace never guesses.
       if (ctx.workspace) {

@@ -53,3 +53,12 @@ export function randomToken(prefix = ''): string {
 export function digestToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+/**
+ * A tenant's portal access code is stored only as this digest, bound to the tenant so one
+ * code used by two tenants stores two different digests. A fast hash, since every portal
+ * request checks it: the code is a shared gate in front of the sign-in, not a password.
+ */
+export function digestPortalCode(tenantId: number, code: string): string {
+  return createHash('sha256').update(`${tenantId}:${code}`).digest('hex');
+}

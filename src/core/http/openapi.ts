@@ -7,6 +7,7 @@ import { SUPPORTED_LOCALES } from '../i18n/index.ts';
 import { TESSERA_VERSION } from '../version.ts';
 import { registerDocsUi } from './docs-ui.ts';
 import { ID_PATTERN } from './schemas.ts';
+import { behindPortalCode, PORTAL_ACCESS_CODE_HEADER } from './surfaces.ts';
 
 /**
  * The OpenAPI document, good enough to generate clients from. Routes declare what only
@@ -111,10 +112,18 @@ const LANGUAGE_HEADER: Json = {
     "Otherwise the tenant's `default_locale`, and `en` outside a tenant.",
 };
 
-/** The request headers a policy reads, as an (optional-only) header schema for the document. */
-function contextHeadersOf(policy: Policy): Json {
+const PORTAL_CODE_HEADER: Json = {
+  type: 'string',
+  description:
+    "The tenant's portal access code, when the tenant has set one (`portal_access_code` in PATCH /api/v1/tenant): " +
+    'then required on every request of this surface, else 403 `PORTAL.ACCESS_DENIED`. Ignored when the tenant has none.',
+};
+
+/** The request headers a route's policy and surface read, as an (optional-only) header schema for the document. */
+function contextHeadersOf(policy: Policy, url: string): Json {
   const properties: Json = {};
   if (policy.access !== 'public') properties['X-Tenant'] = TENANT_HEADER;
+  if (policy.access !== 'public' && behindPortalCode(url)) properties[PORTAL_ACCESS_CODE_HEADER] = PORTAL_CODE_HEADER;
   if (policy.access === 'workspace' && policy.from === 'context') properties['X-Workspace-ID'] = WORKSPACE_HEADER;
   if (policy.access === 'workspace') properties['x-as-workspace'] = actingAsHeader(policy);
   properties['Accept-Language'] = LANGUAGE_HEADER;
@@ -156,7 +165,7 @@ const documentedRoute: SwaggerTransform = ({ schema, url, route }) => {
     schema: {
       ...schema,
       security: securityOf(policy),
-      headers: mergeHeaders(schema.headers, contextHeadersOf(policy)),
+      headers: mergeHeaders(schema.headers, contextHeadersOf(policy, route.url)),
       ...(schema.querystring !== undefined && { querystring: relaxDefaults(schema.querystring) }),
       ...(schema.body !== undefined && { body: relaxDefaults(schema.body) }),
       ...(responses && {

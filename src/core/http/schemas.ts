@@ -19,6 +19,13 @@ export const ID_PATTERN = '^[1-9][0-9]{0,15}$';
 export const IdParam = Type.String({ pattern: ID_PATTERN, description: 'Integer id' });
 export const IdParams = Type.Object({ id: IdParam });
 
+/** A workspace's public id, `biz_id` (`ws_` and base64url): how seed 003's paths name some workspaces. */
+export const BIZ_ID_PATTERN = '^ws_[A-Za-z0-9_-]{1,64}$';
+export const BizIdParam = Type.String({ pattern: BIZ_ID_PATTERN, description: "The workspace's `biz_id`" });
+/** Seed 003's path parameters naming the workspace (core/auth/policy.ts `BY_WORKSPACE_ID`, `BY_WORKSPACE_BIZ_ID`). */
+export const WorkspaceIdParams = Type.Object({ workspaceId: IdParam });
+export const WorkspaceBizIdParams = Type.Object({ workspaceBizId: BizIdParam });
+
 /**
  * Turns a validated id string into a number, or throws `notFound`: an id larger than
  * any stored one names nothing, and must not reach the database as an out-of-range value.

@@ -103,6 +103,7 @@ export function createContextLoader(deps: {
         sessionUserId: credential.kind === 'session' ? credential.claims.userId : 0,
         apiKeyHash,
         workspaceId: target.kind === 'id' ? target.id : target.kind === 'current' ? null : 0,
+        workspaceBizId: target.kind === 'biz_id' ? target.bizId : '',
         subWorkspaceId: target.kind === 'sub' ? target.id : 0,
       });
       if (!row) return undefined;
@@ -209,6 +210,7 @@ export function createContextLoader(deps: {
 /** The credential (a session by its ids, a key by its digest, never the secret itself) and the workspace asked for. */
 function cacheKey(slug: string, credential: Credential, apiKeyHash: string, target: WorkspaceTarget): string {
   const who = credential.kind === 'session' ? `s:${credential.claims.sessionId}:${credential.claims.userId}` : `k:${apiKeyHash}`;
-  const where = target.kind === 'id' ? String(target.id) : target.kind === 'sub' ? `sub:${target.id}` : target.kind;
+  const where =
+    target.kind === 'id' ? String(target.id) : target.kind === 'sub' ? `sub:${target.id}` : target.kind === 'biz_id' ? `biz:${target.bizId}` : target.kind;
   return `${slug} ${who} ${where}`;
 }

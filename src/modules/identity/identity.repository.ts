@@ -232,6 +232,20 @@ export async function setWorkspacePointers(
   await tx.updateTable('users').set(changes).where('id', '=', userId).execute();
 }
 
+/**
+ * At sign-in, a user with no current workspace enters their default one. One statement, so a
+ * concurrent leave (which clears the default with the membership) cannot be undone by it.
+ */
+export async function enterDefaultWorkspace(tx: Tx, userId: number): Promise<void> {
+  await tx
+    .updateTable('users')
+    .set((eb) => ({ current_workspace_id: eb.ref('default_workspace_id') }))
+    .where('id', '=', userId)
+    .where('current_workspace_id', 'is', null)
+    .where('default_workspace_id', 'is not', null)
+    .execute();
+}
+
 /** Clears the user's current and/or default workspace where they point at this one. */
 export async function clearWorkspacePointers(
   tx: Tx,

@@ -161,11 +161,15 @@ export function createIdentityService(deps: {
       return (await createUser(tenant.id, input, () => role)).user;
     },
 
+    /** Signing in enters the default workspace when no workspace is current (seed 003). */
     async login(ctx: RequestContext, input: LoginBody): Promise<IssuedSession> {
       const user = await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(input.email));
       const matches = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
       if (!user || !matches || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
-      const session = await inTransaction(db, (tx) => startSession(tx, user));
+      const session = await inTransaction(db, async (tx) => {
+        await repository.enterDefaultWorkspace(tx, user.id);
+        return startSession(tx, user);
+      });
       return issue(user, session);
     },
 

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { anonymous, authenticated, inContext } from '../../core/auth/policy.ts';
 import { tenantContextOf, userContextOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { bodyEmailKey, createAttemptLimiter } from '../../core/http/rate-limit.ts';
+import { mountSchema, type Mount, type TypeBoxApp } from '../../core/http/mount.ts';
 import { DataEnvelope, IdParams, ListEnvelope, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import {
   Accepted,
@@ -34,10 +35,18 @@ const issuedInvitation = (issued: IssuedInvitationRow) => ({
   delivery: issued.delivery,
 });
 
-export const invitationsRoutes: FastifyPluginAsyncTypebox<{
-  invitations: InvitationsService;
-  rateLimit: { max: number; perRecipientMax: number; windowSeconds: number };
-}> = async (app, { invitations, rateLimit }) => {
+/** What sending invitations is limited by, shared by every surface that sends them. */
+export interface InvitationLimiters {
+  /** A new invitation: per inviter and per workspace, and per recipient address. */
+  create: (request: FastifyRequest) => Promise<void>;
+  /** A resend mails the same address again: it counts against the sender and, per invitation, the recipient. */
+  resend: (request: FastifyRequest) => Promise<void>;
+}
+
+export function createInvitationLimiters(
+  app: FastifyInstance,
+  rateLimit: { max: number; perRecipientMax: number; windowSeconds: number },
+): InvitationLimiters {
   const inviter = (request: FastifyRequest) => `inviter:${request.ctx?.actor?.userId ?? 0}`;
   const workspace = (request: FastifyRequest) => `workspace:${request.ctx?.workspace?.id ?? 0}`;
   const recipient = (request: FastifyRequest) => `recipient:${bodyEmailKey(request)}`;
@@ -48,42 +57,55 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     windowSeconds: rateLimit.windowSeconds,
     keys: [recipient],
   });
-  const limited = async (request: FastifyRequest) => {
-    await bySender.check(request);
-    await byRecipient.check(request);
-  };
-  // A resend mails the same address again: it counts against the sender and, per invitation, the recipient.
   const resendsOfOne = createAttemptLimiter(app, {
     name: 'invitations',
     max: rateLimit.perRecipientMax,
     windowSeconds: rateLimit.windowSeconds,
     keys: [(request) => `resend:${request.ctx?.workspace?.id ?? 0}:${(request.params as { id?: string }).id ?? ''}`],
   });
-  const limitedResend = async (request: FastifyRequest) => {
-    await bySender.check(request);
-    await resendsOfOne.check(request);
+  return {
+    async create(request) {
+      await bySender.check(request);
+      await byRecipient.check(request);
+    },
+    async resend(request) {
+      await bySender.check(request);
+      await resendsOfOne.check(request);
+    },
   };
+}
 
+/** Invites an address to the workspace; mounted on both surfaces, counted by the same limiters. */
+export function mountCreateInvitation(app: TypeBoxApp, invitations: InvitationsService, limiters: InvitationLimiters, mount: Mount): void {
   app.post(
-    '/invitations',
+    mount.url,
     {
-      config: { policy: inContext('invitations:create') },
-      preHandler: limited,
+      config: { policy: mount.policy },
+      preHandler: limiters.create,
       schema: {
-        operationId: 'createInvitation',
-        tags: ['invitations'],
-        summary: 'Invite an address to the current workspace (expires in 7 days; an e-mail is sent)',
+        ...mountSchema(mount),
+        summary: 'Invite an address to the workspace (expires in 7 days; an e-mail is sent)',
         body: CreateInvitationBody,
         response: { 201: DataEnvelope(IssuedInvitation) },
       },
     },
     async (request, reply) => {
       const created = await invitations.create(workspaceContextOf(request), request.body);
-      return reply
-        .code(201)
-        .send({ data: issuedInvitation(created), message: request.translate('invitation.sent') });
+      return reply.code(201).send({ data: issuedInvitation(created), message: request.translate('invitation.sent') });
     },
   );
+}
+
+export const invitationsRoutes: FastifyPluginAsyncTypebox<{ invitations: InvitationsService; limiters: InvitationLimiters }> = async (
+  app,
+  { invitations, limiters },
+) => {
+  mountCreateInvitation(app, invitations, limiters, {
+    url: '/invitations',
+    policy: inContext('invitations:create'),
+    operationId: 'createInvitation',
+    tag: 'invitations',
+  });
 
   app.get(
     '/invitations',
@@ -119,7 +141,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<{
     '/invitations/:id/resend',
     {
       config: { policy: inContext('invitations:create') },
-      preHandler: limitedResend,
+      preHandler: limiters.resend,
       schema: {
         operationId: 'resendInvitation',
         tags: ['invitations'],

@@ -1,10 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { inContext, onPathWorkspace } from '../../core/auth/policy.ts';
 import { userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { mountSchema, type Mount, type TypeBoxApp } from '../../core/http/mount.ts';
 import { IdParams, ListEnvelope, ListQuery, MessageOnly, parseId, storedIdOr } from '../../core/http/schemas.ts';
 import { createSerializeOnce } from '../../core/http/serialize-once.ts';
 import { ChangeRoleBody, Member, TransferOwnershipBody, UserIdParams } from './members.schemas.ts';
 import type { MembersService } from './members.service.ts';
+
+/** The caller leaves the path's workspace (never its owner); mounted on both surfaces. */
+export function mountLeaveWorkspace(app: TypeBoxApp, members: MembersService, mount: Mount): void {
+  app.post(
+    mount.url,
+    {
+      config: { policy: mount.policy },
+      schema: { ...mountSchema(mount), summary: 'Leave a workspace (the owner must transfer ownership first)', response: { 200: MessageOnly } },
+    },
+    async (request) => {
+      await members.leave(userInWorkspaceOf(request));
+      return { message: request.translate('workspace.left') };
+    },
+  );
+}
 
 export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService }> = async (app, { members }) => {
   const sendPage = createSerializeOnce<Awaited<ReturnType<MembersService['list']>>>();
@@ -71,23 +87,13 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
     },
   );
 
-  app.post(
-    '/workspaces/:id/leave',
-    {
-      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true, notActingAs: true }) },
-      schema: {
-        operationId: 'leaveWorkspace',
-        tags: ['members'],
-        summary: 'Leave a workspace (the owner must transfer ownership first)',
-        params: IdParams,
-        response: { 200: MessageOnly },
-      },
-    },
-    async (request) => {
-      await members.leave(userInWorkspaceOf(request));
-      return { message: request.translate('workspace.left') };
-    },
-  );
+  mountLeaveWorkspace(app, members, {
+    url: '/workspaces/:id/leave',
+    policy: onPathWorkspace('workspaces:view', { usersOnly: true, notActingAs: true }),
+    operationId: 'leaveWorkspace',
+    tag: 'members',
+    params: IdParams,
+  });
 
   app.post(
     '/workspaces/:id/transfer-ownership',

@@ -21,4 +21,10 @@ export const ChangeRoleBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Seed 003's form of the role change: the member named in the body (`POST …/members/role/change`). */
+export const MemberRoleChangeBody = Type.Object(
+  { user_id: Type.Integer({ minimum: 1 }), role: ChangeRoleBody.properties.role },
+  { additionalProperties: false },
+);
+
 export const TransferOwnershipBody = Type.Object({ user_id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });

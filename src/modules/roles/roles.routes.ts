@@ -2,20 +2,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { TENANT_ROLE_PERMISSIONS } from '../../core/auth/permissions.ts';
 import { authenticated, inContext } from '../../core/auth/policy.ts';
 import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { mountSchema, type Mount, type TypeBoxApp } from '../../core/http/mount.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import { DeleteRoleQuery, MyPermissions, PermissionEntry, Role, roleBodies } from './roles.schemas.ts';
 import type { RolesService } from './roles.service.ts';
 
-export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = async (app, { roles }) => {
-  const bodies = roleBodies(roles.permissionCount);
+/** Lists the workspace's roles, built-in and custom; mounted on both surfaces. */
+export function mountListRoles(app: TypeBoxApp, roles: RolesService, mount: Mount): void {
   app.get(
-    '/roles',
+    mount.url,
     {
-      config: { policy: inContext('roles:view') },
+      config: { policy: mount.policy },
       schema: {
-        operationId: 'listRoles',
-        tags: ['roles'],
-        summary: 'Roles of the current workspace, built-in and custom',
+        ...mountSchema(mount),
+        summary: 'Roles of the workspace, built-in and custom',
         querystring: ListQuery,
         response: { 200: ListEnvelope(Role) },
       },
@@ -25,16 +25,18 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
       return { data: page.items, meta: { next_cursor: page.nextCursor } };
     },
   );
+}
 
+/** Creates a custom role; mounted on both surfaces. */
+export function mountCreateRole(app: TypeBoxApp, roles: RolesService, mount: Mount): void {
   app.post(
-    '/roles',
+    mount.url,
     {
-      config: { policy: inContext('roles:manage') },
+      config: { policy: mount.policy },
       schema: {
-        operationId: 'createRole',
-        tags: ['roles'],
+        ...mountSchema(mount),
         summary: 'Create a custom role (only with permissions you hold)',
-        body: bodies.create,
+        body: roleBodies(roles.permissionCount).create,
         response: { 201: DataEnvelope(Role) },
       },
     },
@@ -43,6 +45,12 @@ export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = a
       return reply.code(201).send({ data: role, message: request.translate('role.created') });
     },
   );
+}
+
+export const rolesRoutes: FastifyPluginAsyncTypebox<{ roles: RolesService }> = async (app, { roles }) => {
+  const bodies = roleBodies(roles.permissionCount);
+  mountListRoles(app, roles, { url: '/roles', policy: inContext('roles:view'), operationId: 'listRoles', tag: 'roles' });
+  mountCreateRole(app, roles, { url: '/roles', policy: inContext('roles:manage'), operationId: 'createRole', tag: 'roles' });
 
   app.put(
     '/roles/:id',

@@ -5,8 +5,6 @@ import { defineCatalogue } from '../../core/catalogue.ts';
  */
 export const tenantsCatalogue = defineCatalogue({
   area: 'tenants',
-  // A tenant's portal access code (its `portal_access_code` setting), sent by portal clients.
-  requestHeaders: { 'X-PORTAL-ACCESS-CODE': { secret: true } },
   errors: {
     'TENANT.SLUG_TAKEN': 409,
   },

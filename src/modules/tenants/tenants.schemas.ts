@@ -13,7 +13,9 @@ export const TenantSettings = Type.Object(
     default_locale: LocaleSchema,
     self_signup: Type.Boolean(),
     max_owned_workspaces_per_user: Nullable(Type.Integer()),
-    portal_access_code: Nullable(Type.String()),
+    portal_access_code_set: Type.Boolean({
+      description: 'Whether /web/v1 requests must send X-PORTAL-ACCESS-CODE; the code itself is stored only as a digest and never shown',
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -29,7 +31,14 @@ export const UpdateTenantBody = Type.Object(
     self_signup: Type.Optional(Type.Boolean()),
     max_owned_workspaces_per_user: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),
     portal_access_code: Type.Optional(
-      Nullable(Type.String({ minLength: 4, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' })),
+      Nullable(
+        Type.String({
+          minLength: 8,
+          maxLength: 128,
+          pattern: '^[\\x21-\\x7e]+$',
+          description: 'The code /web/v1 requests must send in X-PORTAL-ACCESS-CODE (printable ASCII, no spaces); null removes it',
+        }),
+      ),
     ),
   },
   { additionalProperties: false, minProperties: 1 },

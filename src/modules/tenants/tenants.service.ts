@@ -4,6 +4,7 @@ import type { Db } from '../../schema/database.ts';
 import { isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
+import { digestPortalCode } from '../../core/auth/secrets.ts';
 import * as repository from './tenants.repository.ts';
 import type { UpdateTenantBody, TenantSettings } from './tenants.schemas.ts';
 import { TENANT_SLUG_PATTERN } from '../../core/http/schemas.ts';
@@ -20,7 +21,7 @@ export function tenantToSettings(tenant: Tenant): TenantSettings {
     default_locale: tenant.defaultLocale,
     self_signup: tenant.selfSignup,
     max_owned_workspaces_per_user: tenant.maxOwnedWorkspacesPerUser,
-    portal_access_code: tenant.portalAccessCode,
+    portal_access_code_set: tenant.portalAccessCodeDigest !== null,
     created_at: tenant.createdAt,
     updated_at: tenant.updatedAt,
   };
@@ -55,7 +56,9 @@ export function createTenantsService(deps: { db: Db; clock: Clock }) {
           ...(patch.max_owned_workspaces_per_user === undefined
             ? {}
             : { max_owned_workspaces_per_user: patch.max_owned_workspaces_per_user }),
-          ...(patch.portal_access_code === undefined ? {} : { portal_access_code: patch.portal_access_code }),
+          ...(patch.portal_access_code === undefined
+            ? {}
+            : { portal_access_code_digest: patch.portal_access_code === null ? null : digestPortalCode(ctx.tenant.id, patch.portal_access_code) }),
           updated_at: clock.now().toISOString(),
         }),
       );

@@ -9,7 +9,8 @@ export interface TenantsTable {
   default_locale: string;
   self_signup: number;
   max_owned_workspaces_per_user: number | null;
-  portal_access_code: string | null;
+  /** The portal access code's digest (core/auth/secrets.ts digestPortalCode); never the code. */
+  portal_access_code_digest: string | null;
   disabled_at: string | null;
   created_at: string;
   updated_at: string;
@@ -24,7 +25,7 @@ export interface Tenant {
   defaultLocale: Locale;
   selfSignup: boolean;
   maxOwnedWorkspacesPerUser: number | null;
-  portalAccessCode: string | null;
+  portalAccessCodeDigest: string | null;
   disabledAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -38,7 +39,7 @@ export function tenantRowToTenant(row: TenantRow): Tenant {
     defaultLocale: isLocale(row.default_locale) ? row.default_locale : 'en',
     selfSignup: row.self_signup === 1,
     maxOwnedWorkspacesPerUser: row.max_owned_workspaces_per_user,
-    portalAccessCode: row.portal_access_code,
+    portalAccessCodeDigest: row.portal_access_code_digest,
     disabledAt: row.disabled_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -54,5 +55,6 @@ export function tenantToContext(tenant: Tenant, dataVersion: number): TenantCont
     defaultLocale: tenant.defaultLocale,
     disabled: tenant.disabledAt !== null,
     maxOwnedWorkspacesPerUser: tenant.maxOwnedWorkspacesPerUser,
+    portalAccessCodeDigest: tenant.portalAccessCodeDigest,
   };
 }

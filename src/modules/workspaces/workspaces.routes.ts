@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticated, onPathWorkspace } from '../../core/auth/policy.ts';
 import { userContextOf, userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { mountSchema, type Mount, type TypeBoxApp } from '../../core/http/mount.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import { createSerializeOnce } from '../../core/http/serialize-once.ts';
 import {
@@ -12,7 +13,7 @@ import {
 } from './workspaces.schemas.ts';
 import type { WorkspaceListing, WorkspacesService } from './workspaces.service.ts';
 
-function toWorkspace(listing: WorkspaceListing, callerId: number): Workspace {
+export function toWorkspace(listing: WorkspaceListing, callerId: number): Workspace {
   return {
     id: listing.id,
     biz_id: listing.bizId,
@@ -30,16 +31,15 @@ function toWorkspace(listing: WorkspaceListing, callerId: number): Workspace {
   };
 }
 
-export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: WorkspacesService }> = async (app, { workspaces }) => {
+/** Lists the workspaces the caller can access; mounted on both surfaces. */
+export function mountListWorkspaces(app: TypeBoxApp, workspaces: WorkspacesService, mount: Mount): void {
   const sendPage = createSerializeOnce<Awaited<ReturnType<WorkspacesService['list']>>>();
-
   app.get(
-    '/workspaces',
+    mount.url,
     {
-      config: { policy: authenticated() },
+      config: { policy: mount.policy },
       schema: {
-        operationId: 'listWorkspaces',
-        tags: ['workspaces'],
+        ...mountSchema(mount),
         summary: 'Workspaces the caller can access (all of the tenant with view_all_locations)',
         querystring: ListQuery,
         response: { 200: ListEnvelope(Workspace) },
@@ -55,14 +55,16 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
       }));
     },
   );
+}
 
+/** Creates a workspace the caller owns, within the tenant's owned-workspace limit; mounted on both surfaces. */
+export function mountCreateWorkspace(app: TypeBoxApp, workspaces: WorkspacesService, mount: Mount): void {
   app.post(
-    '/workspaces',
+    mount.url,
     {
-      config: { policy: authenticated() },
+      config: { policy: mount.policy },
       schema: {
-        operationId: 'createWorkspace',
-        tags: ['workspaces'],
+        ...mountSchema(mount),
         summary: 'Create a workspace; the caller becomes its owner and it becomes the current one',
         body: CreateWorkspaceBody,
         response: { 201: DataEnvelope(Workspace) },
@@ -76,6 +78,33 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
         .send({ data: toWorkspace(created, ctx.actor.userId), message: request.translate('workspace.created') });
     },
   );
+}
+
+/** Makes the path's workspace the caller's default, entered at sign-in; mounted on both surfaces. */
+export function mountSetDefaultWorkspace(app: TypeBoxApp, workspaces: WorkspacesService, mount: Mount): void {
+  app.post(
+    mount.url,
+    {
+      config: { policy: mount.policy },
+      schema: { ...mountSchema(mount), summary: 'Make this your default workspace, entered at sign-in', response: { 200: MessageOnly } },
+    },
+    async (request) => {
+      await workspaces.setDefault(userInWorkspaceOf(request));
+      return { message: request.translate('workspace.default_set') };
+    },
+  );
+}
+
+export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: WorkspacesService }> = async (app, { workspaces }) => {
+  mountListWorkspaces(app, workspaces, { url: '/workspaces', policy: authenticated(), operationId: 'listWorkspaces', tag: 'workspaces' });
+  mountCreateWorkspace(app, workspaces, { url: '/workspaces', policy: authenticated(), operationId: 'createWorkspace', tag: 'workspaces' });
+  mountSetDefaultWorkspace(app, workspaces, {
+    url: '/workspaces/:id/default',
+    policy: onPathWorkspace('workspaces:view', { usersOnly: true, notActingAs: true }),
+    operationId: 'setDefaultWorkspace',
+    tag: 'workspaces',
+    params: IdParams,
+  });
 
   app.get(
     '/workspaces/:id',
@@ -169,18 +198,6 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     async (request) => {
       await workspaces.clearContext(userContextOf(request), parseId(request.params.id, 'WORKSPACE.NOT_FOUND'));
       return { message: request.translate('workspace.context_cleared') };
-    },
-  );
-
-  app.post(
-    '/workspaces/:id/default',
-    {
-      config: { policy: onPathWorkspace('workspaces:view', { usersOnly: true, notActingAs: true }) },
-      schema: { operationId: 'setDefaultWorkspace', tags: ['workspaces'], summary: 'Make this your default workspace', params: IdParams, response: { 200: MessageOnly } },
-    },
-    async (request) => {
-      await workspaces.setDefault(userInWorkspaceOf(request));
-      return { message: request.translate('workspace.default_set') };
     },
   );
 

@@ -4,15 +4,20 @@
  * draws the combinations (PBT_SEED replays a run; PBT_RUNS, default 1000).
  */
 import fc from 'fast-check';
+import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { admit, admitAnonymous, REFUSAL_ORDER, type LoadedAccess } from '../../../src/core/auth/context/admission.ts';
 import type { Credential } from '../../../src/core/auth/context/credential.ts';
+import { passPortal } from '../../../src/core/auth/context/portal.ts';
 import type { WorkspaceSelection } from '../../../src/core/auth/context/workspace-selection.ts';
 import type { WorkspacePermission } from '../../../src/core/auth/permissions.ts';
 import { authenticated, anonymous } from '../../../src/core/auth/policy.ts';
 import type { Actor, TenantContext } from '../../../src/core/auth/request-context.ts';
+import { digestPortalCode } from '../../../src/core/auth/secrets.ts';
 import { AppError } from '../../../src/core/errors.ts';
 import { runSeed } from '../../support/seeds.ts';
+
+const PORTAL_CODE = 'open-sesame-42';
 
 const seed = runSeed('refusal-order');
 const numRuns = Number(process.env.PBT_RUNS ?? 1000);
@@ -20,6 +25,8 @@ const numRuns = Number(process.env.PBT_RUNS ?? 1000);
 const Faults = fc.record({
   tenantMissing: fc.boolean(),
   tenantDisabled: fc.boolean(),
+  /** On a surface behind the portal access code: null when the tenant has none, else whether the request presents it. */
+  portalCode: fc.constantFrom(null, 'presented', 'wrong', 'missing'),
   credentialDead: fc.boolean(),
   tokenOfOtherTenant: fc.boolean(),
   viaApiKey: fc.boolean(),
@@ -38,6 +45,7 @@ function refusalsOf(f: Faults): string[] {
   const found: string[] = [];
   if (f.tenantMissing) return ['TENANT.NOT_FOUND'];
   if (f.tenantDisabled) found.push('TENANT.DISABLED');
+  if (f.portalCode === 'wrong' || f.portalCode === 'missing') found.push('PORTAL.ACCESS_DENIED');
   if (f.credentialDead || (!f.viaApiKey && f.tokenOfOtherTenant)) found.push('AUTH.INVALID_TOKEN');
   // A route outside any workspace: nothing about workspaces applies, and a key may not call it.
   if (f.outsideAnyWorkspace) return f.viaApiKey ? [...found, 'AUTH.FORBIDDEN'] : found;
@@ -49,7 +57,19 @@ function refusalsOf(f: Faults): string[] {
 }
 
 function scenario(f: Faults) {
-  const tenant = { id: 1, slug: 't', name: 'T', defaultLocale: 'en', disabled: f.tenantDisabled, maxOwnedWorkspacesPerUser: null, dataVersion: 1 } as TenantContext;
+  const tenant: TenantContext = {
+    id: 1,
+    slug: 't',
+    name: 'T',
+    defaultLocale: 'en',
+    disabled: f.tenantDisabled,
+    maxOwnedWorkspacesPerUser: null,
+    portalAccessCodeDigest: f.portalCode === null ? null : digestPortalCode(1, PORTAL_CODE),
+    dataVersion: 1,
+  };
+  const presented = f.portalCode === 'presented' ? PORTAL_CODE : f.portalCode === 'wrong' ? `${PORTAL_CODE}!` : undefined;
+  const request = { headers: presented === undefined ? {} : { 'x-portal-access-code': presented } } as FastifyRequest;
+  const gate = (checked: TenantContext) => passPortal(checked, request);
   const tenantRole = f.tenantAdmin ? 'admin' : 'member';
   const actor: Actor = f.viaApiKey
     ? { kind: 'api_key', apiKeyId: 1, userId: 1, tenantRole }
@@ -73,7 +93,7 @@ function scenario(f: Faults) {
     target: f.viaApiKey || f.actingAs ? { kind: 'none' } : f.askedForCurrent ? { kind: 'current' } : { kind: 'id', id: 1 },
     ...(f.actingAs ? { actingAs: 3 } : named),
   };
-  return { loaded, credential, selection: f.outsideAnyWorkspace ? undefined : selection };
+  return { loaded, credential, selection: f.outsideAnyWorkspace ? undefined : selection, gate };
 }
 
 describe('the refusal order', () => {
@@ -86,11 +106,11 @@ describe('the refusal order', () => {
   it('refuses a workspace request with the earliest of its faults in REFUSAL_ORDER', () => {
     fc.assert(
       fc.property(Faults, (faults) => {
-        const { loaded, credential, selection } = scenario(faults);
+        const { loaded, credential, selection, gate } = scenario(faults);
         const expected = refusalsOf(faults).sort((a, b) => REFUSAL_ORDER.indexOf(a as never) - REFUSAL_ORDER.indexOf(b as never))[0];
         let refused: string | undefined;
         try {
-          admit({ loaded, credential, selection, locale: 'en', permissionSets: { readOnly: ['members:view'] as WorkspacePermission[], withheldWhenActingAs: [] } });
+          admit({ loaded, credential, selection, locale: 'en', permissionSets: { readOnly: ['members:view'] as WorkspacePermission[], withheldWhenActingAs: [] }, gate });
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           refused = error.code;
@@ -101,11 +121,15 @@ describe('the refusal order', () => {
     );
   });
 
-  it('refuses a request without credentials: unknown tenant, then disabled, then 401 unless the route is anonymous', () => {
+  it('refuses a request without credentials: unknown tenant, then disabled, then the portal code, then 401 unless the route is anonymous', () => {
     const tenant = { disabled: true } as TenantContext;
-    expect(() => admitAnonymous(undefined, authenticated())).toThrow(expect.objectContaining({ code: 'TENANT.NOT_FOUND' }));
-    expect(() => admitAnonymous(tenant, authenticated())).toThrow(expect.objectContaining({ code: 'TENANT.DISABLED' }));
-    expect(() => admitAnonymous({ ...tenant, disabled: false }, authenticated())).toThrow(expect.objectContaining({ code: 'AUTH.UNAUTHENTICATED' }));
-    expect(admitAnonymous({ ...tenant, disabled: false }, anonymous())).toMatchObject({ disabled: false });
+    const closedPortal = () => {
+      throw new AppError('PORTAL.ACCESS_DENIED');
+    };
+    expect(() => admitAnonymous(undefined, authenticated(), closedPortal)).toThrow(expect.objectContaining({ code: 'TENANT.NOT_FOUND' }));
+    expect(() => admitAnonymous(tenant, authenticated(), closedPortal)).toThrow(expect.objectContaining({ code: 'TENANT.DISABLED' }));
+    expect(() => admitAnonymous({ ...tenant, disabled: false }, authenticated(), closedPortal)).toThrow(expect.objectContaining({ code: 'PORTAL.ACCESS_DENIED' }));
+    expect(() => admitAnonymous({ ...tenant, disabled: false }, authenticated(), undefined)).toThrow(expect.objectContaining({ code: 'AUTH.UNAUTHENTICATED' }));
+    expect(admitAnonymous({ ...tenant, disabled: false }, anonymous(), undefined)).toMatchObject({ disabled: false });
   });
 });

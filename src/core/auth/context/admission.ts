@@ -75,18 +75,20 @@ function effectivePermissionsOf(loaded: LoadedAccess, actor: Actor, workspace: L
 /**
  * The refusals admission answers from what the one load found, in the one order they are
  * checked, so that nothing is revealed to a caller who should first have been turned
- * away: an unknown tenant (404) before a disabled one (403) before a missing, dead or
- * foreign credential (401); an API key outside a workspace (403); then an invisible
+ * away: an unknown tenant (404) before a disabled one (403) before a missing portal access
+ * code where the surface asks for one (403) before a missing, dead or foreign credential (401); an API key outside a workspace (403); then an invisible
  * workspace (404) before a missing choice of workspace (409).
  *
  * Over the whole resolution, the steps before the load refuse first, from the request
- * alone: a slug no tenant can have (404), then a malformed or unverifiable bearer (401),
+ * alone: a slug no tenant can have (404), then a malformed or unverifiable bearer (401; behind
+ * the portal code, only once the tenant's refusals above have been checked),
  * then malformed workspace headers or path id (400, 404). Permissions and users-only
  * routes (403) come last, after validation, in the policy step.
  */
 export const REFUSAL_ORDER = [
   'TENANT.NOT_FOUND',
   'TENANT.DISABLED',
+  'PORTAL.ACCESS_DENIED',
   'AUTH.UNAUTHENTICATED',
   'AUTH.INVALID_TOKEN',
   'AUTH.FORBIDDEN',
@@ -94,10 +96,23 @@ export const REFUSAL_ORDER = [
   'CONTEXT.REQUIRED',
 ] as const;
 
-/** A request without a credential: only anonymous routes admit it. */
-export function admitAnonymous(tenant: TenantContext | undefined, policy: Policy): TenantContext {
+/**
+ * A further check of the tenant a surface may ask for (the portal access code, see
+ * ./portal.ts), run right after the tenant's own refusals and before any credential's.
+ */
+export type TenantGate = (tenant: TenantContext) => void;
+
+/** The tenant's refusals, in REFUSAL_ORDER: unknown, disabled, then the surface's gate. */
+export function admitTenant(tenant: TenantContext | undefined, gate: TenantGate | undefined): TenantContext {
   if (!tenant) throw new AppError('TENANT.NOT_FOUND');
   if (tenant.disabled) throw new AppError('TENANT.DISABLED');
+  gate?.(tenant);
+  return tenant;
+}
+
+/** A request without a credential: only anonymous routes admit it. */
+export function admitAnonymous(found: TenantContext | undefined, policy: Policy, gate: TenantGate | undefined): TenantContext {
+  const tenant = admitTenant(found, gate);
   if (policy.access !== 'anonymous') throw new AppError('AUTH.UNAUTHENTICATED');
   return tenant;
 }
@@ -112,10 +127,11 @@ export function admit(input: {
   selection: WorkspaceSelection | undefined;
   locale: Locale;
   permissionSets: PermissionSets;
+  gate: TenantGate | undefined;
 }): RequestContext {
   const { loaded, credential, selection, locale } = input;
+  admitTenant(loaded?.tenant, input.gate);
   if (!loaded) throw new AppError('TENANT.NOT_FOUND');
-  if (loaded.tenant.disabled) throw new AppError('TENANT.DISABLED');
   const { actor } = loaded;
   if (!actor) throw new AppError('AUTH.INVALID_TOKEN');
   if (credential.kind === 'session' && credential.claims.tenantId !== loaded.tenant.id) throw new AppError('AUTH.INVALID_TOKEN');
@@ -135,6 +151,10 @@ export function admit(input: {
     if (adminId === undefined || (loaded.apiKey && loaded.apiKey.workspaceId !== adminId)) throw new AppError('WORKSPACE.NOT_FOUND');
   } else if (loaded.apiKey && selection.namedId !== undefined && selection.namedId !== loaded.apiKey.workspaceId) {
     throw new AppError('WORKSPACE.NOT_FOUND');
+  }
+  if (workspace && selection.namedBizId !== undefined && workspace.bizId !== selection.namedBizId) {
+    // The path's biz_id names another workspace than the one acted as, or than the key's own.
+    throw new AppError(selection.actingAs === undefined ? 'WORKSPACE.NOT_FOUND' : 'CONTEXT.CONFLICT');
   }
   if (!workspace) throw new AppError(selection.target.kind === 'current' ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
   const permissions = effectivePermissionsOf(loaded, actor, workspace, input.permissionSets);

@@ -1,16 +1,21 @@
 import type { FastifyRequest } from 'fastify';
 import { MAX_STORED_ID } from '../../db/dialect.ts';
 import { AppError } from '../../errors.ts';
-import { ID_PATTERN } from '../../http/schemas.ts';
-import type { WorkspacePolicy } from '../policy.ts';
+import { BIZ_ID_PATTERN, ID_PATTERN } from '../../http/schemas.ts';
+import { BY_PATH_ID, type PathWorkspace, type WorkspacePolicy } from '../policy.ts';
 import type { WorkspaceSource } from '../request-context.ts';
 import type { Credential } from './credential.ts';
 
 /**
- * Which workspace the one context query joins: none, a given id, the user's current one, or
+ * Which workspace the one context query joins: none, a given id or `biz_id`, the user's current one, or
  * a sub workspace acted as from its group's admin workspace (whose membership then counts).
  */
-export type WorkspaceTarget = { kind: 'none' } | { kind: 'current' } | { kind: 'id'; id: number } | { kind: 'sub'; id: number };
+export type WorkspaceTarget =
+  | { kind: 'none' }
+  | { kind: 'current' }
+  | { kind: 'id'; id: number }
+  | { kind: 'biz_id'; bizId: string }
+  | { kind: 'sub'; id: number };
 
 /** Step 3's answer: where the workspace comes from, what the loader joins, and what the request named. */
 export interface WorkspaceSelection {
@@ -18,6 +23,8 @@ export interface WorkspaceSelection {
   target: WorkspaceTarget;
   /** The id the path or X-Workspace-ID named; an API key may name only its own. */
   namedId?: number;
+  /** The `biz_id` the path named: the workspace found must carry it (an API key's own, or the one acted as). */
+  namedBizId?: string;
   /** The sub workspace x-as-workspace names. */
   actingAs?: number;
 }
@@ -25,6 +32,7 @@ export interface WorkspaceSelection {
 const ACTING_AS_HEADER = 'x-as-workspace';
 
 const ID = new RegExp(ID_PATTERN);
+const BIZ_ID = new RegExp(BIZ_ID_PATTERN);
 
 /** An id the stores cannot hold names nothing: the loader joins no workspace, and the visibility check answers 404. */
 const idTarget = (id: number): WorkspaceTarget => (id > MAX_STORED_ID ? { kind: 'none' } : { kind: 'id', id });
@@ -39,12 +47,18 @@ function headerId(request: FastifyRequest, name: string): number | undefined {
 }
 
 /**
- * The path's `:id` names the workspace (a malformed one names none: 404); `x-as-workspace`,
- * when sent, must name the same one, and the request then acts as it.
+ * The path names the workspace, by id or by `biz_id` (a malformed one names none: 404);
+ * `x-as-workspace`, when sent, must name the same one, and the request then acts as it.
+ * A `biz_id` is matched against the acted-as workspace only once it is loaded (admission).
  */
-function fromPath(request: FastifyRequest): WorkspaceSelection {
+function fromPath(request: FastifyRequest, path: PathWorkspace): WorkspaceSelection {
   const actingAs = headerId(request, ACTING_AS_HEADER);
-  const raw = (request.params as { id?: unknown }).id;
+  const raw = (request.params as Record<string, unknown>)[path.param];
+  if (path.by === 'biz_id') {
+    if (typeof raw !== 'string' || !BIZ_ID.test(raw)) throw new AppError('WORKSPACE.NOT_FOUND');
+    if (actingAs === undefined) return { source: 'path', target: { kind: 'biz_id', bizId: raw }, namedBizId: raw };
+    return { source: 'path', target: subTarget(actingAs), namedBizId: raw, actingAs };
+  }
   if (typeof raw !== 'string' || !ID.test(raw)) throw new AppError('WORKSPACE.NOT_FOUND');
   const id = Number(raw);
   if (actingAs === undefined) return { source: 'path', target: idTarget(id), namedId: id };
@@ -82,6 +96,6 @@ function ofApiKey(named: WorkspaceSelection): WorkspaceSelection {
  * the target. Routes outside a workspace select none.
  */
 export function selectWorkspace(request: FastifyRequest, policy: WorkspacePolicy, credential: Credential): WorkspaceSelection {
-  const named = policy.from === 'path' ? fromPath(request) : (fromHeaders(request) ?? fromCurrent());
+  const named = policy.from === 'path' ? fromPath(request, policy.path ?? BY_PATH_ID) : (fromHeaders(request) ?? fromCurrent());
   return credential.kind === 'api_key' ? ofApiKey(named) : named;
 }

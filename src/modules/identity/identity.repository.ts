@@ -246,6 +246,33 @@ export async function enterDefaultWorkspace(tx: Tx, userId: number): Promise<voi
     .execute();
 }
 
+/**
+ * Clears the user's current and default workspace where they point at one the user is no
+ * member of: what a tenant owner or admin saw only through `view_all_locations`, once their
+ * tenant role no longer grants it.
+ */
+export async function clearPointersOutsideMemberships(tx: Tx, userId: number): Promise<void> {
+  for (const pointer of ['current_workspace_id', 'default_workspace_id'] as const) {
+    await tx
+      .updateTable('users')
+      .set({ [pointer]: null })
+      .where('id', '=', userId)
+      .where(pointer, 'is not', null)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('memberships as m')
+              .select('m.user_id')
+              .whereRef('m.user_id', '=', 'users.id')
+              .whereRef('m.workspace_id', '=', `users.${pointer}`),
+          ),
+        ),
+      )
+      .execute();
+  }
+}
+
 /** Clears the user's current and/or default workspace where they point at this one. */
 export async function clearWorkspacePointers(
   tx: Tx,

@@ -7,6 +7,7 @@ import type { Db, Tx } from '../../schema/database.ts';
 import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
+import { tenantRoleGrants } from '../../core/auth/permissions.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
@@ -239,6 +240,8 @@ export function createIdentityService(deps: {
         });
         if (!updated) throw new AppError('TENANT.LAST_OWNER');
         if (input.disabled === true) await repository.revokeUserSessions(tx, userId, now, 'user_disabled');
+        // Losing the tenant-wide view loses the workspaces seen only through it, as current or default.
+        if (!tenantRoleGrants(updated.tenantRole, 'view_all_locations')) await repository.clearPointersOutsideMemberships(tx, userId);
         return updated;
       });
     },

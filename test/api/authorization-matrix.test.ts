@@ -11,13 +11,17 @@
  * allowed and destructive act on throwaway fixtures (a throwaway workspace, role, key,
  * member or invitation) or are undone right after (leave, switching context, accepting an
  * invitation), so the fixtures stay intact.
+ *
+ * Seed 003's portal surface (/web/v1) is walked like /api/v1: its path routes name the
+ * workspace by integer id or by `biz_id`, and each context is sent in the route's own form.
+ * The tenants' portal access code is a dimension of its own, run last (see the end).
  */
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AREA_CATALOGUES } from '../../src/areas.ts';
 import { TENANT_ROLE_PERMISSIONS, type TenantRoleName, type WorkspacePermission } from '../../src/core/auth/permissions.ts';
 import { composeCatalogues, isBuiltinRoleName } from '../../src/core/catalogue.ts';
-import type { Policy, RoutePolicyEntry } from '../../src/core/auth/policy.ts';
+import type { PathWorkspace, Policy, RoutePolicyEntry } from '../../src/core/auth/policy.ts';
 import { createTenant, register, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 
 /** The built-in roles' and the read-only permission sets, as the areas declare them. */
@@ -158,6 +162,8 @@ const USER_ONLY = new Set([
   'POST /api/v1/workspaces/:id/default',
   'POST /api/v1/workspaces/:id/leave',
   'POST /api/v1/api-keys',
+  'POST /web/v1/tenant/workspaces/:workspaceBizId/default',
+  'POST /web/v1/tenant/workspaces/:workspaceBizId/leave',
 ]);
 
 // ---------------------------------------------------------------------------------------
@@ -171,7 +177,13 @@ type Context =
   | { kind: 'current' }
   | { kind: 'malformed' }
   | { kind: 'conflict' }
-  /** x-as-workspace (and, on a path route, the same id in the path). */
+  /** On a path route: the path names W (WO in tenant other), x-as-workspace W's sub S. */
+  | { kind: 'conflict-sub' }
+  /** On a path route: W (WO in tenant other) named in the other form, its biz_id in an id path or its id in a biz_id path. */
+  | { kind: 'wrong-form' }
+  /** On a path route: x-as-workspace = "abc". */
+  | { kind: 'malformed-as' }
+  /** x-as-workspace (and, on a path route, the same workspace in the path). */
   | { kind: 'as-workspace'; ws: WsRef };
 
 const WS_REFS: readonly WsRef[] = ['W', 'W2', 'WO', 'missing'];
@@ -182,14 +194,17 @@ function contextsFor(route: RoutePolicyEntry): Context[] {
   const { policy } = route;
   if (policy.access !== 'workspace') return [{ kind: 'none' }];
   const actingAs = AS_REFS.map((ws): Context => ({ kind: 'as-workspace', ws }));
-  if (policy.from === 'path') return [...WS_REFS.map((ws): Context => ({ kind: 'path', ws })), { kind: 'conflict' }, ...actingAs];
+  if (policy.from === 'path') {
+    const odd: Context[] = [{ kind: 'conflict' }, { kind: 'conflict-sub' }, { kind: 'wrong-form' }, { kind: 'malformed-as' }];
+    return [...WS_REFS.map((ws): Context => ({ kind: 'path', ws })), ...odd, ...actingAs];
+  }
   return [...WS_REFS.map((ws): Context => ({ kind: 'header', ws })), { kind: 'current' }, { kind: 'malformed' }, { kind: 'conflict' }, ...actingAs];
 }
 
 function contextLabel(ctx: Context): string {
   switch (ctx.kind) {
     case 'path':
-      return `path id = ${ctx.ws}`;
+      return `path names ${ctx.ws}`;
     case 'header':
       return `X-Workspace-ID = ${ctx.ws}`;
     case 'current':
@@ -197,7 +212,13 @@ function contextLabel(ctx: Context): string {
     case 'malformed':
       return 'X-Workspace-ID = "abc"';
     case 'conflict':
-      return 'X-Workspace-ID = W, x-as-workspace = W2 (on a path route: path id ≠ x-as-workspace)';
+      return 'X-Workspace-ID = W, x-as-workspace = W2 (on a path route: the path names W ≠ x-as-workspace)';
+    case 'conflict-sub':
+      return "path names W (WO in tenant other), x-as-workspace = S (W's sub)";
+    case 'wrong-form':
+      return 'path names W (WO in tenant other) in the other form (biz_id for an id, id for a biz_id)';
+    case 'malformed-as':
+      return 'path names W (WO in tenant other), x-as-workspace = "abc"';
     case 'as-workspace':
       return `x-as-workspace = ${ctx.ws}`;
     case 'none':
@@ -283,6 +304,9 @@ function targetOf(actor: ActorFacts, ctx: Context): WsRef | null {
     case 'none':
     case 'malformed':
     case 'conflict':
+    case 'conflict-sub':
+    case 'wrong-form':
+    case 'malformed-as':
     case 'as-workspace':
       throw new Error(`context ${ctx.kind} is not a plain workspace target`);
   }
@@ -317,7 +341,17 @@ function expected(actor: ActorFacts, route: RoutePolicyEntry, ctx: Context): Out
         throw new Error(`expected() does not know workspace policies from ${String(policy.from)}`);
       }
       if (ctx.kind === 'malformed') return { status: 400, or401: !credentialValid(actor) };
-      if (ctx.kind === 'conflict') return { status: 400, code: 'CONTEXT.CONFLICT', or401: !credentialValid(actor) };
+      if (ctx.kind === 'malformed-as') return { status: 400, code: 'CONTEXT.INVALID', or401: !credentialValid(actor) };
+      // A path by id naming another workspace than x-as-workspace is a conflict whatever
+      // x-as-workspace names, found before the load. A biz_id cannot be compared with an id
+      // without the load, and then a 400 would tell which workspace the biz_id is: the
+      // mismatch answers 404 like any workspace the caller cannot see. A malformed name (the
+      // other form's) names nothing.
+      if (ctx.kind === 'conflict' || ctx.kind === 'conflict-sub') {
+        if (policy.path?.by === 'biz_id') return credentialValid(actor) ? { status: 404, code: 'WORKSPACE.NOT_FOUND' } : { status: 401 };
+        return { status: 400, code: 'CONTEXT.CONFLICT', or401: !credentialValid(actor) };
+      }
+      if (ctx.kind === 'wrong-form') return { status: 404, code: 'WORKSPACE.NOT_FOUND', or401: !credentialValid(actor) };
       if (!credentialValid(actor)) return { status: 401 };
       const acting = ctx.kind === 'as-workspace';
       let held: ReadonlySet<string> | undefined;
@@ -376,6 +410,11 @@ function mismatch(outcome: Outcome, status: number, body: string): string | unde
 
 const keyOf = (route: { method: string; url: string }) => `${route.method} ${route.url}`;
 
+/** How a path names its workspace: /api/v1's `:id`, and seed 003's `{workspaceId}` and `{workspaceBizId}`. */
+const BY_ID: PathWorkspace = { param: 'id', by: 'id' };
+const BY_WORKSPACE_ID: PathWorkspace = { param: 'workspaceId', by: 'id' };
+const BY_WORKSPACE_BIZ_ID: PathWorkspace = { param: 'workspaceBizId', by: 'biz_id' };
+
 /**
  * What every route requires, reviewed against the contract and kept here, apart from the
  * code: the matrix judges the app by this table, not by the app's own declarations, and a
@@ -386,7 +425,8 @@ const inWs = (
   permission: WorkspacePermission,
   callers: 'users' | 'users_and_keys' = 'users_and_keys',
   actingAs: 'allowed' | 'refused' = 'allowed',
-): Policy => ({ access: 'workspace', from, permission, callers, actingAs });
+  path: PathWorkspace = BY_ID,
+): Policy => ({ access: 'workspace', from, ...(from === 'path' ? { path } : {}), permission, callers, actingAs });
 /** Seed 004's routes, served under /api/v1 and at the root alike. */
 const groupRoutes = (prefix: string): Record<string, Policy> => ({
   [`POST ${prefix}/workspace-group-members`]: inWs('context', 'groups:manage', 'users_and_keys', 'refused'),
@@ -451,6 +491,15 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'POST /api/v1/invitations/decline': { access: 'anonymous' },
   ...groupRoutes('/api/v1'),
   ...groupRoutes(''),
+  // Seed 003's portal paths: each is its /api/v1 twin's policy, the workspace taken from the path.
+  'GET /web/v1/tenant/workspaces/mine': { access: 'authenticated' },
+  'POST /web/v1/tenant/workspaces/:workspaceBizId/default': inWs('path', 'workspaces:view', 'users', 'refused', BY_WORKSPACE_BIZ_ID),
+  'POST /web/v1/tenant/workspaces/:workspaceBizId/leave': inWs('path', 'workspaces:view', 'users', 'refused', BY_WORKSPACE_BIZ_ID),
+  'POST /web/v1/workspaces/self': { access: 'authenticated' },
+  'GET /web/v1/workspaces/:workspaceId/roles': inWs('path', 'roles:view', 'users_and_keys', 'allowed', BY_WORKSPACE_ID),
+  'POST /web/v1/workspaces/:workspaceId/roles': inWs('path', 'roles:manage', 'users_and_keys', 'allowed', BY_WORKSPACE_ID),
+  'POST /web/v1/workspaces/:workspaceBizId/invitations': inWs('path', 'invitations:create', 'users_and_keys', 'allowed', BY_WORKSPACE_BIZ_ID),
+  'POST /web/v1/workspaces/:workspaceId/members/role/change': inWs('path', 'members:manage', 'users_and_keys', 'allowed', BY_WORKSPACE_ID),
 };
 
 // Invitation rate limits (per inviter, workspace and address) out of the way: the matrix
@@ -465,6 +514,8 @@ const ROUTES: RoutePolicyEntry[] = DECLARED.map((route) => ({ ...route, policy: 
 
 const PASSWORD = 'matrix password 123';
 const MISSING_ID = '99999999';
+/** Well-formed, and no workspace's. */
+const MISSING_BIZ_ID = 'ws_matrixMissing0';
 
 interface LiveActor {
   headers: Record<string, string>;
@@ -475,6 +526,7 @@ interface LiveActor {
 
 const live = new Map<ActorFacts, LiveActor>();
 const wsId = {} as Record<WsName, number>;
+const bizIdOf = {} as Record<WsName, string>;
 const bareRoleId = {} as Record<WsName, number>;
 const tenantName = {} as Record<TenantSlug, string>;
 /** Per tenant: a user who is only ever the throwaway member (role `bare`) of that tenant's workspaces. */
@@ -492,6 +544,7 @@ const tenantIdOf = {} as Record<TenantSlug, number>;
 const linkId = {} as Record<'S' | 'S2', number>;
 
 let matrixRequests = 0;
+let portalRequests = 0;
 /** expected outcome → actual status → count: proof that the matrix is not vacuous. */
 const tally = new Map<string, Map<number, number>>();
 /** Rows acting as a real sub workspace (S, S2), by expected outcome: proof that acting-as rows allow, refuse and hide. */
@@ -500,6 +553,7 @@ let supportRequests = 0;
 let throwaways = 0;
 
 const idOf = (ws: WsRef) => (ws === 'missing' ? MISSING_ID : String(wsId[ws]));
+const bizOf = (ws: WsRef) => (ws === 'missing' ? MISSING_BIZ_ID : bizIdOf[ws]);
 const tenantHeader = (slug: TenantSlug): Record<string, string> => (slug === 'default' ? {} : { 'x-tenant': slug });
 
 async function support(options: InjectOptions & { url: string }, expectStatus: number) {
@@ -616,6 +670,8 @@ interface Row {
   route: RoutePolicyEntry;
   ctx: Context;
   outcome: Outcome;
+  /** Only in the portal rows (see the end): which X-PORTAL-ACCESS-CODE the request sends. */
+  portal?: PortalCode;
 }
 
 interface Prepared {
@@ -634,7 +690,18 @@ function objectsWs(row: Row): WsName {
   return actor.sendsTo === 'other' ? 'WO' : 'W';
 }
 
-const pathWs = (row: Row) => (row.ctx.kind === 'path' || row.ctx.kind === 'as-workspace' ? idOf(row.ctx.ws) : idOf(objectsWs(row)));
+/** How the route's path names its workspace; `id` for routes that name none. */
+const pathFormOf = (route: RoutePolicyEntry): PathWorkspace =>
+  (route.policy.access === 'workspace' && route.policy.from === 'path' && route.policy.path) || BY_ID;
+
+/** The path's workspace, in the route's own form (the other one in the wrong-form rows). */
+function pathWs(row: Row): string {
+  const { by } = pathFormOf(row.route);
+  const { ctx } = row;
+  const ws = ctx.kind === 'path' || ctx.kind === 'as-workspace' ? ctx.ws : objectsWs(row);
+  const byBizId = ctx.kind === 'wrong-form' ? by === 'id' : by === 'biz_id';
+  return byBizId ? bizOf(ws) : idOf(ws);
+}
 const allowed = (row: Row) => row.outcome.status === 'allowed';
 const isUser = (actor: ActorFacts) => actor.credential === 'session';
 
@@ -734,6 +801,25 @@ function groupRecipes(prefix: string): Record<string, Recipe> {
 
 const restoreAfter = (row: Row) => () => restoreActor(row.actor);
 
+/** Creating a workspace, on either surface. */
+const createWorkspaceAt =
+  (url: string): Recipe =>
+  async (row) => {
+    throwaways += 1;
+    return {
+      url,
+      payload: { name: `Created by matrix ${throwaways}` },
+      // The new workspace became its creator's current one: delete it and restore the context.
+      after: async (response) => {
+        if (response.statusCode !== 201) return;
+        const owner = row.actor.key?.creator ?? row.actor;
+        const created = (response.json() as { data: { id: number } }).data.id;
+        await support({ method: 'DELETE', url: `/api/v1/workspaces/${created}`, headers: liveOf(owner).headers }, 200);
+        await restoreActor(row.actor);
+      },
+    };
+  };
+
 /**
  * How to send each route that is not a plain GET. Every recipe sends a valid request, so
  * that a refused row reaches the permission check; destructive allowed rows act on
@@ -765,21 +851,7 @@ const RECIPES: Record<string, Recipe> = {
     };
   },
 
-  'POST /api/v1/workspaces': async (row) => {
-    throwaways += 1;
-    return {
-      url: '/api/v1/workspaces',
-      payload: { name: `Created by matrix ${throwaways}` },
-      // The new workspace became its creator's current one: delete it and restore the context.
-      after: async (response) => {
-        if (response.statusCode !== 201) return;
-        const owner = row.actor.key?.creator ?? row.actor;
-        const created = (response.json() as { data: { id: number } }).data.id;
-        await support({ method: 'DELETE', url: `/api/v1/workspaces/${created}`, headers: liveOf(owner).headers }, 200);
-        await restoreActor(row.actor);
-      },
-    };
-  },
+  'POST /api/v1/workspaces': createWorkspaceAt('/api/v1/workspaces'),
 
   'DELETE /api/v1/workspace-context/:id': async (row) => ({
     url: `/api/v1/workspace-context/${idOf('W')}`,
@@ -880,6 +952,26 @@ const RECIPES: Record<string, Recipe> = {
   'POST /api/v1/invitations/lookup': async () => ({ url: '/api/v1/invitations/lookup', payload: {} }),
   'POST /api/v1/invitations/decline': async () => ({ url: '/api/v1/invitations/decline', payload: {} }),
 
+  // Seed 003's portal routes, sent as their /api/v1 twins are, the workspace in the path.
+  'POST /web/v1/workspaces/self': createWorkspaceAt('/web/v1/workspaces/self'),
+  'POST /web/v1/tenant/workspaces/:workspaceBizId/default': async (row) => ({ url: `/web/v1/tenant/workspaces/${pathWs(row)}/default` }),
+  'POST /web/v1/tenant/workspaces/:workspaceBizId/leave': async (row) => ({
+    url: `/web/v1/tenant/workspaces/${pathWs(row)}/leave`,
+    after: restoreAfter(row),
+  }),
+  'POST /web/v1/workspaces/:workspaceId/roles': async (row) => ({
+    url: `/web/v1/workspaces/${pathWs(row)}/roles`,
+    payload: { name: 'bare', display_name: 'Bare', permissions: [] },
+  }),
+  'POST /web/v1/workspaces/:workspaceBizId/invitations': async (row) => ({
+    url: `/web/v1/workspaces/${pathWs(row)}/invitations`,
+    payload: { email: uniqueEmail('matrix.invitee'), role: 'bare' },
+  }),
+  'POST /web/v1/workspaces/:workspaceId/members/role/change': async (row) => ({
+    url: `/web/v1/workspaces/${pathWs(row)}/members/role/change`,
+    payload: { user_id: await ensureSpareMember(objectsWs(row)), role: 'bare' },
+  }),
+
   // Allowed rows: the actor is invited, under its own address, to the tenant's host workspace
   // and really accepts (200); `after` removes the new membership again. Refused rows send the
   // token of a real pending invitation for another address.
@@ -905,18 +997,32 @@ const RECIPES: Record<string, Recipe> = {
   },
 };
 
-/** Plain GETs need no recipe: their only parameter, if any, is the path workspace. */
+/** Plain GETs need no recipe: their only parameter, if any, is the path workspace (`:id`, `:workspaceId`, `:workspaceBizId`). */
 function recipeFor(route: RoutePolicyEntry): Recipe | undefined {
   const recipe = RECIPES[keyOf(route)];
   if (recipe) return recipe;
   const params = route.url.match(/:\w+/g) ?? [];
+  const param = `:${pathFormOf(route).param}`;
   const onlyPathWorkspace =
     params.length === 0 ||
-    (params.length === 1 && params[0] === ':id' && route.policy.access === 'workspace' && route.policy.from === 'path');
+    (params.length === 1 && params[0] === param && route.policy.access === 'workspace' && route.policy.from === 'path');
   if (route.method === 'GET' && onlyPathWorkspace) {
-    return async (row) => ({ url: route.url.replace(':id', pathWs(row)) });
+    return async (row) => ({ url: route.url.replace(param, pathWs(row)) });
   }
   return undefined;
+}
+
+/**
+ * The portal rows' X-PORTAL-ACCESS-CODE: none, the other tenant's code, or the code of the
+ * tenant the request goes to.
+ */
+type PortalCode = 'none' | "other tenant's" | 'own';
+const PORTAL_CODES: Record<TenantSlug, string> = { default: 'matrix-portal-default', other: 'matrix-portal-other' };
+
+function portalHeaders(actor: ActorFacts, code: PortalCode): Record<string, string> {
+  if (code === 'none') return {};
+  const slug = code === 'own' ? actor.sendsTo : actor.sendsTo === 'default' ? 'other' : 'default';
+  return { 'x-portal-access-code': PORTAL_CODES[slug] };
 }
 
 function contextHeaders(ctx: Context): Record<string, string> {
@@ -929,8 +1035,13 @@ function contextHeaders(ctx: Context): Record<string, string> {
       return { 'x-workspace-id': idOf('W'), 'x-as-workspace': idOf('W2') };
     case 'as-workspace':
       return { 'x-as-workspace': idOf(ctx.ws) };
+    case 'conflict-sub':
+      return { 'x-as-workspace': idOf('S') };
+    case 'malformed-as':
+      return { 'x-as-workspace': 'abc' };
     case 'none':
     case 'path':
+    case 'wrong-form':
     case 'current':
       return {};
   }
@@ -944,24 +1055,43 @@ interface Failure {
   url: string;
 }
 
+/**
+ * Where an allowed row of a portal path route must have run, as the server says it did
+ * (`X-Workspace-ID`, and `X-Acting-From-Workspace-ID` acting as a sub): the workspace its
+ * path names, by id or by biz_id, never the caller's current one.
+ */
+function ranInMismatch(row: Row, headers: Record<string, unknown>): string | undefined {
+  const { route, ctx } = row;
+  if (!allowed(row) || !route.url.startsWith('/web/v1/') || route.policy.access !== 'workspace') return undefined;
+  const ws = objectsWs(row);
+  const expectedFrom = ctx.kind === 'as-workspace' ? ADMIN_OF[ws] : undefined;
+  const ranIn = [headers['x-workspace-id'], headers['x-acting-from-workspace-id']];
+  const wanted = [String(wsId[ws]), expectedFrom === undefined ? undefined : String(wsId[expectedFrom])];
+  if (ranIn[0] === wanted[0] && ranIn[1] === wanted[1]) return undefined;
+  return `ran in ${ranIn.join(' acting from ')}, expected ${wanted.join(' acting from ')}`;
+}
+
 async function runRow(row: Row, recipe: Recipe): Promise<Failure | undefined> {
   const prepared = await recipe(row);
-  matrixRequests += 1;
+  const portal = row.portal === undefined ? {} : portalHeaders(row.actor, row.portal);
   const response = await t.request({
     method: row.route.method,
     url: prepared.url,
-    headers: { ...(prepared.headers ?? liveOf(row.actor).headers), ...contextHeaders(row.ctx) },
+    headers: { ...(prepared.headers ?? liveOf(row.actor).headers), ...contextHeaders(row.ctx), ...portal },
     ...(prepared.payload === undefined ? {} : { payload: prepared.payload }),
   });
   if (prepared.after) await prepared.after(response);
-  const bucket = tally.get(String(row.outcome.status)) ?? new Map<number, number>();
-  bucket.set(response.statusCode, (bucket.get(response.statusCode) ?? 0) + 1);
-  tally.set(String(row.outcome.status), bucket);
-  if (row.ctx.kind === 'as-workspace' && ADMIN_OF[row.ctx.ws as WsName]) {
-    const label = outcomeLabel({ ...row.outcome, permission: undefined });
-    actingTally.set(label, (actingTally.get(label) ?? 0) + 1);
-  }
-  const reason = mismatch(row.outcome, response.statusCode, response.body);
+  if (row.portal === undefined) {
+    matrixRequests += 1;
+    const bucket = tally.get(String(row.outcome.status)) ?? new Map<number, number>();
+    bucket.set(response.statusCode, (bucket.get(response.statusCode) ?? 0) + 1);
+    tally.set(String(row.outcome.status), bucket);
+    if (row.ctx.kind === 'as-workspace' && ADMIN_OF[row.ctx.ws as WsName]) {
+      const label = outcomeLabel({ ...row.outcome, permission: undefined });
+      actingTally.set(label, (actingTally.get(label) ?? 0) + 1);
+    }
+  } else portalRequests += 1;
+  const reason = mismatch(row.outcome, response.statusCode, response.body) ?? ranInMismatch(row, response.headers);
   return reason === undefined ? undefined : { row, reason, status: response.statusCode, body: response.body, url: prepared.url };
 }
 
@@ -969,7 +1099,7 @@ const describeFailure = (f: Failure) =>
   [
     `actor=${f.row.actor.name}`,
     `${f.row.route.method} ${f.row.route.url} (sent ${f.url})`,
-    `context=${contextLabel(f.row.ctx)}`,
+    `context=${contextLabel(f.row.ctx)}${f.row.portal ? `, portal code: ${f.row.portal}` : ''}`,
     `policy=${JSON.stringify(f.row.route.policy)}`,
     `expected=${outcomeLabel(f.row.outcome)}`,
     `actual=${f.status}`,
@@ -989,6 +1119,14 @@ async function registerActor(actor: ActorFacts): Promise<Session> {
   return session;
 }
 
+/** One of the fact table's workspaces, with the id and the biz_id its creation answers. */
+async function createFixtureWorkspace(ws: WsName, owner: ActorFacts): Promise<void> {
+  const { data } = await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(owner).headers, payload: { name: WS_NAMES[ws] } }, 201);
+  wsId[ws] = data.id;
+  bizIdOf[ws] = data.biz_id;
+  ownerOf[ws] = owner;
+}
+
 async function insertMembership(ws: WsName, userId: number, role: string) {
   const now = new Date().toISOString();
   await t.db.insertInto('memberships').values({ workspace_id: wsId[ws], user_id: userId, role, created_at: now, updated_at: now }).execute();
@@ -1004,8 +1142,7 @@ beforeAll(async () => {
 
   // The first user of `default` becomes the tenant owner and creates W.
   await registerActor(wOwner);
-  wsId.W = (await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(wOwner).headers, payload: { name: WS_NAMES.W } }, 201)).data.id;
-  ownerOf.W = wOwner;
+  await createFixtureWorkspace('W', wOwner);
 
   for (const actor of ACTORS) {
     if (actor.credential !== 'session' || actor === wOwner || live.has(actor)) continue;
@@ -1018,10 +1155,8 @@ beforeAll(async () => {
   live.set(actorNamed('bogus JWT'), { headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.bm90LWEtc2lnbmF0dXJl' } });
   live.set(actorNamed('bogus API key'), { headers: { authorization: 'Bearer tsk_doesnotexist0000000000000000' } });
 
-  wsId.W2 = (await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(plain).headers, payload: { name: WS_NAMES.W2 } }, 201)).data.id;
-  ownerOf.W2 = plain;
-  wsId.WO = (await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(otherUser).headers, payload: { name: WS_NAMES.WO } }, 201)).data.id;
-  ownerOf.WO = otherUser;
+  await createFixtureWorkspace('W2', plain);
+  await createFixtureWorkspace('WO', otherUser);
 
   spare.default = await register(t, { name: 'Spare', password: PASSWORD });
   spare.other = await register(t, { name: 'Spare (other)', password: PASSWORD, tenant: 'other' });
@@ -1052,8 +1187,7 @@ beforeAll(async () => {
   // The sub workspaces, each owned by a user of its own.
   for (const [ws, owner] of [['S', sOwner], ['S2', s2Owner]] as const) {
     await registerActor(owner);
-    wsId[ws] = (await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(owner).headers, payload: { name: WS_NAMES[ws] } }, 201)).data.id;
-    ownerOf[ws] = owner;
+    await createFixtureWorkspace(ws, owner);
   }
   for (const slug of ['default', 'other'] as const) {
     const row = await t.db.selectFrom('workspaces').select('tenant_id').where('id', '=', inviteHost[slug].workspaceId).executeTakeFirstOrThrow();
@@ -1145,7 +1279,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const summary = [...tally].map(([outcome, statuses]) => `${outcome} → ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
   console.info(
-    `authorization matrix (${t.database.engine}): ${matrixRequests} matrix requests, ${supportRequests} fixture requests, ${throwaways} throwaways\n  ${summary.join('\n  ')}\n  acting as a sub workspace: ${[...actingTally].map(([o, n]) => `${o}×${n}`).join(', ')}`,
+    `authorization matrix (${t.database.engine}): ${matrixRequests} matrix requests, ${portalRequests} portal-code requests, ${supportRequests} fixture requests, ${throwaways} throwaways\n  ${summary.join('\n  ')}\n  acting as a sub workspace: ${[...actingTally].map(([o, n]) => `${o}×${n}`).join(', ')}`,
   );
   await t.close();
 });
@@ -1179,8 +1313,9 @@ describe('authorization matrix: the route registry', () => {
 });
 
 function familyOf(url: string): string {
-  const segment = url.replace(/^\/api\/v1\//, '').split('/')[0] ?? '';
-  return url.startsWith('/api/v1/') ? segment : 'system';
+  const surface = /^\/(api|web)\/v1\/([^/]+)/.exec(url);
+  if (!surface) return 'system';
+  return surface[1] === 'api' ? (surface[2] ?? '') : `web/v1 ${surface[2] ?? ''}`;
 }
 
 const families = [...new Set(ROUTES.map((route) => familyOf(route.url)))];
@@ -1220,4 +1355,59 @@ describe('authorization matrix: coverage', () => {
       expect(actingTally.get(outcome) ?? 0, `no row acting as a sub workspace expected ${outcome}`).toBeGreaterThan(10);
     }
   });
+});
+
+// ---------------------------------------------------------------------------------------
+// The portal access code: both tenants set one, then every route is sent again
+// ---------------------------------------------------------------------------------------
+
+const behindPortal = (route: RoutePolicyEntry) => route.url.startsWith('/web/v1/');
+
+describe('authorization matrix: the portal access code', () => {
+  const setCodes = async (codes: Record<TenantSlug, string | null>) => {
+    for (const [slug, owner] of [['default', wOwner], ['other', otherUser]] as const) {
+      const body = await support(
+        { method: 'PATCH', url: '/api/v1/tenant', headers: liveOf(owner).headers, payload: { portal_access_code: codes[slug] } },
+        200,
+      );
+      expect(body.data.portal_access_code_set).toBe(codes[slug] !== null);
+    }
+  };
+  beforeAll(() => setCodes(PORTAL_CODES));
+  afterAll(() => setCodes({ default: null, other: null }));
+
+  const runPortalRows = async (route: RoutePolicyEntry, contexts: readonly Context[], codes: readonly PortalCode[]) => {
+    const recipe = recipeFor(route);
+    if (!recipe) throw new Error(`no request recipe for ${keyOf(route)}: add one to RECIPES`);
+    const failures: Failure[] = [];
+    for (const portal of codes) {
+      for (const ctx of contexts) {
+        for (const actor of ACTORS) {
+          // Without the code, nothing but the tenant is judged: not the credential, the headers or the path.
+          const refused = behindPortal(route) && portal !== 'own';
+          const outcome: Outcome = refused ? { status: 403, code: 'PORTAL.ACCESS_DENIED' } : expected(actor, route, ctx);
+          const failure = await runRow({ actor, route, ctx, outcome, portal }, recipe);
+          if (failure) failures.push(failure);
+        }
+      }
+    }
+    return failures;
+  };
+
+  for (const route of ROUTES.filter(behindPortal)) {
+    it(`${keyOf(route)}: without the tenant's code 403 PORTAL.ACCESS_DENIED for every actor in every context; with it, the matrix's outcome`, async () => {
+      const failures = await runPortalRows(route, contextsFor(route), ['none', "other tenant's", 'own']);
+      expect(failures.map(describeFailure), `\n${failures.map(describeFailure).join('\n')}\n`).toEqual([]);
+    });
+  }
+
+  // Outside the portal surface the code is neither asked for nor looked at. The code belongs to
+  // the surface, not to a context, so each route's first context is enough.
+  it('leaves every route outside /web/v1 as it was, with or without a code sent', async () => {
+    const failures: Failure[] = [];
+    for (const route of ROUTES.filter((r) => !behindPortal(r))) {
+      failures.push(...(await runPortalRows(route, contextsFor(route).slice(0, 1), ['none', "other tenant's"])));
+    }
+    expect(failures.map(describeFailure), `\n${failures.map(describeFailure).join('\n')}\n`).toEqual([]);
+  }, 120_000);
 });

@@ -23,7 +23,10 @@
  * Then every operation of /openapi.json is called as attacker-side actors (and with
  * credentials crossed between tenants), with victim ids, their neighbours and odd values
  * put into path parameters, id-like query and body fields, and the context headers, and
- * with victim (and the attacker's own) invitation tokens put into token fields.
+ * with victim (and the attacker's own) invitation tokens put into token fields. Seed 003's
+ * portal paths (/web/v1) name workspaces by id or by `biz_id`: victim biz_ids go into the
+ * latter. Both tenants close /web/v1 behind a portal access code; most requests send the
+ * code of the tenant they go to, some none, some the other tenant's.
  *
  * Oracles, per response: the status is one of ALLOWED_STATUSES (so never a 5xx); no body
  * or header holds a victim canary, nor a victim secret (invitation token, API key, session
@@ -38,7 +41,9 @@
  * sample of requests (every one carrying a victim token or a workspace the caller may not act
  * as), the same request with every such id and token swapped for one that exists nowhere
  * answers the same status and error code (a victim record is indistinguishable from a missing
- * one, and so is a refused `x-as-workspace`). After the run, a row-hash snapshot
+ * one, and so is a refused `x-as-workspace`); on /web/v1, a request without its tenant's
+ * portal code answers 403 PORTAL.ACCESS_DENIED and nothing else, and one with it never does
+ * (nor does any other surface). After the run, a row-hash snapshot
  * of every table's victim rows (invitations and the outbox included) is unchanged.
  *
  * Budget: FUZZ_REQUESTS (default 4000) requests per engine; order from a seeded PRNG
@@ -59,6 +64,9 @@ const CANARY_PREFIX = 'CANARY-victim-';
 const RIVAL_CANARY_PREFIX = 'CANARY-rival-';
 const ATTACKER_TENANT = 'default';
 const VICTIM_TENANT = 'victim';
+const ATTACKER_PORTAL_CODE = 'let-me-in';
+/** The surface behind the tenants' portal access codes. */
+const PORTAL_SURFACE = '/web/v1/';
 /** Ids that exist in no table: below the int4 limit, far above anything seeded. */
 const GHOST_BASE = 2_000_000_000;
 const PASSWORDS = { attacker: 'attacker password 1', victim: 'victim password 1' } as const;
@@ -168,6 +176,8 @@ interface SideFixtures {
   groups: [Group, Group, Group];
   roles: number[];
   apiKey: { id: number; secret: string };
+  /** The tenant's portal access code (the victim's is a secret: stored only as a digest, never answered). */
+  portalCode: string;
   emails: string[];
   /** Addresses invited (the victim's carry a canary in the local part). */
   invitationEmails: string[];
@@ -345,12 +355,14 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
     });
   }
 
+  // The victim's code carries the canary prefix but is no canary: it is stored only as a digest.
+  const portalCodes: Record<Side, string> = { attacker: ATTACKER_PORTAL_CODE, victim: `${CANARY_PREFIX}portal-${randomBytes(6).toString('hex')}` };
   for (const side of SIDES) {
     await call(t, side, owner(side), 'PATCH', '/api/v1/tenant', {
       name: text('Shared Tenant Name', side),
       default_locale: 'en',
       max_owned_workspaces_per_user: 50,
-      portal_access_code: side === 'victim' ? canary() : 'let-me-in',
+      portal_access_code: portalCodes[side],
     });
   }
 
@@ -456,6 +468,7 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
         emails: emails[side],
         invitationEmails: invitationEmails[side],
         invitationTokens: tokens[side],
+        portalCode: portalCodes[side],
         groups: groups[side] as [Group, Group, Group],
       } as SideFixtures,
     ]),
@@ -842,7 +855,7 @@ function neighboursOf(ids: Array<number | string>): number[] {
 const cursorOf = (id: string | number) => Buffer.from(`after:${id}`).toString('base64url');
 
 interface Violation {
-  oracle: 'status' | 'canary' | 'secret' | 'forbidden-target' | 'enumeration' | 'token' | 'acting';
+  oracle: 'status' | 'canary' | 'secret' | 'forbidden-target' | 'enumeration' | 'token' | 'acting' | 'portal';
   request: string;
   status: number;
   body: string;
@@ -948,10 +961,25 @@ describe('tenant isolation fuzzer (C3)', () => {
     const snapshot = await snapshotTenant(t, fixtures.victim.tenantId);
     const all = [...snapshot.tables.values()].map((table) => table.json).join('\n');
     for (const value of canaries) expect(all.toLowerCase()).toContain(value.toLowerCase());
+    expect(all).not.toContain(fixtures.victim.portalCode);
     // The oracle can see canaries: the victim's own request in its own tenant returns them.
     const own = await t.request({ method: 'GET', url: '/api/v1/me', headers: { ...fixtures.victim.owner.auth, 'x-tenant': VICTIM_TENANT } });
     expect(own.statusCode).toBe(200);
     expect(own.body).toContain(CANARY_PREFIX);
+    // So does /web/v1, with the victim's portal code; without it, or with the attacker's, it answers nothing.
+    const portal = (code?: string) =>
+      t.request({
+        method: 'GET',
+        url: '/web/v1/tenant/workspaces/mine',
+        headers: { ...fixtures.victim.owner.auth, 'x-tenant': VICTIM_TENANT, ...(code === undefined ? {} : { 'x-portal-access-code': code }) },
+      });
+    const opened = await portal(fixtures.victim.portalCode);
+    expect(opened.statusCode).toBe(200);
+    expect(opened.body).toContain(CANARY_PREFIX);
+    for (const code of [undefined, fixtures.attacker.portalCode]) {
+      const closed = await portal(code);
+      expect({ status: closed.statusCode, code: closed.json().error?.code }).toEqual({ status: 403, code: 'PORTAL.ACCESS_DENIED' });
+    }
     // The snapshot oracle sees a one-field change to a victim row (undone at once).
     await t.db.updateTable('api_keys').set({ last_used_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', fixtures.victim.apiKey.id).execute();
     const touched = await snapshotTenant(t, fixtures.victim.tenantId);
@@ -1043,6 +1071,7 @@ describe('tenant isolation fuzzer (C3)', () => {
     const victimSecretValues = [
       ...victimTokens,
       v.apiKey.secret,
+      v.portalCode,
       ...[v.owner, v.second, v.rival, a.rival].flatMap((session) => [session.refreshToken, session.accessToken]),
     ];
     const [group, northGroup, rivalGroup] = a.groups;
@@ -1228,19 +1257,47 @@ describe('tenant isolation fuzzer (C3)', () => {
       return pick;
     };
 
+    /** A workspace's biz_id (of either tenant), or undefined for an id no workspace has. */
+    const bizOf = (id: string | number): string | undefined => {
+      for (const ids of [registry.attacker, registry.victim]) {
+        const at = ids.workspaces.findIndex((w) => String(w) === String(id));
+        if (at >= 0) return ids.bizIds[at];
+      }
+      return undefined;
+    };
+    /** The workspace a biz_id names (in either tenant), or undefined. */
+    const workspaceOfBiz = (biz: string | number): number | undefined => {
+      for (const ids of [registry.attacker, registry.victim]) {
+        const at = ids.bizIds.indexOf(String(biz));
+        if (at >= 0) return ids.workspaces[at];
+      }
+      return undefined;
+    };
+    /** The same workspace as a workspace id pick, named by its biz_id (a well-formed one that names nothing for an id no workspace has). */
+    const bizPickOf = (pick: Pick): Pick => ({ value: bizOf(pick.value) ?? `ws_missing${String(pick.value)}`, origin: pick.origin });
+
     const isAttackerOwned = (kind: IdKind, value: string | number) =>
       idsFor(registry.attacker, kind).some((id) => String(id) === String(value));
     const isVictimWorkspace = (value: string | number) => registry.victim.workspaces.some((id) => String(id) === String(value));
     const isAttackerWorkspace = (value: string | number) => registry.attacker.workspaces.some((id) => String(id) === String(value));
 
     type BodyVariant = 'schema' | 'empty' | 'malformed' | 'text';
+    /** The portal access code sent: the one of the tenant the request goes to, none, or the other tenant's. */
+    type PortalChoice = 'own' | 'none' | 'foreign';
     interface Case {
       op: Operation;
       actor: Actor;
       header: HeaderChoice;
       picks: Map<Field, Pick>;
       bodyVariant: BodyVariant;
+      portal: PortalChoice;
     }
+    const portalHeader = (c: Case): Record<string, string> => {
+      if (c.portal === 'none') return {};
+      const victimCode = (c.portal === 'own') === c.actor.toVictimTenant;
+      return { 'x-portal-access-code': victimCode ? v.portalCode : a.portalCode };
+    };
+    const behindPortal = (c: Case) => c.op.path.startsWith(PORTAL_SURFACE);
 
     const build = (c: Case) => {
       let url = c.op.path;
@@ -1259,7 +1316,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         else if (c.bodyVariant === 'schema') body[field.name] = pick.value;
       }
       const search = query.toString();
-      const headers: Record<string, string> = { ...c.actor.headers, ...c.header.headers };
+      const headers: Record<string, string> = { ...c.actor.headers, ...portalHeader(c), ...c.header.headers };
       let payload: string | Record<string, unknown> | undefined;
       if (c.op.bodySchema) {
         if (c.bodyVariant === 'schema') payload = body;
@@ -1314,7 +1371,10 @@ describe('tenant isolation fuzzer (C3)', () => {
 
     /** The workspace a 403 would be about: the path's workspace, else the context headers, else the actor's own. */
     const targetOf = (c: Case): string | undefined => {
-      for (const [field, pick] of c.picks) if (field.where === 'path' && field.kind === 'workspace') return String(pick.value);
+      for (const [field, pick] of c.picks) {
+        if (field.where === 'path' && field.kind === 'workspace') return String(pick.value);
+        if (field.where === 'path' && field.kind === 'biz') return String(workspaceOfBiz(pick.value) ?? pick.value);
+      }
       return c.header.headers['x-as-workspace'] ?? c.header.headers['x-workspace-id'];
     };
 
@@ -1332,6 +1392,8 @@ describe('tenant isolation fuzzer (C3)', () => {
     const perOperation = new Map<string, number>();
     const perActor = new Map<string, number>();
     const skips = new Map<string, number>();
+    /** /web/v1 requests, by the portal code they sent. */
+    const portalCounts = new Map<string, number>();
     let sent = 0;
     let twins = 0;
     /** Requests that carried a victim invitation token, and those answered by the handler (404 INVITATION.NOT_FOUND). */
@@ -1358,7 +1420,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         const code = /"code":"([A-Z_.]+)"/.exec(response.body)?.[1] ?? '?';
         errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
       }
-      const label = `${request.method} ${request.url} actor=${c.actor.name} headers=${c.header.name}${
+      const label = `${request.method} ${request.url} actor=${c.actor.name} portal-code=${c.portal} headers=${c.header.name}${
         Object.keys(c.header.headers).length ? JSON.stringify(c.header.headers) : ''
       } body=${c.op.bodySchema ? `${c.bodyVariant}:${typeof request.payload === 'string' ? request.payload : JSON.stringify(request.payload)}` : '-'}`;
       const record = (oracle: Violation['oracle'], note?: string) =>
@@ -1399,6 +1461,14 @@ describe('tenant isolation fuzzer (C3)', () => {
         record('canary', `a rival canary${actingFrom !== undefined ? ' while acting' : ''}`);
       }
       const code = codeOf(response.body);
+      // The portal code is checked right after the tenant: without it nothing else may answer
+      // (not the credential, the headers or the path); with it, and off /web/v1, it never refuses.
+      const portalRefusal = status === 403 && code === 'PORTAL.ACCESS_DENIED';
+      if (behindPortal(c) && c.portal !== 'own') {
+        if (!portalRefusal && status !== 429) record('portal', `without its tenant's portal code (${c.portal}), /web/v1 answers "${status} ${code}"`);
+      } else if (portalRefusal) {
+        record('portal', behindPortal(c) ? "the tenant's own portal code is refused" : 'a route outside /web/v1 asks for the portal code');
+      }
       let details: Record<string, unknown> = {};
       if (status >= 400) {
         try {
@@ -1415,7 +1485,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         if (token?.origin !== 'attacker' || c.actor.toVictimTenant) {
           record('forbidden-target', `INVITATION.WRONG_ACCOUNT for a token (${token?.origin ?? 'none'}) that is not the attacker's`);
         }
-      } else if (status === 403) {
+      } else if (status === 403 && !portalRefusal) {
         const permission = typeof details.permission === 'string' ? details.permission : undefined;
         const tenantLevel = permission !== undefined && permissionScopes.get(permission) === 'tenant';
         const target = targetOf(c);
@@ -1463,11 +1533,17 @@ describe('tenant isolation fuzzer (C3)', () => {
         (pick.origin === 'victim' || pick.origin === 'refused' || idsFor(registry.victim, kind).includes(pick.value));
       let changed = false;
       const picks = new Map<Field, Pick>();
+      const victimBiz = (pick: Pick) =>
+        typeof pick.value === 'string' && (pick.origin === 'victim' || pick.origin === 'refused' || registry.victim.bizIds.includes(pick.value));
       for (const [field, pick] of c.picks) {
         if (ghosted(pick, field.kind)) {
           changed = true;
           const id = ghost(pick.value);
           picks.set(field, { value: id, origin: 'edge' });
+        } else if (field.kind === 'biz' && victimBiz(pick)) {
+          // The ghost of the workspace the biz_id names, so that a header naming it is ghosted alike.
+          changed = true;
+          picks.set(field, { value: `ws_ghost${ghost(workspaceOfBiz(pick.value) ?? pick.value)}`, origin: 'edge' });
         } else if (pick.origin === 'victim-token') {
           changed = true;
           picks.set(field, { value: ghostToken(String(pick.value)), origin: 'edge' });
@@ -1489,14 +1565,15 @@ describe('tenant isolation fuzzer (C3)', () => {
     // 200, or 403 inside it (a permission the actor's role in the admin workspace lacks, or a
     // route refused while acting, CONTEXT.ACTING_AS_FORBIDDEN).
     const reads = operations.filter(
-      (op) => op.method === 'GET' && op.takesActing && op.fields.every((field) => field.where !== 'path' || field.kind === 'workspace'),
+      (op) => op.method === 'GET' && op.takesActing && op.fields.every((field) => field.where !== 'path' || field.kind === 'workspace' || field.kind === 'biz'),
     );
     for (const op of reads) {
       for (const actor of actors) {
         for (const sub of actor.actsAs ?? []) {
           const header = actingHeader(actor, 'group-sub', sub);
-          const picks = new Map(op.fields.filter((field) => field.where === 'path').map((field) => [field, header.samePath as Pick]));
-          const { response, label } = await send({ op, actor, header, picks, bodyVariant: 'schema' });
+          const same = header.samePath as Pick;
+          const picks = new Map(op.fields.filter((field) => field.where === 'path').map((field) => [field, field.kind === 'biz' ? bizPickOf(same) : same]));
+          const { response, label } = await send({ op, actor, header, picks, bodyVariant: 'schema', portal: 'own' });
           if (codeOf(response.body) === 'CONTEXT.ACTING_AS_FORBIDDEN') readsRefusedActing.add(op.path);
           if (response.headers['x-workspace-id'] !== String(sub) || ![200, 403].includes(response.statusCode)) {
             const note = `acting as ${sub}, which ${actor.name} may act as, fails`;
@@ -1544,9 +1621,17 @@ describe('tenant isolation fuzzer (C3)', () => {
         }
         const roll = rng.float();
         const bodyVariant: BodyVariant = roll < 0.75 ? 'schema' : roll < 0.9 ? 'empty' : roll < 0.95 ? 'malformed' : 'text';
+        const portalRoll = rng.float();
+        const portal: PortalChoice = portalRoll < 0.8 ? 'own' : portalRoll < 0.9 ? 'none' : 'foreign';
         const header = (variant ?? headerVariants[0])!.make(actor);
-        if (header.samePath) for (const field of op.fields) if (field.where === 'path' && field.kind === 'workspace') picks.set(field, header.samePath);
-        const candidate: Case = { op, actor, header, picks, bodyVariant };
+        for (const field of header.samePath ? op.fields : []) {
+          if (field.where !== 'path') continue;
+          if (field.kind === 'workspace') picks.set(field, header.samePath as Pick);
+          // A biz_id path mostly names the acted-as workspace too; the rest of the time another,
+          // whose conflict must answer alike whatever x-as-workspace names.
+          else if (field.kind === 'biz' && rng.float() < 2 / 3) picks.set(field, bizPickOf(header.samePath as Pick));
+        }
+        const candidate: Case = { op, actor, header, picks, bodyVariant, portal };
         reason = skipReason(candidate);
         if (reason === undefined) {
           c = candidate;
@@ -1561,6 +1646,7 @@ describe('tenant isolation fuzzer (C3)', () => {
       idle = 0;
       perOperation.set(op.key, (perOperation.get(op.key) ?? 0) + 1);
       perActor.set(actor.name, (perActor.get(actor.name) ?? 0) + 1);
+      if (behindPortal(c)) portalCounts.set(c.portal, (portalCounts.get(c.portal) ?? 0) + 1);
       const acting = /^x-as-workspace=(.+)$/.exec(c.header.name)?.[1];
       if (acting) actingTargetCounts.set(acting, (actingTargetCounts.get(acting) ?? 0) + 1);
       const first = await send(c);
@@ -1600,6 +1686,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         `  actors: ${sorted(perActor)}`,
         `  victim invitation tokens sent: ${victimTokenRequests} (${victimTokenNotFound} answered 404 INVITATION.NOT_FOUND); INVITATION.WRONG_ACCOUNT (attacker tokens): ${wrongAccount}`,
         `  x-as-workspace: ${sorted(actingTargetCounts)}; answered acting as a sub the actor may act as: ${actedAs} (${actedAsOk} 2xx); reads refused while acting: ${[...readsRefusedActing].join(', ') || 'none'}`,
+        `  /web/v1 requests by portal code sent: ${sorted(portalCounts)}`,
         `  skipped: ${sorted(skips) || 'none'}`,
         `  victim snapshot: ${[...before.tables].map(([name, s]) => `${name}:${s.rows}`).join(' ')}; global tables: ${before.global.join(', ')}`,
         `  violations: ${violations.length}; victim tables changed: ${changedTables.join(', ') || 'none'}`,
@@ -1613,6 +1700,8 @@ describe('tenant isolation fuzzer (C3)', () => {
     // Every kind of x-as-workspace target came up, and acting as the attacker's own sub works.
     expect([...actingTargetCounts.keys()].sort()).toEqual([...actingTargets.map(([target]) => target), 'malformed'].sort());
     expect(actedAsOk).toBeGreaterThan(0);
+    // /web/v1 was sent with its tenant's code, without one, and with the other tenant's.
+    expect([...portalCounts.keys()].sort()).toEqual(['foreign', 'none', 'own']);
     expect(violations.map((x) => `[${x.oracle}] ${x.request} → ${x.status} ${x.body} ${x.note ?? ''}`)).toEqual([]);
     for (const name of changedTables) {
       expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: before.tables.get(name)?.json });
@@ -1620,20 +1709,101 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect([...after.tables.keys()].sort()).toEqual([...before.tables.keys()].sort());
   }, 120_000);
 
+  it('answers every /web/v1 path naming a victim workspace, by id or by biz_id, exactly as one that exists nowhere', async () => {
+    const a = fixtures.attacker;
+    const v = fixtures.victim;
+    const before = await snapshotTenant(t, v.tenantId);
+    const victim = await idsOfTenant(t, v.tenantId);
+    const openapi = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
+    const pathWorkspace = (op: Operation) => op.fields.find((f) => f.where === 'path' && (f.kind === 'workspace' || f.kind === 'biz'));
+    const ops = operationsOf(openapi).filter((op) => op.path.startsWith(PORTAL_SURFACE) && pathWorkspace(op) !== undefined);
+    expect(ops.map((op) => op.key).sort()).toEqual([
+      'GET /web/v1/workspaces/{workspaceId}/roles',
+      'POST /web/v1/tenant/workspaces/{workspaceBizId}/default',
+      'POST /web/v1/tenant/workspaces/{workspaceBizId}/leave',
+      'POST /web/v1/workspaces/{workspaceBizId}/invitations',
+      'POST /web/v1/workspaces/{workspaceId}/members/role/change',
+      'POST /web/v1/workspaces/{workspaceId}/roles',
+    ]);
+    const actors = [
+      { name: 'attacker-owner', headers: a.owner.auth },
+      { name: 'attacker-member', headers: a.second.auth },
+      { name: 'attacker-api-key', headers: { authorization: `Bearer ${a.apiKey.secret}` } },
+    ];
+    const secrets = [v.portalCode, v.apiKey.secret, ...[v.owner, v.second, v.rival].flatMap((session) => [session.accessToken, session.refreshToken])];
+    const problems: string[] = [];
+    const answers = new Map<string, number>();
+    const ask = async (op: Operation, headers: Record<string, string>, name: string, acting: string | undefined, userId: number) => {
+      const field = pathWorkspace(op) as Field;
+      const url = op.path.replace(`{${field.name}}`, encodeURIComponent(name));
+      const payload = op.bodySchema ? (sampleOf(op.bodySchema) as Record<string, unknown>) : undefined;
+      for (const key of Object.keys(payload ?? {})) if (payload && isIdName(key)) payload[key] = userId;
+      const response = await t.request({
+        method: op.method,
+        url,
+        headers: { ...headers, 'x-portal-access-code': a.portalCode, ...(acting === undefined ? {} : { 'x-as-workspace': acting }) },
+        ...(payload === undefined ? {} : { payload }),
+      });
+      const raw = `${response.body}\n${JSON.stringify(response.headers)}`;
+      const request = `${op.method} ${url}${acting === undefined ? '' : ` x-as-workspace=${acting}`}`;
+      if (raw.toLowerCase().includes(CANARY_PREFIX.toLowerCase())) problems.push(`[canary] ${request} → ${response.statusCode} ${response.body.slice(0, 200)}`);
+      if (secrets.some((secret) => raw.includes(secret))) problems.push(`[secret] ${request} → ${response.statusCode}`);
+      const code = /"code":"([A-Z_.]+)"/.exec(response.body)?.[1] ?? '-';
+      return { answer: `${response.statusCode} ${code}`, request };
+    };
+    for (const op of ops) {
+      const byBizId = (pathWorkspace(op) as Field).kind === 'biz';
+      for (const actor of actors) {
+        for (const [i, id] of victim.workspaces.entries()) {
+          const biz = victim.bizIds[i] as string;
+          const ghostId = GHOST_BASE + 100 + i;
+          const ghostBiz = `ws_ghost${ghostId}`;
+          const ownForm: [string, string] = byBizId ? [biz, ghostBiz] : [String(id), String(ghostId)];
+          const otherForm: [string, string] = byBizId ? [String(id), String(ghostId)] : [biz, ghostBiz];
+          const probes: Array<{ names: [string, string]; acting?: [string, string] }> = [
+            { names: ownForm },
+            { names: otherForm },
+            { names: ownForm, acting: [String(id), String(ghostId)] },
+          ];
+          for (const { names, acting } of probes) {
+            const real = await ask(op, actor.headers, names[0], acting?.[0], victim.users[0] as number);
+            const ghost = await ask(op, actor.headers, names[1], acting?.[1], GHOST_BASE + 200);
+            answers.set(real.answer, (answers.get(real.answer) ?? 0) + 1);
+            if (real.answer !== ghost.answer || !/^4\d\d /.test(real.answer)) {
+              problems.push(`[enumeration] ${actor.name}: ${real.request} → ${real.answer}, but ${ghost.request} → ${ghost.answer}`);
+            }
+          }
+        }
+      }
+    }
+    console.log(`[isolation-fuzz] /web/v1 victim-workspace sweep: ${[...answers].map(([answer, n]) => `${answer}×${n}`).join(', ')}`);
+    expect(problems).toEqual([]);
+    const after = await snapshotTenant(t, v.tenantId);
+    for (const [name, table] of before.tables) expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: table.json });
+  });
+
   it(
     'answers forged list cursors past the id range with 422 (or an empty page), never 500',
     async () => {
       const openapi = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
       const lists = operationsOf(openapi).filter((op) => op.method === 'GET' && op.fields.some((f) => f.special === 'cursor'));
       expect(lists.length).toBeGreaterThan(3);
+      const home = await t.db.selectFrom('workspaces').select(['id', 'biz_id']).where('id', '=', fixtures.attacker.workspaces[0] as number).executeTakeFirstOrThrow();
       const answers: string[] = [];
       for (const op of lists) {
+        // A list under a path workspace (seed 003's roles) lists the attacker's own.
+        let path = op.path;
+        for (const field of op.fields) if (field.where === 'path') path = path.replace(`{${field.name}}`, field.kind === 'biz' ? home.biz_id : String(home.id));
         for (const id of [MAX_INT4 + 1, '9999999999999999']) {
-          const url = `${op.path}?cursor=${cursorOf(id)}`;
+          const url = `${path}?cursor=${cursorOf(id)}`;
           const response = await t.request({
             method: 'GET',
             url,
-            headers: { ...fixtures.attacker.owner.auth, 'x-workspace-id': String(fixtures.attacker.workspaces[0]) },
+            headers: {
+              ...fixtures.attacker.owner.auth,
+              'x-workspace-id': String(fixtures.attacker.workspaces[0]),
+              'x-portal-access-code': fixtures.attacker.portalCode,
+            },
           });
           answers.push(`${url} (after:${id}) → ${response.statusCode}`);
         }

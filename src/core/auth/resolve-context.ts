@@ -7,7 +7,7 @@ import { passPortal } from './context/portal.ts';
 import { requestCredential, type Credential } from './context/credential.ts';
 import { policyRefusal } from './context/policy-check.ts';
 import { requestedTenant } from './context/tenant.ts';
-import { selectWorkspace, type WorkspaceTarget } from './context/workspace-selection.ts';
+import { selectWorkspace, type WorkspaceSelection, type WorkspaceTarget } from './context/workspace-selection.ts';
 import type { AccessTokens } from './jwt.ts';
 import type { Policy } from './policy.ts';
 import { CONTEXT_RESPONSE_HEADERS, type InWorkspaceContext, type RequestContext, type TenantContext, type UserContext } from './request-context.ts';
@@ -43,18 +43,23 @@ async function resolveContext(request: FastifyRequest, route: RouteAccess, deps:
   const slug = requestedTenant(request, deps.tenantBaseDomain);
   const gate: TenantGate | undefined = route.behindPortalCode ? (tenant) => passPortal(tenant, request) : undefined;
   const localeFor = (tenant: TenantContext) => negotiateLocale(request.headers['accept-language']) ?? tenant.defaultLocale;
-  const credential = await requestCredential(request, policy, deps.accessTokens).catch(async (error: unknown) => {
-    // Behind the portal code, whoever lacks the code learns nothing of their credential.
+  let credential: Credential | undefined;
+  let selection: WorkspaceSelection | undefined;
+  try {
+    credential = await requestCredential(request, policy, deps.accessTokens);
+    selection = credential && policy.access === 'workspace' ? selectWorkspace(request, policy, credential) : undefined;
+  } catch (error) {
+    // Behind the portal code, whoever lacks the code learns nothing of their credential or
+    // of the workspace they name: the tenant's refusals, the code's among them, come first.
     if (gate) admitTenant(await deps.loader.findTenant(slug), gate);
     throw error;
-  });
+  }
   if (!credential) {
     const found = await deps.loader.findTenant(slug);
     if (found) request.locale = localeFor(found);
     const tenant = admitAnonymous(found, policy, gate);
     return { tenant, actor: null, workspace: null, locale: request.locale };
   }
-  const selection = policy.access === 'workspace' ? selectWorkspace(request, policy, credential) : undefined;
   const loaded = await deps.loader.load(slug, credential, selection?.target ?? { kind: 'none' });
   if (loaded) request.locale = localeFor(loaded.tenant);
   return admit({ loaded, credential, selection, locale: request.locale, permissionSets: deps.permissionSets, gate });

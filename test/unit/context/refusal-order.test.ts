@@ -33,6 +33,8 @@ const Faults = fc.record({
   actingAs: fc.boolean(),
   namesOtherWorkspaceThanKey: fc.boolean(),
   workspaceMissing: fc.boolean(),
+  /** A path naming the workspace by biz_id (seed 003): the loaded one's, or another. */
+  bizIdPath: fc.constantFrom(null, 'same', 'other'),
   askedForCurrent: fc.boolean(),
   notAMember: fc.boolean(),
   tenantAdmin: fc.boolean(),
@@ -49,9 +51,12 @@ function refusalsOf(f: Faults): string[] {
   if (f.credentialDead || (!f.viaApiKey && f.tokenOfOtherTenant)) found.push('AUTH.INVALID_TOKEN');
   // A route outside any workspace: nothing about workspaces applies, and a key may not call it.
   if (f.outsideAnyWorkspace) return f.viaApiKey ? [...found, 'AUTH.FORBIDDEN'] : found;
+  // A path naming by biz_id another workspace than the one found (the key's own, the one acted as): not visible.
+  if (f.bizIdPath === 'other' && !f.workspaceMissing) found.push('WORKSPACE.NOT_FOUND');
+  const current = f.askedForCurrent && f.bizIdPath === null;
   // A key may name only its own workspace; asking for the current one names none.
-  if (f.actingAs || (f.viaApiKey && f.namesOtherWorkspaceThanKey && !f.askedForCurrent)) found.push('WORKSPACE.NOT_FOUND');
-  if (f.workspaceMissing) found.push(f.askedForCurrent && !f.viaApiKey ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
+  if (f.actingAs || (f.viaApiKey && f.namesOtherWorkspaceThanKey && !current && f.bizIdPath === null)) found.push('WORKSPACE.NOT_FOUND');
+  if (f.workspaceMissing) found.push(current && !f.viaApiKey ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
   else if (f.notAMember && !f.tenantAdmin) found.push('WORKSPACE.NOT_FOUND');
   return found;
 }
@@ -87,11 +92,15 @@ function scenario(f: Faults) {
           : { id: 1, bizId: 'b', name: 'W', dataVersion: 0, membership: f.notAMember ? null : { role: 'member', permissions: ['members:view'] as WorkspacePermission[] } },
         ...(f.viaApiKey ? { apiKey: { workspaceId: 1, scopes: ['members:view'] as WorkspacePermission[] } } : {}),
       };
-  const named = f.askedForCurrent && !f.actingAs ? {} : { namedId: f.namesOtherWorkspaceThanKey ? 2 : 1 };
+  const bizId = f.bizIdPath === null ? undefined : f.bizIdPath === 'same' ? 'b' : 'other';
+  const named = bizId !== undefined ? {} : f.askedForCurrent && !f.actingAs ? {} : { namedId: f.namesOtherWorkspaceThanKey ? 2 : 1 };
+  const ownTarget: WorkspaceSelection['target'] =
+    bizId !== undefined ? { kind: 'biz_id', bizId } : f.askedForCurrent ? { kind: 'current' } : { kind: 'id', id: 1 };
   const selection: WorkspaceSelection = {
-    source: f.viaApiKey ? 'api_key' : f.askedForCurrent ? 'current' : 'header',
-    target: f.viaApiKey || f.actingAs ? { kind: 'none' } : f.askedForCurrent ? { kind: 'current' } : { kind: 'id', id: 1 },
+    source: f.viaApiKey ? 'api_key' : bizId !== undefined ? 'path' : f.askedForCurrent ? 'current' : 'header',
+    target: f.viaApiKey || f.actingAs ? { kind: 'none' } : ownTarget,
     ...(f.actingAs ? { actingAs: 3 } : named),
+    ...(bizId === undefined ? {} : { namedBizId: bizId }),
   };
   return { loaded, credential, selection: f.outsideAnyWorkspace ? undefined : selection, gate };
 }

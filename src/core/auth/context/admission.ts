@@ -76,13 +76,15 @@ function effectivePermissionsOf(loaded: LoadedAccess, actor: Actor, workspace: L
  * The refusals admission answers from what the one load found, in the one order they are
  * checked, so that nothing is revealed to a caller who should first have been turned
  * away: an unknown tenant (404) before a disabled one (403) before a missing portal access
- * code where the surface asks for one (403) before a missing, dead or foreign credential (401); an API key outside a workspace (403); then an invisible
- * workspace (404) before a missing choice of workspace (409).
+ * code where the surface asks for one (403) before a missing, dead or foreign credential
+ * (401); an API key outside a workspace (403); then an invisible workspace (404), a path
+ * `biz_id` naming another than the one found among them, before a missing choice of
+ * workspace (409).
  *
  * Over the whole resolution, the steps before the load refuse first, from the request
- * alone: a slug no tenant can have (404), then a malformed or unverifiable bearer (401; behind
- * the portal code, only once the tenant's refusals above have been checked),
- * then malformed workspace headers or path id (400, 404). Permissions and users-only
+ * alone: a slug no tenant can have (404), then a malformed or unverifiable bearer (401),
+ * then malformed or conflicting workspace headers or path (400, 404); behind the portal
+ * code, any of these only once the tenant's refusals above have been checked. Permissions and users-only
  * routes (403) come last, after validation, in the policy step.
  */
 export const REFUSAL_ORDER = [
@@ -153,8 +155,11 @@ export function admit(input: {
     throw new AppError('WORKSPACE.NOT_FOUND');
   }
   if (workspace && selection.namedBizId !== undefined && workspace.bizId !== selection.namedBizId) {
-    // The path's biz_id names another workspace than the one acted as, or than the key's own.
-    throw new AppError(selection.actingAs === undefined ? 'WORKSPACE.NOT_FOUND' : 'CONTEXT.CONFLICT');
+    // The path's biz_id is not the key's own workspace, or not the sub workspace acted as.
+    // Unlike two ids, a biz_id and an id cannot be compared without the lookup, so the
+    // mismatch answers as an invisible workspace would: a 400 here would tell a caller
+    // which workspace a biz_id is, or that an id it may not act as exists.
+    throw new AppError('WORKSPACE.NOT_FOUND');
   }
   if (!workspace) throw new AppError(selection.target.kind === 'current' ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
   const permissions = effectivePermissionsOf(loaded, actor, workspace, input.permissionSets);

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /**
@@ -101,7 +102,19 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const CIDR = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)(\/\d{1,3})?$/i;
+/**
+ * A proxy address, or a CIDR range with a prefix of at least one bit (what Fastify's
+ * trustProxy accepts: a bad entry would otherwise stop start-up with an error that does not
+ * name TRUST_PROXY). A /0 would believe forwarded headers from anyone.
+ */
+function isProxyAddress(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+  return bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
 
 /** What a browser sends in `Origin`: a scheme, a host and maybe a port; no path, no trailing slash. */
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:]+\](:\d{1,5})?$/i;
@@ -157,9 +170,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = withDefaults as Env;
 
   const trustProxy = parsed.TRUST_PROXY.split(',').map((entry) => entry.trim()).filter(Boolean);
-  const badProxy = trustProxy.find((entry) => !CIDR.test(entry));
+  const badProxy = trustProxy.find((entry) => !isProxyAddress(entry));
   if (badProxy !== undefined) {
-    throw new ConfigError(`invalid configuration: TRUST_PROXY: "${badProxy}" is not an address or CIDR`);
+    throw new ConfigError(`invalid configuration: TRUST_PROXY: "${badProxy}" is not an IP address or a CIDR range (prefix 1–32, or 1–128 for IPv6)`);
   }
 
   return Object.freeze({

@@ -16,7 +16,11 @@ describe('loadConfig', () => {
   });
 
   it('takes proxies only as addresses or CIDRs', () => {
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1, fd00::/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8', '::1']);
+    // Each of these would pass a loose pattern, then stop Fastify with an error not naming TRUST_PROXY.
+    for (const bad of ['0.0.0.0/0', '::/0', '10.0.0.0/33', '999.1.1.1', '10.0.0.1/8/8', 'fd00::/129', '10.0.0.0/']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY/);
+    }
   });
 });
 

@@ -19,7 +19,7 @@ function outboxCommand(config: Config): string {
 /** What an operator needs to know once the server listens: where things are, and what is off. */
 function logStartup(app: App, config: Config, appliedNow: readonly string[]): void {
   const base = config.publicUrl;
-  app.log.info(`Tessera ${TESSERA_VERSION} ready: API ${base}${SURFACES.api}, reference ${base}/docs, OpenAPI ${base}/openapi.json`);
+  app.log.info(`Tessera ${TESSERA_VERSION} ready: API ${base}${SURFACES.api} (portal ${base}${SURFACES.web}), reference ${base}/docs, OpenAPI ${base}/openapi.json`);
   const schema = appliedNow.length === 0 ? `schema up to date (${MIGRATIONS.length} migrations)` : `migrations applied now: ${appliedNow.join(', ')}`;
   app.log.info(`storage: ${describeStorage(config)}; ${schema}`);
   if (config.smtpUrl) app.log.info(`e-mail: on, through ${redactUrl(config.smtpUrl)} as ${config.mailFrom}`);

@@ -114,4 +114,25 @@ describe('losing the default workspace', () => {
     await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${admin.userId}`, headers: tenantOwner.auth, payload: { tenant_role: 'member' } });
     expect((await pointers(admin)).byDefault).toBe(own.id);
   });
+
+  it('never keeps a default set while the tenant role that showed it is being lowered (raced)', async () => {
+    const owner = await register(t);
+    const seenOnly = await createWorkspace(t, owner, `Raced ${owner.userId}`);
+    const outcomes: Record<string, number> = {};
+    for (let round = 0; round < 30; round += 1) {
+      const admin = await register(t);
+      await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${admin.userId}`, headers: tenantOwner.auth, payload: { tenant_role: 'admin' } });
+      const [set] = await Promise.all([
+        t.request({ method: 'POST', url: `/api/v1/workspaces/${seenOnly.id}/default`, headers: admin.auth }),
+        succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${admin.userId}`, headers: tenantOwner.auth, payload: { tenant_role: 'member' } }),
+      ]);
+      const label = String(set.statusCode);
+      outcomes[label] = (outcomes[label] ?? 0) + 1;
+      expect([200, 404]).toContain(set.statusCode);
+      // Whichever landed first, a member of nothing there ends with no pointer at it.
+      expect(await pointers(admin)).toEqual({ current: null, byDefault: null });
+    }
+    console.log(`default set racing a lowered tenant role: ${JSON.stringify(outcomes)}`);
+  });
 });
+

@@ -29,6 +29,11 @@ export function tenantRoleGrants(role: TenantRoleName, permission: TenantPermiss
   return (TENANT_ROLE_PERMISSIONS[role] as readonly TenantPermission[]).includes(permission);
 }
 
+/** The tenant roles whose holders have the permission. */
+export function tenantRolesGranting(permission: TenantPermission): TenantRoleName[] {
+  return (Object.keys(TENANT_ROLE_PERMISSIONS) as TenantRoleName[]).filter((role) => tenantRoleGrants(role, permission));
+}
+
 /** The first permission in `wanted` that `held` lacks: nobody grants what they do not hold. */
 export function firstMissing(held: ReadonlySet<string>, wanted: Iterable<string>): string | undefined {
   for (const permission of wanted) if (!held.has(permission)) return permission;

@@ -1,8 +1,9 @@
-import type { Updateable } from 'kysely';
+import type { Expression, ExpressionBuilder, Updateable } from 'kysely';
+import { tenantRolesGranting } from '../../core/auth/permissions.ts';
 import type { StoredSigningKey } from '../../core/auth/jwt.ts';
-import type { Executor, Tx } from '../../schema/database.ts';
+import type { Database, Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
-import { lockRow } from '../../core/db/dialect.ts';
+import { engineOf, lockRow } from '../../core/db/dialect.ts';
 import { userRowToUser, type TenantRole, type User, type UsersTable } from './identity.table.ts';
 
 export async function findUserByEmailKey(
@@ -233,8 +234,41 @@ export async function setWorkspacePointers(
 }
 
 /**
- * At sign-in, a user with no current workspace enters their default one. One statement, so a
- * concurrent leave (which clears the default with the membership) cannot be undone by it.
+ * Whether user `users` still sees the workspace in `column`: a member there, or holding a
+ * tenant role that sees every workspace. On PostgreSQL the membership is read with a key-share
+ * lock, so a leave or removal committing meanwhile is waited for and then seen.
+ */
+function stillSees(tx: Tx, eb: ExpressionBuilder<Database, 'users'>, workspace: Expression<number | null>) {
+  const membership = eb
+    .selectFrom('memberships as m')
+    .select('m.user_id')
+    .whereRef('m.user_id', '=', 'users.id')
+    .where('m.workspace_id', '=', workspace);
+  return eb.or([
+    eb('users.tenant_role', 'in', tenantRolesGranting('view_all_locations')),
+    eb.exists(engineOf(tx) === 'postgres' ? membership.forKeyShare() : membership),
+  ]);
+}
+
+/**
+ * Makes a workspace the user's default, only while they still see it (the request's context
+ * said so a moment before, but a leave, a removal or a lowered tenant role may have landed
+ * since). False when it no longer holds.
+ */
+export async function setDefaultWhileSeen(tx: Tx, userId: number, workspaceId: number): Promise<boolean> {
+  const result = await tx
+    .updateTable('users')
+    .set({ default_workspace_id: workspaceId })
+    .where('id', '=', userId)
+    .where((eb) => stillSees(tx, eb, eb.val(workspaceId)))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * At sign-in, a user with no current workspace enters their default one, while they still see
+ * it. One statement, so a concurrent leave (which clears the default with the membership)
+ * cannot be undone by it.
  */
 export async function enterDefaultWorkspace(tx: Tx, userId: number): Promise<void> {
   await tx
@@ -243,6 +277,7 @@ export async function enterDefaultWorkspace(tx: Tx, userId: number): Promise<voi
     .where('id', '=', userId)
     .where('current_workspace_id', 'is', null)
     .where('default_workspace_id', 'is not', null)
+    .where((eb) => stillSees(tx, eb, eb.ref('users.default_workspace_id')))
     .execute();
 }
 

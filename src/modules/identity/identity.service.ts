@@ -29,8 +29,9 @@ export function setCurrentWorkspace(tx: Tx, userId: number, workspaceId: number 
   return repository.setWorkspacePointers(tx, userId, { current_workspace_id: workspaceId });
 }
 
-export function setDefaultWorkspace(tx: Tx, userId: number, workspaceId: number): Promise<void> {
-  return repository.setWorkspacePointers(tx, userId, { default_workspace_id: workspaceId });
+/** The user's default workspace, while they still see it: else 404, as if it had gone (it has, for them). */
+export async function setDefaultWorkspace(tx: Tx, userId: number, workspaceId: number): Promise<void> {
+  if (!(await repository.setDefaultWhileSeen(tx, userId, workspaceId))) throw new AppError('WORKSPACE.NOT_FOUND');
 }
 
 /** After leaving or removal: neither the current nor the default workspace may point at it. */

@@ -167,7 +167,7 @@ describe('the start-up log', () => {
     // The lines follow listen(): /healthz may answer before the last of them is written.
     await expect.poll(() => logLines(server).some((line) => line.msg.startsWith('browser origins allowed')), { timeout: 10_000 }).toBe(true);
     const messages = logLines(server).map((line) => line.msg);
-    expect(messages).toContainEqual(expect.stringContaining(`API ${server.url}/api/v1, reference ${server.url}/docs`));
+    expect(messages).toContainEqual(expect.stringContaining(`API ${server.url}/api/v1 (portal ${server.url}/web/v1), reference ${server.url}/docs`));
     expect(messages).toContainEqual(expect.stringMatching(/^storage: (SQLite at .+tessera\.sqlite|PostgreSQL at postgres)/));
     expect(messages).toContainEqual(expect.stringMatching(/^e-mail: off \(no SMTP_URL\); messages wait in the outbox: (DATA_DIR|DATABASE_URL)=\S+ npm run tessera -- outbox list$/));
     expect(messages).toContainEqual(expect.stringContaining('rate limits: counted in this process'));

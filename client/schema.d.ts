@@ -268,7 +268,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One workspace */
+        /** One workspace with its plan, usage, settings and the caller's standing (seed 002's object) */
         get: operations["getWorkspace"];
         /** Rename a workspace or change its slug or logo (owners only); the same as PATCH */
         put: operations["putWorkspace"];
@@ -279,6 +279,23 @@ export interface paths {
         head?: never;
         /** Rename a workspace or change its slug or logo (owners only) */
         patch: operations["updateWorkspace"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change invoicing defaults, default locations and other settings (422 with one entry per bad field) */
+        patch: operations["updateWorkspaceSettings"];
         trace?: never;
     };
     "/api/v1/workspace-context/{id}": {
@@ -314,6 +331,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Locations of the workspace: live ones, or archived ones with ?archived=true */
+        get: operations["listLocations"];
+        put?: never;
+        /** Create a location (name unique in the workspace; counted against the plan's locations limit, 402 past it) */
+        post: operations["createLocation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/locations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One location */
+        get: operations["getLocation"];
+        put?: never;
+        post?: never;
+        /** Delete a location that is not a workspace default (409 otherwise); frees a place in the plan */
+        delete: operations["deleteLocation"];
+        options?: never;
+        head?: never;
+        /** Rename, retype, move or (un)archive a location; a workspace default cannot be archived (409) */
+        patch: operations["updateLocation"];
         trace?: never;
     };
     "/api/v1/members": {
@@ -850,6 +904,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a workspace (name 1–32, slug 3–48); answers seed 002’s camelCase object */
+        post: operations["seedCreateWorkspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspaces/{idOrSlug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One workspace by id or slug, as seed 002’s camelCase object */
+        get: operations["seedGetWorkspace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change settings (settings:edit) and the name, slug or logo (owners: workspaces:edit) in one transaction */
+        patch: operations["seedUpdateWorkspace"];
+        trace?: never;
+    };
     "/workspace-group-members": {
         parameters: {
             query?: never;
@@ -1211,6 +1300,31 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /** Location */
+        Location: {
+            id: number;
+            name: string;
+            /** @description warehouse, van, truck, site or other */
+            type: "warehouse" | "van" | "truck" | "site" | "other";
+            address: string | null;
+            archived: boolean;
+            archived_at: string | null;
+            default_for: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** LocationList */
+        LocationList: {
+            data: components["schemas"]["Location"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** LocationResponse */
+        LocationResponse: {
+            data: components["schemas"]["Location"];
+            message?: string;
+        };
         /** Member */
         Member: {
             /** @description The user id */
@@ -1262,6 +1376,42 @@ export interface components {
         RoleResponse: {
             data: components["schemas"]["Role"];
             message?: string;
+        };
+        /** SeedUpdateWorkspaceBody */
+        SeedUpdateWorkspaceBody: {
+            /** Format: plain-text */
+            name?: string;
+            slug?: string;
+            logo?: string | null;
+            /**
+             * Format: currency-code
+             * @description ISO 4217, e.g. USD, EUR, DOP
+             */
+            defaultCurrency?: string;
+            /**
+             * Format: plain-text
+             * @description Prefix of invoice numbers
+             */
+            invoiceNumberPrefix?: string;
+            /**
+             * Format: decimal-4
+             * @description Default tax rate, exact to 4 decimal places
+             */
+            defaultTaxPercent?: number;
+            /** @description Whether line prices include tax */
+            defaultTaxIncluded?: boolean;
+            /** @description Days until new invoices are due (0: no default due date) */
+            defaultInvoiceDueDays?: number;
+            defaultMarkupPercent?: number | null;
+            /** @description warehouse, van, truck, site or other */
+            defaultLocationType?: "warehouse" | "van" | "truck" | "site" | "other";
+            invoicingBusinessName?: string | null;
+            invoicingBrandColor?: string | null;
+            invoicingEmail?: string | null;
+            invoicingAddress?: string | null;
+            defaultLocationId?: string | null;
+            defaultInvoiceSourceLocationId?: string | null;
+            defaultTransferFromLocationId?: string | null;
         };
         /** SentGroupInvitation */
         SentGroupInvitation: {
@@ -1368,6 +1518,110 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** WorkspaceDetails */
+        WorkspaceDetails: {
+            id: number;
+            /** @description Opaque public id */
+            biz_id: string;
+            name: string;
+            slug: string;
+            logo: string | null;
+            owner_id: number | null;
+            owner: {
+                id: number;
+                name: string;
+                email: string;
+            } | null;
+            is_owner: boolean;
+            role: string | null;
+            preferred_document_subtype: string | null;
+            member_count?: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Documents issued in the current billing cycle */
+            usage: number;
+            usage_limit: number;
+            items_usage: number;
+            items_limit: number;
+            suppliers_usage: number;
+            suppliers_limit: number;
+            locations_usage: number;
+            locations_limit: number;
+            tags_usage: number;
+            tags_limit: number;
+            users_usage: number;
+            users_limit: number;
+            /**
+             * Format: currency-code
+             * @description ISO 4217, e.g. USD, EUR, DOP
+             */
+            default_currency: string;
+            /**
+             * Format: plain-text
+             * @description Prefix of invoice numbers
+             */
+            invoice_number_prefix: string;
+            /**
+             * Format: decimal-4
+             * @description Default tax rate, exact to 4 decimal places
+             */
+            default_tax_percent: number;
+            /** @description Whether line prices include tax */
+            default_tax_included: boolean;
+            /** @description Days until new invoices are due (0: no default due date) */
+            default_invoice_due_days: number;
+            default_markup_percent: number | null;
+            /** @description warehouse, van, truck, site or other */
+            default_location_type: "warehouse" | "van" | "truck" | "site" | "other";
+            invoicing_business_name: string | null;
+            invoicing_brand_color: string | null;
+            invoicing_email: string | null;
+            invoicing_address: string | null;
+            default_location_id: number | null;
+            default_invoice_source_location_id: number | null;
+            default_transfer_from_location_id: number | null;
+            plan: "free" | "pro" | "business" | "advanced" | "business plus" | "business extra" | "business max" | "enterprise";
+            stripe_id: string | null;
+            /** @description Day of the month the billing cycle restarts */
+            billing_cycle_start: number;
+            trial_ends_at: string | null;
+            /** @description The caller's role in the workspace (empty when not a member) */
+            users: {
+                role: string;
+            }[];
+            invite_code: string | null;
+            sso_email_domain: string | null;
+            sso_enforced_at: string | null;
+            /** @description The locations the caller may work in; unrestricted means all of them */
+            location_access: {
+                restricted: boolean;
+                locations: {
+                    location_id: number;
+                }[];
+            };
+            /** @description The caller's effective permissions and where they come from */
+            member_permissions: {
+                /** @description Every workspace permission, and whether the caller holds it here */
+                capabilities: {
+                    [key: string]: boolean;
+                };
+                profile: {
+                    builtin_template_key: string | null;
+                    custom_template_id: number | null;
+                    custom_template_name: string | null;
+                    override_count: number;
+                    permissions_managed: boolean;
+                    legacy_unrestricted: boolean;
+                };
+            };
+        };
+        /** WorkspaceDetailsResponse */
+        WorkspaceDetailsResponse: {
+            data: components["schemas"]["WorkspaceDetails"];
+            message?: string;
+        };
         /** WorkspaceGroupMember */
         WorkspaceGroupMember: {
             /** @description The workspace group member id: what DELETE /workspace-group-members/{id} takes */
@@ -1388,10 +1642,90 @@ export interface components {
             data: components["schemas"]["Workspace"][];
             meta: components["schemas"]["PageMeta"];
         };
-        /** WorkspaceResponse */
-        WorkspaceResponse: {
-            data: components["schemas"]["Workspace"];
-            message?: string;
+        /** WorkspaceObjectCamel */
+        WorkspaceObjectCamel: {
+            id: string;
+            name: string;
+            slug: string;
+            logo: string | null;
+            /** @description Documents issued in the current billing cycle */
+            usage: number;
+            usageLimit: number;
+            itemsUsage: number;
+            itemsLimit: number;
+            suppliersUsage: number;
+            suppliersLimit: number;
+            locationsUsage: number;
+            locationsLimit: number;
+            tagsUsage: number;
+            tagsLimit: number;
+            usersUsage: number;
+            usersLimit: number;
+            /**
+             * Format: currency-code
+             * @description ISO 4217, e.g. USD, EUR, DOP
+             */
+            defaultCurrency: string;
+            /**
+             * Format: plain-text
+             * @description Prefix of invoice numbers
+             */
+            invoiceNumberPrefix: string;
+            /**
+             * Format: decimal-4
+             * @description Default tax rate, exact to 4 decimal places
+             */
+            defaultTaxPercent: number;
+            /** @description Whether line prices include tax */
+            defaultTaxIncluded: boolean;
+            /** @description Days until new invoices are due (0: no default due date) */
+            defaultInvoiceDueDays: number;
+            defaultMarkupPercent: number | null;
+            /** @description warehouse, van, truck, site or other */
+            defaultLocationType: "warehouse" | "van" | "truck" | "site" | "other";
+            invoicingBusinessName: string | null;
+            invoicingBrandColor: string | null;
+            invoicingEmail: string | null;
+            invoicingAddress: string | null;
+            defaultLocationId: string | null;
+            defaultInvoiceSourceLocationId: string | null;
+            defaultTransferFromLocationId: string | null;
+            plan: "free" | "pro" | "business" | "advanced" | "business plus" | "business extra" | "business max" | "enterprise";
+            stripeId: string | null;
+            /** @description Day of the month the billing cycle restarts */
+            billingCycleStart: number;
+            /** Format: date-time */
+            createdAt: string;
+            trialEndsAt: string | null;
+            /** @description The caller's role in the workspace (empty when not a member) */
+            users: {
+                role: string;
+            }[];
+            inviteCode: string | null;
+            ssoEmailDomain: string | null;
+            ssoEnforcedAt: string | null;
+            /** @description The locations the caller may work in; unrestricted means all of them */
+            locationAccess: {
+                restricted: boolean;
+                locations: {
+                    locationId: string;
+                }[];
+            };
+            /** @description The caller's effective permissions and where they come from */
+            memberPermissions: {
+                /** @description Every workspace permission, and whether the caller holds it here */
+                capabilities: {
+                    [key: string]: boolean;
+                };
+                profile: {
+                    builtinTemplateKey: string | null;
+                    customTemplateId: string | null;
+                    customTemplateName: string | null;
+                    overrideCount: number;
+                    permissionsManaged: boolean;
+                    legacyUnrestricted: boolean;
+                };
+            };
         };
     };
     responses: never;
@@ -2124,7 +2458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkspaceResponse"];
+                    "application/json": components["schemas"]["WorkspaceDetailsResponse"];
                 };
             };
             /** @description Error (see error.code) */
@@ -2228,7 +2562,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkspaceResponse"];
+                    "application/json": components["schemas"]["WorkspaceDetailsResponse"];
                 };
             };
             /** @description Error (see error.code) */
@@ -2289,7 +2623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkspaceResponse"];
+                    "application/json": components["schemas"]["WorkspaceDetailsResponse"];
                 };
             };
             /** @description Error (see error.code) */
@@ -2402,7 +2736,93 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkspaceResponse"];
+                    "application/json": components["schemas"]["WorkspaceDetailsResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateWorkspaceSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: currency-code
+                     * @description ISO 4217, e.g. USD, EUR, DOP
+                     */
+                    default_currency?: string;
+                    /**
+                     * Format: plain-text
+                     * @description Prefix of invoice numbers
+                     */
+                    invoice_number_prefix?: string;
+                    /**
+                     * Format: decimal-4
+                     * @description Default tax rate, exact to 4 decimal places
+                     */
+                    default_tax_percent?: number;
+                    /** @description Whether line prices include tax */
+                    default_tax_included?: boolean;
+                    /** @description Days until new invoices are due (0: no default due date) */
+                    default_invoice_due_days?: number;
+                    default_markup_percent?: number | null;
+                    /** @description warehouse, van, truck, site or other */
+                    default_location_type?: "warehouse" | "van" | "truck" | "site" | "other";
+                    invoicing_business_name?: string | null;
+                    invoicing_brand_color?: string | null;
+                    invoicing_email?: string | null;
+                    invoicing_address?: string | null;
+                    default_location_id?: number | null;
+                    default_invoice_source_location_id?: number | null;
+                    default_transfer_from_location_id?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceDetailsResponse"];
                 };
             };
             /** @description Error (see error.code) */
@@ -2560,6 +2980,298 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listLocations: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                /** @description true: only archived ones; false (default): only live ones */
+                archived?: boolean;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createLocation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: plain-text */
+                    name: string;
+                    /** @description warehouse, van, truck, site or other */
+                    type?: "warehouse" | "van" | "truck" | "site" | "other";
+                    address?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getLocation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteLocation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateLocation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: plain-text */
+                    name?: string;
+                    /** @description warehouse, van, truck, site or other */
+                    type?: "warehouse" | "van" | "truck" | "site" | "other";
+                    address?: string | null;
+                    archived?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationResponse"];
                 };
             };
             /** @description Error (see error.code) */
@@ -4371,7 +5083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkspaceResponse"];
+                    "application/json": components["schemas"]["WorkspaceDetailsResponse"];
                 };
             };
             /** @description Error (see error.code) */
@@ -4676,6 +5388,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedInvitationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    seedCreateWorkspace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: plain-text */
+                    name: string;
+                    slug: string;
+                    logo?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceObjectCamel"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    seedGetWorkspace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description The workspace's integer id or its slug */
+                idOrSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceObjectCamel"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    seedUpdateWorkspace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description The workspace's integer id or its slug */
+                idOrSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeedUpdateWorkspaceBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceObjectCamel"];
                 };
             };
             /** @description Error (see error.code) */

@@ -14,7 +14,7 @@ import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
 import { registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
-import { createValidatorCompiler } from './core/http/validation.ts';
+import { ajvFormats, createValidatorCompiler } from './core/http/validation.ts';
 import { registerJsonBodies } from './core/http/json-body.ts';
 import { SURFACES, type Surface } from './core/http/surfaces.ts';
 import { loggerOptions } from './core/logger.ts';
@@ -47,6 +47,10 @@ import { createTenantsService } from './modules/tenants/tenants.service.ts';
 import { workspacesRoutes } from './modules/workspaces/workspaces.routes.ts';
 import { workspacesWebRoutes } from './modules/workspaces/workspaces.web-routes.ts';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.ts';
+import { locationsRoutes } from './modules/locations/locations.routes.ts';
+import { workspacesSeedRoutes } from './modules/workspaces/workspaces.seed-routes.ts';
+import { createLocationsService, liveLocationIds } from './modules/locations/locations.service.ts';
+import { createSettingsService } from './modules/settings/settings.service.ts';
 import type { Db } from './schema/database.ts';
 
 export interface AppDependencies {
@@ -88,6 +92,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     keepAliveTimeout: config.keepAliveTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
     routerOptions: { maxParamLength: 200 },
+    serializerOpts: { ajv: { formats: ajvFormats() } },
     // While closing, requests already on open connections are still served (the database
     // closes after the server); each answer then closes its connection, see onSend below.
     return503OnClosing: false,
@@ -185,7 +190,15 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.addHook('onClose', () => apiKeys.close());
   const roles = createRolesService({ db, clock, catalogue, grants });
   const members = createMembersService({ db, clock, grants, readCacheEntries: config.cacheEntries.reads });
-  const workspaces = createWorkspacesService({ db, clock, readCacheEntries: config.cacheEntries.reads });
+  const settings = createSettingsService({ db, clock, liveLocations: liveLocationIds });
+  const workspaces = createWorkspacesService({
+    db,
+    clock,
+    readCacheEntries: config.cacheEntries.reads,
+    settings,
+    permissionNames: [...catalogue.permissions.keys()],
+  });
+  const locations = createLocationsService({ db, clock });
   const groups = createGroupsService({ db, clock, grants, publicUrl: config.publicUrl });
   const groupInvitationLimiter = createGroupInvitationLimiter(app, config.invitationRateLimit);
   const invitationLimiters = createInvitationLimiters(app, config.invitationRateLimit);
@@ -220,6 +233,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(tenantsRoutes, { tenants });
       await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit });
       await api.register(workspacesRoutes, { workspaces });
+      await api.register(locationsRoutes, { locations });
       await api.register(membersRoutes, { members });
       await api.register(rolesRoutes, { roles });
       await api.register(apiKeysRoutes, { apiKeys });
@@ -239,7 +253,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     },
     { prefix: SURFACES.web },
   );
-  // Seed 004 documents its group routes without the /api/v1 prefix; both paths work.
+  // Seeds 002 and 004 document their routes without the /api/v1 prefix, so they are served there as written.
+  await app.register(workspacesSeedRoutes, { workspaces });
   await app.register(groupsRoutes, { groups, invitationLimiter: groupInvitationLimiter, operationIdSuffix: 'Unprefixed' });
   for (const area of extraAreas) await app.register(area.routes, { prefix: SURFACES[area.surface] });
 

@@ -10,6 +10,8 @@ import { recordsCatalogue } from './modules/records/records.catalogue.ts';
 import { rolesCatalogue } from './modules/roles/roles.catalogue.ts';
 import { tenantsCatalogue } from './modules/tenants/tenants.catalogue.ts';
 import { workspacesCatalogue } from './modules/workspaces/workspaces.catalogue.ts';
+import { locationsCatalogue } from './modules/locations/locations.catalogue.ts';
+import { plansCatalogue } from './modules/plans/plans.catalogue.ts';
 
 /**
  * The catalogues of every area Tessera is built from, in the order their permissions are
@@ -27,4 +29,6 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   auditLogCatalogue,
   groupsCatalogue,
   recordsCatalogue,
+  plansCatalogue,
+  locationsCatalogue,
 ];

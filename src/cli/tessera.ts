@@ -11,6 +11,8 @@ import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../modules/mail/mail
 import { createIdentityService, loadIdentityKeys } from '../modules/identity/identity.service.ts';
 import { TENANT_ROLES, type TenantRole } from '../modules/identity/identity.table.ts';
 import { createTenantsService, tenantToSettings } from '../modules/tenants/tenants.service.ts';
+import { isPlanKey, planAdministration } from '../modules/plans/plans.service.ts';
+import { LIMIT_COLUMN, PLAN_KEYS, PLAN_LIMITS, type PlanKey } from '../modules/plans/plans.table.ts';
 import { DemoError } from './demo-error.ts';
 
 const USAGE = `Usage: npm run tessera -- <command>
@@ -27,6 +29,12 @@ const USAGE = `Usage: npm run tessera -- <command>
                                                       e-mails waiting or sent (without SMTP_URL
                                                       they wait here for the operator)
   outbox retry                                        put failed e-mails back in line
+  plan list                                           the plans, their limits, and the default one (*)
+  plan set <plan> [--users N] [--locations N] [--items N] [--suppliers N] [--tags N] [--usage N]
+                                                      change a plan's limits (quote names with spaces)
+  plan default <plan>                                 the plan new workspaces start on
+  plan assign <workspace-id> [--plan <plan>] [--trial-ends-at ISO-8601|none] [--billing-cycle-start 1-31]
+                                                      change a workspace's plan, trial end or billing day
   demo [--tenant <slug>]                              sample data to explore (tenant default unless given):
                                                       an owner, 3 workspaces, members, a custom role,
                                                       an API key, pending invitations; prints how to sign in.
@@ -83,6 +91,10 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
       role: { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string' },
+      ...Object.fromEntries(PLAN_LIMITS.map((limit) => [limit, { type: 'string' as const }])),
+      plan: { type: 'string' },
+      'trial-ends-at': { type: 'string' },
+      'billing-cycle-start': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -139,6 +151,8 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     }
   } else if (area === 'outbox' && verb === 'retry') {
     process.stdout.write(`${await requeueFailed(db, new Date().toISOString())} message(s) queued again\n`);
+  } else if (area === 'plan') {
+    await runPlanCommand(db, verb, argument, values, print);
   } else if (area === 'demo' && verb === undefined) {
     // Loaded only here: the demo builds the whole app, which no other command needs.
     const { describeDemo, runDemo } = await import('./demo.ts');
@@ -146,6 +160,59 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     process.stdout.write(describeDemo(result, config.publicUrl, config.smtpUrl !== undefined));
   } else {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  }
+}
+
+function planKey(value: string | undefined): PlanKey {
+  if (value === undefined || !isPlanKey(value)) throw new UsageError(`the plan must be one of: ${PLAN_KEYS.join(', ')}`);
+  return value;
+}
+
+function wholeNumber(name: string, value: string, range: { min: number; max: number }): number {
+  const parsed = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(parsed) || parsed < range.min || parsed > range.max) throw new UsageError(`--${name} must be a whole number ${range.min}–${range.max}`);
+  return parsed;
+}
+
+async function runPlanCommand(
+  db: Db,
+  verb: string | undefined,
+  argument: string | undefined,
+  values: Record<string, unknown>,
+  print: (value: unknown) => void,
+): Promise<void> {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name]) : undefined);
+  if (verb === 'list') {
+    for (const plan of await planAdministration.list(db)) {
+      const limits = PLAN_LIMITS.map((limit) => `${limit} ${plan[LIMIT_COLUMN[limit]]}`).join(', ');
+      process.stdout.write(`${plan.is_default ? '*' : ' '} ${plan.key}\t${limits}\n`);
+    }
+  } else if (verb === 'set') {
+    const limits = Object.fromEntries(
+      PLAN_LIMITS.flatMap((limit) => {
+        const value = text(limit);
+        return value === undefined ? [] : [[limit, wholeNumber(limit, value, { min: 0, max: 2_000_000_000 })]];
+      }),
+    );
+    if (Object.keys(limits).length === 0) throw new UsageError(`name at least one limit: ${PLAN_LIMITS.map((limit) => `--${limit}`).join(' ')}`);
+    await planAdministration.setLimits(db, planKey(argument), limits);
+    print((await planAdministration.list(db)).find((plan) => plan.key === argument));
+  } else if (verb === 'default') {
+    await planAdministration.setDefault(db, planKey(argument));
+    process.stdout.write(`new workspaces start on ${argument}\n`);
+  } else if (verb === 'assign' && argument) {
+    const trial = text('trial-ends-at');
+    if (trial !== undefined && trial !== 'none' && Number.isNaN(Date.parse(trial))) throw new UsageError('--trial-ends-at must be an ISO-8601 time or none');
+    const cycle = text('billing-cycle-start');
+    const changes = {
+      ...(text('plan') === undefined ? {} : { plan_key: planKey(text('plan')) }),
+      ...(trial === undefined ? {} : { trial_ends_at: trial === 'none' ? null : new Date(trial).toISOString() }),
+      ...(cycle === undefined ? {} : { billing_cycle_start: wholeNumber('billing-cycle-start', cycle, { min: 1, max: 31 }) }),
+    };
+    if (Object.keys(changes).length === 0) throw new UsageError('name at least one of --plan, --trial-ends-at, --billing-cycle-start');
+    print(await planAdministration.assign(db, wholeNumber('workspace id', argument, { min: 1, max: 2_147_483_647 }), changes));
+  } else {
+    throw new UsageError(`unknown command: plan ${verb ?? ''}`);
   }
 }
 

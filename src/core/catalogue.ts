@@ -47,7 +47,7 @@ export interface PermissionSpec {
 }
 
 /** An HTTP status an error code may carry. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** A request header an area reads: browsers may send it (CORS), and a secret one never reaches a log line. */
 export interface RequestHeaderSpec {

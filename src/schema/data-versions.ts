@@ -63,6 +63,10 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   invitations: 'read uncached; accepting one writes memberships, which are covered',
   outbox_messages: 'append-only mail queue, read uncached',
   workspace_group_invitations: 'read uncached; accepting one writes a workspace group link, which is covered',
+  plans: 'operator data, read uncached (migration 0011)',
+  workspace_plans: 'plan and usage counters, read uncached (migration 0011)',
+  workspace_settings: 'read uncached (migration 0011)',
+  locations: 'read uncached (migration 0011)',
 };
 
 const bump = (tenantExpression: string, shardExpression: string) =>

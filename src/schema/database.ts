@@ -10,6 +10,9 @@ import type { AuditEventsTable } from '../modules/audit-log/audit-log.table.ts';
 import type { InvitationsTable } from '../modules/invitations/invitations.table.ts';
 import type { OutboxMessagesTable } from '../modules/mail/mail.table.ts';
 import type { WorkspaceGroupInvitationsTable, WorkspaceGroupMembersTable } from '../modules/groups/groups.table.ts';
+import type { PlansTable, WorkspacePlansTable } from '../modules/plans/plans.table.ts';
+import type { LocationsTable } from '../modules/locations/locations.table.ts';
+import type { WorkspaceSettingsTable } from '../modules/settings/settings.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
 import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
 
@@ -39,6 +42,10 @@ export interface Database {
   tenant_data_versions: TenantDataVersionsTable;
   workspace_data_versions: WorkspaceDataVersionsTable;
   user_data_versions: UserDataVersionsTable;
+  plans: PlansTable;
+  workspace_plans: WorkspacePlansTable;
+  locations: LocationsTable;
+  workspace_settings: WorkspaceSettingsTable;
 }
 
 /** The database outside any transaction: reads, and the entry to `inTransaction`. */

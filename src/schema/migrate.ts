@@ -11,6 +11,7 @@ import * as sessionLiveness from './migrations/0007-session-liveness.ts';
 import * as workspaceDataVersions from './migrations/0008-workspace-data-versions.ts';
 import * as workspaceGroups from './migrations/0009-workspace-groups.ts';
 import * as portalCodeDigest from './migrations/0010-portal-code-digest.ts';
+import * as plansSettingsLocations from './migrations/0011-plans-settings-locations.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0008-workspace-data-versions', up: workspaceDataVersions.up },
   { name: '0009-workspace-groups', up: workspaceGroups.up },
   { name: '0010-portal-code-digest', up: portalCodeDigest.up },
+  { name: '0011-plans-settings-locations', up: plansSettingsLocations.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -16,6 +16,7 @@ let owner: Session;
 let member: Session;
 let workspaceId: number;
 let roleId: number;
+let locationId: number;
 
 beforeAll(async () => {
   t = await startTestApp({ env: { INVITATION_RATE_LIMIT_MAX: '1000000', INVITATION_RECIPIENT_RATE_LIMIT_MAX: '1000000' } });
@@ -31,6 +32,14 @@ beforeAll(async () => {
   });
   expect(role.statusCode, role.body).toBe(201);
   roleId = role.json().data.id;
+  const location = await t.request({
+    method: 'POST',
+    url: '/api/v1/locations',
+    headers: { ...owner.auth, 'x-workspace-id': String(workspaceId) },
+    payload: { name: 'Fuzz target', type: 'van' },
+  });
+  expect(location.statusCode, location.body).toBe(201);
+  locationId = location.json().data.id;
 });
 afterAll(async () => t.close());
 
@@ -53,6 +62,9 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   'POST /api/v1/workspaces': () => ({ name: 'Fuzz Workspace' }),
   'PUT /api/v1/workspaces/{id}': () => ({ name: 'Fuzzed' }),
   'PATCH /api/v1/workspaces/{id}': () => ({ name: 'Fuzzed' }),
+  'PATCH /api/v1/workspaces/{id}/settings': () => ({ default_tax_percent: 12.5, default_currency: 'DOP' }),
+  'POST /api/v1/locations': () => ({ name: 'Fuzz location', type: 'site', address: 'Calle 1' }),
+  'PATCH /api/v1/locations/{id}': () => ({ name: 'Fuzz target', archived: false }),
   'PUT /api/v1/workspaces/{id}/preferred-document-subtype': () => ({ document_subtype: 'B01' }),
   // The owner's own workspace: refused (409 GROUP.SELF_INVITATION) after validation, so nothing is written.
   'POST /api/v1/workspace-group-members': () => ({ sub_workspace_id: workspaceId }),
@@ -98,6 +110,7 @@ function operationsOf(document: { paths: Record<string, Record<string, any>> }):
 function realPathValue(path: string, param: string): string {
   if (param === 'user_id') return String(member.userId);
   if (path.startsWith('/api/v1/roles/')) return String(roleId);
+  if (path.startsWith('/api/v1/locations/')) return String(locationId);
   if (path.startsWith('/api/v1/tenant/users/')) return String(member.userId);
   if (path.includes('workspace')) return String(workspaceId);
   return '999999';
@@ -114,7 +127,9 @@ async function fingerprint(): Promise<string> {
            (select count(*) from outbox_messages) as outbox,
            (select count(*) from workspace_group_invitations) as group_invitations,
            (select count(*) from workspace_group_members) as group_links,
-           (select count(*) from refresh_tokens) as refresh_tokens`.execute(t.db);
+           (select count(*) from refresh_tokens) as refresh_tokens,
+           (select count(*) from locations) as locations,
+           (select coalesce(sum(users_usage + locations_usage), 0) from workspace_plans) as plan_usage`.execute(t.db);
   return JSON.stringify(Object.values(row.rows[0] ?? {}).map(Number));
 }
 

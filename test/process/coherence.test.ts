@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, registerUser, startServerPair, uniqueProcessEmail, type ServerPair, type ServerProcess } from '../support/process.ts';
+import { inTransaction } from '../../src/core/db/transaction.ts';
+import { addMember } from '../../src/modules/members/members.service.ts';
 
 let servers: ServerPair;
 let a: ServerProcess;
@@ -24,8 +26,7 @@ async function workspaceWithMember(role: string) {
   const created = await api(a.url, 'POST', '/api/v1/workspaces', { token: owner.accessToken, body: { name: `WS ${uniqueProcessEmail()}`.slice(0, 90) } });
   expect(created.status).toBe(201);
   const workspaceId = created.body.data.id as number;
-  const now = new Date().toISOString();
-  await direct.db.insertInto('memberships').values({ workspace_id: workspaceId, user_id: member.userId, role, created_at: now, updated_at: now }).execute();
+  await inTransaction(direct.db, (tx) => addMember(tx, workspaceId, member.userId, role, new Date().toISOString()));
   return { owner, member, workspaceId, headers: { 'x-workspace-id': String(workspaceId) } };
 }
 
@@ -71,8 +72,7 @@ describe('races between processes', () => {
     for (let round = 0; round < 5; round += 1) {
       const { owner, member, workspaceId } = await workspaceWithMember('admin');
       const other = await registerUser(a, uniqueProcessEmail('other'));
-      const now = new Date().toISOString();
-      await direct.db.insertInto('memberships').values({ workspace_id: workspaceId, user_id: other.userId, role: 'member', created_at: now, updated_at: now }).execute();
+      await inTransaction(direct.db, (tx) => addMember(tx, workspaceId, other.userId, 'member', new Date().toISOString()));
       const responses = await Promise.all([
         api(a.url, 'POST', `/api/v1/workspaces/${workspaceId}/transfer-ownership`, { token: owner.accessToken, body: { user_id: member.userId } }),
         api(b.url, 'POST', `/api/v1/workspaces/${workspaceId}/transfer-ownership`, { token: owner.accessToken, body: { user_id: other.userId } }),

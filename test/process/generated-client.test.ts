@@ -36,7 +36,7 @@ describe('the generated client against a running server', () => {
     const created = await tessera.POST('/api/v1/workspaces', { body: { name: 'Typed Branch' } });
     expect(created.response.status, JSON.stringify(created.error)).toBe(201);
     if (!created.data) throw new Error('no data');
-    expectTypeOf(created.data.data).toEqualTypeOf<Schemas['Workspace']>();
+    expectTypeOf(created.data.data).toEqualTypeOf<Schemas['WorkspaceDetails']>();
     expect(created.data.data).toMatchObject({ name: 'Typed Branch', is_owner: true, role: 'owner' });
     expect(created.data.message).toBe('¡Sucursal creada correctamente!');
     const workspaceId = created.data.data.id;

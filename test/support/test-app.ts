@@ -7,6 +7,8 @@ import { applyMigrations, type Migration } from '../../src/core/db/migrations.ts
 import { MIGRATIONS } from '../../src/schema/migrate.ts';
 import { createTenantsService } from '../../src/modules/tenants/tenants.service.ts';
 import { createTestDatabase, type TestDatabase } from './engines.ts';
+import { inTransaction } from '../../src/core/db/transaction.ts';
+import { addMember } from '../../src/modules/members/members.service.ts';
 
 export interface TestApp {
   app: App;
@@ -133,9 +135,9 @@ export async function createWorkspace(t: TestApp, owner: Session, name: string, 
  * Makes `userId` a member of a workspace with `role`. Fixture set-up only, written to
  * the table directly until invitations (their own issue) give an HTTP way in.
  */
+/** A membership written through the members area's own step, so the plan's users counter moves with it. */
 export async function addMembership(t: TestApp, workspaceId: number, userId: number, role: string): Promise<void> {
-  const now = new Date().toISOString();
-  await t.db.insertInto('memberships').values({ workspace_id: workspaceId, user_id: userId, role, created_at: now, updated_at: now }).execute();
+  await inTransaction(t.db, (tx) => addMember(tx, workspaceId, userId, role, new Date().toISOString()));
 }
 
 /** A fresh sign-in for a session's user (after the test clock moved past the token's expiry). */

@@ -42,13 +42,15 @@ export interface WorkspacePolicy {
  */
 export interface PathWorkspace {
   readonly param: string;
-  readonly by: 'id' | 'biz_id';
+  readonly by: 'id' | 'biz_id' | 'id_or_slug';
 }
 
 export const BY_PATH_ID: PathWorkspace = { param: 'id', by: 'id' };
 /** Seed 003's parameters: `{workspaceId}` (the integer id) and `{workspaceBizId}` (the `biz_id`). */
 export const BY_WORKSPACE_ID: PathWorkspace = { param: 'workspaceId', by: 'id' };
 export const BY_WORKSPACE_BIZ_ID: PathWorkspace = { param: 'workspaceBizId', by: 'biz_id' };
+/** Seed 002's `{idOrSlug}`: digits name the id, anything else the slug (a slug always has a letter). */
+export const BY_ID_OR_SLUG: PathWorkspace = { param: 'idOrSlug', by: 'id_or_slug' };
 
 /** Who, besides signed-in users, may call a workspace route, and how. */
 interface CallerOptions {

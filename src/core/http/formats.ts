@@ -1,12 +1,24 @@
-import { Type, type StringOptions } from '@sinclair/typebox';
+import { Type, type NumberOptions, type StringOptions } from '@sinclair/typebox';
 
 /**
  * The string formats Tessera adds to Ajv's standard ones, each with the message a client
  * reads in a 422's `details` when a field breaks it. A schema names a format; Ajv checks it.
  */
 interface CustomFormat {
-  validate(value: string): boolean;
+  /** What the format applies to; a string format by default. */
+  type?: 'number';
+  validate(value: never): boolean;
   message: string;
+}
+
+/** ISO 4217 codes as the ICU bundled with Node knows them: a real list, not any three letters. */
+const CURRENCY_CODES = new Set(Intl.supportedValuesOf('currency'));
+
+/** How many decimal places a JSON number has as written in decimal (its shortest round-trip form). */
+function decimalPlaces(value: number): number {
+  const text = String(value);
+  if (/e/i.test(text)) return Number.POSITIVE_INFINITY;
+  return text.split('.')[1]?.length ?? 0;
 }
 
 const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
@@ -19,12 +31,22 @@ export const CUSTOM_FORMATS = {
    * joiners, bidi overrides, soft hyphens, …) and no lone surrogates (Cs), which would let
    * two names read the same, break e-mail headers and bodies, or be refused by PostgreSQL.
    */
-  'plain-text': { validate: (value) => !CONTROL_OR_INVISIBLE.test(value), message: 'must not contain control or invisible characters' },
+  'plain-text': {
+    validate: (value: string) => !CONTROL_OR_INVISIBLE.test(value),
+    message: 'must not contain control or invisible characters',
+  },
   /** Shown as an image by clients: an `https:` URL or a small inline image; never `javascript:`, `http:` or another scheme. */
   'image-url': {
-    validate: (value) => IMAGE_URL.test(value) && !CONTROL_OR_INVISIBLE.test(value),
+    validate: (value: string) => IMAGE_URL.test(value) && !CONTROL_OR_INVISIBLE.test(value),
     message: 'must be an https: URL or a data:image/(png|jpeg|gif|webp);base64 URL',
   },
+  'currency-code': { validate: (value: string) => CURRENCY_CODES.has(value), message: 'must be an ISO 4217 currency code such as USD, EUR or DOP' },
+  'hex-color': { validate: (value: string) => /^#[0-9a-fA-F]{6}$/.test(value), message: 'must be a colour written #RRGGBB' },
+  /**
+   * An exact decimal of up to 4 places (a percentage such as 12.5 or 18.0825): kept as an
+   * integer of ten-thousandths (core/decimal.ts), so nothing is rounded on the way.
+   */
+  'decimal-4': { type: 'number', validate: (value: number) => decimalPlaces(value) <= 4, message: 'must have at most 4 decimal places' },
 } as const satisfies Record<string, CustomFormat>;
 
 /** A string of human-entered text; `options` bound it as usual (`minLength`, `maxLength`, `pattern`). */
@@ -32,3 +54,8 @@ export const PlainText = (options: StringOptions = {}) => Type.String({ ...optio
 
 /** An image a client may show: https: (up to 2,048 characters) or an inline data: image (`maxLength` bounds its size). */
 export const ImageUrl = (options: StringOptions = {}) => Type.String({ ...options, format: 'image-url' });
+
+export const CurrencyCode = () => Type.String({ format: 'currency-code', description: 'ISO 4217, e.g. USD, EUR, DOP' });
+export const HexColor = () => Type.String({ format: 'hex-color', description: '#RRGGBB' });
+/** A number of at most 4 decimal places within `options`' bounds. */
+export const Decimal4 = (options: NumberOptions = {}) => Type.Number({ ...options, format: 'decimal-4' });

@@ -21,6 +21,14 @@ export const IdParams = Type.Object({ id: IdParam });
 
 /** A workspace's public id, `biz_id` (`ws_` and base64url): how seed 003's paths name some workspaces. */
 export const BIZ_ID_PATTERN = '^ws_[A-Za-z0-9_-]{1,64}$';
+/**
+ * A workspace slug: lowercase letters, digits and single hyphens, with at least one letter,
+ * so a slug never reads as an id where a path takes either (seed 002's `{idOrSlug}`).
+ */
+export const WORKSPACE_SLUG_PATTERN = '^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$';
+export const IdOrSlugParams = Type.Object({
+  idOrSlug: Type.String({ minLength: 1, maxLength: 48, description: "The workspace's integer id or its slug" }),
+});
 export const BizIdParam = Type.String({ pattern: BIZ_ID_PATTERN, description: "The workspace's `biz_id`" });
 /** Seed 003's path parameters naming the workspace (core/auth/policy.ts `BY_WORKSPACE_ID`, `BY_WORKSPACE_BIZ_ID`). */
 export const WorkspaceIdParams = Type.Object({ workspaceId: IdParam });

@@ -31,6 +31,19 @@ export function localizeAjvErrors<E extends { keyword: string; message?: string;
 }
 
 /**
+ * Tessera's formats as Ajv option `formats`: for the response serializer, which consults
+ * Ajv to choose among a union's members (a nullable formatted field) and must know them.
+ */
+export function ajvFormats() {
+  return Object.fromEntries(
+    Object.entries(CUSTOM_FORMATS).map(([name, format]) => {
+      const validate = format.validate as (value: string | number) => boolean;
+      return [name, 'type' in format ? { type: 'number' as const, validate } : { type: 'string' as const, validate }];
+    }),
+  );
+}
+
+/**
  * Fastify's schema compiler: Ajv with every error reported, defaults applied, unknown
  * fields kept (so `additionalProperties: false` answers 422 instead of dropping them),
  * standard formats and Tessera's own (core/http/formats.ts).
@@ -39,7 +52,7 @@ export function createValidatorCompiler() {
   const base: AjvOptions = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false };
   const withFormats = (ajv: Ajv) => {
     addFormats.default(ajv);
-    for (const [name, format] of Object.entries(CUSTOM_FORMATS)) ajv.addFormat(name, { type: 'string', validate: format.validate });
+    for (const [name, format] of Object.entries(ajvFormats())) ajv.addFormat(name, format);
     return ajv;
   };
   // Bodies are typed JSON: "5" is not 5. Query strings, params and headers are text and get coerced.

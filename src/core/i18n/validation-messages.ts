@@ -21,7 +21,7 @@ export interface ValidationWords {
 
 export const VALIDATION_WORDS: Readonly<Record<Locale, ValidationWords>> = {
   en: {
-    formats: { 'plain-text': CUSTOM_FORMATS['plain-text'].message, 'image-url': CUSTOM_FORMATS['image-url'].message },
+    formats: Object.fromEntries(Object.entries(CUSTOM_FORMATS).map(([name, format]) => [name, format.message])) as ValidationWords['formats'],
     notAllowed: 'is not an allowed field',
     invalid: 'is invalid',
     unstorable: 'contains characters that cannot be stored',
@@ -31,6 +31,9 @@ export const VALIDATION_WORDS: Readonly<Record<Locale, ValidationWords>> = {
     formats: {
       'plain-text': 'no debe contener caracteres de control ni invisibles',
       'image-url': 'debe ser una URL https: o una URL data:image/(png|jpeg|gif|webp);base64',
+      'currency-code': 'debe ser un código de moneda ISO 4217, como USD, EUR o DOP',
+      'hex-color': 'debe ser un color escrito #RRGGBB',
+      'decimal-4': 'debe tener como máximo 4 decimales',
     },
     notAllowed: 'no es un campo permitido',
     invalid: 'no es válido',

@@ -15,6 +15,8 @@ export type AccessQuery = {
   workspaceId: number | null;
   /** The workspace asked for by its `biz_id` (seed 003's paths), or '' (then `workspaceId` decides). */
   workspaceBizId: string;
+  /** The workspace asked for by its slug (seed 002's paths), or '' (no slug is empty). */
+  workspaceSlug: string;
   /** A sub workspace acted as (`x-as-workspace`), or 0: the membership that counts is then the one in its admin workspace. */
   subWorkspaceId: number;
 };
@@ -23,7 +25,7 @@ export type AccessQuery = {
  * The request context in one statement: the tenant by slug; the actor through a live
  * session or a live API key (never both: the other side's parameters match nothing);
  * the user, enabled; the workspace (a sub workspace acted as, else the key's own, else the
- * one asked for by `biz_id` or id, else the user's current one); for a sub workspace, its group link and
+ * one asked for by `biz_id`, slug or id, else the user's current one); for a sub workspace, its group link and
  * admin workspace; the actor's membership (in the admin workspace when acting as a sub)
  * with its role's stored permissions; the key's scopes; and the data versions, read in
  * the same snapshot.
@@ -71,7 +73,11 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
             eb.fn.coalesce(
               sql<number | null>`nullif(${query.subWorkspaceId}, 0)`,
               'k.workspace_id',
-              eb.selectFrom('workspaces as wb').select('wb.id').whereRef('wb.tenant_id', '=', 't.id').where('wb.biz_id', '=', query.workspaceBizId),
+              eb
+                .selectFrom('workspaces as wb')
+                .select('wb.id')
+                .whereRef('wb.tenant_id', '=', 't.id')
+                .where((named) => named.or([named('wb.biz_id', '=', query.workspaceBizId), named('wb.slug', '=', query.workspaceSlug)])),
               sql<number | null>`${query.workspaceId}`,
               'u.current_workspace_id',
             ),
@@ -105,6 +111,7 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
       'w.id as workspace_id',
       'wv.version as workspace_data_version',
       'w.biz_id as workspace_biz_id',
+      'w.slug as workspace_slug',
       'w.name as workspace_name',
       'g.admin_workspace_id as admin_workspace_id',
       'av.version as admin_workspace_data_version',

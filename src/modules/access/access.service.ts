@@ -104,6 +104,7 @@ export function createContextLoader(deps: {
         apiKeyHash,
         workspaceId: target.kind === 'id' ? target.id : target.kind === 'current' ? null : 0,
         workspaceBizId: target.kind === 'biz_id' ? target.bizId : '',
+        workspaceSlug: target.kind === 'slug' ? target.slug : '',
         subWorkspaceId: target.kind === 'sub' ? target.id : 0,
       });
       if (!row) return undefined;
@@ -125,6 +126,7 @@ export function createContextLoader(deps: {
         workspace_id,
         workspace_data_version,
         workspace_biz_id,
+        workspace_slug,
         workspace_name,
         admin_workspace_id,
         admin_workspace_data_version,
@@ -168,10 +170,11 @@ export function createContextLoader(deps: {
       }
 
       const workspace =
-        workspace_id !== null && workspace_biz_id !== null && workspace_name !== null && workspace_data_version !== null
+        workspace_id !== null && workspace_biz_id !== null && workspace_slug !== null && workspace_name !== null && workspace_data_version !== null
           ? {
               id: workspace_id,
               bizId: workspace_biz_id,
+              slug: workspace_slug,
               name: workspace_name,
               dataVersion: workspace_data_version,
               ...(admin_workspace_id !== null && admin_workspace_data_version !== null
@@ -211,6 +214,14 @@ export function createContextLoader(deps: {
 function cacheKey(slug: string, credential: Credential, apiKeyHash: string, target: WorkspaceTarget): string {
   const who = credential.kind === 'session' ? `s:${credential.claims.sessionId}:${credential.claims.userId}` : `k:${apiKeyHash}`;
   const where =
-    target.kind === 'id' ? String(target.id) : target.kind === 'sub' ? `sub:${target.id}` : target.kind === 'biz_id' ? `biz:${target.bizId}` : target.kind;
+    target.kind === 'id'
+      ? String(target.id)
+      : target.kind === 'sub'
+        ? `sub:${target.id}`
+        : target.kind === 'biz_id'
+          ? `biz:${target.bizId}`
+          : target.kind === 'slug'
+            ? `slug:${target.slug}`
+            : target.kind;
   return `${slug} ${who} ${where}`;
 }

@@ -10,14 +10,24 @@ import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { revokeKeysOfMember } from '../api-keys/api-keys.service.ts';
 import { forgetWorkspaceForUser } from '../identity/identity.service.ts';
+import { consumeAllowance, releaseAllowance } from '../plans/plans.service.ts';
 import type { RoleGrants } from '../roles/roles.grants.ts';
 import * as repository from './members.repository.ts';
 
 export type { MemberRecord } from './members.repository.ts';
 
 /** Transaction steps other modules' services compose into their own transactions. */
+/** Every path that adds a member comes here, so each counts against the plan's `users` limit. */
 export async function addMember(tx: Tx, workspaceId: number, userId: number, role: string, now: string): Promise<void> {
+  await consumeAllowance(tx, workspaceId, 'users');
   await repository.insertMembership(tx, { workspaceId, userId, role, now });
+}
+
+/** Removes a member who is not the owner, giving their place back; false for the owner. */
+async function removeNonOwner(tx: Tx, workspaceId: number, userId: number): Promise<boolean> {
+  if (!(await repository.deleteNonOwner(tx, workspaceId, userId))) return false;
+  await releaseAllowance(tx, workspaceId, 'users');
+  return true;
 }
 
 export async function reassignMembersRole(tx: Tx, workspaceId: number, from: string, to: string, now: string): Promise<void> {
@@ -100,7 +110,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; grants: RoleG
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
         const member = await requireManageableMember(tx, ctx, userId);
-        if (!(await repository.deleteNonOwner(tx, ctx.workspace.id, userId))) throw new AppError('MEMBER.IS_OWNER');
+        if (!(await removeNonOwner(tx, ctx.workspace.id, userId))) throw new AppError('MEMBER.IS_OWNER');
         await forgetWorkspaceForUser(tx, userId, ctx.workspace.id);
         await revokeKeysOfMember(tx, ctx, userId, 'member_removed', now);
         await recordAudit(tx, ctx, {
@@ -119,7 +129,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; grants: RoleG
       if (ctx.workspace.memberRole === 'owner') throw new AppError('WORKSPACE.OWNER_CANNOT_LEAVE');
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
-        if (!(await repository.deleteNonOwner(tx, ctx.workspace.id, ctx.actor.userId))) {
+        if (!(await removeNonOwner(tx, ctx.workspace.id, ctx.actor.userId))) {
           throw new AppError('WORKSPACE.OWNER_CANNOT_LEAVE');
         }
         await forgetWorkspaceForUser(tx, ctx.actor.userId, ctx.workspace.id);

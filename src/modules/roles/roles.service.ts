@@ -3,7 +3,7 @@ import { BUILTIN_ROLE_NAMES, type BuiltinRoleName, type Catalogue, type Workspac
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db, Tx } from '../../schema/database.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
@@ -33,6 +33,12 @@ export async function createBuiltinRoles(tx: Tx, workspaceId: number, now: strin
       now,
     });
   }
+}
+
+/** A role of the workspace by name, for showing where a member's permissions come from. */
+export async function roleNamed(db: Executor, workspaceId: number, name: string): Promise<{ id: number; displayName: string; isBuiltin: boolean } | undefined> {
+  const role = await repository.findRoleByName(db, workspaceId, name);
+  return role && { id: role.id, displayName: role.display_name, isBuiltin: role.is_builtin === 1 };
 }
 
 export type RolesService = ReturnType<typeof createRolesService>;

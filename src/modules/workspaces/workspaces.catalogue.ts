@@ -30,6 +30,7 @@ export const workspacesCatalogue = defineCatalogue({
       'workspace.context_cleared': 'Workspace context cleared.',
       'workspace.default_set': 'Default workspace updated.',
       'workspace.document_subtype_updated': 'Preferred document subtype updated.',
+      'workspace.settings_updated': 'Workspace settings updated.',
     },
     es: {
       'WORKSPACE.NAME_TAKEN': 'Ya existe una sucursal con este nombre.',
@@ -42,6 +43,7 @@ export const workspacesCatalogue = defineCatalogue({
       'workspace.context_cleared': 'Contexto de sucursal borrado.',
       'workspace.default_set': 'Sucursal predeterminada actualizada.',
       'workspace.document_subtype_updated': 'Subtipo de documento preferido actualizado.',
+      'workspace.settings_updated': 'Configuración de la sucursal actualizada.',
     },
   },
 });

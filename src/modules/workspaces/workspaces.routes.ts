@@ -10,26 +10,11 @@ import {
   DocumentSubtypeBody,
   UpdateWorkspaceBody,
   Workspace,
+  WorkspaceDetails,
 } from './workspaces.schemas.ts';
-import type { WorkspaceListing, WorkspacesService } from './workspaces.service.ts';
-
-export function toWorkspace(listing: WorkspaceListing, callerId: number): Workspace {
-  return {
-    id: listing.id,
-    biz_id: listing.bizId,
-    name: listing.name,
-    slug: listing.slug,
-    logo: listing.logo,
-    owner_id: listing.owner?.id ?? null,
-    owner: listing.owner,
-    is_owner: listing.owner?.id === callerId,
-    role: listing.callerRole,
-    preferred_document_subtype: listing.preferredDocumentSubtype,
-    ...(listing.memberCount === undefined ? {} : { member_count: listing.memberCount }),
-    created_at: listing.createdAt,
-    updated_at: listing.updatedAt,
-  };
-}
+import { UpdateSettingsBody } from '../settings/settings.schemas.ts';
+import type { WorkspacesService } from './workspaces.service.ts';
+import { toWorkspace } from './workspaces.view.ts';
 
 /** Lists the workspaces the caller can access; mounted on both surfaces. */
 export function mountListWorkspaces(app: TypeBoxApp, workspaces: WorkspacesService, mount: Mount): void {
@@ -67,15 +52,13 @@ export function mountCreateWorkspace(app: TypeBoxApp, workspaces: WorkspacesServ
         ...mountSchema(mount),
         summary: 'Create a workspace; the caller becomes its owner and it becomes the current one',
         body: CreateWorkspaceBody,
-        response: { 201: DataEnvelope(Workspace) },
+        response: { 201: DataEnvelope(WorkspaceDetails) },
       },
     },
     async (request, reply) => {
       const ctx = userContextOf(request);
       const created = await workspaces.create(ctx, request.body);
-      return reply
-        .code(201)
-        .send({ data: toWorkspace(created, ctx.actor.userId), message: request.translate('workspace.created') });
+      return reply.code(201).send({ data: created, message: request.translate('workspace.created') });
     },
   );
 }
@@ -110,12 +93,15 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     '/workspaces/:id',
     {
       config: { policy: onPathWorkspace('workspaces:view') },
-      schema: { operationId: 'getWorkspace', tags: ['workspaces'], summary: 'One workspace', params: IdParams, response: { 200: DataEnvelope(Workspace) } },
+      schema: {
+        operationId: 'getWorkspace',
+        tags: ['workspaces'],
+        summary: "One workspace with its plan, usage, settings and the caller's standing (seed 002's object)",
+        params: IdParams,
+        response: { 200: DataEnvelope(WorkspaceDetails) },
+      },
     },
-    async (request) => {
-      const ctx = workspaceContextOf(request);
-      return { data: toWorkspace(await workspaces.get(ctx), ctx.actor.userId) };
-    },
+    async (request) => ({ data: await workspaces.details(workspaceContextOf(request)) }),
   );
 
   // PUT is kept beside PATCH for existing clients: the same partial update under its own operationId.
@@ -133,15 +119,33 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
             : 'Rename a workspace or change its slug or logo (owners only); the same as PATCH',
         params: IdParams,
         body: UpdateWorkspaceBody,
-        response: { 200: DataEnvelope(Workspace) },
+        response: { 200: DataEnvelope(WorkspaceDetails) },
       },
       handler: async (request) => {
-        const ctx = workspaceContextOf(request);
-        const updated = await workspaces.update(ctx, request.body);
-        return { data: toWorkspace(updated, ctx.actor.userId), message: request.translate('workspace.updated') };
+        const updated = await workspaces.update(workspaceContextOf(request), request.body);
+        return { data: updated, message: request.translate('workspace.updated') };
       },
     });
   }
+
+  app.patch(
+    '/workspaces/:id/settings',
+    {
+      config: { policy: onPathWorkspace('settings:edit') },
+      schema: {
+        operationId: 'updateWorkspaceSettings',
+        tags: ['workspaces'],
+        summary: 'Change invoicing defaults, default locations and other settings (422 with one entry per bad field)',
+        params: IdParams,
+        body: UpdateSettingsBody,
+        response: { 200: DataEnvelope(WorkspaceDetails) },
+      },
+    },
+    async (request) => {
+      const updated = await workspaces.updateSettings(workspaceContextOf(request), request.body);
+      return { data: updated, message: request.translate('workspace.settings_updated') };
+    },
+  );
 
   app.delete(
     '/workspaces/:id',

@@ -13,9 +13,14 @@ import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import { forgetCurrentWorkspace, setCurrentWorkspace, setDefaultWorkspace } from '../identity/identity.service.ts';
 import { addMember, countOwnedWorkspaces } from '../members/members.service.ts';
-import { createBuiltinRoles } from '../roles/roles.service.ts';
+import { addFirstLocation } from '../locations/locations.service.ts';
+import { startWorkspacePlan, workspacePlanOf } from '../plans/plans.service.ts';
+import { createBuiltinRoles, roleNamed } from '../roles/roles.service.ts';
+import type { UpdateSettingsBody } from '../settings/settings.schemas.ts';
+import { createWorkspaceSettings, settingsOf, type SettingsService } from '../settings/settings.service.ts';
 import * as repository from './workspaces.repository.ts';
-import type { CreateWorkspaceBody, UpdateWorkspaceBody } from './workspaces.schemas.ts';
+import type { CreateWorkspaceBody, SeedUpdateFields, UpdateWorkspaceBody, WorkspaceDetails } from './workspaces.schemas.ts';
+import { toWorkspace } from './workspaces.view.ts';
 
 export type { WorkspaceListing } from './workspaces.repository.ts';
 
@@ -29,7 +34,8 @@ export function slugFromName(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/, '');
-  return slug.length >= 3 ? slug : `ws-${slug || randomBytes(3).toString('hex')}`;
+  // A slug always has a letter, so it never reads as an id (seed 002's {idOrSlug}).
+  return slug.length >= 3 && /[a-z]/.test(slug) ? slug : `ws-${slug || randomBytes(3).toString('hex')}`;
 }
 
 async function availableSlug(tx: Tx, tenantId: number, wanted: string | undefined, name: string): Promise<string> {
@@ -53,7 +59,14 @@ function mapUniqueViolation(error: unknown, input: { name?: string; slug?: strin
 
 export type WorkspacesService = ReturnType<typeof createWorkspacesService>;
 
-export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
+export function createWorkspacesService(deps: {
+  db: Db;
+  clock: Clock;
+  readCacheEntries: number;
+  settings: SettingsService;
+  /** Every workspace permission, in catalogue order: the object's `member_permissions.capabilities`. */
+  permissionNames: readonly string[];
+}) {
   const { db, clock } = deps;
   const pages = createVersionedCache<Page<repository.WorkspaceListing>>(deps.readCacheEntries);
 
@@ -61,6 +74,60 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
     const listing = await repository.findWorkspaceListing(db, ctx.tenant.id, ctx.actor.userId, workspaceId);
     if (!listing) throw new AppError('WORKSPACE.NOT_FOUND');
     return listing;
+  }
+
+  /** Seed 002's object with the list's fields: the workspace, its plan and usage, its settings, and the caller's standing in it. */
+  async function details(ctx: InWorkspaceContext): Promise<WorkspaceDetails> {
+    return detailsAs(ctx, ctx.workspace.id, ctx.workspace.memberRole, ctx.workspace.permissions);
+  }
+
+  async function detailsAs(
+    ctx: UserContext | InWorkspaceContext,
+    workspaceId: number,
+    role: string | null,
+    held: ReadonlySet<string>,
+  ): Promise<WorkspaceDetails> {
+    const listing = await listingOf(ctx, workspaceId);
+    const plan = await workspacePlanOf(db, workspaceId);
+    const settings = await settingsOf(db, workspaceId);
+    const roleRecord = role === null ? undefined : await roleNamed(db, workspaceId, role);
+    return {
+      ...toWorkspace(listing, ctx.actor.userId),
+      usage: plan.usage,
+      usage_limit: plan.usage_limit,
+      items_usage: plan.items_usage,
+      items_limit: plan.items_limit,
+      suppliers_usage: plan.suppliers_usage,
+      suppliers_limit: plan.suppliers_limit,
+      locations_usage: plan.locations_usage,
+      locations_limit: plan.locations_limit,
+      tags_usage: plan.tags_usage,
+      tags_limit: plan.tags_limit,
+      users_usage: plan.users_usage,
+      users_limit: plan.users_limit,
+      ...settings,
+      plan: plan.plan_key,
+      stripe_id: plan.stripe_id,
+      billing_cycle_start: plan.billing_cycle_start,
+      trial_ends_at: plan.trial_ends_at,
+      users: role === null ? [] : [{ role }],
+      invite_code: null,
+      sso_email_domain: null,
+      sso_enforced_at: null,
+      // Every member works in every location until member access restricts some.
+      location_access: { restricted: false, locations: [] },
+      member_permissions: {
+        capabilities: Object.fromEntries(deps.permissionNames.map((permission) => [permission, held.has(permission)])),
+        profile: {
+          builtin_template_key: roleRecord?.isBuiltin ? role : null,
+          custom_template_id: roleRecord && !roleRecord.isBuiltin ? roleRecord.id : null,
+          custom_template_name: roleRecord && !roleRecord.isBuiltin ? roleRecord.displayName : null,
+          override_count: 0,
+          permissions_managed: roleRecord !== undefined,
+          legacy_unrestricted: role === 'owner',
+        },
+      },
+    };
   }
 
   return {
@@ -83,10 +150,10 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
       );
     },
 
-    get: (ctx: InWorkspaceContext) => listingOf(ctx, ctx.workspace.id),
+    details,
 
     /** The creator becomes owner and member, and the new workspace becomes their current one. */
-    async create(ctx: UserContext, input: CreateWorkspaceBody): Promise<repository.WorkspaceListing> {
+    async create(ctx: UserContext, input: CreateWorkspaceBody): Promise<WorkspaceDetails> {
       const name = input.name.trim();
       const now = clock.now().toISOString();
       const insertOnce = () =>
@@ -106,8 +173,11 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
             logo: input.logo ?? null,
             now,
           });
+          // The plan first: the owner and the first location count against it.
+          await startWorkspacePlan(tx, created.id, clock.now());
           await createBuiltinRoles(tx, created.id, now);
           await addMember(tx, created.id, ctx.actor.userId, 'owner', now);
+          await createWorkspaceSettings(tx, created.id, await addFirstLocation(tx, created.id, now));
           await setCurrentWorkspace(tx, ctx.actor.userId, created.id);
           await recordAudit(tx, ctx, {
             action: 'workspace.created',
@@ -121,7 +191,8 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
         });
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await listingOf(ctx, (await insertOnce()).id);
+          // The creator is its owner, who holds every permission.
+          return await detailsAs(ctx, (await insertOnce()).id, 'owner', new Set(deps.permissionNames));
         } catch (error) {
           // A slug derived from the name (none was asked for) lost a race to a concurrent
           // creation: the next attempt sees it taken and derives another.
@@ -131,11 +202,14 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
       }
     },
 
-    async update(ctx: InWorkspaceContext, input: UpdateWorkspaceBody): Promise<repository.WorkspaceListing> {
+    /** Renames, re-slugs or re-logos the workspace; with `settings`, changes those in the same transaction. */
+    async update(ctx: InWorkspaceContext, input: UpdateWorkspaceBody, settings?: UpdateSettingsBody): Promise<WorkspaceDetails> {
       const now = clock.now().toISOString();
       const name = input.name?.trim();
       try {
-        await inTransaction(db, async (tx) => {
+        await inWorkspaceTransaction(db, ctx, async (tx) => {
+          if (settings && Object.keys(settings).length > 0) await deps.settings.apply(tx, ctx, settings, now);
+          if (Object.keys(input).length === 0) return;
           const updated = await repository.updateWorkspace(tx, ctx.workspace.id, {
             ...(name === undefined ? {} : { name, name_key: normalizeKey(name) }),
             ...(input.slug === undefined ? {} : { slug: input.slug }),
@@ -155,7 +229,26 @@ export function createWorkspacesService(deps: { db: Db; clock: Clock; readCacheE
       } catch (error) {
         throw mapUniqueViolation(error, { ...(name ? { name } : {}), ...(input.slug ? { slug: input.slug } : {}) });
       }
-      return listingOf(ctx, ctx.workspace.id);
+      return details(ctx);
+    },
+
+    /**
+     * Seed 002's PATCH: the workspace's own fields (its owner's, `workspaces:edit`) and its
+     * settings (`settings:edit`, which the route's policy checked) in one transaction.
+     */
+    async updateFields(ctx: InWorkspaceContext, fields: SeedUpdateFields): Promise<WorkspaceDetails> {
+      const { name, slug, logo, ...settings } = fields;
+      const own = { ...(name === undefined ? {} : { name }), ...(slug === undefined ? {} : { slug }), ...(logo === undefined ? {} : { logo }) };
+      if (Object.keys(own).length > 0 && !ctx.workspace.permissions.has('workspaces:edit')) {
+        throw new AppError('AUTH.FORBIDDEN', { permission: 'workspaces:edit' });
+      }
+      return this.update(ctx, own, settings);
+    },
+
+    /** Changes the workspace settings; answers the whole object, as seed 002's PATCH does. */
+    async updateSettings(ctx: InWorkspaceContext, settings: UpdateSettingsBody): Promise<WorkspaceDetails> {
+      await deps.settings.update(ctx, settings);
+      return details(ctx);
     },
 
     /**

@@ -89,7 +89,7 @@ function scenario(f: Faults) {
         actor: f.credentialDead ? undefined : actor,
         workspace: f.workspaceMissing
           ? undefined
-          : { id: 1, bizId: 'b', name: 'W', dataVersion: 0, membership: f.notAMember ? null : { role: 'member', permissions: ['members:view'] as WorkspacePermission[] } },
+          : { id: 1, bizId: 'b', slug: 'w', name: 'W', dataVersion: 0, membership: f.notAMember ? null : { role: 'member', permissions: ['members:view'] as WorkspacePermission[] } },
         ...(f.viaApiKey ? { apiKey: { workspaceId: 1, scopes: ['members:view'] as WorkspacePermission[] } } : {}),
       };
   const bizId = f.bizIdPath === null ? undefined : f.bizIdPath === 'same' ? 'b' : 'other';
@@ -100,7 +100,7 @@ function scenario(f: Faults) {
     source: f.viaApiKey ? 'api_key' : bizId !== undefined ? 'path' : f.askedForCurrent ? 'current' : 'header',
     target: f.viaApiKey || f.actingAs ? { kind: 'none' } : ownTarget,
     ...(f.actingAs ? { actingAs: 3 } : named),
-    ...(bizId === undefined ? {} : { namedBizId: bizId }),
+    ...(bizId === undefined ? {} : { named: { by: 'biz_id' as const, value: bizId } }),
   };
   return { loaded, credential, selection: f.outsideAnyWorkspace ? undefined : selection, gate };
 }

@@ -126,6 +126,7 @@ describe('step 4: effective permissions', () => {
   const workspace = (permissions: string[] | null): LoadedWorkspace => ({
     id: 1,
     bizId: 'b',
+    slug: 'w',
     name: 'W',
     dataVersion: 0,
     membership: permissions && { role: 'custom', permissions: permissions as WorkspacePermission[] },

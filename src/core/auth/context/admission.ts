@@ -9,6 +9,7 @@ import type { WorkspaceSelection } from './workspace-selection.ts';
 export interface LoadedWorkspace {
   id: number;
   bizId: string;
+  slug: string;
   name: string;
   /** Its data version, read in the same statement as everything else. */
   dataVersion: number;
@@ -154,11 +155,12 @@ export function admit(input: {
   } else if (loaded.apiKey && selection.namedId !== undefined && selection.namedId !== loaded.apiKey.workspaceId) {
     throw new AppError('WORKSPACE.NOT_FOUND');
   }
-  if (workspace && selection.namedBizId !== undefined && workspace.bizId !== selection.namedBizId) {
-    // The path's biz_id is not the key's own workspace, or not the sub workspace acted as.
-    // Unlike two ids, a biz_id and an id cannot be compared without the lookup, so the
+  const named = selection.named;
+  if (workspace && named !== undefined && (named.by === 'biz_id' ? workspace.bizId : workspace.slug) !== named.value) {
+    // The path's biz_id or slug is not the key's own workspace, or not the sub workspace acted
+    // as. Unlike two ids, a name and an id cannot be compared without the lookup, so the
     // mismatch answers as an invisible workspace would: a 400 here would tell a caller
-    // which workspace a biz_id is, or that an id it may not act as exists.
+    // which workspace a name is, or that an id it may not act as exists.
     throw new AppError('WORKSPACE.NOT_FOUND');
   }
   if (!workspace) throw new AppError(selection.target.kind === 'current' ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');

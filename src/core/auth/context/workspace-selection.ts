@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { MAX_STORED_ID } from '../../db/dialect.ts';
 import { AppError } from '../../errors.ts';
-import { BIZ_ID_PATTERN, ID_PATTERN } from '../../http/schemas.ts';
+import { BIZ_ID_PATTERN, ID_PATTERN, WORKSPACE_SLUG_PATTERN } from '../../http/schemas.ts';
 import { BY_PATH_ID, type PathWorkspace, type WorkspacePolicy } from '../policy.ts';
 import type { WorkspaceSource } from '../request-context.ts';
 import type { Credential } from './credential.ts';
 
 /**
- * Which workspace the one context query joins: none, a given id or `biz_id`, the user's current one, or
+ * Which workspace the one context query joins: none, a given id, `biz_id` or slug, the user's current one, or
  * a sub workspace acted as from its group's admin workspace (whose membership then counts).
  */
 export type WorkspaceTarget =
@@ -15,6 +15,7 @@ export type WorkspaceTarget =
   | { kind: 'current' }
   | { kind: 'id'; id: number }
   | { kind: 'biz_id'; bizId: string }
+  | { kind: 'slug'; slug: string }
   | { kind: 'sub'; id: number };
 
 /** Step 3's answer: where the workspace comes from, what the loader joins, and what the request named. */
@@ -23,8 +24,8 @@ export interface WorkspaceSelection {
   target: WorkspaceTarget;
   /** The id the path or X-Workspace-ID named; an API key may name only its own. */
   namedId?: number;
-  /** The `biz_id` the path named: the workspace found must carry it (an API key's own, or the one acted as). */
-  namedBizId?: string;
+  /** The `biz_id` or slug the path named: the workspace found must carry it (an API key's own, or the one acted as). */
+  named?: { by: 'biz_id' | 'slug'; value: string };
   /** The sub workspace x-as-workspace names. */
   actingAs?: number;
 }
@@ -33,6 +34,7 @@ const ACTING_AS_HEADER = 'x-as-workspace';
 
 const ID = new RegExp(ID_PATTERN);
 const BIZ_ID = new RegExp(BIZ_ID_PATTERN);
+const SLUG = new RegExp(WORKSPACE_SLUG_PATTERN);
 
 /** An id the stores cannot hold names nothing: the loader joins no workspace, and the visibility check answers 404. */
 const idTarget = (id: number): WorkspaceTarget => (id > MAX_STORED_ID ? { kind: 'none' } : { kind: 'id', id });
@@ -47,17 +49,25 @@ function headerId(request: FastifyRequest, name: string): number | undefined {
 }
 
 /**
- * The path names the workspace, by id or by `biz_id` (a malformed one names none: 404);
+ * The path names the workspace, by id, `biz_id` or slug (a malformed one names none: 404);
  * `x-as-workspace`, when sent, must name the same one, and the request then acts as it.
- * A `biz_id` is matched against the acted-as workspace only once it is loaded (admission).
+ * A `biz_id` or slug is matched against the acted-as workspace only once it is loaded (admission).
  */
 function fromPath(request: FastifyRequest, path: PathWorkspace): WorkspaceSelection {
   const actingAs = headerId(request, ACTING_AS_HEADER);
   const raw = (request.params as Record<string, unknown>)[path.param];
+  const byName = (named: { by: 'biz_id'; value: string } | { by: 'slug'; value: string }): WorkspaceSelection => {
+    const target: WorkspaceTarget = named.by === 'biz_id' ? { kind: 'biz_id', bizId: named.value } : { kind: 'slug', slug: named.value };
+    if (actingAs === undefined) return { source: 'path', target, named };
+    return { source: 'path', target: subTarget(actingAs), named, actingAs };
+  };
   if (path.by === 'biz_id') {
     if (typeof raw !== 'string' || !BIZ_ID.test(raw)) throw new AppError('WORKSPACE.NOT_FOUND');
-    if (actingAs === undefined) return { source: 'path', target: { kind: 'biz_id', bizId: raw }, namedBizId: raw };
-    return { source: 'path', target: subTarget(actingAs), namedBizId: raw, actingAs };
+    return byName({ by: 'biz_id', value: raw });
+  }
+  if (path.by === 'id_or_slug' && typeof raw === 'string' && !ID.test(raw)) {
+    if (raw.length > 48 || !SLUG.test(raw)) throw new AppError('WORKSPACE.NOT_FOUND');
+    return byName({ by: 'slug', value: raw });
   }
   if (typeof raw !== 'string' || !ID.test(raw)) throw new AppError('WORKSPACE.NOT_FOUND');
   const id = Number(raw);

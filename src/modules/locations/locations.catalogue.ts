@@ -1,0 +1,36 @@
+import { defineCatalogue } from '../../core/catalogue.ts';
+
+/** Locations' permissions (`locations:*`) are the records area's; this adds their errors and messages. */
+export const locationsCatalogue = defineCatalogue({
+  area: 'locations',
+  permissions: {},
+  errors: {
+    'LOCATION.NOT_FOUND': 404,
+    'LOCATION.NAME_TAKEN': 409,
+    'LOCATION.IS_DEFAULT': 409,
+  },
+  messages: {
+    en: {
+      'LOCATION.NOT_FOUND': 'No such location.',
+      'LOCATION.NAME_TAKEN': 'A location with this name already exists in this workspace.',
+      'LOCATION.IS_DEFAULT': 'This location is one of the workspace defaults; choose another default first.',
+      'location.created': 'Location created.',
+      'location.updated': 'Location updated.',
+      'location.deleted': 'Location deleted.',
+    },
+    es: {
+      'LOCATION.NOT_FOUND': 'No existe esa ubicación.',
+      'LOCATION.NAME_TAKEN': 'Ya existe una ubicación con este nombre en esta sucursal.',
+      'LOCATION.IS_DEFAULT': 'Esta ubicación es una de las predeterminadas de la sucursal; elija otra primero.',
+      'location.created': 'Ubicación creada.',
+      'location.updated': 'Ubicación actualizada.',
+      'location.deleted': 'Ubicación eliminada.',
+    },
+  },
+});
+
+declare module '../../core/catalogue.ts' {
+  interface Areas {
+    locations: typeof locationsCatalogue;
+  }
+}

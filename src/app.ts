@@ -12,7 +12,7 @@ import { walSyncOf } from './core/db/dialect.ts';
 import { registerCors } from './core/http/cors.ts';
 import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
-import { registerRateLimiting } from './core/http/rate-limit.ts';
+import { createAttemptLimiter, registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
 import { ajvFormats, createValidatorCompiler } from './core/http/validation.ts';
 import { registerJsonBodies } from './core/http/json-body.ts';
@@ -51,6 +51,8 @@ import { locationsRoutes } from './modules/locations/locations.routes.ts';
 import { workspacesSeedRoutes } from './modules/workspaces/workspaces.seed-routes.ts';
 import { createLocationsService, liveLocationIds } from './modules/locations/locations.service.ts';
 import { createSettingsService } from './modules/settings/settings.service.ts';
+import { inviteCodesRoutes } from './modules/invite-codes/invite-codes.routes.ts';
+import { createInviteCodesService } from './modules/invite-codes/invite-codes.service.ts';
 import type { Db } from './schema/database.ts';
 
 export interface AppDependencies {
@@ -158,6 +160,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     publicUrl: config.publicUrl,
     mailDelivery: config.smtpUrl ? 'smtp' : 'outbox',
   });
+  const inviteCodes = createInviteCodesService({ db, clock });
   const identity = createIdentityService({
     db,
     clock,
@@ -167,6 +170,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     refreshTokenReuseSeconds: config.refreshTokenReuseSeconds,
     successorKey,
     acceptInvitation: async (tx, input) => ({ workspaceId: (await invitations.acceptOnRegistration(tx, input)).workspace_id }),
+    joinByInviteCode: inviteCodes.joinOnRegistration,
   });
   if (config.smtpUrl) {
     const mail = createMailDeliverer({
@@ -234,6 +238,14 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit });
       await api.register(workspacesRoutes, { workspaces });
       await api.register(locationsRoutes, { locations });
+      await api.register(inviteCodesRoutes, {
+        inviteCodes,
+        joinAttempts: createAttemptLimiter(app, {
+          name: 'invite-code-joins',
+          ...config.authRateLimit,
+          keys: [(request) => `ip:${request.ip}`, (request) => `user:${request.ctx?.actor?.userId ?? 0}`],
+        }),
+      });
       await api.register(membersRoutes, { members });
       await api.register(rolesRoutes, { roles });
       await api.register(apiKeysRoutes, { apiKeys });

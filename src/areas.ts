@@ -12,6 +12,7 @@ import { tenantsCatalogue } from './modules/tenants/tenants.catalogue.ts';
 import { workspacesCatalogue } from './modules/workspaces/workspaces.catalogue.ts';
 import { locationsCatalogue } from './modules/locations/locations.catalogue.ts';
 import { plansCatalogue } from './modules/plans/plans.catalogue.ts';
+import { inviteCodesCatalogue } from './modules/invite-codes/invite-codes.catalogue.ts';
 
 /**
  * The catalogues of every area Tessera is built from, in the order their permissions are
@@ -31,4 +32,5 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   recordsCatalogue,
   plansCatalogue,
   locationsCatalogue,
+  inviteCodesCatalogue,
 ];

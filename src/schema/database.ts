@@ -13,6 +13,7 @@ import type { WorkspaceGroupInvitationsTable, WorkspaceGroupMembersTable } from 
 import type { PlansTable, WorkspacePlansTable } from '../modules/plans/plans.table.ts';
 import type { LocationsTable } from '../modules/locations/locations.table.ts';
 import type { WorkspaceSettingsTable } from '../modules/settings/settings.table.ts';
+import type { WorkspaceInviteCodesTable } from '../modules/invite-codes/invite-codes.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
 import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
 
@@ -46,6 +47,7 @@ export interface Database {
   workspace_plans: WorkspacePlansTable;
   locations: LocationsTable;
   workspace_settings: WorkspaceSettingsTable;
+  workspace_invite_codes: WorkspaceInviteCodesTable;
 }
 
 /** The database outside any transaction: reads, and the entry to `inTransaction`. */

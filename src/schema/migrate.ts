@@ -12,6 +12,7 @@ import * as workspaceDataVersions from './migrations/0008-workspace-data-version
 import * as workspaceGroups from './migrations/0009-workspace-groups.ts';
 import * as portalCodeDigest from './migrations/0010-portal-code-digest.ts';
 import * as plansSettingsLocations from './migrations/0011-plans-settings-locations.ts';
+import * as inviteCodes from './migrations/0012-invite-codes.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0009-workspace-groups', up: workspaceGroups.up },
   { name: '0010-portal-code-digest', up: portalCodeDigest.up },
   { name: '0011-plans-settings-locations', up: plansSettingsLocations.up },
+  { name: '0012-invite-codes', up: inviteCodes.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -13,6 +13,7 @@ export const RegisterBody = Type.Object(
     email: EmailAddress,
     password: Password,
     invitation_token: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    invite_code: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "A workspace's invite code: the account joins it as a member" })),
   },
   { additionalProperties: false },
 );

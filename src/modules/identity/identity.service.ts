@@ -81,6 +81,8 @@ export function createIdentityService(deps: {
     tx: Tx,
     input: { tenantId: number; token: string; userId: number; emailKey: string; now: string },
   ) => Promise<{ workspaceId: number }>;
+  /** Registration with a workspace's invite code: joins it inside the registration's transaction. */
+  joinByInviteCode?: (tx: Tx, input: { tenantId: number; code: string; userId: number; now: string }) => Promise<{ workspaceId: number }>;
 }) {
   const { db, clock, accessTokens } = deps;
 
@@ -117,6 +119,10 @@ export function createIdentityService(deps: {
     const token = input.invitation_token;
     const acceptInvitation = deps.acceptInvitation;
     if (token !== undefined && !acceptInvitation) throw new AppError('INVITATION.NOT_FOUND');
+    const code = input.invite_code;
+    const joinByInviteCode = deps.joinByInviteCode;
+    if (code !== undefined && token !== undefined) throw new AppError('VALIDATION.FAILED', { invite_code: 'send an invitation token or an invite code, not both' });
+    if (code !== undefined && !joinByInviteCode) throw new AppError('INVITE_CODE.NOT_FOUND');
     try {
       const { user, session } = await inTransaction(db, async (tx) => {
         const state = await repository.lockTenantForSignup(tx, tenantId);
@@ -129,12 +135,18 @@ export function createIdentityService(deps: {
           email: input.email.trim(),
           emailKey,
           passwordHash,
-          tenantRole: chooseRole({ ...state, invited: token !== undefined }),
+          tenantRole: chooseRole({ ...state, invited: token !== undefined || code !== undefined }),
           now,
         });
         if (token !== undefined && acceptInvitation) {
           // Accepting fails (and so rolls the account back) unless the token is a live invitation for this address.
           const { workspaceId } = await acceptInvitation(tx, { tenantId, token, userId: created.id, emailKey, now });
+          await repository.setWorkspacePointers(tx, created.id, { current_workspace_id: workspaceId });
+          created.currentWorkspaceId = workspaceId;
+        }
+        if (code !== undefined && joinByInviteCode) {
+          // A code that names no live workspace rolls the account back.
+          const { workspaceId } = await joinByInviteCode(tx, { tenantId, code, userId: created.id, now });
           await repository.setWorkspacePointers(tx, created.id, { current_workspace_id: workspaceId });
           created.currentWorkspaceId = workspaceId;
         }
@@ -151,7 +163,8 @@ export function createIdentityService(deps: {
     /** Self sign-up, or sign-up through an invitation; the tenant's first user becomes its owner. */
     register(ctx: RequestContext, input: RegisterBody): Promise<IssuedSession> {
       return createUser(ctx.tenant.id, input, (state) => {
-        // An invitation proves the mailbox, so it admits an account where self sign-up is off.
+        // An invitation proves the mailbox, and an invite code is the workspace's own invitation:
+        // either admits an account where self sign-up is off.
         if (!state.selfSignup && !state.invited) throw new AppError('AUTH.SIGNUP_DISABLED');
         return state.hasUsers ? 'member' : 'owner';
       });

@@ -30,6 +30,10 @@ async function removeNonOwner(tx: Tx, workspaceId: number, userId: number): Prom
   return true;
 }
 
+export async function isMember(executor: Executor, workspaceId: number, userId: number): Promise<boolean> {
+  return (await repository.findMember(executor, workspaceId, userId)) !== undefined;
+}
+
 export async function reassignMembersRole(tx: Tx, workspaceId: number, from: string, to: string, now: string): Promise<void> {
   await repository.reassignRole(tx, workspaceId, from, to, now);
 }

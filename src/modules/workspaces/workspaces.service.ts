@@ -13,6 +13,7 @@ import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import { forgetCurrentWorkspace, setCurrentWorkspace, setDefaultWorkspace } from '../identity/identity.service.ts';
 import { addMember, countOwnedWorkspaces } from '../members/members.service.ts';
+import { visibleInviteCode } from '../invite-codes/invite-codes.service.ts';
 import { addFirstLocation } from '../locations/locations.service.ts';
 import { startWorkspacePlan, workspacePlanOf } from '../plans/plans.service.ts';
 import { createBuiltinRoles, roleNamed } from '../roles/roles.service.ts';
@@ -78,15 +79,17 @@ export function createWorkspacesService(deps: {
 
   /** Seed 002's object with the list's fields: the workspace, its plan and usage, its settings, and the caller's standing in it. */
   async function details(ctx: InWorkspaceContext): Promise<WorkspaceDetails> {
-    return detailsAs(ctx, ctx.workspace.id, ctx.workspace.memberRole, ctx.workspace.permissions);
+    const seen = { role: ctx.workspace.memberRole, held: ctx.workspace.permissions, inviteCode: await visibleInviteCode(db, ctx) };
+    return detailsAs(ctx, ctx.workspace.id, seen);
   }
 
+  /** `seen`: the caller's role and permissions there, and the invite code if they may see it. */
   async function detailsAs(
     ctx: UserContext | InWorkspaceContext,
     workspaceId: number,
-    role: string | null,
-    held: ReadonlySet<string>,
+    seen: { role: string | null; held: ReadonlySet<string>; inviteCode: string | null },
   ): Promise<WorkspaceDetails> {
+    const { role, held } = seen;
     const listing = await listingOf(ctx, workspaceId);
     const plan = await workspacePlanOf(db, workspaceId);
     const settings = await settingsOf(db, workspaceId);
@@ -111,7 +114,7 @@ export function createWorkspacesService(deps: {
       billing_cycle_start: plan.billing_cycle_start,
       trial_ends_at: plan.trial_ends_at,
       users: role === null ? [] : [{ role }],
-      invite_code: null,
+      invite_code: seen.inviteCode,
       sso_email_domain: null,
       sso_enforced_at: null,
       // Every member works in every location until member access restricts some.
@@ -192,7 +195,7 @@ export function createWorkspacesService(deps: {
       for (let attempt = 1; ; attempt += 1) {
         try {
           // The creator is its owner, who holds every permission.
-          return await detailsAs(ctx, (await insertOnce()).id, 'owner', new Set(deps.permissionNames));
+          return await detailsAs(ctx, (await insertOnce()).id, { role: 'owner', held: new Set(deps.permissionNames), inviteCode: null });
         } catch (error) {
           // A slug derived from the name (none was asked for) lost a race to a concurrent
           // creation: the next attempt sees it taken and derives another.

@@ -1,0 +1,33 @@
+import { sql } from 'kysely';
+import { engineOf } from '../../core/db/dialect.ts';
+import type { Executor, Tx } from '../../schema/database.ts';
+
+/** Replaces the workspace's code: the old one stops naming anything when this commits. */
+export async function replaceCode(tx: Tx, values: { workspaceId: number; tenantId: number; code: string; createdBy: number; now: string }): Promise<void> {
+  await tx.deleteFrom('workspace_invite_codes').where('workspace_id', '=', values.workspaceId).execute();
+  await tx
+    .insertInto('workspace_invite_codes')
+    .values({ workspace_id: values.workspaceId, tenant_id: values.tenantId, code: values.code, created_by: values.createdBy, created_at: values.now })
+    .execute();
+}
+
+export async function deleteCode(tx: Tx, workspaceId: number): Promise<boolean> {
+  const result = await tx.deleteFrom('workspace_invite_codes').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function findCodeOf(db: Executor, workspaceId: number): Promise<string | undefined> {
+  const row = await db.selectFrom('workspace_invite_codes').select('code').where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return row?.code;
+}
+
+/**
+ * The workspace a live code of the tenant opens, its row held until the transaction ends
+ * (PostgreSQL `FOR SHARE`): a rotation or a disabling waits for the join, so a join either
+ * finished before the code changed or finds it gone.
+ */
+export async function holdWorkspaceOfCode(tx: Tx, tenantId: number, code: string): Promise<number | undefined> {
+  const lock = engineOf(tx) === 'postgres' ? sql` for share` : sql``;
+  const result = await sql<{ workspace_id: number }>`select workspace_id from workspace_invite_codes where tenant_id = ${tenantId} and code = ${code}${lock}`.execute(tx);
+  return result.rows[0]?.workspace_id;
+}

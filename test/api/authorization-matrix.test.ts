@@ -22,6 +22,8 @@ import { AREA_CATALOGUES } from '../../src/areas.ts';
 import { TENANT_ROLE_PERMISSIONS, type TenantRoleName, type WorkspacePermission } from '../../src/core/auth/permissions.ts';
 import { composeCatalogues, isBuiltinRoleName } from '../../src/core/catalogue.ts';
 import type { PathWorkspace, Policy, RoutePolicyEntry } from '../../src/core/auth/policy.ts';
+import { inTransaction } from '../../src/core/db/transaction.ts';
+import { addMember } from '../../src/modules/members/members.service.ts';
 import { createTenant, register, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 
 /** The built-in roles' and the read-only permission sets, as the areas declare them. */
@@ -50,7 +52,7 @@ const CUSTOM_ROLES: Record<string, readonly WorkspacePermission[]> = {
   /** Holds nothing: the role of the throwaway member, manageable by anyone with members:manage. */
   bare: [],
 };
-const KEY_W_SCOPES: WorkspacePermission[] = ['members:view', 'roles:view', 'audit:view', 'invitations:view'];
+const KEY_W_SCOPES: WorkspacePermission[] = ['members:view', 'roles:view', 'audit:view', 'invitations:view', 'locations:view'];
 /** Scopes of a key made by a W admin who has since been demoted to viewer: the key keeps only what a viewer holds. */
 const KEY_DEMOTED_SCOPES: WorkspacePermission[] = [
   'workspaces:view',
@@ -61,6 +63,9 @@ const KEY_DEMOTED_SCOPES: WorkspacePermission[] = [
   'api_keys:view',
   'invitations:view',
   'invitations:create',
+  // Held by the admin who made the key; of them, the viewer it became keeps locations:view only.
+  'locations:view',
+  'locations:edit',
 ];
 const KEY_WO_SCOPES: WorkspacePermission[] = ['workspaces:view', 'members:view', 'roles:view'];
 const KEY_W2_SCOPES: WorkspacePermission[] = [
@@ -73,6 +78,10 @@ const KEY_W2_SCOPES: WorkspacePermission[] = [
   'invitations:view',
   'invitations:create',
   'invitations:revoke',
+  'locations:view',
+  'locations:create',
+  'locations:edit',
+  'locations:delete',
 ];
 
 interface ActorFacts {
@@ -170,7 +179,7 @@ const USER_ONLY = new Set([
 // Contexts and the expected outcome
 // ---------------------------------------------------------------------------------------
 
-type Context =
+type Context = (
   | { kind: 'none' }
   | { kind: 'path'; ws: WsRef }
   | { kind: 'header'; ws: WsRef }
@@ -184,7 +193,11 @@ type Context =
   /** On a path route: x-as-workspace = "abc". */
   | { kind: 'malformed-as' }
   /** x-as-workspace (and, on a path route, the same workspace in the path). */
-  | { kind: 'as-workspace'; ws: WsRef };
+  | { kind: 'as-workspace'; ws: WsRef }
+) & {
+  /** On seed 002's id-or-slug path routes: the path names its workspace by slug (else by id). */
+  bySlug?: true;
+};
 
 const WS_REFS: readonly WsRef[] = ['W', 'W2', 'WO', 'missing'];
 /** What x-as-workspace names: W's sub, another group's sub, an admin workspace itself, another tenant's, none. */
@@ -196,12 +209,19 @@ function contextsFor(route: RoutePolicyEntry): Context[] {
   const actingAs = AS_REFS.map((ws): Context => ({ kind: 'as-workspace', ws }));
   if (policy.from === 'path') {
     const odd: Context[] = [{ kind: 'conflict' }, { kind: 'conflict-sub' }, { kind: 'wrong-form' }, { kind: 'malformed-as' }];
-    return [...WS_REFS.map((ws): Context => ({ kind: 'path', ws })), ...odd, ...actingAs];
+    const byId = [...WS_REFS.map((ws): Context => ({ kind: 'path', ws })), ...odd, ...actingAs];
+    // An id-or-slug path: every context once by id and once by slug (the wrong form is the biz_id, either way).
+    if (policy.path?.by === 'id_or_slug') return [...byId, ...byId.filter((ctx) => ctx.kind !== 'wrong-form').map((ctx): Context => ({ ...ctx, bySlug: true }))];
+    return byId;
   }
   return [...WS_REFS.map((ws): Context => ({ kind: 'header', ws })), { kind: 'current' }, { kind: 'malformed' }, { kind: 'conflict' }, ...actingAs];
 }
 
 function contextLabel(ctx: Context): string {
+  return ctx.bySlug ? `${plainContextLabel(ctx)} (the path by slug)` : plainContextLabel(ctx);
+}
+
+function plainContextLabel(ctx: Context): string {
   switch (ctx.kind) {
     case 'path':
       return `path names ${ctx.ws}`;
@@ -216,7 +236,7 @@ function contextLabel(ctx: Context): string {
     case 'conflict-sub':
       return "path names W (WO in tenant other), x-as-workspace = S (W's sub)";
     case 'wrong-form':
-      return 'path names W (WO in tenant other) in the other form (biz_id for an id, id for a biz_id)';
+      return 'path names W (WO in tenant other) in the other form (biz_id for an id or a slug, id for a biz_id)';
     case 'malformed-as':
       return 'path names W (WO in tenant other), x-as-workspace = "abc"';
     case 'as-workspace':
@@ -293,6 +313,15 @@ const OBJECT_LEVEL: Record<string, WorkspacePermission> = {
   'DELETE /workspace-group-members/:id': 'groups:manage',
 };
 
+/**
+ * Seed 002's PATCH also changes the workspace's own name, slug and logo, which need
+ * workspaces:edit besides the policy's settings:edit (a handler check): its rows naming the
+ * workspace by slug send the name too (the recipe), the others settings only.
+ */
+const OBJECT_LEVEL_BY_SLUG: Record<string, WorkspacePermission> = {
+  'PATCH /workspaces/:idOrSlug': 'workspaces:edit',
+};
+
 /** The workspace a context names for this actor; null when it names none (no current workspace). */
 function targetOf(actor: ActorFacts, ctx: Context): WsRef | null {
   switch (ctx.kind) {
@@ -348,7 +377,7 @@ function expected(actor: ActorFacts, route: RoutePolicyEntry, ctx: Context): Out
       // mismatch answers 404 like any workspace the caller cannot see. A malformed name (the
       // other form's) names nothing.
       if (ctx.kind === 'conflict' || ctx.kind === 'conflict-sub') {
-        if (policy.path?.by === 'biz_id') return credentialValid(actor) ? { status: 404, code: 'WORKSPACE.NOT_FOUND' } : { status: 401 };
+        if (policy.path?.by === 'biz_id' || ctx.bySlug) return credentialValid(actor) ? { status: 404, code: 'WORKSPACE.NOT_FOUND' } : { status: 401 };
         return { status: 400, code: 'CONTEXT.CONFLICT', or401: !credentialValid(actor) };
       }
       if (ctx.kind === 'wrong-form') return { status: 404, code: 'WORKSPACE.NOT_FOUND', or401: !credentialValid(actor) };
@@ -365,7 +394,7 @@ function expected(actor: ActorFacts, route: RoutePolicyEntry, ctx: Context): Out
       if (acting && policy.actingAs === 'refused') return { status: 403, code: 'CONTEXT.ACTING_AS_FORBIDDEN' };
       if (!held.has(policy.permission)) return { status: 403, code: 'AUTH.FORBIDDEN', permission: policy.permission };
       if (actor.credential === 'api_key' && USER_ONLY.has(keyOf(route))) return { status: 403, code: 'AUTH.FORBIDDEN' };
-      const objectLevel = OBJECT_LEVEL[keyOf(route)];
+      const objectLevel = OBJECT_LEVEL[keyOf(route)] ?? (ctx.bySlug ? OBJECT_LEVEL_BY_SLUG[keyOf(route)] : undefined);
       if (objectLevel && !held.has(objectLevel)) return { status: 403, code: 'AUTH.FORBIDDEN', permission: objectLevel };
       return { status: 'allowed' };
     }
@@ -410,10 +439,11 @@ function mismatch(outcome: Outcome, status: number, body: string): string | unde
 
 const keyOf = (route: { method: string; url: string }) => `${route.method} ${route.url}`;
 
-/** How a path names its workspace: /api/v1's `:id`, and seed 003's `{workspaceId}` and `{workspaceBizId}`. */
+/** How a path names its workspace: /api/v1's `:id`, seed 003's `{workspaceId}` and `{workspaceBizId}`, seed 002's `{idOrSlug}`. */
 const BY_ID: PathWorkspace = { param: 'id', by: 'id' };
 const BY_WORKSPACE_ID: PathWorkspace = { param: 'workspaceId', by: 'id' };
 const BY_WORKSPACE_BIZ_ID: PathWorkspace = { param: 'workspaceBizId', by: 'biz_id' };
+const BY_ID_OR_SLUG: PathWorkspace = { param: 'idOrSlug', by: 'id_or_slug' };
 
 /**
  * What every route requires, reviewed against the contract and kept here, apart from the
@@ -467,8 +497,18 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'DELETE /api/v1/workspace-context/:id': { access: 'authenticated' },
   'POST /api/v1/workspaces/:id/default': inWs('path', 'workspaces:view', 'users', 'refused'),
   'PUT /api/v1/workspaces/:id/preferred-document-subtype': inWs('path', 'settings:edit'),
+  'PATCH /api/v1/workspaces/:id/settings': inWs('path', 'settings:edit'),
+  // Rotating shows the code, like an invitation's token: never to someone acting as a sub workspace.
+  'POST /api/v1/workspaces/:id/invite-code': inWs('path', 'invitations:create', 'users_and_keys', 'refused'),
+  'DELETE /api/v1/workspaces/:id/invite-code': inWs('path', 'invitations:create', 'users_and_keys', 'refused'),
+  'POST /api/v1/invite-codes/:code/join': { access: 'authenticated' },
   'POST /api/v1/workspaces/:id/leave': inWs('path', 'workspaces:view', 'users', 'refused'),
   'POST /api/v1/workspaces/:id/transfer-ownership': inWs('path', 'workspaces:transfer', 'users_and_keys', 'refused'),
+  'GET /api/v1/locations': inWs('context', 'locations:view'),
+  'POST /api/v1/locations': inWs('context', 'locations:create'),
+  'GET /api/v1/locations/:id': inWs('context', 'locations:view'),
+  'PATCH /api/v1/locations/:id': inWs('context', 'locations:edit'),
+  'DELETE /api/v1/locations/:id': inWs('context', 'locations:delete'),
   'GET /api/v1/members': inWs('context', 'members:view'),
   'PUT /api/v1/members/:user_id': inWs('context', 'members:manage'),
   'DELETE /api/v1/members/:user_id': inWs('context', 'members:remove'),
@@ -491,6 +531,12 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'POST /api/v1/invitations/decline': { access: 'anonymous' },
   ...groupRoutes('/api/v1'),
   ...groupRoutes(''),
+  // Seed 002's workspace object at the root, the workspace named by id or slug. Its PATCH takes
+  // settings (settings:edit, the policy) and the workspace's own name, slug and logo (workspaces:edit,
+  // checked by the handler for those fields, OBJECT_LEVEL_BY_SLUG): the recipe sends settings, and the name too by slug.
+  'POST /workspaces': { access: 'authenticated' },
+  'GET /workspaces/:idOrSlug': inWs('path', 'workspaces:view', 'users_and_keys', 'allowed', BY_ID_OR_SLUG),
+  'PATCH /workspaces/:idOrSlug': inWs('path', 'settings:edit', 'users_and_keys', 'allowed', BY_ID_OR_SLUG),
   // Seed 003's portal paths: each is its /api/v1 twin's policy, the workspace taken from the path.
   'GET /web/v1/tenant/workspaces/mine': { access: 'authenticated' },
   'POST /web/v1/tenant/workspaces/:workspaceBizId/default': inWs('path', 'workspaces:view', 'users', 'refused', BY_WORKSPACE_BIZ_ID),
@@ -516,6 +562,8 @@ const PASSWORD = 'matrix password 123';
 const MISSING_ID = '99999999';
 /** Well-formed, and no workspace's. */
 const MISSING_BIZ_ID = 'ws_matrixMissing0';
+/** Well-formed, and no workspace's. */
+const MISSING_SLUG = 'matrix-missing-slug';
 
 interface LiveActor {
   headers: Record<string, string>;
@@ -527,6 +575,10 @@ interface LiveActor {
 const live = new Map<ActorFacts, LiveActor>();
 const wsId = {} as Record<WsName, number>;
 const bizIdOf = {} as Record<WsName, string>;
+const slugOfWs = {} as Record<WsName, string>;
+/** Each workspace's default location ("Inventory", settings default_location_id) and a plain one ("Matrix van"). */
+const defaultLocation = {} as Record<WsName, number>;
+const vanLocation = {} as Record<WsName, number>;
 const bareRoleId = {} as Record<WsName, number>;
 const tenantName = {} as Record<TenantSlug, string>;
 /** Per tenant: a user who is only ever the throwaway member (role `bare`) of that tenant's workspaces. */
@@ -554,6 +606,7 @@ let throwaways = 0;
 
 const idOf = (ws: WsRef) => (ws === 'missing' ? MISSING_ID : String(wsId[ws]));
 const bizOf = (ws: WsRef) => (ws === 'missing' ? MISSING_BIZ_ID : bizIdOf[ws]);
+const slugOf = (ws: WsRef) => (ws === 'missing' ? MISSING_SLUG : slugOfWs[ws]);
 const tenantHeader = (slug: TenantSlug): Record<string, string> => (slug === 'default' ? {} : { 'x-tenant': slug });
 
 async function support(options: InjectOptions & { url: string }, expectStatus: number) {
@@ -602,6 +655,20 @@ async function createThrowawayKey(ws: WsName): Promise<number> {
   return body.data.id as number;
 }
 
+async function createThrowawayLocation(ws: WsName): Promise<number> {
+  throwaways += 1;
+  const body = await support(
+    {
+      method: 'POST',
+      url: '/api/v1/locations',
+      headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) },
+      payload: { name: `Throwaway location ${throwaways}`, type: 'other' },
+    },
+    201,
+  );
+  return body.data.id as number;
+}
+
 async function createThrowawayWorkspace(actor: ActorFacts): Promise<number> {
   throwaways += 1;
   const body = await support(
@@ -633,15 +700,25 @@ async function createInvitation(
 const throwawayInvitation = (ws: WsName) =>
   createInvitation({ workspaceId: wsId[ws], headers: sessionHeaders(ownerOf[ws]) }, uniqueEmail('matrix.invitee'));
 
+/**
+ * A membership, unless there is one, written through the members area's own step: the plan's
+ * users counter moves with it, so removing or leaving later gives back a place that was taken
+ * (a row written straight into the table would drive the counter below zero).
+ */
+async function ensureMembership(workspaceId: number, userId: number, role: string): Promise<void> {
+  const found = await t.db
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!found) await inTransaction(t.db, (tx) => addMember(tx, workspaceId, userId, role, new Date().toISOString()));
+}
+
 /** The throwaway member (role `bare`) is in the workspace, whatever earlier rows did. */
 async function ensureSpareMember(ws: WsName): Promise<number> {
   const userId = spare[WS_TENANT[ws]].userId;
-  const now = new Date().toISOString();
-  await t.db
-    .insertInto('memberships')
-    .values({ workspace_id: wsId[ws], user_id: userId, role: 'bare', created_at: now, updated_at: now })
-    .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
-    .execute();
+  await ensureMembership(wsId[ws], userId, 'bare');
   return userId;
 }
 
@@ -650,14 +727,7 @@ async function restoreActor(actor: ActorFacts): Promise<void> {
   const facts = actor.key?.creator ?? actor;
   const userId = liveOf(facts).userId;
   if (facts.credential !== 'session' || userId === undefined) return;
-  const now = new Date().toISOString();
-  for (const [ws, role] of Object.entries(facts.memberships) as Array<[WsName, string]>) {
-    await t.db
-      .insertInto('memberships')
-      .values({ workspace_id: wsId[ws], user_id: userId, role, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
-      .execute();
-  }
+  for (const [ws, role] of Object.entries(facts.memberships) as Array<[WsName, string]>) await ensureMembership(wsId[ws], userId, role);
   await t.db
     .updateTable('users')
     .set({ current_workspace_id: facts.current === null ? null : wsId[facts.current] })
@@ -699,6 +769,7 @@ function pathWs(row: Row): string {
   const { by } = pathFormOf(row.route);
   const { ctx } = row;
   const ws = ctx.kind === 'path' || ctx.kind === 'as-workspace' ? ctx.ws : objectsWs(row);
+  if (by === 'id_or_slug') return ctx.kind === 'wrong-form' ? bizOf(ws) : ctx.bySlug ? slugOf(ws) : idOf(ws);
   const byBizId = ctx.kind === 'wrong-form' ? by === 'id' : by === 'biz_id';
   return byBizId ? bizOf(ws) : idOf(ws);
 }
@@ -852,6 +923,86 @@ const RECIPES: Record<string, Recipe> = {
   },
 
   'POST /api/v1/workspaces': createWorkspaceAt('/api/v1/workspaces'),
+
+  // Seed 002's create: a slug is required, and the answer is the bare camelCase object (its id a string).
+  'POST /workspaces': async (row) => {
+    throwaways += 1;
+    return {
+      url: '/workspaces',
+      payload: { name: `Matrix seed ${throwaways}`, slug: `matrix-seed-${throwaways}` },
+      after: async (response) => {
+        if (response.statusCode !== 201) return;
+        const owner = row.actor.key?.creator ?? row.actor;
+        const created = (response.json() as { id: string }).id;
+        await support({ method: 'DELETE', url: `/api/v1/workspaces/${created}`, headers: liveOf(owner).headers }, 200);
+        await restoreActor(row.actor);
+      },
+    };
+  },
+
+  // Settings (the policy's settings:edit), set to what they are: the default location stays the
+  // workspace's own "Inventory" (a location of another workspace would be a 422 from the handler).
+  // Rows naming the workspace by slug rename it to its own name too (workspaces:edit: OBJECT_LEVEL_BY_SLUG).
+  'PATCH /workspaces/:idOrSlug': async (row) => ({
+    url: `/workspaces/${pathWs(row)}`,
+    payload: {
+      invoiceNumberPrefix: 'INV-',
+      defaultLocationId: String(defaultLocation[objectsWs(row)]),
+      ...(row.ctx.bySlug ? { name: WS_NAMES[objectsWs(row)] } : {}),
+    },
+  }),
+  'PATCH /api/v1/workspaces/:id/settings': async (row) => ({
+    url: `/api/v1/workspaces/${pathWs(row)}/settings`,
+    payload: { invoice_number_prefix: 'INV-', default_location_id: defaultLocation[objectsWs(row)] },
+  }),
+
+  // Locations of the workspace the row names. Allowed creates are deleted again by the workspace's owner.
+  'POST /api/v1/locations': async (row) => {
+    throwaways += 1;
+    const ws = objectsWs(row);
+    return {
+      url: '/api/v1/locations',
+      payload: { name: `Matrix site ${throwaways}`, type: 'site', address: null },
+      after: async (response) => {
+        if (response.statusCode !== 201) return;
+        const created = (response.json() as { data: { id: number } }).data.id;
+        await support({ method: 'DELETE', url: `/api/v1/locations/${created}`, headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) } }, 200);
+      },
+    };
+  },
+  'GET /api/v1/locations/:id': async (row) => ({ url: `/api/v1/locations/${defaultLocation[objectsWs(row)]}` }),
+  // A no-op edit of the workspace's plain location.
+  'PATCH /api/v1/locations/:id': async (row) => ({
+    url: `/api/v1/locations/${vanLocation[objectsWs(row)]}`,
+    payload: { name: 'Matrix van', type: 'van', address: null, archived: false },
+  }),
+  'DELETE /api/v1/locations/:id': async (row) => ({ url: `/api/v1/locations/${await createThrowawayLocation(objectsWs(row))}` }),
+
+  // Rotating or disabling the code of the workspace the row names (no fixture depends on it).
+  'POST /api/v1/workspaces/:id/invite-code': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/invite-code` }),
+  'DELETE /api/v1/workspaces/:id/invite-code': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/invite-code` }),
+
+  // The code of the tenant's invitation host. Allowed rows really join (200); `after` removes the
+  // new membership again and puts the actor's context back.
+  'POST /api/v1/invite-codes/:code/join': async (row) => {
+    const host = inviteHost[row.actor.sendsTo];
+    const code = await support(
+      { method: 'POST', url: `/api/v1/workspaces/${host.workspaceId}/invite-code`, headers: host.headers },
+      200,
+    );
+    const { userId } = liveOf(row.actor);
+    return {
+      url: `/api/v1/invite-codes/${code.data.invite_code}/join`,
+      after: async (response) => {
+        if (response.statusCode !== 200 || !(response.json() as { data: { joined: boolean } }).data.joined) return;
+        await support(
+          { method: 'DELETE', url: `/api/v1/members/${userId}`, headers: { ...host.headers, 'x-workspace-id': String(host.workspaceId) } },
+          200,
+        );
+        await restoreActor(row.actor);
+      },
+    };
+  },
 
   'DELETE /api/v1/workspace-context/:id': async (row) => ({
     url: `/api/v1/workspace-context/${idOf('W')}`,
@@ -1124,12 +1275,24 @@ async function createFixtureWorkspace(ws: WsName, owner: ActorFacts): Promise<vo
   const { data } = await support({ method: 'POST', url: '/api/v1/workspaces', headers: liveOf(owner).headers, payload: { name: WS_NAMES[ws] } }, 201);
   wsId[ws] = data.id;
   bizIdOf[ws] = data.biz_id;
+  slugOfWs[ws] = data.slug;
   ownerOf[ws] = owner;
+  // Every workspace starts with its default location; the matrix adds a plain one to edit.
+  defaultLocation[ws] = data.default_location_id;
+  const van = await support(
+    {
+      method: 'POST',
+      url: '/api/v1/locations',
+      headers: { ...liveOf(owner).headers, 'x-workspace-id': String(data.id) },
+      payload: { name: 'Matrix van', type: 'van' },
+    },
+    201,
+  );
+  vanLocation[ws] = van.data.id;
 }
 
 async function insertMembership(ws: WsName, userId: number, role: string) {
-  const now = new Date().toISOString();
-  await t.db.insertInto('memberships').values({ workspace_id: wsId[ws], user_id: userId, role, created_at: now, updated_at: now }).execute();
+  await inTransaction(t.db, (tx) => addMember(tx, wsId[ws], userId, role, new Date().toISOString()));
 }
 
 beforeAll(async () => {

@@ -20,6 +20,16 @@
  * workspaces and missing ids; every read that can act is also called once as each sub by
  * each actor that may act as it.
  *
+ * Seed 002's data is mirrored too: every workspace's default location ("Inventory") carries an
+ * address, Main Branch has a van (its invoice-source and transfer default) and an archived
+ * depot, Kiosk a cart, all with canaries on the victim side, as are Main Branch's invoicing
+ * settings; Main Branch's invite code was rotated twice (the dead and the live one are victim
+ * secrets). Location ids (paths and the settings' `*_location_id` fields), seed 002's
+ * `{idOrSlug}` (ids and the mirrored slugs) and invite codes (the join path, register's
+ * `invite_code`) are fuzzed like the other ids and tokens; a separate sweep sends every other
+ * workspace's and tenant's location id, and ids past int4, to each location route and as each
+ * default location, from each context an attacker actor may work in.
+ *
  * Then every operation of /openapi.json is called as attacker-side actors (and with
  * credentials crossed between tenants), with victim ids, their neighbours and odd values
  * put into path parameters, id-like query and body fields, and the context headers, and
@@ -89,6 +99,10 @@ const KEY_SCOPES = [
   'invitations:create',
   'invitations:revoke',
   'groups:view',
+  'locations:view',
+  'locations:create',
+  'locations:edit',
+  'locations:delete',
 ];
 /** The routes that take an invitation token (register takes one too, as `invitation_token`). */
 const TOKEN_ROUTE = /\/invitations\/(lookup|accept|decline)$/;
@@ -142,7 +156,11 @@ interface Ids {
   invitations: number[];
   groupMembers: number[];
   groupInvitations: number[];
+  /** Every workspace's locations: its default "Inventory" and those the seed adds (one archived). */
+  locations: number[];
   bizIds: string[];
+  /** The workspaces' slugs, in the order of `workspaces` (mirrored: the same in both tenants). */
+  slugs: string[];
 }
 
 /** One side's invitation tokens: `live` ones still answer (pending), `spent` ones are dead or expired. */
@@ -178,6 +196,8 @@ interface SideFixtures {
   apiKey: { id: number; secret: string };
   /** The tenant's portal access code (the victim's is a secret: stored only as a digest, never answered). */
   portalCode: string;
+  /** Main Branch's invite codes: `dead` was rotated away, `live` joins (the attacker's live one is never sent). */
+  inviteCodes: { dead: string; live: string };
   emails: string[];
   /** Addresses invited (the victim's carry a canary in the local part). */
   invitationEmails: string[];
@@ -206,7 +226,7 @@ async function call(
 async function idsOfTenant(t: TestApp, tenantId: number): Promise<Ids> {
   const workspaces = await t.db
     .selectFrom('workspaces')
-    .select(['id', 'biz_id'])
+    .select(['id', 'biz_id', 'slug'])
     .where('tenant_id', '=', tenantId)
     .orderBy('id')
     .execute();
@@ -225,6 +245,10 @@ async function idsOfTenant(t: TestApp, tenantId: number): Promise<Ids> {
     .where('tenant_id', '=', tenantId)
     .orderBy('id')
     .execute();
+  const locations =
+    wsIds.length === 0
+      ? []
+      : await t.db.selectFrom('locations').select('id').where('workspace_id', 'in', wsIds).orderBy('id').execute();
   return {
     users: users.map((r) => r.id),
     workspaces: wsIds,
@@ -233,7 +257,9 @@ async function idsOfTenant(t: TestApp, tenantId: number): Promise<Ids> {
     invitations: invitations.map((r) => r.id),
     groupMembers: groupMembers.map((r) => r.id),
     groupInvitations: groupInvitations.map((r) => r.id),
+    locations: locations.map((r) => r.id),
     bizIds: workspaces.map((w) => w.biz_id),
+    slugs: workspaces.map((w) => w.slug),
   };
 }
 
@@ -355,6 +381,56 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
     });
   }
 
+  // Locations: every workspace's default ("Inventory") gets an address; Main Branch gets a van
+  // (its invoice source and transfer default) and an archived depot, Kiosk a cart. Then Main
+  // Branch's invoicing settings. Created alternately, so location ids interleave too.
+  const defaultLocationOf = async (side: Side, index: number) => {
+    const row = await t.db.selectFrom('workspace_settings').select('default_location_id').where('workspace_id', '=', ws(side, index)).executeTakeFirstOrThrow();
+    return row.default_location_id as number;
+  };
+  for (const [index, spec] of workspaceSpecs.entries()) {
+    for (const side of SIDES) {
+      await call(t, side, session(side, spec.by), 'PATCH', `/api/v1/locations/${await defaultLocationOf(side, index)}`, { address: text('1 Main Street', side, spec.by) }, {
+        'x-workspace-id': String(ws(side, index)),
+      });
+    }
+  }
+  const locationSpecs = [
+    { ws: 0, by: 'owner', name: 'Delivery van', type: 'van', archived: false },
+    { ws: 0, by: 'owner', name: 'Old depot', type: 'warehouse', archived: true },
+    { ws: 3, by: 'second', name: 'Kiosk cart', type: 'other', archived: false },
+  ] as const;
+  const extraLocations: Record<Side, number[]> = { attacker: [], victim: [] };
+  for (const spec of locationSpecs) {
+    for (const side of SIDES) {
+      const headers = { 'x-workspace-id': String(ws(side, spec.ws)) };
+      const created = await call(t, side, session(side, spec.by), 'POST', '/api/v1/locations', {
+        name: text(spec.name, side),
+        type: spec.type,
+        address: text('2 Side Street', side),
+      }, headers);
+      extraLocations[side].push(created.data.id);
+      if (spec.archived) await call(t, side, session(side, spec.by), 'PATCH', `/api/v1/locations/${created.data.id}`, { archived: true }, headers);
+    }
+  }
+  for (const side of SIDES) {
+    const van = extraLocations[side][0] as number;
+    await call(t, side, owner(side), 'PATCH', `/api/v1/workspaces/${ws(side, 0)}/settings`, {
+      invoicing_business_name: text('Shared Trading', side),
+      invoicing_address: text('3 Invoice Road', side),
+      invoicing_email: side === 'victim' ? `${canary().toLowerCase()}@example.com` : 'billing@example.com',
+      default_invoice_source_location_id: van,
+      default_transfer_from_location_id: van,
+    });
+  }
+  // Invite codes: Main Branch's, rotated twice (the first is dead). The victim's are secrets.
+  const inviteCodes: Partial<Record<Side, { dead: string; live: string }>> = {};
+  for (const side of SIDES) {
+    const rotate = async () => (await call(t, side, owner(side), 'POST', `/api/v1/workspaces/${ws(side, 0)}/invite-code`)).data.invite_code as string;
+    const dead = await rotate();
+    inviteCodes[side] = { dead, live: await rotate() };
+  }
+
   // The victim's code carries the canary prefix but is no canary: it is stored only as a digest.
   const portalCodes: Record<Side, string> = { attacker: ATTACKER_PORTAL_CODE, victim: `${CANARY_PREFIX}portal-${randomBytes(6).toString('hex')}` };
   for (const side of SIDES) {
@@ -469,6 +545,7 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
         invitationEmails: invitationEmails[side],
         invitationTokens: tokens[side],
         portalCode: portalCodes[side],
+        inviteCodes: inviteCodes[side],
         groups: groups[side] as [Group, Group, Group],
       } as SideFixtures,
     ]),
@@ -649,8 +726,9 @@ interface JsonSchema {
   default?: unknown;
 }
 
-type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'biz' | 'any';
-type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'email' | 'password';
+/** `slug`: seed 002's `{idOrSlug}`, a workspace's id or its slug. */
+type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'location' | 'biz' | 'slug' | 'any';
+type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'invite-code' | 'email' | 'password';
 
 interface Field {
   where: 'path' | 'query' | 'body';
@@ -675,6 +753,8 @@ const isIdName = (name: string) =>
 
 function kindOf(path: string, name: string): IdKind {
   if (/biz/i.test(name)) return 'biz';
+  if (name === 'idOrSlug') return 'slug';
+  if (/location/i.test(name)) return 'location';
   if (/workspace/i.test(name)) return 'workspace';
   if (/user/i.test(name) || name === 'created_by') return 'user';
   if (/role|reassign/i.test(name)) return 'role';
@@ -686,6 +766,7 @@ function kindOf(path: string, name: string): IdKind {
     const collection = at > 0 ? (segments[at - 1] ?? '') : '';
     if (collection === 'workspace-group-members') return 'group_member';
     if (collection === 'workspace-group-invitations') return 'group_invitation';
+    if (collection === 'locations') return 'location';
     if (/^workspace/.test(collection)) return 'workspace';
     if (/^(users|members)$/.test(collection)) return 'user';
     if (/^roles$/.test(collection)) return 'role';
@@ -703,7 +784,9 @@ function operationsOf(doc: any): Operation[] {
       const fields: Field[] = [];
       for (const parameter of (op.parameters ?? []) as Array<{ in: string; name: string; schema?: JsonSchema }>) {
         const schema = parameter.schema ?? {};
-        if (parameter.in === 'path') {
+        if (parameter.in === 'path' && parameter.name === 'code' && path.includes('/invite-codes/')) {
+          fields.push({ where: 'path', name: parameter.name, kind: 'any', special: 'invite-code', schema });
+        } else if (parameter.in === 'path') {
           fields.push({ where: 'path', name: parameter.name, kind: kindOf(path, parameter.name), special: 'id', schema });
         } else if (parameter.in === 'query' && isIdName(parameter.name)) {
           fields.push({ where: 'query', name: parameter.name, kind: kindOf(path, parameter.name), special: 'id', schema });
@@ -718,6 +801,8 @@ function operationsOf(doc: any): Operation[] {
         if (isIdName(name)) fields.push({ where: 'body', name, kind: kindOf(path, name), special: 'id', schema });
         else if (name === 'token' || name === 'invitation_token') {
           fields.push({ where: 'body', name, kind: 'any', special: 'invitation-token', schema });
+        } else if (name === 'invite_code' || name === 'inviteCode') {
+          fields.push({ where: 'body', name, kind: 'any', special: 'invite-code', schema });
         } else if (/token$/.test(name)) fields.push({ where: 'body', name, kind: 'any', special: 'secret', schema });
         else if (signIn && name === 'email') fields.push({ where: 'body', name, kind: 'any', special: 'email', schema });
         else if (signIn && name === 'password') {
@@ -837,11 +922,24 @@ function idsFor(ids: Ids, kind: IdKind): Array<number | string> {
       return ids.groupMembers;
     case 'group_invitation':
       return ids.groupInvitations;
+    case 'location':
+      return ids.locations;
     case 'biz':
       return [...ids.bizIds, ...ids.workspaces];
+    case 'slug':
+      return [...ids.slugs, ...ids.workspaces];
     case 'any':
       return [
-        ...new Set([...ids.users, ...ids.workspaces, ...ids.roles, ...ids.apiKeys, ...ids.invitations, ...ids.groupMembers, ...ids.groupInvitations]),
+        ...new Set([
+          ...ids.users,
+          ...ids.workspaces,
+          ...ids.roles,
+          ...ids.apiKeys,
+          ...ids.invitations,
+          ...ids.groupMembers,
+          ...ids.groupInvitations,
+          ...ids.locations,
+        ]),
       ];
   }
 }
@@ -906,8 +1004,11 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect(victim.invitations).toHaveLength(7);
     expect(victim.groupMembers).toHaveLength(3);
     expect(victim.groupInvitations).toHaveLength(4);
-    // Interleaved: every victim workspace, invitation and group id sits between attacker ones.
-    for (const kind of ['workspaces', 'invitations', 'groupMembers', 'groupInvitations'] as const) {
+    // Six default locations, the van, the archived depot and the cart.
+    expect(victim.locations).toHaveLength(9);
+    expect(victim.slugs).toEqual(attacker.slugs);
+    // Interleaved: every victim workspace, invitation, group and location id sits between attacker ones.
+    for (const kind of ['workspaces', 'invitations', 'groupMembers', 'groupInvitations', 'locations'] as const) {
       expect(victim[kind]).toEqual(attacker[kind].map((id) => id + 1));
     }
     // Each side has pending invitations and one of every end state, and their e-mails in the outbox.
@@ -962,6 +1063,22 @@ describe('tenant isolation fuzzer (C3)', () => {
     const all = [...snapshot.tables.values()].map((table) => table.json).join('\n');
     for (const value of canaries) expect(all.toLowerCase()).toContain(value.toLowerCase());
     expect(all).not.toContain(fixtures.victim.portalCode);
+    // The victim's live invite code joins in its own tenant only; the oracles below would see it answered.
+    expect(all).toContain(fixtures.victim.inviteCodes.live);
+    const victimHome = await t.request({
+      method: 'GET',
+      url: `/api/v1/workspaces/${fixtures.victim.workspaces[0]}`,
+      headers: { ...fixtures.victim.owner.auth, 'x-tenant': VICTIM_TENANT },
+    });
+    expect(victimHome.json().data).toMatchObject({ invite_code: fixtures.victim.inviteCodes.live, invoicing_business_name: expect.stringContaining(CANARY_PREFIX) });
+    const victimLocations = await t.request({
+      method: 'GET',
+      url: '/api/v1/locations',
+      headers: { ...fixtures.victim.owner.auth, 'x-tenant': VICTIM_TENANT, 'x-workspace-id': String(fixtures.victim.workspaces[0]) },
+    });
+    expect(victimLocations.statusCode).toBe(200);
+    expect(victimLocations.json().data).toHaveLength(2);
+    expect(victimLocations.body).toContain(CANARY_PREFIX);
     // The oracle can see canaries: the victim's own request in its own tenant returns them.
     const own = await t.request({ method: 'GET', url: '/api/v1/me', headers: { ...fixtures.victim.owner.auth, 'x-tenant': VICTIM_TENANT } });
     expect(own.statusCode).toBe(200);
@@ -1036,6 +1153,8 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect(before.tables.get('invitations')?.rows).toBe(7);
     expect(before.tables.get('outbox_messages')?.rows).toBe(12);
     expect(before.tables.get('workspace_group_members')?.rows).toBe(3);
+    expect(before.tables.get('locations')?.rows).toBe(9);
+    expect(before.tables.get('workspace_settings')?.rows).toBe(6);
 
     const registry: Registry = {
       victim: await idsOfTenant(t, fixtures.victim.tenantId),
@@ -1072,6 +1191,8 @@ describe('tenant isolation fuzzer (C3)', () => {
       ...victimTokens,
       v.apiKey.secret,
       v.portalCode,
+      v.inviteCodes.live,
+      v.inviteCodes.dead,
       ...[v.owner, v.second, v.rival, a.rival].flatMap((session) => [session.refreshToken, session.accessToken]),
     ];
     const [group, northGroup, rivalGroup] = a.groups;
@@ -1244,6 +1365,15 @@ describe('tenant isolation fuzzer (C3)', () => {
         if (roll < 0.85) return { value: rng.pick(attackerTokens), origin: 'attacker' };
         return { value: rng.pick(victimSecrets), origin: 'secret' };
       }
+      if (field.special === 'invite-code') {
+        // The victim's codes (live and dead), the attacker's dead one; never the attacker's live one,
+        // which would really make an attacker actor a member of Main Branch (and change what it may act as).
+        const roll = rng.float();
+        if (roll < 0.6) return { value: rng.pick([v.inviteCodes.live, v.inviteCodes.live, v.inviteCodes.dead]), origin: 'victim-token' };
+        if (roll < 0.85) return { value: a.inviteCodes.dead, origin: 'attacker' };
+        // Secrets that fit the parameter (1–64): a longer path parameter is refused by the router (414) before any code is looked up.
+        return { value: rng.pick(victimSecrets.filter((secret) => field.where !== 'path' || secret.length <= 64)), origin: 'secret' };
+      }
       if (field.special === 'email') return { value: rng.pick([...v.emails, ...v.invitationEmails, 'x']), origin: 'secret' };
       if (field.special === 'password') return { value: rng.pick([PASSWORDS.victim, 'x']), origin: 'secret' };
       const roll = rng.float();
@@ -1272,6 +1402,11 @@ describe('tenant isolation fuzzer (C3)', () => {
         if (at >= 0) return ids.workspaces[at];
       }
       return undefined;
+    };
+    /** The attacker's workspace a slug names, or undefined (an id, or no slug of its). */
+    const attackerWorkspaceOfSlug = (slug: string | number): number | undefined => {
+      const at = registry.attacker.slugs.indexOf(String(slug));
+      return at >= 0 ? registry.attacker.workspaces[at] : undefined;
     };
     /** The same workspace as a workspace id pick, named by its biz_id (a well-formed one that names nothing for an id no workspace has). */
     const bizPickOf = (pick: Pick): Pick => ({ value: bizOf(pick.value) ?? `ws_missing${String(pick.value)}`, origin: pick.origin });
@@ -1313,7 +1448,11 @@ describe('tenant isolation fuzzer (C3)', () => {
       for (const [field, pick] of c.picks) {
         if (field.where === 'path') url = url.replace(`{${field.name}}`, encodeURIComponent(String(pick.value)));
         else if (field.where === 'query') query.set(field.name, String(pick.value));
-        else if (c.bodyVariant === 'schema') body[field.name] = pick.value;
+        else if (c.bodyVariant === 'schema') {
+          // Seed 002's camelCase bodies type their ids as strings.
+          const stringTyped = field.schema.type === 'string' || (field.schema.anyOf ?? []).some((branch) => branch.type === 'string');
+          body[field.name] = stringTyped && typeof pick.value === 'number' ? String(pick.value) : pick.value;
+        }
       }
       const search = query.toString();
       const headers: Record<string, string> = { ...c.actor.headers, ...portalHeader(c), ...c.header.headers };
@@ -1362,7 +1501,7 @@ describe('tenant isolation fuzzer (C3)', () => {
 
     /** The invitation token a case sends, if any. */
     const tokenOf = (c: Case): Pick | undefined => {
-      for (const [field, pick] of c.picks) if (field.special === 'invitation-token') return pick;
+      for (const [field, pick] of c.picks) if (field.special === 'invitation-token' || field.special === 'invite-code') return pick;
       return undefined;
     };
 
@@ -1374,6 +1513,8 @@ describe('tenant isolation fuzzer (C3)', () => {
       for (const [field, pick] of c.picks) {
         if (field.where === 'path' && field.kind === 'workspace') return String(pick.value);
         if (field.where === 'path' && field.kind === 'biz') return String(workspaceOfBiz(pick.value) ?? pick.value);
+        // A slug names a workspace of the tenant the request goes to (slugs are mirrored: the attacker's own, here).
+        if (field.where === 'path' && field.kind === 'slug') return String(attackerWorkspaceOfSlug(pick.value) ?? pick.value);
       }
       return c.header.headers['x-as-workspace'] ?? c.header.headers['x-workspace-id'];
     };
@@ -1565,7 +1706,10 @@ describe('tenant isolation fuzzer (C3)', () => {
     // 200, or 403 inside it (a permission the actor's role in the admin workspace lacks, or a
     // route refused while acting, CONTEXT.ACTING_AS_FORBIDDEN).
     const reads = operations.filter(
-      (op) => op.method === 'GET' && op.takesActing && op.fields.every((field) => field.where !== 'path' || field.kind === 'workspace' || field.kind === 'biz'),
+      (op) =>
+        op.method === 'GET' &&
+        op.takesActing &&
+        op.fields.every((field) => field.where !== 'path' || field.kind === 'workspace' || field.kind === 'biz' || field.kind === 'slug'),
     );
     for (const op of reads) {
       for (const actor of actors) {
@@ -1626,7 +1770,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         const header = (variant ?? headerVariants[0])!.make(actor);
         for (const field of header.samePath ? op.fields : []) {
           if (field.where !== 'path') continue;
-          if (field.kind === 'workspace') picks.set(field, header.samePath as Pick);
+          if (field.kind === 'workspace' || field.kind === 'slug') picks.set(field, header.samePath as Pick);
           // A biz_id path mostly names the acted-as workspace too; the rest of the time another,
           // whose conflict must answer alike whatever x-as-workspace names.
           else if (field.kind === 'biz' && rng.float() < 2 / 3) picks.set(field, bizPickOf(header.samePath as Pick));
@@ -1780,6 +1924,87 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect(problems).toEqual([]);
     const after = await snapshotTenant(t, v.tenantId);
     for (const [name, table] of before.tables) expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: table.json });
+  });
+
+  it("answers every location route naming another workspace's or another tenant's location, or none, exactly as a missing one, changing nothing", async () => {
+    const a = fixtures.attacker;
+    const v = fixtures.victim;
+    const before = await snapshotTenant(t, v.tenantId);
+    const table = (name: 'locations' | 'workspace_settings') => rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'locations' ? 'id' : 'workspace_id'}`);
+    const locationsBefore = await table('locations');
+    const settingsBefore = await table('workspace_settings');
+    const rows = await t.db.selectFrom('locations').select(['id', 'workspace_id']).orderBy('id').execute();
+    const [group] = a.groups;
+    const key = { authorization: `Bearer ${a.apiKey.secret}` };
+    // Each caller works in one workspace where it holds every locations and settings permission.
+    const callers = [
+      { name: 'attacker-owner in Main Branch', auth: a.owner.auth, header: { 'x-workspace-id': String(a.workspaces[0]) }, ws: a.workspaces[0] as number },
+      { name: 'attacker-member in Kiosk', auth: a.second.auth, header: { 'x-workspace-id': String(a.workspaces[3]) }, ws: a.workspaces[3] as number },
+      { name: "Main Branch's API key", auth: key, header: {}, ws: a.workspaces[0] as number },
+      { name: 'attacker-owner acting as Corner Shop', auth: a.owner.auth, header: { 'x-as-workspace': String(group.sub) }, ws: group.sub },
+      { name: "Main Branch's API key acting as Corner Shop", auth: key, header: { 'x-as-workspace': String(group.sub) }, ws: group.sub },
+    ];
+    const secrets = [v.portalCode, v.apiKey.secret, v.inviteCodes.live, v.inviteCodes.dead, ...[v.owner, v.second, v.rival, a.rival].flatMap((session) => [session.accessToken, session.refreshToken])];
+    const problems: string[] = [];
+    const answers = new Map<string, number>();
+    let sentHere = 0;
+    const ask = async (caller: (typeof callers)[number], method: 'GET' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) => {
+      // A path route takes its workspace from the path: only x-as-workspace goes along (naming the same one).
+      const context = url.startsWith('/api/v1/locations') ? caller.header : Object.fromEntries(Object.entries(caller.header).filter(([name]) => name !== 'x-workspace-id'));
+      const response = await t.request({ method, url, headers: { ...caller.auth, ...context }, ...(payload ? { payload } : {}) });
+      sentHere += 1;
+      const raw = `${response.body}\n${JSON.stringify(response.headers)}`.toLowerCase();
+      const request = `${caller.name}: ${method} ${url}${payload ? ` ${JSON.stringify(payload)}` : ''}`;
+      if (raw.includes(CANARY_PREFIX.toLowerCase()) || raw.includes(RIVAL_CANARY_PREFIX.toLowerCase())) problems.push(`[canary] ${request} → ${response.statusCode} ${response.body.slice(0, 200)}`);
+      if (secrets.some((secret) => raw.includes(secret.toLowerCase()))) problems.push(`[secret] ${request} → ${response.statusCode}`);
+      return { answer: `${response.statusCode} ${/"code":"([A-Z_.]+)"/.exec(response.body)?.[1] ?? '-'}`, request, response };
+    };
+    for (const caller of callers) {
+      const own = rows.filter((row) => row.workspace_id === caller.ws).map((row) => row.id);
+      // Not vacuous: the caller reaches its own locations, and its list holds only those.
+      const mine = await ask(caller, 'GET', `/api/v1/locations/${own[0]}`);
+      const listed = await ask(caller, 'GET', '/api/v1/locations?limit=100');
+      const listedIds = (listed.response.json().data as Array<{ id: number }>).map((location) => location.id);
+      if (mine.answer !== '200 -' || listed.answer !== '200 -' || listedIds.length === 0 || listedIds.some((id) => !own.includes(id))) {
+        problems.push(`[own] ${caller.name}: own location ${mine.answer}, list ${listed.answer} ${JSON.stringify(listedIds)} (own: ${JSON.stringify(own)})`);
+      }
+      // Every other workspace's location (the attacker tenant's other workspaces, the rival's, the
+      // victim's), each answered exactly as an id that exists nowhere; then ids no store can hold:
+      // past int4 (PostgreSQL's integer) and the largest safe integer, which the id pattern admits
+      // (404 in a path), and 1e17, which it does not (422 in a path); all are integers to the
+      // body schema, so the settings answer 422 naming the field, never 500.
+      const PAST_PATTERN = 1e17;
+      const beyond = [MAX_INT4 + 1, Number.MAX_SAFE_INTEGER, PAST_PATTERN];
+      const foreign = [...rows.filter((row) => row.workspace_id !== caller.ws).map((row) => row.id), ...beyond];
+      for (const [i, id] of foreign.entries()) {
+        const ghostId = GHOST_BASE + 300 + i;
+        const inPath = id === PAST_PATTERN ? '422 VALIDATION.FAILED' : '404 LOCATION.NOT_FOUND';
+        const probes: Array<{ method: 'GET' | 'PATCH' | 'DELETE'; url: (id: number) => string; payload?: (id: number) => Record<string, unknown>; expected: string }> = [
+          { method: 'GET', url: (x) => `/api/v1/locations/${x}`, expected: inPath },
+          { method: 'PATCH', url: (x) => `/api/v1/locations/${x}`, payload: () => ({ name: 'Renamed by the sweep', address: null }), expected: inPath },
+          { method: 'PATCH', url: (x) => `/api/v1/locations/${x}`, payload: () => ({ archived: true }), expected: inPath },
+          { method: 'DELETE', url: (x) => `/api/v1/locations/${x}`, expected: inPath },
+          // A default location must be a live location of the workspace itself: 422 naming the field.
+          { method: 'PATCH', url: () => `/api/v1/workspaces/${caller.ws}/settings`, payload: (x) => ({ default_location_id: x }), expected: '422 VALIDATION.FAILED' },
+          { method: 'PATCH', url: () => `/api/v1/workspaces/${caller.ws}/settings`, payload: (x) => ({ default_transfer_from_location_id: x }), expected: '422 VALIDATION.FAILED' },
+          { method: 'PATCH', url: () => `/workspaces/${caller.ws}`, payload: (x) => ({ defaultInvoiceSourceLocationId: String(x) }), expected: '422 VALIDATION.FAILED' },
+        ];
+        for (const probe of probes) {
+          const real = await ask(caller, probe.method, probe.url(id), probe.payload?.(id));
+          answers.set(real.answer, (answers.get(real.answer) ?? 0) + 1);
+          if (real.answer !== probe.expected) problems.push(`[location] ${real.request} → ${real.answer} (expected ${probe.expected})`);
+          if (beyond.includes(id)) continue;
+          const ghost = await ask(caller, probe.method, probe.url(ghostId), probe.payload?.(ghostId));
+          if (ghost.answer !== real.answer) problems.push(`[location] ${real.request} → ${real.answer}, but ${ghost.request} → ${ghost.answer}`);
+        }
+      }
+    }
+    console.log(`[isolation-fuzz] location sweep: ${sentHere} requests; ${[...answers].map(([answer, n]) => `${answer}×${n}`).join(', ')}`);
+    expect(problems).toEqual([]);
+    expect(await table('locations')).toEqual(locationsBefore);
+    expect(await table('workspace_settings')).toEqual(settingsBefore);
+    const after = await snapshotTenant(t, v.tenantId);
+    for (const [name, snapshot] of before.tables) expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: snapshot.json });
   });
 
   it(

@@ -75,6 +75,24 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
         ),
       )
       .execute(),
+    'workspace whose usage counters differ from its rows': db
+      .selectFrom('workspaces as w')
+      .leftJoin('workspace_plans as p', 'p.workspace_id', 'w.id')
+      .select(['w.id', 'p.users_usage', 'p.locations_usage'])
+      .where((eb) =>
+        eb.or([
+          eb('p.workspace_id', 'is', null),
+          eb('p.users_usage', '<>', eb.selectFrom('memberships as m').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('m.workspace_id', '=', 'w.id')),
+          eb('p.locations_usage', '<>', eb.selectFrom('locations as l').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('l.workspace_id', '=', 'w.id')),
+        ]),
+      )
+      .execute(),
+    'workspace without settings or a default location': db
+      .selectFrom('workspaces as w')
+      .leftJoin('workspace_settings as s', 's.workspace_id', 'w.id')
+      .select('w.id')
+      .where((eb) => eb.or([eb('s.workspace_id', 'is', null), eb('s.default_location_id', 'is', null)]))
+      .execute(),
     'session without a refresh token': db
       .selectFrom('sessions as s')
       .select('s.id')

@@ -185,6 +185,14 @@ export async function lockRow<DB>(tx: Transaction<DB>, table: keyof DB & string,
   if (engineOf(tx) === 'postgres') await sql`select id from ${sql.table(table)} where id = ${id} for update`.execute(tx);
 }
 
+/**
+ * `FOR <strength>` on PostgreSQL, nothing on SQLite, whose BEGIN IMMEDIATE already runs one
+ * writer at a time: the row lock a read inside a write transaction takes.
+ */
+export function lockClause(executor: { getExecutor(): { readonly adapter: unknown } }, strength: 'update' | 'share' | 'key share') {
+  return engineOf(executor) === 'postgres' ? sql` for ${sql.raw(strength)}` : sql``;
+}
+
 /** Serializes migration runs across processes; SQLite's BEGIN IMMEDIATE already does. */
 export async function lockMigrations<DB>(executor: Kysely<DB>, engine: Engine): Promise<void> {
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(7235101)`.execute(executor);

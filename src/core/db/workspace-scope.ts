@@ -1,6 +1,6 @@
 import type { WorkspaceContext } from '../auth/request-context.ts';
 import { AppError } from '../errors.ts';
-import { engineOf } from './dialect.ts';
+import { lockClause } from './dialect.ts';
 import { inTransaction } from './transaction.ts';
 import {
   sql,
@@ -88,9 +88,18 @@ export async function inWorkspaceTransaction<DB, T>(
   work: (tx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
   return inTransaction(db, async (tx) => {
-    const hold = engineOf(tx) === 'postgres' ? sql` for key share` : sql``;
-    const held = await sql`select id from workspaces where id = ${context.workspace.id}${hold}`.execute(tx);
-    if (held.rows.length === 0) throw new AppError('WORKSPACE.NOT_FOUND');
+    if (!(await holdWorkspace(tx, context.workspace.id))) throw new AppError('WORKSPACE.NOT_FOUND');
     return work(tx);
   });
+}
+
+/**
+ * Holds a workspace row until the transaction ends, as `inWorkspaceTransaction` does, for a
+ * transaction that learns its workspace inside (a join by invite code); false if it is gone.
+ * Taken before anything inside the workspace, it keeps the order a workspace's deletion
+ * locks in, so the two cannot deadlock.
+ */
+export async function holdWorkspace<DB>(tx: Transaction<DB>, workspaceId: number): Promise<boolean> {
+  const held = await sql`select id from workspaces where id = ${workspaceId}${lockClause(tx, 'key share')}`.execute(tx);
+  return held.rows.length > 0;
 }

@@ -73,11 +73,11 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
             eb.fn.coalesce(
               sql<number | null>`nullif(${query.subWorkspaceId}, 0)`,
               'k.workspace_id',
-              eb
-                .selectFrom('workspaces as wb')
-                .select('wb.id')
-                .whereRef('wb.tenant_id', '=', 't.id')
-                .where((named) => named.or([named('wb.biz_id', '=', query.workspaceBizId), named('wb.slug', '=', query.workspaceSlug)])),
+              // Two lookups, each by its unique index (an OR of both would read the tenant's workspaces).
+              eb.fn.coalesce(
+                eb.selectFrom('workspaces as wb').select('wb.id').whereRef('wb.tenant_id', '=', 't.id').where('wb.biz_id', '=', query.workspaceBizId),
+                eb.selectFrom('workspaces as ws').select('ws.id').whereRef('ws.tenant_id', '=', 't.id').where('ws.slug', '=', query.workspaceSlug),
+              ),
               sql<number | null>`${query.workspaceId}`,
               'u.current_workspace_id',
             ),

@@ -42,6 +42,26 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent
   if (actingFrom) await insertAuditEvent(tx, { ...row, workspace_id: actingFrom.id });
 }
 
+/**
+ * The audit step for a change a user makes while their account is being created (joining a
+ * workspace at registration): no request context names them yet.
+ */
+export async function recordAuditOfNewUser(tx: Tx, user: { tenantId: number; userId: number }, event: AuditEvent): Promise<void> {
+  await insertAuditEvent(tx, {
+    tenant_id: user.tenantId,
+    workspace_id: event.workspaceId,
+    actor_user_id: user.userId,
+    actor_api_key_id: null,
+    acting_as_workspace_id: null,
+    admin_workspace_id: null,
+    action: event.action,
+    target_type: event.targetType,
+    target_id: event.targetId === null ? null : String(event.targetId),
+    details: JSON.stringify({ ...event.details, via: 'registration' }),
+    created_at: event.at,
+  });
+}
+
 export type AuditLogService = ReturnType<typeof createAuditLogService>;
 
 export function createAuditLogService(deps: { db: Db }) {

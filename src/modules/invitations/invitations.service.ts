@@ -72,14 +72,15 @@ async function claimForAcceptance(
     throw new AppError('INVITATION.NOT_FOUND');
   }
   await cancelUnsent(tx, mailReference(invitation.id));
+  let added: boolean;
   try {
-    await addMember(tx, invitation.workspace_id, invitee.userId, invitation.role, now);
+    added = await addMember(tx, invitation.workspace_id, invitee.userId, invitation.role, now);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError('MEMBER.ALREADY_MEMBER');
     // The workspace or the invited role was deleted at the same moment.
     if (isForeignKeyViolation(error)) throw new AppError('INVITATION.NO_LONGER_VALID');
     throw error;
   }
+  if (!added) throw new AppError('MEMBER.ALREADY_MEMBER');
   return invitation;
 }
 

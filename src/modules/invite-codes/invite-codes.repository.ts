@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { engineOf } from '../../core/db/dialect.ts';
+import { lockClause } from '../../core/db/dialect.ts';
 import type { Executor, Tx } from '../../schema/database.ts';
 
 /** Replaces the workspace's code: the old one stops naming anything when this commits. */
@@ -22,12 +22,12 @@ export async function findCodeOf(db: Executor, workspaceId: number): Promise<str
 }
 
 /**
- * The workspace a live code of the tenant opens, its row held until the transaction ends
- * (PostgreSQL `FOR SHARE`): a rotation or a disabling waits for the join, so a join either
- * finished before the code changed or finds it gone.
+ * The workspace a live code of the tenant opens; with `hold`, the code's row is held until
+ * the transaction ends (PostgreSQL `FOR SHARE`), so a rotation or a disabling waits for the
+ * join: a join either finished before the code changed or finds it gone.
  */
-export async function holdWorkspaceOfCode(tx: Tx, tenantId: number, code: string): Promise<number | undefined> {
-  const lock = engineOf(tx) === 'postgres' ? sql` for share` : sql``;
+export async function workspaceOfCode(tx: Tx, tenantId: number, code: string, hold: boolean): Promise<number | undefined> {
+  const lock = hold ? lockClause(tx, 'share') : sql``;
   const result = await sql<{ workspace_id: number }>`select workspace_id from workspace_invite_codes where tenant_id = ${tenantId} and code = ${code}${lock}`.execute(tx);
   return result.rows[0]?.workspace_id;
 }

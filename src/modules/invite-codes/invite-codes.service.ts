@@ -1,18 +1,19 @@
 import { randomInt } from 'node:crypto';
 import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
+import { isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
-import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
+import { holdWorkspace, inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
-import { recordAudit } from '../audit-log/audit-log.service.ts';
-import { addMember, isMember } from '../members/members.service.ts';
+import { recordAudit, recordAuditOfNewUser } from '../audit-log/audit-log.service.ts';
+import { addMember } from '../members/members.service.ts';
 import * as repository from './invite-codes.repository.ts';
 import { INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH } from './invite-codes.schemas.ts';
 
 /** The role a code gives: seed 002's joiners are members; anything more is granted afterwards. */
 const JOINED_ROLE = 'member';
+const JOINED_ACTION = 'member.joined_by_code';
 
 function newCode(): string {
   return Array.from({ length: INVITE_CODE_LENGTH }, () => INVITE_CODE_ALPHABET[randomInt(INVITE_CODE_ALPHABET.length)]).join('');
@@ -28,15 +29,21 @@ export interface Joined {
 
 /**
  * Joins the workspace a live code opens, as a member, counted against the plan's users
- * limit (402 past it); one membership however often the code is used.
+ * limit (402 past it); one membership however often the code is used, audited when it
+ * is made. Locks in a workspace deletion's order: the workspace row first, then the code.
  */
-async function joinInTransaction(tx: Tx, input: { tenantId: number; code: string; userId: number; now: string }): Promise<Joined> {
-  // One join of a user at a time, so the membership check below cannot race a twin request.
-  await lockRow(tx, 'users', input.userId);
-  const workspaceId = await repository.holdWorkspaceOfCode(tx, input.tenantId, normalizeCode(input.code));
-  if (workspaceId === undefined) throw new AppError('INVITE_CODE.NOT_FOUND');
-  if (await isMember(tx, workspaceId, input.userId)) return { workspaceId, joined: false };
-  await addMember(tx, workspaceId, input.userId, JOINED_ROLE, input.now);
+async function joinInTransaction(
+  tx: Tx,
+  input: { tenantId: number; code: string; userId: number; now: string },
+  audit: (tx: Tx, workspaceId: number) => Promise<void>,
+): Promise<Joined> {
+  const code = normalizeCode(input.code);
+  const workspaceId = await repository.workspaceOfCode(tx, input.tenantId, code, false);
+  if (workspaceId === undefined || !(await holdWorkspace(tx, workspaceId))) throw new AppError('INVITE_CODE.NOT_FOUND');
+  // Read again under the hold: rotated or disabled since the first read, the code opens nothing.
+  if ((await repository.workspaceOfCode(tx, input.tenantId, code, true)) !== workspaceId) throw new AppError('INVITE_CODE.NOT_FOUND');
+  if (!(await addMember(tx, workspaceId, input.userId, JOINED_ROLE, input.now))) return { workspaceId, joined: false };
+  await audit(tx, workspaceId);
   return { workspaceId, joined: true };
 }
 
@@ -86,13 +93,15 @@ export function createInviteCodesService(deps: { db: Db; clock: Clock }) {
     async join(ctx: UserContext, code: string): Promise<Joined> {
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
-        const joined = await joinInTransaction(tx, { tenantId: ctx.tenant.id, code, userId: ctx.actor.userId, now });
-        if (joined.joined) await audited(tx, ctx, 'member.joined_by_code', joined.workspaceId, now);
-        return joined;
+        const input = { tenantId: ctx.tenant.id, code, userId: ctx.actor.userId, now };
+        return joinInTransaction(tx, input, (inner, workspaceId) => audited(inner, ctx, JOINED_ACTION, workspaceId, now));
       });
     },
 
     /** Registration with a code: joins inside the registration's transaction, so a bad code rolls the account back. */
-    joinOnRegistration: joinInTransaction,
+    joinOnRegistration: (tx: Tx, input: { tenantId: number; code: string; userId: number; now: string }): Promise<Joined> =>
+      joinInTransaction(tx, input, (inner, workspaceId) =>
+        recordAuditOfNewUser(inner, input, { action: JOINED_ACTION, targetType: 'workspace', targetId: workspaceId, workspaceId, details: {}, at: input.now }),
+      ),
   };
 }

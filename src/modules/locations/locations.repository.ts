@@ -1,3 +1,4 @@
+import { MAX_STORED_ID } from '../../core/db/dialect.ts';
 import type { WorkspaceTable } from '../../core/db/workspace-scope.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { Database, Tx } from '../../schema/database.ts';
@@ -51,8 +52,10 @@ export async function findLocation(locations: WorkspaceLocations, id: number): P
 }
 
 export async function liveLocationIds(locations: WorkspaceLocations, ids: readonly number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows = await locations.selectFrom().select('id').where('id', 'in', ids).where('archived_at', 'is', null).execute();
+  // An id past any stored one names nothing, and must not reach PostgreSQL's int4 columns.
+  const storable = ids.filter((id) => id <= MAX_STORED_ID);
+  if (storable.length === 0) return new Set();
+  const rows = await locations.selectFrom().select('id').where('id', 'in', storable).where('archived_at', 'is', null).execute();
   return new Set(rows.map((row) => row.id));
 }
 

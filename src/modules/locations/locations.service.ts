@@ -1,6 +1,7 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import { isUniqueViolation } from '../../core/db/dialect.ts';
+import { isRuleViolation, isUniqueViolation } from '../../core/db/dialect.ts';
+import { LOCATION_DEFAULT_ARCHIVED_RULE } from '../../schema/migrations/0011-plans-settings-locations.ts';
 import { inWorkspaceTransaction, scoped, type InWorkspace } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
@@ -48,8 +49,11 @@ export function liveLocationIds(tx: Tx, ctx: InWorkspace, ids: readonly number[]
   return repository.liveLocationIds(scoped(tx, ctx, 'locations'), ids);
 }
 
-function mapNameTaken(error: unknown, name: string | undefined): unknown {
-  return name !== undefined && isUniqueViolation(error, 'name_key') ? new AppError('LOCATION.NAME_TAKEN', { name }) : error;
+function mapRefusal(error: unknown, name: string | undefined): unknown {
+  if (name !== undefined && isUniqueViolation(error, 'name_key')) return new AppError('LOCATION.NAME_TAKEN', { name });
+  // The database's own check, should a default ever be archived past requireNotDefault.
+  if (isRuleViolation(error, LOCATION_DEFAULT_ARCHIVED_RULE)) return new AppError('LOCATION.IS_DEFAULT');
+  return error;
 }
 
 export type LocationsService = ReturnType<typeof createLocationsService>;
@@ -61,6 +65,12 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
   async function requireNotDefault(tx: Tx, ctx: InWorkspaceContext, id: number): Promise<void> {
     const defaults = (await holdDefaultLocations(tx, ctx.workspace.id)).get(id);
     if (defaults) throw new AppError('LOCATION.IS_DEFAULT', { default_for: defaults.join(', ') });
+  }
+
+  async function get(ctx: InWorkspaceContext, id: number): Promise<Location> {
+    const row = await repository.findLocation(scoped(db, ctx, 'locations'), id);
+    if (!row) throw new AppError('LOCATION.NOT_FOUND');
+    return toLocation(row, await defaultLocationsOf(db, ctx.workspace.id));
   }
 
   return {
@@ -75,11 +85,7 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
       return { items: page.items.map((row) => toLocation(row, defaults)), nextCursor: page.nextCursor };
     },
 
-    async get(ctx: InWorkspaceContext, id: number): Promise<Location> {
-      const row = await repository.findLocation(scoped(db, ctx, 'locations'), id);
-      if (!row) throw new AppError('LOCATION.NOT_FOUND');
-      return toLocation(row, await defaultLocationsOf(db, ctx.workspace.id));
-    },
+    get,
 
     /** Counted against the plan's `locations` limit in the same transaction (402 past it). */
     async create(ctx: InWorkspaceContext, input: CreateLocationBody): Promise<Location> {
@@ -108,7 +114,7 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
         });
         return toLocation(row, new Map());
       } catch (error) {
-        throw mapNameTaken(error, name);
+        throw mapRefusal(error, name);
       }
     },
 
@@ -118,12 +124,18 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
       const name = input.name?.trim();
       try {
         await inWorkspaceTransaction(db, ctx, async (tx) => {
-          if (input.archived === true) await requireNotDefault(tx, ctx, id);
-          const updated = await repository.updateLocation(scoped(tx, ctx, 'locations'), id, {
+          const locations = scoped(tx, ctx, 'locations');
+          let archivedAt: string | null | undefined;
+          if (input.archived === true) {
+            await requireNotDefault(tx, ctx, id);
+            // Archiving an archived location keeps the time it was first archived.
+            archivedAt = (await repository.findLocation(locations, id))?.archived_at ?? now;
+          } else if (input.archived === false) archivedAt = null;
+          const updated = await repository.updateLocation(locations, id, {
             ...(name === undefined ? {} : { name, name_key: normalizeKey(name) }),
             ...(input.type === undefined ? {} : { type: input.type }),
             ...(input.address === undefined ? {} : { address: input.address }),
-            ...(input.archived === undefined ? {} : { archived_at: input.archived ? now : null }),
+            ...(archivedAt === undefined ? {} : { archived_at: archivedAt }),
             updated_at: now,
           });
           if (!updated) throw new AppError('LOCATION.NOT_FOUND');
@@ -137,9 +149,9 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
           });
         });
       } catch (error) {
-        throw mapNameTaken(error, name);
+        throw mapRefusal(error, name);
       }
-      return this.get(ctx, id);
+      return get(ctx, id);
     },
 
     /** Deletes a location that no setting names as a default (409 otherwise), giving its place back. */

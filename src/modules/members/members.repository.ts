@@ -30,14 +30,18 @@ export async function findMember(db: Executor, workspaceId: number, userId: numb
   return membersOf(db, workspaceId).where('m.user_id', '=', userId).executeTakeFirst();
 }
 
+/** False when the user already is a member (nothing is changed then). */
 export async function insertMembership(
   tx: Tx,
   values: { workspaceId: number; userId: number; role: string; now: string },
-): Promise<void> {
-  await tx
+): Promise<boolean> {
+  const inserted = await tx
     .insertInto('memberships')
     .values({ workspace_id: values.workspaceId, user_id: values.userId, role: values.role, created_at: values.now, updated_at: values.now })
-    .execute();
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'user_id']).doNothing())
+    .returning('user_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 /** Guarded: the owner's row never matches, so ownership changes only through transfer. */

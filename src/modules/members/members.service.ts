@@ -16,11 +16,17 @@ import * as repository from './members.repository.ts';
 
 export type { MemberRecord } from './members.repository.ts';
 
-/** Transaction steps other modules' services compose into their own transactions. */
-/** Every path that adds a member comes here, so each counts against the plan's `users` limit. */
-export async function addMember(tx: Tx, workspaceId: number, userId: number, role: string, now: string): Promise<void> {
+// Transaction steps other modules' services compose into their own transactions.
+
+/**
+ * Every path that adds a member comes here, so each counts against the plan's `users`
+ * limit (402 past it). False, counting nothing, when the user already is a member: the
+ * membership's primary key decides, so a twin request cannot add a second one.
+ */
+export async function addMember(tx: Tx, workspaceId: number, userId: number, role: string, now: string): Promise<boolean> {
+  if (!(await repository.insertMembership(tx, { workspaceId, userId, role, now }))) return false;
   await consumeAllowance(tx, workspaceId, 'users');
-  await repository.insertMembership(tx, { workspaceId, userId, role, now });
+  return true;
 }
 
 /** Removes a member who is not the owner, giving their place back; false for the owner. */
@@ -28,10 +34,6 @@ async function removeNonOwner(tx: Tx, workspaceId: number, userId: number): Prom
   if (!(await repository.deleteNonOwner(tx, workspaceId, userId))) return false;
   await releaseAllowance(tx, workspaceId, 'users');
   return true;
-}
-
-export async function isMember(executor: Executor, workspaceId: number, userId: number): Promise<boolean> {
-  return (await repository.findMember(executor, workspaceId, userId)) !== undefined;
 }
 
 export async function reassignMembersRole(tx: Tx, workspaceId: number, from: string, to: string, now: string): Promise<void> {

@@ -1,12 +1,21 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../../schema/database.ts';
-import { LIMIT_COLUMN, USAGE_COLUMN, type PlanKey, type PlanLimit, type PlanRow, type PlansTable, type WorkspacePlanRow } from './plans.table.ts';
+import {
+  LIMIT_COLUMN,
+  USAGE_COLUMN,
+  type PlanKey,
+  type PlanLimit,
+  type PlanRow,
+  type PlansTable,
+  type WorkspacePlanChanges,
+  type WorkspacePlanRow,
+} from './plans.table.ts';
 
 export type WorkspacePlan = WorkspacePlanRow & Omit<PlanRow, 'key' | 'position' | 'is_default'>;
 
 /** The workspace's plan row, on the plan marked default. */
-export async function insertWorkspacePlan(tx: Tx, workspaceId: number, billingCycleStart: number): Promise<void> {
-  await tx
+export async function insertWorkspacePlan(tx: Tx, workspaceId: number, billingCycleStart: number): Promise<boolean> {
+  const result = await tx
     .insertInto('workspace_plans')
     .columns(['workspace_id', 'plan_key', 'billing_cycle_start'])
     .expression((eb) =>
@@ -15,7 +24,8 @@ export async function insertWorkspacePlan(tx: Tx, workspaceId: number, billingCy
         .select([eb.val(workspaceId).as('workspace_id'), 'key', eb.val(billingCycleStart).as('billing_cycle_start')])
         .where('is_default', '=', 1),
     )
-    .execute();
+    .executeTakeFirst();
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
 /**
@@ -63,16 +73,17 @@ export async function updatePlanLimits(db: Executor, key: PlanKey, changes: Part
   return result.numUpdatedRows > 0n;
 }
 
-/** Moves the default mark; the caller runs both statements in one transaction. */
-export async function markDefaultPlan(tx: Tx, key: PlanKey): Promise<void> {
+/** Moves the default mark; the caller runs both statements in one transaction. False (and nothing to keep) for an unknown plan. */
+export async function markDefaultPlan(tx: Tx, key: PlanKey): Promise<boolean> {
   await tx.updateTable('plans').set({ is_default: 0 }).where('is_default', '=', 1).execute();
-  await tx.updateTable('plans').set({ is_default: 1 }).where('key', '=', key).execute();
+  const result = await tx.updateTable('plans').set({ is_default: 1 }).where('key', '=', key).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function updateWorkspacePlan(
   db: Executor,
   workspaceId: number,
-  changes: { plan_key?: PlanKey; trial_ends_at?: string | null; billing_cycle_start?: number },
+  changes: WorkspacePlanChanges,
 ): Promise<boolean> {
   const result = await db.updateTable('workspace_plans').set(changes).where('workspace_id', '=', workspaceId).executeTakeFirst();
   return result.numUpdatedRows > 0n;

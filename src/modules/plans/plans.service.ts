@@ -2,7 +2,7 @@ import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import * as repository from './plans.repository.ts';
-import { LIMIT_COLUMN, PLAN_KEYS, type PlanKey, type PlanLimit, type PlanRow } from './plans.table.ts';
+import { LIMIT_COLUMN, PLAN_KEYS, type PlanKey, type PlanLimit, type PlanRow, type WorkspacePlanChanges } from './plans.table.ts';
 
 export type { WorkspacePlan } from './plans.repository.ts';
 
@@ -27,7 +27,8 @@ export async function releaseAllowance(tx: Tx, workspaceId: number, limit: PlanL
 
 /** Every new workspace starts on the default plan, its billing cycle restarting on the day of the month it was created. */
 export async function startWorkspacePlan(tx: Tx, workspaceId: number, createdAt: Date): Promise<void> {
-  await repository.insertWorkspacePlan(tx, workspaceId, createdAt.getUTCDate());
+  // `plan default` always leaves one plan marked; a database edited by hand might not.
+  if (!(await repository.insertWorkspacePlan(tx, workspaceId, createdAt.getUTCDate()))) throw new Error('no plan is marked default (npm run tessera -- plan default <plan>)');
 }
 
 export async function workspacePlanOf(db: Executor, workspaceId: number): Promise<repository.WorkspacePlan> {
@@ -49,12 +50,15 @@ export const planAdministration = {
     if (!(await repository.updatePlanLimits(db, key, changes))) throw new AppError('PLAN.NOT_FOUND');
   },
 
-  setDefault: (db: Db, key: PlanKey): Promise<void> => inTransaction(db, (tx) => repository.markDefaultPlan(tx, key)),
+  setDefault: (db: Db, key: PlanKey): Promise<void> =>
+    inTransaction(db, async (tx) => {
+      if (!(await repository.markDefaultPlan(tx, key))) throw new AppError('PLAN.NOT_FOUND');
+    }),
 
   async assign(
     db: Db,
     workspaceId: number,
-    changes: { plan_key?: PlanKey; trial_ends_at?: string | null; billing_cycle_start?: number },
+    changes: WorkspacePlanChanges,
   ): Promise<repository.WorkspacePlan> {
     if (!(await repository.updateWorkspacePlan(db, workspaceId, changes))) throw new AppError('WORKSPACE.NOT_FOUND');
     return workspacePlanOf(db, workspaceId);

@@ -43,6 +43,8 @@ export interface WorkspacePlansTable {
 }
 
 export type PlanRow = Selectable<PlansTable>;
+/** What the operator may change of a workspace's plan row. */
+export type WorkspacePlanChanges = Partial<Pick<WorkspacePlansTable, 'plan_key' | 'trial_ends_at' | 'billing_cycle_start'>>;
 export type WorkspacePlanRow = Selectable<WorkspacePlansTable>;
 
 /** The counter column of each limit. */

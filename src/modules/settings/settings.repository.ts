@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { engineOf } from '../../core/db/dialect.ts';
+import { lockClause } from '../../core/db/dialect.ts';
 import type { Executor, Tx } from '../../schema/database.ts';
 import type { SettingsChanges, WorkspaceSettingsRow } from './settings.table.ts';
 
@@ -17,8 +17,7 @@ export async function findSettings(db: Executor, workspaceId: number): Promise<W
  * a location take it first, so neither decides on what the other is changing.
  */
 export async function holdSettings(tx: Tx, workspaceId: number): Promise<WorkspaceSettingsRow | undefined> {
-  const lock = engineOf(tx) === 'postgres' ? sql` for update` : sql``;
-  const result = await sql<WorkspaceSettingsRow>`select * from workspace_settings where workspace_id = ${workspaceId}${lock}`.execute(tx);
+  const result = await sql<WorkspaceSettingsRow>`select * from workspace_settings where workspace_id = ${workspaceId}${lockClause(tx, 'update')}`.execute(tx);
   return result.rows[0];
 }
 

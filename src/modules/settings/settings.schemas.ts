@@ -27,5 +27,10 @@ const fields = {
 export const WorkspaceSettings = Type.Object(fields, { title: 'WorkspaceSettings' });
 export type WorkspaceSettings = Static<typeof WorkspaceSettings>;
 
-export const UpdateSettingsBody = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 });
+/**
+ * What a change may set: every field, but the default location only to another location,
+ * never to none (every workspace keeps one; seed 002's object types it nullable all the same).
+ */
+export const updatableSettings = { ...fields, default_location_id: Id };
+export const UpdateSettingsBody = Type.Partial(Type.Object(updatableSettings), { additionalProperties: false, minProperties: 1 });
 export type UpdateSettingsBody = Static<typeof UpdateSettingsBody>;

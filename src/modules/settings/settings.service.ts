@@ -3,6 +3,8 @@ import type { Clock } from '../../core/clock.ts';
 import { fromScaled, toScaled } from '../../core/decimal.ts';
 import { inWorkspaceTransaction, type InWorkspace } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
+import { isForeignKeyViolation, isRuleViolation } from '../../core/db/dialect.ts';
+import { LOCATION_DEFAULT_ARCHIVED_RULE } from '../../schema/migrations/0011-plans-settings-locations.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import * as repository from './settings.repository.ts';
@@ -106,7 +108,15 @@ export function createSettingsService(deps: {
         throw new AppError('VALIDATION.FAILED', Object.fromEntries(dead.map(([setting]) => [setting, 'must name a live location of this workspace'])));
       }
     }
-    await repository.updateSettings(tx, ctx.workspace.id, toColumns(input));
+    try {
+      await repository.updateSettings(tx, ctx.workspace.id, toColumns(input));
+    } catch (error) {
+      // The database's own refusal, should a change ever slip past the check above.
+      if (isRuleViolation(error, LOCATION_DEFAULT_ARCHIVED_RULE) || isForeignKeyViolation(error)) {
+        throw new AppError('VALIDATION.FAILED', Object.fromEntries(named.map(([setting]) => [setting, 'must name a live location of this workspace'])));
+      }
+      throw error;
+    }
     const shown = toSettings(before);
     const changed = Object.fromEntries(Object.entries(input).filter(([key, value]) => shown[key as keyof WorkspaceSettings] !== value));
     await recordAudit(tx, ctx, {

@@ -116,7 +116,7 @@ export async function updateWorkspace(
   return row && workspaceRowToWorkspace(row);
 }
 
-/** Deletes the workspace; its roles, memberships and API keys go with it (foreign-key cascades). */
+/** Deletes the workspace; everything inside it goes with it (foreign-key cascades). */
 export async function deleteWorkspace(tx: Tx, id: number): Promise<boolean> {
   const result = await tx.deleteFrom('workspaces').where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;

@@ -154,7 +154,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
       schema: {
         operationId: 'deleteWorkspace',
         tags: ['workspaces'],
-        summary: 'Delete a workspace with its roles, memberships and API keys (owners only)',
+        summary: 'Delete a workspace with everything in it: roles, memberships, API keys, locations, settings, plan, invite code (owners only)',
         params: IdParams,
         response: { 200: MessageOnly },
       },

@@ -3,7 +3,7 @@ import { ImageUrl, PlainText } from '../../core/http/formats.ts';
 import { camelSchema } from '../../core/http/casing.ts';
 import { Nullable, Timestamp, WORKSPACE_SLUG_PATTERN } from '../../core/http/schemas.ts';
 import { PLAN_KEYS } from '../plans/plans.table.ts';
-import { WorkspaceSettings } from '../settings/settings.schemas.ts';
+import { updatableSettings, WorkspaceSettings } from '../settings/settings.schemas.ts';
 
 const Name = PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' });
 const Slug = Type.String({ minLength: 3, maxLength: 48, pattern: WORKSPACE_SLUG_PATTERN });
@@ -132,7 +132,7 @@ export const SeedCreateWorkspaceBody = Type.Object(
   { additionalProperties: false },
 );
 /** Seed 002's PATCH: the workspace's own fields and its settings, in snake_case (its camelCase copy is what the route reads). */
-export const SeedUpdateFields = Type.Partial(Type.Object({ name: SeedName, slug: Slug, logo: Logo, ...WorkspaceSettings.properties }), {
+export const SeedUpdateFields = Type.Partial(Type.Object({ name: SeedName, slug: Slug, logo: Logo, ...updatableSettings }), {
   additionalProperties: false,
   minProperties: 1,
 });

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authenticated, BY_ID_OR_SLUG, onPathWorkspace } from '../../core/auth/policy.ts';
 import { userContextOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
-import { fromCamelBody, toCamelValue } from '../../core/http/casing.ts';
+import { AppError } from '../../core/errors.ts';
+import { camelCase, fromCamelBody, toCamelValue } from '../../core/http/casing.ts';
 import { IdOrSlugParams } from '../../core/http/schemas.ts';
 import {
   SeedCreateWorkspaceBody,
@@ -15,6 +16,22 @@ import type { WorkspacesService } from './workspaces.service.ts';
 
 /** Seed 002's object: the camelCase copy of the snake_case one, its ids as strings. */
 const seedObject = (details: WorkspaceDetails) => toCamelValue(WorkspaceObject, details);
+
+/**
+ * A service call whose refusals name fields as this surface spells them: a 422's field
+ * names, and the limit a 402 names (`usersLimit`), in camelCase.
+ */
+async function inSeedSpelling<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    const details = Object.fromEntries(
+      Object.entries(error.details).map(([key, value]) => [camelCase(key), key === 'limit' && typeof value === 'string' ? camelCase(value) : value]),
+    );
+    throw new AppError(error.code, details, error.messageParams);
+  }
+}
 
 /**
  * Seed 002's workspace routes as it writes them: at the root (`POST /workspaces`,
@@ -34,7 +51,7 @@ export const workspacesSeedRoutes: FastifyPluginAsyncTypebox<{ workspaces: Works
         response: { 201: WorkspaceObjectCamel },
       },
     },
-    async (request, reply) => reply.code(201).send(seedObject(await workspaces.create(userContextOf(request), request.body))),
+    async (request, reply) => reply.code(201).send(seedObject(await inSeedSpelling(() => workspaces.create(userContextOf(request), request.body)))),
   );
 
   app.get(
@@ -67,7 +84,7 @@ export const workspacesSeedRoutes: FastifyPluginAsyncTypebox<{ workspaces: Works
     },
     async (request) => {
       const fields = fromCamelBody<SeedUpdateFields>(SeedUpdateFields, request.body as Record<string, unknown>);
-      return seedObject(await workspaces.updateFields(workspaceContextOf(request), fields));
+      return seedObject(await inSeedSpelling(() => workspaces.updateFields(workspaceContextOf(request), fields)));
     },
   );
 };

@@ -79,7 +79,14 @@ export function createWorkspacesService(deps: {
 
   /** Seed 002's object with the list's fields: the workspace, its plan and usage, its settings, and the caller's standing in it. */
   async function details(ctx: InWorkspaceContext): Promise<WorkspaceDetails> {
-    const seen = { role: ctx.workspace.memberRole, held: ctx.workspace.permissions, inviteCode: await visibleInviteCode(db, ctx) };
+    // Acting from an admin workspace, the caller is no member here: their permissions come from
+    // their role there, which is where the profile's role is looked up.
+    const seen = {
+      role: ctx.workspace.memberRole,
+      roleWorkspaceId: ctx.workspace.actingFrom?.id ?? ctx.workspace.id,
+      held: ctx.workspace.permissions,
+      inviteCode: await visibleInviteCode(db, ctx),
+    };
     return detailsAs(ctx, ctx.workspace.id, seen);
   }
 
@@ -87,13 +94,13 @@ export function createWorkspacesService(deps: {
   async function detailsAs(
     ctx: UserContext | InWorkspaceContext,
     workspaceId: number,
-    seen: { role: string | null; held: ReadonlySet<string>; inviteCode: string | null },
+    seen: { role: string | null; roleWorkspaceId: number; held: ReadonlySet<string>; inviteCode: string | null },
   ): Promise<WorkspaceDetails> {
     const { role, held } = seen;
     const listing = await listingOf(ctx, workspaceId);
     const plan = await workspacePlanOf(db, workspaceId);
     const settings = await settingsOf(db, workspaceId);
-    const roleRecord = role === null ? undefined : await roleNamed(db, workspaceId, role);
+    const roleRecord = role === null ? undefined : await roleNamed(db, seen.roleWorkspaceId, role);
     return {
       ...toWorkspace(listing, ctx.actor.userId),
       usage: plan.usage,
@@ -113,7 +120,7 @@ export function createWorkspacesService(deps: {
       stripe_id: plan.stripe_id,
       billing_cycle_start: plan.billing_cycle_start,
       trial_ends_at: plan.trial_ends_at,
-      users: role === null ? [] : [{ role }],
+      users: role === null || seen.roleWorkspaceId !== workspaceId ? [] : [{ role }],
       invite_code: seen.inviteCode,
       sso_email_domain: null,
       sso_enforced_at: null,
@@ -131,6 +138,36 @@ export function createWorkspacesService(deps: {
         },
       },
     };
+  }
+
+  /** Renames, re-slugs or re-logos the workspace; with `settings`, changes those in the same transaction. */
+  async function update(ctx: InWorkspaceContext, input: UpdateWorkspaceBody, settings?: UpdateSettingsBody): Promise<WorkspaceDetails> {
+    const now = clock.now().toISOString();
+    const name = input.name?.trim();
+    try {
+      await inWorkspaceTransaction(db, ctx, async (tx) => {
+        if (settings && Object.keys(settings).length > 0) await deps.settings.apply(tx, ctx, settings, now);
+        if (Object.keys(input).length === 0) return;
+        const updated = await repository.updateWorkspace(tx, ctx.workspace.id, {
+          ...(name === undefined ? {} : { name, name_key: normalizeKey(name) }),
+          ...(input.slug === undefined ? {} : { slug: input.slug }),
+          ...(input.logo === undefined ? {} : { logo: input.logo }),
+          updated_at: now,
+        });
+        if (!updated) throw new AppError('WORKSPACE.NOT_FOUND');
+        await recordAudit(tx, ctx, {
+          action: 'workspace.updated',
+          targetType: 'workspace',
+          targetId: ctx.workspace.id,
+          workspaceId: ctx.workspace.id,
+          details: { ...input },
+          at: now,
+        });
+      });
+    } catch (error) {
+      throw mapUniqueViolation(error, { ...(name ? { name } : {}), ...(input.slug ? { slug: input.slug } : {}) });
+    }
+    return details(ctx);
   }
 
   return {
@@ -195,7 +232,8 @@ export function createWorkspacesService(deps: {
       for (let attempt = 1; ; attempt += 1) {
         try {
           // The creator is its owner, who holds every permission.
-          return await detailsAs(ctx, (await insertOnce()).id, { role: 'owner', held: new Set(deps.permissionNames), inviteCode: null });
+          const { id } = await insertOnce();
+          return await detailsAs(ctx, id, { role: 'owner', roleWorkspaceId: id, held: new Set(deps.permissionNames), inviteCode: null });
         } catch (error) {
           // A slug derived from the name (none was asked for) lost a race to a concurrent
           // creation: the next attempt sees it taken and derives another.
@@ -205,39 +243,12 @@ export function createWorkspacesService(deps: {
       }
     },
 
-    /** Renames, re-slugs or re-logos the workspace; with `settings`, changes those in the same transaction. */
-    async update(ctx: InWorkspaceContext, input: UpdateWorkspaceBody, settings?: UpdateSettingsBody): Promise<WorkspaceDetails> {
-      const now = clock.now().toISOString();
-      const name = input.name?.trim();
-      try {
-        await inWorkspaceTransaction(db, ctx, async (tx) => {
-          if (settings && Object.keys(settings).length > 0) await deps.settings.apply(tx, ctx, settings, now);
-          if (Object.keys(input).length === 0) return;
-          const updated = await repository.updateWorkspace(tx, ctx.workspace.id, {
-            ...(name === undefined ? {} : { name, name_key: normalizeKey(name) }),
-            ...(input.slug === undefined ? {} : { slug: input.slug }),
-            ...(input.logo === undefined ? {} : { logo: input.logo }),
-            updated_at: now,
-          });
-          if (!updated) throw new AppError('WORKSPACE.NOT_FOUND');
-          await recordAudit(tx, ctx, {
-            action: 'workspace.updated',
-            targetType: 'workspace',
-            targetId: ctx.workspace.id,
-            workspaceId: ctx.workspace.id,
-            details: { ...input },
-            at: now,
-          });
-        });
-      } catch (error) {
-        throw mapUniqueViolation(error, { ...(name ? { name } : {}), ...(input.slug ? { slug: input.slug } : {}) });
-      }
-      return details(ctx);
-    },
+    update,
 
     /**
-     * Seed 002's PATCH: the workspace's own fields (its owner's, `workspaces:edit`) and its
-     * settings (`settings:edit`, which the route's policy checked) in one transaction.
+     * Seed 002's PATCH: the workspace's own fields and its settings in one transaction. One
+     * route carries both, so its policy checks `settings:edit` and the owner's
+     * `workspaces:edit` is checked here, only when the body renames, re-slugs or re-logos.
      */
     async updateFields(ctx: InWorkspaceContext, fields: SeedUpdateFields): Promise<WorkspaceDetails> {
       const { name, slug, logo, ...settings } = fields;
@@ -245,7 +256,7 @@ export function createWorkspacesService(deps: {
       if (Object.keys(own).length > 0 && !ctx.workspace.permissions.has('workspaces:edit')) {
         throw new AppError('AUTH.FORBIDDEN', { permission: 'workspaces:edit' });
       }
-      return this.update(ctx, own, settings);
+      return update(ctx, own, settings);
     },
 
     /** Changes the workspace settings; answers the whole object, as seed 002's PATCH does. */
@@ -255,8 +266,8 @@ export function createWorkspacesService(deps: {
     },
 
     /**
-     * Deletes the workspace with everything inside it: roles, memberships, API keys
-     * (foreign-key cascades, one transaction). Users whose current or default workspace
+     * Deletes the workspace with everything inside it: roles, memberships, API keys,
+     * locations, settings, its plan row and invite code (foreign-key cascades, one transaction). Users whose current or default workspace
      * it was are left with none. The audit trail keeps the event.
      */
     async remove(ctx: InWorkspaceContext): Promise<void> {

@@ -140,8 +140,10 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
     select id, 'Inventory', 'inventory', 'warehouse', created_at, created_at from workspaces`.execute(db);
   await sql`insert into workspace_settings (workspace_id, default_location_id)
     select workspace_id, id from locations`.execute(db);
-  await sql`insert into workspace_plans (workspace_id, plan_key, users_usage, locations_usage)
-    select w.id, ${INITIAL_DEFAULT_PLAN}, (select count(*) from memberships m where m.workspace_id = w.id), 1
+  // A billing cycle restarts on the day of the month the workspace was created, as for new ones.
+  const creationDay = engine === 'postgres' ? sql`cast(extract(day from w.created_at at time zone 'UTC') as integer)` : sql`cast(strftime('%d', w.created_at) as integer)`;
+  await sql`insert into workspace_plans (workspace_id, plan_key, users_usage, locations_usage, billing_cycle_start)
+    select w.id, ${INITIAL_DEFAULT_PLAN}, (select count(*) from memberships m where m.workspace_id = w.id), 1, ${creationDay}
     from workspaces w`.execute(db);
 }
 

@@ -79,25 +79,36 @@ function passwordFromEnv(): string | undefined {
   return password;
 }
 
+/** parseArgs, its refusals (an unknown option, a value that reads as an option) told as usage errors. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        locale: { type: 'string' },
+        tenant: { type: 'string' },
+        email: { type: 'string' },
+        role: { type: 'string' },
+        status: { type: 'string' },
+        limit: { type: 'string' },
+        ...Object.fromEntries(PLAN_LIMITS.map((limit) => [limit, { type: 'string' as const }])),
+        plan: { type: 'string' },
+        'trial-ends-at': { type: 'string' },
+        'billing-cycle-start': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message.split('\n')[0] ?? 'cannot read the command line');
+    throw error;
+  }
+}
+
 async function run(argv: string[], db: Db, config: Config): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      locale: { type: 'string' },
-      tenant: { type: 'string' },
-      email: { type: 'string' },
-      role: { type: 'string' },
-      status: { type: 'string' },
-      limit: { type: 'string' },
-      ...Object.fromEntries(PLAN_LIMITS.map((limit) => [limit, { type: 'string' as const }])),
-      plan: { type: 'string' },
-      'trial-ends-at': { type: 'string' },
-      'billing-cycle-start': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { positionals, values } = parseCommandLine(argv);
   const [area, verb, argument] = positionals;
   if (values.help || !area) {
     process.stdout.write(`${USAGE}\n`);
@@ -163,6 +174,15 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
   }
 }
 
+/** A full ISO-8601 time with its offset, naming a day that exists (2030-02-30 does not). */
+function isIsoTime(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/.exec(value);
+  if (!match || Number.isNaN(Date.parse(value))) return false;
+  const [, year, month, day] = match.map(Number);
+  const date = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day ?? 0));
+  return date.getUTCFullYear() === year && date.getUTCMonth() + 1 === month && date.getUTCDate() === day;
+}
+
 function planKey(value: string | undefined): PlanKey {
   if (value === undefined || !isPlanKey(value)) throw new UsageError(`the plan must be one of: ${PLAN_KEYS.join(', ')}`);
   return value;
@@ -202,7 +222,7 @@ async function runPlanCommand(
     process.stdout.write(`new workspaces start on ${argument}\n`);
   } else if (verb === 'assign' && argument) {
     const trial = text('trial-ends-at');
-    if (trial !== undefined && trial !== 'none' && Number.isNaN(Date.parse(trial))) throw new UsageError('--trial-ends-at must be an ISO-8601 time or none');
+    if (trial !== undefined && trial !== 'none' && !isIsoTime(trial)) throw new UsageError('--trial-ends-at must be an ISO-8601 time (2027-01-31T00:00:00Z) or none');
     const cycle = text('billing-cycle-start');
     const changes = {
       ...(text('plan') === undefined ? {} : { plan_key: planKey(text('plan')) }),

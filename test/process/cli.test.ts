@@ -203,3 +203,230 @@ describe('tessera demo', () => {
     expect(missing.stderr).toMatch(/^tessera: demo: no tenant "acme": create it first/);
   });
 });
+
+describe('tessera plan', () => {
+  const PLAN_ORDER = ['free', 'pro', 'business', 'advanced', 'business plus', 'business extra', 'business max', 'enterprise'];
+
+  /** `tessera plan …` run directly by node on a database. */
+  const plan = (env: Record<string, string>, ...args: string[]) => run(process.execPath, ['--import', 'tsx', CLI, 'plan', ...args], env);
+
+  /** `plan list` parsed: key → { default, limits }. */
+  async function planList(env: Record<string, string>): Promise<Map<string, { isDefault: boolean; limits: Record<string, number> }>> {
+    const listed = await plan(env, 'list');
+    expect(listed.code, describeRun('plan list', listed)).toBe(0);
+    const plans = new Map<string, { isDefault: boolean; limits: Record<string, number> }>();
+    for (const line of listed.stdout.trimEnd().split('\n')) {
+      const match = /^([* ]) ([a-z ]+)\t(.*)$/.exec(line);
+      expect(match, `plan list line ${JSON.stringify(line)}`).not.toBeNull();
+      const [, mark, key, limits] = match as RegExpExecArray;
+      plans.set(key as string, {
+        isDefault: mark === '*',
+        limits: Object.fromEntries((limits as string).split(', ').map((pair) => [pair.split(' ')[0], Number(pair.split(' ')[1])])),
+      });
+    }
+    return plans;
+  }
+
+  /** A refusal as an operator should see it: exit 2, one `tessera:` line and the usage, no stack trace. */
+  function expectUsageError(label: string, result: Run): void {
+    expect(result.code, describeRun(label, result)).toBe(2);
+    expect(result.stderr, describeRun(label, result)).toMatch(/^tessera: .+\n\nUsage: npm run tessera -- <command>/);
+    expect(result.stderr, describeRun(label, result)).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
+  }
+
+  /** A server on the database, its first user (the tenant owner) and one workspace of theirs. */
+  async function serverWithWorkspace(database: TestDatabase) {
+    const server = await spawnServer(database.env);
+    await server.waitReady(30_000);
+    const registered = await api(server.url, 'POST', '/api/v1/auth/register', {
+      body: { name: 'Plan Owner', email: 'plan.owner@example.com', password: 'correct horse battery' },
+    });
+    expect(registered.status).toBe(201);
+    const token = registered.body.data.access_token as string;
+    const created = await api(server.url, 'POST', '/api/v1/workspaces', { token, body: { name: 'Plan Shop' } });
+    expect(created.status).toBe(201);
+    const workspaceId = created.body.data.id as number;
+    const details = async () => (await api(server.url, 'GET', `/api/v1/workspaces/${workspaceId}`, { token })).body.data;
+    const createLocation = (name: string) => api(server.url, 'POST', '/api/v1/locations', { token, headers: { 'x-workspace-id': String(workspaceId) }, body: { name } });
+    return { server, token, workspaceId, details, createLocation };
+  }
+
+  it('plan list prints the eight plans cheapest first, their six limits, and marks enterprise as the default (also through npm run)', { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const plans = await planList(env);
+    expect([...plans.keys()]).toEqual(PLAN_ORDER);
+    expect([...plans].filter(([, p]) => p.isDefault).map(([key]) => key)).toEqual(['enterprise']);
+    for (const [key, { limits }] of plans) {
+      expect(Object.keys(limits), key).toEqual(['users', 'locations', 'items', 'suppliers', 'tags', 'usage']);
+      for (const value of Object.values(limits)) expect(Number.isInteger(value) && value >= 0, key).toBe(true);
+    }
+    // Cheapest first: no limit shrinks from one plan to the next.
+    const rows = [...plans.values()];
+    for (let i = 1; i < rows.length; i += 1) {
+      for (const limit of Object.keys(rows[i]?.limits ?? {})) expect(rows[i]?.limits[limit]).toBeGreaterThanOrEqual(rows[i - 1]?.limits[limit] as number);
+    }
+    const viaNpm = await run('npm', ['run', '-s', 'tessera', '--', 'plan', 'list'], env);
+    expect(viaNpm.code, describeRun('npm run tessera -- plan list', viaNpm)).toBe(0);
+    expect(viaNpm.stdout).toBe((await plan(env, 'list')).stdout);
+  });
+
+  it('plan set changes only the named limits, at once for a running server (402 at the new limit)', { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const before = await planList(env);
+    const set = await plan(env, 'set', 'free', '--locations', '3', '--users', '2');
+    expect(set.code, describeRun('plan set', set)).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ key: 'free', locations_limit: 3, users_limit: 2, items_limit: before.get('free')?.limits.items });
+    const after = await planList(env);
+    expect(after.get('free')?.limits).toEqual({ ...before.get('free')?.limits, locations: 3, users: 2 });
+    for (const key of PLAN_ORDER.filter((k) => k !== 'free')) expect(after.get(key)).toEqual(before.get(key));
+
+    // A name with a space, as one argument; 0 and the top of the range are values too.
+    const spaced = await plan(env, 'set', 'business plus', '--items', '0', '--usage', '2000000000');
+    expect(spaced.code, describeRun('plan set "business plus"', spaced)).toBe(0);
+    expect((await planList(env)).get('business plus')?.limits).toMatchObject({ items: 0, usage: 2_000_000_000 });
+
+    const { details, createLocation, workspaceId } = await serverWithWorkspace(database);
+    const assigned = await plan(env, 'assign', String(workspaceId), '--plan', 'free');
+    expect(assigned.code, describeRun('plan assign', assigned)).toBe(0);
+    expect(await details()).toMatchObject({ plan: 'free', locations_limit: 3, locations_usage: 1, users_limit: 2, users_usage: 1 });
+    expect((await createLocation('Two')).status).toBe(201);
+    expect((await createLocation('Three')).status).toBe(201);
+    const refused = await createLocation('Four');
+    expect(refused.status).toBe(402);
+    expect(refused.body.error).toMatchObject({ code: 'PLAN.LIMIT_REACHED', details: { limit: 'locations_limit', plan: 'free', allowed: 3 } });
+    // Raised from the command line while the server runs: the next create passes.
+    expect((await plan(env, 'set', 'free', '--locations', '4')).code).toBe(0);
+    expect((await createLocation('Four')).status).toBe(201);
+    expect(await details()).toMatchObject({ locations_limit: 4, locations_usage: 4 });
+  });
+
+  it('plan set refuses bad values with exit 2 and a one-line reason, changing nothing', { timeout: 180_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const before = await planList(env);
+    const bad: string[][] = [
+      ['set', 'nope', '--locations', '3'],
+      ['set', 'Free', '--locations', '3'],
+      ['set', 'free'],
+      ['set', '--locations', '3'],
+      ['set', 'free', '--locations=-1'],
+      ['set', 'free', '--locations', '1.5'],
+      ['set', 'free', '--locations', '1e3'],
+      ['set', 'free', '--locations', ''],
+      ['set', 'free', '--locations', 'abc'],
+      ['set', 'free', '--locations', '2000000001'],
+      ['set', 'free', '--users', '3', '--locations', 'lots'],
+      ['frobnicate'],
+    ];
+    for (const args of bad) expectUsageError(`plan ${args.join(' ')}`, await plan(env, ...args));
+    expect(await planList(env)).toEqual(before);
+  });
+
+  it('refuses a negative number written as its own argument (plan set free --locations -1, plan assign -1) with exit 2, not a stack trace', { timeout: 60_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const before = await planList(env);
+    expectUsageError('plan set free --locations -1', await plan(env, 'set', 'free', '--locations', '-1'));
+    expectUsageError('plan assign -1 --plan free', await plan(env, 'assign', '-1', '--plan', 'free'));
+    expect(await planList(env)).toEqual(before);
+  });
+
+  it('plan set refuses a mistyped option (--location for --locations) with exit 2, not a stack trace', { timeout: 60_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const before = await planList(env);
+    expectUsageError('plan set free --location 3', await plan(env, 'set', 'free', '--location', '3'));
+    expect(await planList(env)).toEqual(before);
+  });
+
+  it('plan default moves the mark: new workspaces start on that plan; an unknown plan is refused with exit 2', { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const moved = await plan(env, 'default', 'pro');
+    expect(moved.code, describeRun('plan default pro', moved)).toBe(0);
+    expect(moved.stdout).toBe('new workspaces start on pro\n');
+    const plans = await planList(env);
+    expect([...plans].filter(([, p]) => p.isDefault).map(([key]) => key)).toEqual(['pro']);
+
+    for (const args of [['default', 'nope'], ['default'], ['default', 'PRO']]) expectUsageError(`plan ${args.join(' ')}`, await plan(env, ...args));
+    expect(await planList(env)).toEqual(plans);
+
+    // Twice in a row is fine and leaves one mark.
+    expect((await plan(env, 'default', 'business max')).code).toBe(0);
+    expect((await plan(env, 'default', 'business max')).code).toBe(0);
+    expect([...(await planList(env))].filter(([, p]) => p.isDefault).map(([key]) => key)).toEqual(['business max']);
+
+    const { details } = await serverWithWorkspace(database);
+    const limits = (await planList(env)).get('business max')?.limits;
+    expect(await details()).toMatchObject({ plan: 'business max', locations_limit: limits?.locations, users_limit: limits?.users, locations_usage: 1, users_usage: 1 });
+  });
+
+  it('plan assign changes a workspace’s plan, trial end and billing day; refuses bad values (exit 2) and a missing workspace (exit 1)', { timeout: 180_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const { details, workspaceId } = await serverWithWorkspace(database);
+    const id = String(workspaceId);
+
+    const assigned = await plan(env, 'assign', id, '--plan', 'business', '--trial-ends-at', '2030-01-31T12:00:00Z', '--billing-cycle-start', '15');
+    expect(assigned.code, describeRun('plan assign', assigned)).toBe(0);
+    expect(JSON.parse(assigned.stdout)).toMatchObject({ workspace_id: workspaceId, plan_key: 'business', trial_ends_at: '2030-01-31T12:00:00.000Z', billing_cycle_start: 15 });
+    const limits = (await planList(env)).get('business')?.limits;
+    expect(await details()).toMatchObject({
+      plan: 'business',
+      trial_ends_at: '2030-01-31T12:00:00.000Z',
+      billing_cycle_start: 15,
+      stripe_id: null,
+      locations_limit: limits?.locations,
+      users_limit: limits?.users,
+      locations_usage: 1,
+      users_usage: 1,
+    });
+
+    // One field at a time leaves the others; `none` clears the trial; 1 and 31 are billing days.
+    expect((await plan(env, 'assign', id, '--billing-cycle-start', '31')).code).toBe(0);
+    expect(await details()).toMatchObject({ plan: 'business', billing_cycle_start: 31, trial_ends_at: '2030-01-31T12:00:00.000Z' });
+    expect((await plan(env, 'assign', id, '--trial-ends-at', 'none', '--billing-cycle-start', '1')).code).toBe(0);
+    expect(await details()).toMatchObject({ plan: 'business', billing_cycle_start: 1, trial_ends_at: null });
+    expect((await plan(env, 'assign', id, '--plan', 'business plus')).code).toBe(0);
+    expect((await details()).plan).toBe('business plus');
+
+    const settled = await details();
+    const bad: string[][] = [
+      ['assign', id],
+      ['assign', 'abc', '--plan', 'free'],
+      ['assign', '0', '--plan', 'free'],
+      ['assign', '2147483648', '--plan', 'free'],
+      ['assign', id, '--plan', 'nope'],
+      ['assign', id, '--plan', ''],
+      ['assign', id, '--billing-cycle-start', '0'],
+      ['assign', id, '--billing-cycle-start', '32'],
+      ['assign', id, '--billing-cycle-start', '1.5'],
+      ['assign', id, '--trial-ends-at', 'garbage'],
+      ['assign', id, '--trial-ends-at', '2030-13-01'],
+      ['assign', id, '--plan', 'free', '--billing-cycle-start', '40'],
+    ];
+    for (const args of bad) {
+      const result = await plan(env, ...args);
+      // `assign` with no field to change names nothing to do: a usage error too.
+      expectUsageError(`plan ${args.join(' ')}`, result);
+    }
+    expect(await details()).toEqual(settled);
+
+    const missing = await plan(env, 'assign', '999999', '--plan', 'free');
+    expect(missing.code, describeRun('plan assign 999999', missing)).toBe(1);
+    expect(missing.stderr).toBe('tessera: WORKSPACE.NOT_FOUND: No such workspace.\n');
+  });
+
+  it('plan assign refuses a --trial-ends-at that is not an ISO-8601 time (1, 2030-02-30, March 1 2030) with exit 2, changing nothing', { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const { details, workspaceId } = await serverWithWorkspace(database);
+    const before = await details();
+    for (const value of ['1', '2030-02-30', 'March 1 2030']) {
+      expectUsageError(`plan assign --trial-ends-at ${value}`, await plan(env, 'assign', String(workspaceId), '--trial-ends-at', value));
+    }
+    expect(await details()).toEqual(before);
+  });
+});

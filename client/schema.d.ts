@@ -273,7 +273,7 @@ export interface paths {
         /** Rename a workspace or change its slug or logo (owners only); the same as PATCH */
         put: operations["putWorkspace"];
         post?: never;
-        /** Delete a workspace with its roles, memberships and API keys (owners only) */
+        /** Delete a workspace with everything in it: roles, memberships, API keys, locations, settings, plan, invite code (owners only) */
         delete: operations["deleteWorkspace"];
         options?: never;
         head?: never;
@@ -1464,7 +1464,7 @@ export interface components {
             invoicingBrandColor?: string | null;
             invoicingEmail?: string | null;
             invoicingAddress?: string | null;
-            defaultLocationId?: string | null;
+            defaultLocationId?: string;
             defaultInvoiceSourceLocationId?: string | null;
             defaultTransferFromLocationId?: string | null;
         };
@@ -2862,7 +2862,7 @@ export interface operations {
                     invoicing_brand_color?: string | null;
                     invoicing_email?: string | null;
                     invoicing_address?: string | null;
-                    default_location_id?: number | null;
+                    default_location_id?: number;
                     default_invoice_source_location_id?: number | null;
                     default_transfer_from_location_id?: number | null;
                 };

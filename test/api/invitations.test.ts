@@ -97,6 +97,11 @@ describe('life cycle', () => {
       expect(await memberRole(userId)).toBe('member');
       const me = await t.request({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${response.json().data.access_token}` } });
       expect(me.json().data.current_workspace_id).toBe(workspaceId);
+      // The acceptance is in the workspace's audit log, made by the new account.
+      const log = await t.request({ method: 'GET', url: '/api/v1/audit-events?limit=100', headers: { ...owner.auth, 'x-workspace-id': String(workspaceId) } });
+      const accepted = log.json().data.filter((event: { action: string; target_id: string }) => event.action === 'invitation.accepted' && event.target_id === String(invitation.id));
+      expect(accepted).toHaveLength(1);
+      expect(accepted[0]).toMatchObject({ actor_user_id: userId });
       const noToken = await t.request({ method: 'POST', url: '/api/v1/auth/register', payload: { name: 'X', email: uniqueEmail(), password: 'correct horse battery' } });
       expect(noToken.statusCode).toBe(403);
     } finally {

@@ -1,7 +1,7 @@
 import { firstMissing } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext, RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
-import { recordAudit } from '../audit-log/audit-log.service.ts';
+import { recordAudit, recordAuditOfNewUser } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
@@ -131,7 +131,16 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
       input: { tenantId: number; token: string; userId: number; emailKey: string; now: string },
     ): Promise<InvitationRow> {
       const invitation = await repository.findByTokenHash(tx, input.tenantId, digestToken(input.token));
-      return claimForAcceptance(tx, grants, invitation, input, input.now);
+      const accepted = await claimForAcceptance(tx, grants, invitation, input, input.now);
+      await recordAuditOfNewUser(tx, input, {
+        action: 'invitation.accepted',
+        targetType: 'invitation',
+        targetId: accepted.id,
+        workspaceId: accepted.workspace_id,
+        details: { role: accepted.role },
+        at: input.now,
+      });
+      return accepted;
     },
 
     /** Invites an address with a role the inviter may grant; the e-mail is queued in the same transaction. */

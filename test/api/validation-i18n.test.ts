@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOM_FORMATS } from '../../src/core/http/formats.ts';
+import { PATTERNS, type PatternName } from '../../src/core/http/patterns.ts';
 import { SUPPORTED_LOCALES } from '../../src/core/i18n/index.ts';
 import { VALIDATION_WORDS } from '../../src/core/i18n/validation-messages.ts';
 import { register, startTestApp, succeed, type Session, type TestApp } from '../support/test-app.ts';
@@ -39,7 +40,7 @@ describe('validation details in the caller’s language', () => {
     const es = await details('/api/v1/auth/register', badRegistration, { 'accept-language': 'es' });
     expect(es).toEqual({
       name: 'no debe contener más de 100 caracteres',
-      email: expect.stringMatching(/^debe coincidir con el patron "/),
+      email: 'debe ser una dirección de correo electrónico',
       password: 'no debe contener menos de 8 caracteres',
       nickname: 'no es un campo permitido',
     });
@@ -47,7 +48,7 @@ describe('validation details in the caller’s language', () => {
     const en = await details('/api/v1/auth/register', badRegistration, { 'accept-language': 'en' });
     expect(en).toEqual({
       name: 'must NOT have more than 100 characters',
-      email: expect.stringMatching(/^must match pattern "/),
+      email: 'must be an e-mail address',
       password: 'must NOT have fewer than 8 characters',
       nickname: 'is not an allowed field',
     });
@@ -84,7 +85,7 @@ describe('validation details in the caller’s language', () => {
     const es = await details('/api/v1/workspaces', badWorkspace, { ...owner.auth, 'accept-language': 'es-DO,en;q=0.5' });
     expect(es).toEqual({
       name: 'no debe contener caracteres de control ni invisibles',
-      slug: expect.stringMatching(/^debe coincidir con el patron "/),
+      slug: 'debe tener letras minúsculas, dígitos y guiones sueltos, con al menos una letra',
       logo: 'debe ser una URL https: o una URL data:image/(png|jpeg|gif|webp);base64',
       color: 'no es un campo permitido',
     });
@@ -92,10 +93,36 @@ describe('validation details in the caller’s language', () => {
     const en = await details('/api/v1/workspaces', badWorkspace, { ...owner.auth, 'accept-language': 'en' });
     expect(en).toEqual({
       name: CUSTOM_FORMATS['plain-text'].message,
-      slug: expect.stringMatching(/^must match pattern "/),
+      slug: 'must be lowercase letters, digits and single hyphens, with at least one letter',
       logo: CUSTOM_FORMATS['image-url'].message,
       color: 'is not an allowed field',
     });
+  });
+
+  it('says in words what a shared pattern asks for, never the expression: a blank name, a spaced prefix, a seed id', async () => {
+    const blank = await details('/api/v1/workspaces', { name: '   ' }, { ...owner.auth, 'accept-language': 'es' });
+    expect(blank).toEqual({ name: 'no debe estar en blanco' });
+    const workspace = await t.request({ method: 'POST', url: '/api/v1/workspaces', headers: owner.auth, payload: { name: 'Pattern Words' } });
+    const id = workspace.json().data.id as number;
+    for (const [language, prefix, location] of [
+      ['es', 'no debe contener espacios', 'debe ser un número entero desde 1, sin signo ni ceros a la izquierda'],
+      ['en', 'must not contain spaces', 'must be a whole number from 1, without sign or leading zeros'],
+    ] as const) {
+      const settings = await t.request({
+        method: 'PATCH',
+        url: `/api/v1/workspaces/${id}/settings`,
+        headers: { ...owner.auth, 'accept-language': language },
+        payload: { invoice_number_prefix: 'B 01' },
+      });
+      expect(settings.json().error.details).toEqual({ invoice_number_prefix: prefix });
+      const seed = await t.request({
+        method: 'PATCH',
+        url: `/workspaces/${id}`,
+        headers: { ...owner.auth, 'accept-language': language },
+        payload: { defaultLocationId: 'abc' },
+      });
+      expect(seed.json().error.details).toEqual({ defaultLocationId: location });
+    }
   });
 
   it('one compiled validator answers each request in its own language, whatever the order', async () => {
@@ -130,5 +157,9 @@ describe('validation details in the caller’s language', () => {
       expect(es.formats[name], name).not.toBe(en.formats[name]);
     }
     for (const key of ['notAllowed', 'invalid', 'unstorable'] as const) expect(es[key], key).not.toBe(en[key]);
+    for (const name of Object.keys(PATTERNS) as PatternName[]) {
+      for (const locale of SUPPORTED_LOCALES) expect(VALIDATION_WORDS[locale].patterns[name], `${locale} ${name}`).toMatch(/\S/);
+      expect(es.patterns[name], name).not.toBe(en.patterns[name]);
+    }
   });
 });

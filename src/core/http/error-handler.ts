@@ -5,6 +5,7 @@ import { AppError, type ErrorCode } from '../errors.ts';
 import type { Locale } from '../i18n/index.ts';
 import { VALIDATION_WORDS } from '../i18n/validation-messages.ts';
 import { CUSTOM_FORMATS } from './formats.ts';
+import { patternName } from './patterns.ts';
 import { lingerIfBodyUnread } from './unread-body.ts';
 import { localizeAjvErrors } from './validation.ts';
 
@@ -34,6 +35,8 @@ export function validationDetails(errors: readonly AjvError[], part: string | un
     if (error.keyword === 'required') base.push(String(error.params.missingProperty));
     const format = error.keyword === 'format' ? String(error.params.format) : '';
     if (Object.hasOwn(CUSTOM_FORMATS, format)) message = words.formats[format as keyof typeof CUSTOM_FORMATS];
+    const shared = error.keyword === 'pattern' ? patternName(String(error.params.pattern)) : undefined;
+    if (shared) message = words.patterns[shared];
     const allowed = error.keyword === 'const' ? allowedAt.get(error.instancePath) : undefined;
     if (allowed) message = words.oneOf(allowed);
     if (error.keyword === 'additionalProperties') {

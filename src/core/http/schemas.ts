@@ -2,30 +2,23 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { MAX_STORED_ID } from '../db/dialect.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { PlainText } from './formats.ts';
+import { PATTERNS } from './patterns.ts';
 
 /** Shared TypeBox parts: one schema per shape, reused by every module. */
 
 export const Id = Type.Integer({ minimum: 1 });
 export const Timestamp = Type.String({ format: 'date-time' });
 /** An e-mail address; internationalized ones are welcome, uniqueness is decided on the normalized key. */
-export const EmailAddress = PlainText({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', minLength: 3, maxLength: 254 });
+export const EmailAddress = PlainText({ pattern: PATTERNS.emailAddress, minLength: 3, maxLength: 254 });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/** A tenant slug: what X-Tenant and a Host subdomain may name, and what the CLI may create. */
-export const TENANT_SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
-
-/** Ids in paths and headers: decimal, no sign, no leading zero, at most 16 digits. */
-export const ID_PATTERN = '^[1-9][0-9]{0,15}$';
+export const TENANT_SLUG_PATTERN = PATTERNS.tenantSlug;
+export const ID_PATTERN = PATTERNS.id;
 export const IdParam = Type.String({ pattern: ID_PATTERN, description: 'Integer id' });
 export const IdParams = Type.Object({ id: IdParam });
 
-/** A workspace's public id, `biz_id` (`ws_` and base64url): how seed 003's paths name some workspaces. */
-export const BIZ_ID_PATTERN = '^ws_[A-Za-z0-9_-]{1,64}$';
-/**
- * A workspace slug: lowercase letters, digits and single hyphens, with at least one letter,
- * so a slug never reads as an id where a path takes either (seed 002's `{idOrSlug}`).
- */
-export const WORKSPACE_SLUG_PATTERN = '^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$';
+export const BIZ_ID_PATTERN = PATTERNS.bizId;
+export const WORKSPACE_SLUG_PATTERN = PATTERNS.workspaceSlug;
 export const IdOrSlugParams = Type.Object({
   idOrSlug: Type.String({ minLength: 1, maxLength: 48, description: "The workspace's integer id or its slug" }),
 });

@@ -1,4 +1,5 @@
 import { CUSTOM_FORMATS } from '../http/formats.ts';
+import type { PatternName } from '../http/patterns.ts';
 import type { Locale } from './index.ts';
 
 /**
@@ -9,6 +10,8 @@ import type { Locale } from './index.ts';
 export interface ValidationWords {
   /** A value breaking one of Tessera's string formats. */
   formats: Readonly<Record<keyof typeof CUSTOM_FORMATS, string>>;
+  /** A value breaking one of the shared patterns (core/http/patterns.ts), said in words. */
+  patterns: Readonly<Record<PatternName, string>>;
   /** A field the schema does not name (`additionalProperties: false`). */
   notAllowed: string;
   /** Ajv gave no message. */
@@ -22,6 +25,15 @@ export interface ValidationWords {
 export const VALIDATION_WORDS: Readonly<Record<Locale, ValidationWords>> = {
   en: {
     formats: Object.fromEntries(Object.entries(CUSTOM_FORMATS).map(([name, format]) => [name, format.message])) as ValidationWords['formats'],
+    patterns: {
+      notBlank: 'must not be blank',
+      noSpaces: 'must not contain spaces',
+      id: 'must be a whole number from 1, without sign or leading zeros',
+      emailAddress: 'must be an e-mail address',
+      tenantSlug: 'must be lowercase letters, digits and hyphens, starting with a letter or digit',
+      workspaceSlug: 'must be lowercase letters, digits and single hyphens, with at least one letter',
+      bizId: 'must be a workspace biz_id (ws_…)',
+    },
     notAllowed: 'is not an allowed field',
     invalid: 'is invalid',
     unstorable: 'contains characters that cannot be stored',
@@ -34,6 +46,15 @@ export const VALIDATION_WORDS: Readonly<Record<Locale, ValidationWords>> = {
       'currency-code': 'debe ser un código de moneda ISO 4217, como USD, EUR o DOP',
       'hex-color': 'debe ser un color escrito #RRGGBB',
       'decimal-4': 'debe tener como máximo 4 decimales',
+    },
+    patterns: {
+      notBlank: 'no debe estar en blanco',
+      noSpaces: 'no debe contener espacios',
+      id: 'debe ser un número entero desde 1, sin signo ni ceros a la izquierda',
+      emailAddress: 'debe ser una dirección de correo electrónico',
+      tenantSlug: 'debe tener letras minúsculas, dígitos y guiones, y empezar por una letra o un dígito',
+      workspaceSlug: 'debe tener letras minúsculas, dígitos y guiones sueltos, con al menos una letra',
+      bizId: 'debe ser el biz_id de una sucursal (ws_…)',
     },
     notAllowed: 'no es un campo permitido',
     invalid: 'no es válido',

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PlainText } from '../../core/http/formats.ts';
 import { Nullable, PermissionList, Timestamp } from '../../core/http/schemas.ts';
+import { PATTERNS } from '../../core/http/patterns.ts';
 
 export const ApiKey = Type.Object(
   {
@@ -31,7 +32,7 @@ export const CreatedApiKey = Type.Object(
 export const createApiKeyBody = (permissionCount: number) =>
   Type.Object(
     {
-      name: PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+      name: PlainText({ minLength: 1, maxLength: 100, pattern: PATTERNS.notBlank }),
       scopes: PermissionList({ minItems: 1, maxItems: permissionCount }),
       expires_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
     },

@@ -2,9 +2,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import { PlainText } from '../../core/http/formats.ts';
 import { EmailAddress, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { TENANT_ROLES } from './identity.table.ts';
+import { PATTERNS } from '../../core/http/patterns.ts';
 
 const Password = Type.String({ minLength: 8, maxLength: 256 });
-const PersonName = PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const PersonName = PlainText({ minLength: 1, maxLength: 100, pattern: PATTERNS.notBlank });
 const TenantRoleSchema = Type.Union(TENANT_ROLES.map((role) => Type.Literal(role)));
 
 export const RegisterBody = Type.Object(

@@ -2,12 +2,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { PlainText } from '../../core/http/formats.ts';
 import { ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { LOCATION_TYPES } from './locations.table.ts';
+import { PATTERNS } from '../../core/http/patterns.ts';
 
 export const LocationTypeSchema = Type.Union(
   LOCATION_TYPES.map((type) => Type.Literal(type)),
   { description: 'warehouse, van, truck, site or other' },
 );
-const Name = PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const Name = PlainText({ minLength: 1, maxLength: 100, pattern: PATTERNS.notBlank });
 const Address = Nullable(PlainText({ maxLength: 500 }));
 
 export const Location = Type.Object(

@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PlainText } from '../../core/http/formats.ts';
 import { PermissionList } from '../../core/http/schemas.ts';
+import { PATTERNS } from '../../core/http/patterns.ts';
 
 export const ROLE_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
 const RoleName = Type.String({ pattern: ROLE_NAME_PATTERN, minLength: 1, maxLength: 50 });
-const DisplayName = PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const DisplayName = PlainText({ minLength: 1, maxLength: 100, pattern: PATTERNS.notBlank });
 
 export const Role = Type.Object(
   {

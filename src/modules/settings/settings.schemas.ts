@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CurrencyCode, Decimal4, HexColor, PlainText } from '../../core/http/formats.ts';
 import { EmailAddress, Id, Nullable } from '../../core/http/schemas.ts';
 import { LocationTypeSchema } from '../locations/locations.schemas.ts';
+import { PATTERNS } from '../../core/http/patterns.ts';
 
 /**
  * A workspace's settings in the contract's snake_case, written once: seed 002's camelCase
@@ -9,7 +10,7 @@ import { LocationTypeSchema } from '../locations/locations.schemas.ts';
  */
 const fields = {
   default_currency: CurrencyCode(),
-  invoice_number_prefix: PlainText({ minLength: 1, maxLength: 12, pattern: '^\\S+$', description: 'Prefix of invoice numbers' }),
+  invoice_number_prefix: PlainText({ minLength: 1, maxLength: 12, pattern: PATTERNS.noSpaces, description: 'Prefix of invoice numbers' }),
   default_tax_percent: Decimal4({ minimum: 0, maximum: 100, description: 'Default tax rate, exact to 4 decimal places' }),
   default_tax_included: Type.Boolean({ description: 'Whether line prices include tax' }),
   default_invoice_due_days: Type.Integer({ minimum: 0, maximum: 365, description: 'Days until new invoices are due (0: no default due date)' }),

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { PlainText } from '../../core/http/formats.ts';
 import { Nullable, Timestamp } from '../../core/http/schemas.ts';
 import { SUPPORTED_LOCALES } from '../../core/i18n/index.ts';
+import { PATTERNS } from '../../core/http/patterns.ts';
 
 const LocaleSchema = Type.Union(SUPPORTED_LOCALES.map((locale) => Type.Literal(locale)));
 
@@ -26,7 +27,7 @@ export type TenantSettings = Static<typeof TenantSettings>;
 /** Every field may be left out, but an empty patch is a mistake worth a 422. */
 export const UpdateTenantBody = Type.Object(
   {
-    name: Type.Optional(PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' })),
+    name: Type.Optional(PlainText({ minLength: 1, maxLength: 100, pattern: PATTERNS.notBlank })),
     default_locale: Type.Optional(LocaleSchema),
     self_signup: Type.Optional(Type.Boolean()),
     max_owned_workspaces_per_user: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),

@@ -4,11 +4,12 @@ import { camelSchema } from '../../core/http/casing.ts';
 import { Nullable, Timestamp, WORKSPACE_SLUG_PATTERN } from '../../core/http/schemas.ts';
 import { PLAN_KEYS } from '../plans/plans.table.ts';
 import { updatableSettings, WorkspaceSettings } from '../settings/settings.schemas.ts';
+import { PATTERNS } from '../../core/http/patterns.ts';
 
-const Name = PlainText({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const Name = PlainText({ minLength: 1, maxLength: 100, pattern: PATTERNS.notBlank });
 const Slug = Type.String({ minLength: 3, maxLength: 48, pattern: WORKSPACE_SLUG_PATTERN });
 /** Seed 002's name: 1–32 characters. */
-const SeedName = PlainText({ minLength: 1, maxLength: 32, pattern: '\\S' });
+const SeedName = PlainText({ minLength: 1, maxLength: 32, pattern: PATTERNS.notBlank });
 /** An https: URL or an inline PNG, JPEG, GIF or WebP of under 48 KB. */
 const Logo = Nullable(ImageUrl({ minLength: 1, maxLength: 65_536 }));
 

@@ -3,8 +3,16 @@
  * its shortest round-trip decimal form (what `String(n)` prints), never through binary
  * arithmetic, so 0.1 + 0.2-style rounding cannot reach a stored value.
  */
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** Whether a JSON number, as its shortest decimal, has at most `scale` places (one printed with an exponent, 1e-7, has not). */
+export function fitsScale(value: number, scale: number): boolean {
+  const match = DECIMAL.exec(String(value));
+  return match !== null && (match[3]?.length ?? 0) <= scale;
+}
+
 export function toScaled(value: number, scale: number): number {
-  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(String(value));
+  const match = DECIMAL.exec(String(value));
   const [, sign = '', whole = '', fraction = ''] = match ?? [];
   if (!match || fraction.length > scale) throw new RangeError(`${value} has more than ${scale} decimal places`);
   const scaled = Number(`${sign}${whole}${fraction.padEnd(scale, '0')}`);

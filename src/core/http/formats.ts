@@ -1,4 +1,5 @@
 import { Type, type NumberOptions, type StringOptions } from '@sinclair/typebox';
+import { fitsScale } from '../decimal.ts';
 
 /**
  * The string formats Tessera adds to Ajv's standard ones, each with the message a client
@@ -13,13 +14,6 @@ interface CustomFormat {
 
 /** ISO 4217 codes as the ICU bundled with Node knows them: a real list, not any three letters. */
 const CURRENCY_CODES = new Set(Intl.supportedValuesOf('currency'));
-
-/** How many decimal places a JSON number has as written in decimal (its shortest round-trip form). */
-function decimalPlaces(value: number): number {
-  const text = String(value);
-  if (/e/i.test(text)) return Number.POSITIVE_INFINITY;
-  return text.split('.')[1]?.length ?? 0;
-}
 
 const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 const IMAGE_URL = /^(?:https:\/\/[^\s/?#]+\S{0,2040}|data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2})$/;
@@ -46,7 +40,7 @@ export const CUSTOM_FORMATS = {
    * An exact decimal of up to 4 places (a percentage such as 12.5 or 18.0825): kept as an
    * integer of ten-thousandths (core/decimal.ts), so nothing is rounded on the way.
    */
-  'decimal-4': { type: 'number', validate: (value: number) => decimalPlaces(value) <= 4, message: 'must have at most 4 decimal places' },
+  'decimal-4': { type: 'number', validate: (value: number) => fitsScale(value, 4), message: 'must have at most 4 decimal places' },
 } as const satisfies Record<string, CustomFormat>;
 
 /** A string of human-entered text; `options` bound it as usual (`minLength`, `maxLength`, `pattern`). */

@@ -213,15 +213,21 @@ export function createContextLoader(deps: {
 /** The credential (a session by its ids, a key by its digest, never the secret itself) and the workspace asked for. */
 function cacheKey(slug: string, credential: Credential, apiKeyHash: string, target: WorkspaceTarget): string {
   const who = credential.kind === 'session' ? `s:${credential.claims.sessionId}:${credential.claims.userId}` : `k:${apiKeyHash}`;
-  const where =
-    target.kind === 'id'
-      ? String(target.id)
-      : target.kind === 'sub'
-        ? `sub:${target.id}`
-        : target.kind === 'biz_id'
-          ? `biz:${target.bizId}`
-          : target.kind === 'slug'
-            ? `slug:${target.slug}`
-            : target.kind;
-  return `${slug} ${who} ${where}`;
+  return `${slug} ${who} ${targetKey(target)}`;
+}
+
+function targetKey(target: WorkspaceTarget): string {
+  switch (target.kind) {
+    case 'id':
+      return String(target.id);
+    case 'sub':
+      return `sub:${target.id}`;
+    case 'biz_id':
+      return `biz:${target.bizId}`;
+    case 'slug':
+      return `slug:${target.slug}`;
+    case 'current':
+    case 'none':
+      return target.kind;
+  }
 }

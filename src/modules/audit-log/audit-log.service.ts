@@ -15,6 +15,32 @@ export interface AuditEvent {
   at: string;
 }
 
+/** Who made a change, and through what. */
+interface AuditAuthor {
+  tenantId: number;
+  userId: number | null;
+  apiKeyId: number | null;
+  /** The admin workspace the change was made from, acting as the event's workspace. */
+  actingFrom: { id: number } | null;
+  via: string | null;
+}
+
+function auditRow(author: AuditAuthor, event: AuditEvent) {
+  return {
+    tenant_id: author.tenantId,
+    workspace_id: event.workspaceId,
+    actor_user_id: author.userId,
+    actor_api_key_id: author.apiKeyId,
+    acting_as_workspace_id: author.actingFrom ? event.workspaceId : null,
+    admin_workspace_id: author.actingFrom?.id ?? null,
+    action: event.action,
+    target_type: event.targetType,
+    target_id: event.targetId === null ? null : String(event.targetId),
+    details: JSON.stringify({ ...event.details, via: author.via }),
+    created_at: event.at,
+  };
+}
+
 /**
  * A transaction step every area's service composes: records who did what, acting how,
  * in the same transaction as the change itself, so a change is never committed without
@@ -25,19 +51,16 @@ export interface AuditEvent {
 export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent): Promise<void> {
   const actor = ctx.actor;
   const actingFrom = ctx.workspace?.actingFrom && event.workspaceId === ctx.workspace.id ? ctx.workspace.actingFrom : null;
-  const row = {
-    tenant_id: ctx.tenant.id,
-    workspace_id: event.workspaceId,
-    actor_user_id: actor?.userId ?? null,
-    actor_api_key_id: actor?.kind === 'api_key' ? actor.apiKeyId : null,
-    acting_as_workspace_id: actingFrom ? event.workspaceId : null,
-    admin_workspace_id: actingFrom?.id ?? null,
-    action: event.action,
-    target_type: event.targetType,
-    target_id: event.targetId === null ? null : String(event.targetId),
-    details: JSON.stringify({ ...event.details, via: ctx.workspace?.source ?? null }),
-    created_at: event.at,
-  };
+  const row = auditRow(
+    {
+      tenantId: ctx.tenant.id,
+      userId: actor?.userId ?? null,
+      apiKeyId: actor?.kind === 'api_key' ? actor.apiKeyId : null,
+      actingFrom,
+      via: ctx.workspace?.source ?? null,
+    },
+    event,
+  );
   await insertAuditEvent(tx, row);
   if (actingFrom) await insertAuditEvent(tx, { ...row, workspace_id: actingFrom.id });
 }
@@ -47,19 +70,7 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent
  * workspace at registration): no request context names them yet.
  */
 export async function recordAuditOfNewUser(tx: Tx, user: { tenantId: number; userId: number }, event: AuditEvent): Promise<void> {
-  await insertAuditEvent(tx, {
-    tenant_id: user.tenantId,
-    workspace_id: event.workspaceId,
-    actor_user_id: user.userId,
-    actor_api_key_id: null,
-    acting_as_workspace_id: null,
-    admin_workspace_id: null,
-    action: event.action,
-    target_type: event.targetType,
-    target_id: event.targetId === null ? null : String(event.targetId),
-    details: JSON.stringify({ ...event.details, via: 'registration' }),
-    created_at: event.at,
-  });
+  await insertAuditEvent(tx, auditRow({ tenantId: user.tenantId, userId: user.userId, apiKeyId: null, actingFrom: null, via: 'registration' }, event));
 }
 
 export type AuditLogService = ReturnType<typeof createAuditLogService>;

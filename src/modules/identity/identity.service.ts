@@ -110,19 +110,34 @@ export function createIdentityService(deps: {
     return { user, accessToken, refreshToken: session.refreshToken, expiresInSeconds: accessTokens.ttlSeconds };
   }
 
+  type Joining = (tx: Tx, input: { tenantId: number; userId: number; emailKey: string; now: string }) => Promise<{ workspaceId: number }>;
+
+  /** The workspace a registration joins: through an invitation's token or a workspace's invite code, never both. */
+  function joiningOf(input: RegisterBody): Joining | undefined {
+    const { invitation_token: token, invite_code: code } = input;
+    if (token !== undefined && code !== undefined) {
+      throw new AppError('VALIDATION.FAILED', { invite_code: 'send an invitation token or an invite code, not both' });
+    }
+    if (token !== undefined) {
+      const accept = deps.acceptInvitation;
+      if (!accept) throw new AppError('INVITATION.NOT_FOUND');
+      return (tx, joining) => accept(tx, { ...joining, token });
+    }
+    if (code !== undefined) {
+      const join = deps.joinByInviteCode;
+      if (!join) throw new AppError('INVITE_CODE.NOT_FOUND');
+      return (tx, { tenantId, userId, now }) => join(tx, { tenantId, code, userId, now });
+    }
+    return undefined;
+  }
+
   async function createUser(
     tenantId: number,
     input: RegisterBody,
     chooseRole: (state: { selfSignup: boolean; hasUsers: boolean; invited: boolean }) => TenantRole,
   ): Promise<IssuedSession> {
     const passwordHash = await hashPassword(input.password);
-    const token = input.invitation_token;
-    const acceptInvitation = deps.acceptInvitation;
-    if (token !== undefined && !acceptInvitation) throw new AppError('INVITATION.NOT_FOUND');
-    const code = input.invite_code;
-    const joinByInviteCode = deps.joinByInviteCode;
-    if (code !== undefined && token !== undefined) throw new AppError('VALIDATION.FAILED', { invite_code: 'send an invitation token or an invite code, not both' });
-    if (code !== undefined && !joinByInviteCode) throw new AppError('INVITE_CODE.NOT_FOUND');
+    const joining = joiningOf(input);
     try {
       const { user, session } = await inTransaction(db, async (tx) => {
         const state = await repository.lockTenantForSignup(tx, tenantId);
@@ -135,18 +150,13 @@ export function createIdentityService(deps: {
           email: input.email.trim(),
           emailKey,
           passwordHash,
-          tenantRole: chooseRole({ ...state, invited: token !== undefined || code !== undefined }),
+          tenantRole: chooseRole({ ...state, invited: joining !== undefined }),
           now,
         });
-        if (token !== undefined && acceptInvitation) {
-          // Accepting fails (and so rolls the account back) unless the token is a live invitation for this address.
-          const { workspaceId } = await acceptInvitation(tx, { tenantId, token, userId: created.id, emailKey, now });
-          await repository.setWorkspacePointers(tx, created.id, { current_workspace_id: workspaceId });
-          created.currentWorkspaceId = workspaceId;
-        }
-        if (code !== undefined && joinByInviteCode) {
-          // A code that names no live workspace rolls the account back.
-          const { workspaceId } = await joinByInviteCode(tx, { tenantId, code, userId: created.id, now });
+        if (joining) {
+          // Joining fails (and so rolls the account back) unless the token is a live invitation
+          // for this address, or the code a live code of the tenant.
+          const { workspaceId } = await joining(tx, { tenantId, userId: created.id, emailKey, now });
           await repository.setWorkspacePointers(tx, created.id, { current_workspace_id: workspaceId });
           created.currentWorkspaceId = workspaceId;
         }

@@ -67,7 +67,8 @@ export async function updateLocation(
   return locations.update(changes).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
-export async function deleteLocation(locations: WorkspaceLocations, id: number): Promise<boolean> {
-  const result = await locations.deleteFrom().where('id', '=', id).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/** The deleted location's name, or undefined when there was none. */
+export async function deleteLocation(locations: WorkspaceLocations, id: number): Promise<string | undefined> {
+  const row = await locations.deleteFrom().where('id', '=', id).returning('name').executeTakeFirst();
+  return row?.name;
 }

@@ -159,16 +159,15 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
       const now = clock.now().toISOString();
       await inWorkspaceTransaction(db, ctx, async (tx) => {
         await requireNotDefault(tx, ctx, id);
-        const locations = scoped(tx, ctx, 'locations');
-        const row = await repository.findLocation(locations, id);
-        if (!row || !(await repository.deleteLocation(locations, id))) throw new AppError('LOCATION.NOT_FOUND');
+        const name = await repository.deleteLocation(scoped(tx, ctx, 'locations'), id);
+        if (name === undefined) throw new AppError('LOCATION.NOT_FOUND');
         await releaseAllowance(tx, ctx.workspace.id, 'locations');
         await recordAudit(tx, ctx, {
           action: 'location.deleted',
           targetType: 'location',
           targetId: id,
           workspaceId: ctx.workspace.id,
-          details: { name: row.name },
+          details: { name },
           at: now,
         });
       });

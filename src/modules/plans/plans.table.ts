@@ -32,8 +32,6 @@ export interface WorkspacePlansTable {
   trial_ends_at: string | null;
   /** The day of the month (1–31) the billing cycle restarts. */
   billing_cycle_start: number;
-  /** Always null in the self-hosted product: no payment provider. */
-  stripe_id: string | null;
   users_usage: number;
   locations_usage: number;
   items_usage: number;

@@ -117,7 +117,8 @@ export function createWorkspacesService(deps: {
       users_limit: plan.users_limit,
       ...settings,
       plan: plan.plan_key,
-      stripe_id: plan.stripe_id,
+      // The self-hosted product has no payment provider, so nothing is ever stored for it.
+      stripe_id: null,
       billing_cycle_start: plan.billing_cycle_start,
       trial_ends_at: plan.trial_ends_at,
       users: role === null || seen.roleWorkspaceId !== workspaceId ? [] : [{ role }],

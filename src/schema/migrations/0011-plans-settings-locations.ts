@@ -81,7 +81,6 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
     .addColumn('plan_key', 'text', (c) => c.notNull().references('plans.key').onUpdate('cascade'))
     .addColumn('trial_ends_at', ts)
     .addColumn('billing_cycle_start', 'integer', (c) => c.notNull().defaultTo(1).check(sql`billing_cycle_start between 1 and 31`))
-    .addColumn('stripe_id', 'text')
     .addColumn('users_usage', 'integer', (c) => c.notNull().defaultTo(0).check(sql`users_usage >= 0`))
     .addColumn('locations_usage', 'integer', (c) => c.notNull().defaultTo(0).check(sql`locations_usage >= 0`))
     .addColumn('items_usage', 'integer', (c) => c.notNull().defaultTo(0).check(sql`items_usage >= 0`))

@@ -440,6 +440,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/members/{user_id}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member's role, overrides and resulting permissions */
+        get: operations["getMemberPermissions"];
+        /**
+         * Replace a member's overrides: permissions granted beyond their role, or revoked from it (a revoke wins)
+         * @description Never your own, never the owner's, never a member who holds something you lack, before or after the change. Acts on the very next request, in every process.
+         */
+        put: operations["setMemberPermissions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{user_id}/effective-permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why a member holds each permission here, and why they lack what their role would give
+         * @description About yourself, it explains this request's context (acting as a sub workspace, an API key's scopes, a tenant role's read); about another member, their own membership.
+         */
+        get: operations["explainMemberPermissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspaces where you hold a permission, and how */
+        get: operations["listWorkspacesWhereICan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{id}/leave": {
         parameters: {
             query?: never;
@@ -1108,6 +1166,30 @@ export interface components {
             data: components["schemas"]["AcceptedInvitation"];
             message?: string;
         };
+        /** AccessProfile */
+        AccessProfile: {
+            builtin_template_key: string | null;
+            custom_template_id: number | null;
+            custom_template_name: string | null;
+            /** @description Permissions granted or revoked to this member beyond the role */
+            override_count: number;
+            /** @description True when the permissions follow a template the workspace shapes (member, viewer, a custom role) or overrides; false for the owner and for an admin without overrides, whose rights are what the built-in grants */
+            permissions_managed: boolean;
+            /** @description True for the owner alone: every permission there is, including those added later, never overridden */
+            legacy_unrestricted: boolean;
+        };
+        /** AccessProfileCamel */
+        AccessProfileCamel: {
+            builtinTemplateKey: string | null;
+            customTemplateId: string | null;
+            customTemplateName: string | null;
+            /** @description Permissions granted or revoked to this member beyond the role */
+            overrideCount: number;
+            /** @description True when the permissions follow a template the workspace shapes (member, viewer, a custom role) or overrides; false for the owner and for an admin without overrides, whose rights are what the built-in grants */
+            permissionsManaged: boolean;
+            /** @description True for the owner alone: every permission there is, including those added later, never overridden */
+            legacyUnrestricted: boolean;
+        };
         /** AdminWorkspace */
         AdminWorkspace: {
             /** @description The admin workspace */
@@ -1249,6 +1331,28 @@ export interface components {
                 /** @description 4010 for a bad or expired token */
                 legacy_code?: number;
             };
+        };
+        /** ExplainedPermissions */
+        ExplainedPermissions: {
+            user_id: number;
+            workspace_id: number;
+            role: string | null;
+            role_workspace_id: number | null;
+            /** @description Every permission held here, each with every source it comes from */
+            permissions: {
+                permission: string;
+                sources: components["schemas"]["PermissionSource"][];
+            }[];
+            /** @description Permissions the role or a grant would give, and why they are not held here */
+            withheld: {
+                permission: string;
+                reason: "revoked_by_override" | "withheld_when_acting_as" | "outside_api_key_scopes";
+            }[];
+        };
+        /** ExplainedPermissionsResponse */
+        ExplainedPermissionsResponse: {
+            data: components["schemas"]["ExplainedPermissions"];
+            message?: string;
         };
         /** GroupInvitation */
         GroupInvitation: {
@@ -1395,6 +1499,24 @@ export interface components {
             data: components["schemas"]["Member"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** MemberPermissions */
+        MemberPermissions: {
+            user_id: number;
+            workspace_id: number;
+            role: string;
+            /** @description The role's version: it counts the changes to what the role grants */
+            template_version: number;
+            profile: components["schemas"]["AccessProfile"];
+            grant: string[];
+            revoke: string[];
+            /** @description What the member holds: the role, plus the grants, less the revokes */
+            permissions: string[];
+        };
+        /** MemberPermissionsResponse */
+        MemberPermissionsResponse: {
+            data: components["schemas"]["MemberPermissions"];
+            message?: string;
+        };
         /** Message */
         Message: {
             message: string;
@@ -1414,6 +1536,32 @@ export interface components {
             data: components["schemas"]["Permission"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** PermissionSource */
+        PermissionSource: {
+            /** @description role: the member's role grants it; override: granted to this member; tenant_role: a tenant owner or admin reads every workspace; admin_workspace: held there, and used here by acting as this sub workspace; api_key: within the key's scopes */
+            kind: "role" | "override" | "tenant_role" | "admin_workspace" | "api_key";
+            role?: string;
+            /** @description Where the role or override is held */
+            workspace_id?: number;
+            tenant_role?: string;
+            api_key_id?: number;
+        };
+        /** PermittedWorkspace */
+        PermittedWorkspace: {
+            id: number;
+            biz_id: string;
+            name: string;
+            slug: string;
+            /** @description membership: as a member; admin_workspace: by acting as it (send x-as-workspace); tenant_role: reading every workspace */
+            via: "membership" | "admin_workspace" | "tenant_role";
+            role: string | null;
+            acting_from_workspace_id: number | null;
+        };
+        /** PermittedWorkspaceList */
+        PermittedWorkspaceList: {
+            data: components["schemas"]["PermittedWorkspace"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** Role */
         Role: {
             id: number;
@@ -1421,6 +1569,8 @@ export interface components {
             display_name: string;
             is_builtin: boolean;
             permissions: string[];
+            /** @description Counts the changes to what the role grants; every member on it follows the latest */
+            version: number;
         };
         /** RoleList */
         RoleList: {
@@ -1483,6 +1633,13 @@ export interface components {
         SentGroupInvitationResponse: {
             data: components["schemas"]["SentGroupInvitation"];
             message?: string;
+        };
+        /** SetMemberPermissionsBody */
+        SetMemberPermissionsBody: {
+            /** @description Permissions to hold beyond the role */
+            grant?: string[];
+            /** @description Permissions not to hold, even when the role or a grant gives them */
+            revoke?: string[];
         };
         /** Tenant */
         Tenant: {
@@ -1662,14 +1819,7 @@ export interface components {
                 capabilities: {
                     [key: string]: boolean;
                 };
-                profile: {
-                    builtin_template_key: string | null;
-                    custom_template_id: number | null;
-                    custom_template_name: string | null;
-                    override_count: number;
-                    permissions_managed: boolean;
-                    legacy_unrestricted: boolean;
-                };
+                profile: components["schemas"]["AccessProfile"];
             };
         };
         /** WorkspaceDetailsResponse */
@@ -1772,14 +1922,7 @@ export interface components {
                 capabilities: {
                     [key: string]: boolean;
                 };
-                profile: {
-                    builtinTemplateKey: string | null;
-                    customTemplateId: string | null;
-                    customTemplateName: string | null;
-                    overrideCount: number;
-                    permissionsManaged: boolean;
-                    legacyUnrestricted: boolean;
-                };
+                profile: components["schemas"]["AccessProfileCamel"];
             };
         };
     };
@@ -3650,6 +3793,222 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMemberPermissions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPermissionsResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setMemberPermissions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetMemberPermissionsBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPermissionsResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    explainMemberPermissions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplainedPermissionsResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listWorkspacesWhereICan: {
+        parameters: {
+            query: {
+                /** @description A workspace permission, e.g. invoices:create */
+                can: string;
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PermittedWorkspaceList"];
                 };
             };
             /** @description Error (see error.code) */

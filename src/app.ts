@@ -193,13 +193,14 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const apiKeys = createApiKeysService({ db, clock, catalogue });
   app.addHook('onClose', () => apiKeys.close());
   const roles = createRolesService({ db, clock, catalogue, grants });
-  const members = createMembersService({ db, clock, grants, readCacheEntries: config.cacheEntries.reads });
+  const members = createMembersService({ db, clock, catalogue, grants, readCacheEntries: config.cacheEntries.reads });
   const settings = createSettingsService({ db, clock, liveLocations: liveLocationIds });
   const workspaces = createWorkspacesService({
     db,
     clock,
     readCacheEntries: config.cacheEntries.reads,
     settings,
+    grants,
     permissionNames: [...catalogue.permissions.keys()],
   });
   const locations = createLocationsService({ db, clock });

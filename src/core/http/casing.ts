@@ -32,7 +32,9 @@ export function camelSchema(schema: TSchema, title?: string): TSchema {
         }),
       );
       const { properties: _properties, required: _required, [Kind]: _kind, ...options } = schema;
-      return Type.Object(properties, { ...options, ...(title ? { title } : {}) });
+      // A titled shape inside keeps its name, marked as the camelCase copy (titles name OpenAPI components).
+      const camelTitle = title ?? (typeof options.title === 'string' ? `${options.title}Camel` : undefined);
+      return Type.Object(properties, { ...options, ...(camelTitle ? { title: camelTitle } : {}) });
     }
     case 'Array':
       return Type.Array(camelSchema(schema.items as TSchema), { description: schema.description });

@@ -27,7 +27,7 @@ export type AccessQuery = {
  * the user, enabled; the workspace (a sub workspace acted as, else the key's own, else the
  * one asked for by `biz_id`, slug or id, else the user's current one); for a sub workspace, its group link and
  * admin workspace; the actor's membership (in the admin workspace when acting as a sub)
- * with its role's stored permissions; the key's scopes; and the data versions, read in
+ * with its role's stored permissions and the member's overrides; the key's scopes; and the data versions, read in
  * the same snapshot.
  */
 /** Tenant `t`'s data version: the sum of its shards (migration 0004). */
@@ -122,6 +122,13 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
         .select(joinedList(engine, sql.ref('rp.permission')).as('list'))
         .whereRef('rp.role_id', '=', 'r.id')
         .as('role_permissions'),
+      // The membership's overrides as one list, each marked with its effect: `+items:create,-members:view`.
+      eb
+        .selectFrom('member_permission_overrides as mo')
+        .select(joinedList(engine, sql`(case when ${sql.ref('mo.effect')} = 'grant' then '+' else '-' end) || ${sql.ref('mo.permission')}`).as('list'))
+        .whereRef('mo.workspace_id', '=', 'm.workspace_id')
+        .whereRef('mo.user_id', '=', 'm.user_id')
+        .as('member_overrides'),
       eb
         .selectFrom('api_key_scopes as ks')
         .select(joinedList(engine, sql.ref('ks.permission')).as('list'))

@@ -5,10 +5,20 @@ import { createVersionedCache, versionStamp, type CacheStats } from '../../core/
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../schema/database.ts';
 import { tenantRowToTenant, tenantToContext } from '../tenants/tenants.service.ts';
-import type { RoleGrants } from '../roles/roles.grants.ts';
+import { NO_OVERRIDES, type PermissionOverrides, type RoleGrants, type RoleIdentity } from '../roles/roles.grants.ts';
 import { currentAccessState, loadAccessRow, loadTenantRow } from './access.repository.ts';
 
 const splitList = (list: string | null) => (list ? list.split(',') : []);
+
+/** `+a,-b` (see the access query) as a member's overrides. */
+function overridesOf(list: string | null): PermissionOverrides {
+  if (!list) return NO_OVERRIDES;
+  const marked = list.split(',');
+  return {
+    grant: marked.filter((entry) => entry.startsWith('+')).map((entry) => entry.slice(1)),
+    revoke: marked.filter((entry) => entry.startsWith('-')).map((entry) => entry.slice(1)),
+  };
+}
 
 /** A loaded context, and until when its session or key lives (ms since the epoch). */
 interface CachedAccess {
@@ -30,7 +40,7 @@ const stampOf = (loaded: LoadedAccess) =>
 
 /**
  * Implements the core's ContextLoader: who is asking, in which workspace, with which
- * role. A context is kept per credential and target, and answers only while the data
+ * role and overrides. A context is kept per credential and target, and answers only while the data
  * versions it was read at are unchanged: the tenant's (keys, users, workspaces, the
  * tenant itself, owners), its workspace's (memberships, roles, permissions there) and, for
  * a session, its user's (their memberships). A change shows on the next request in every
@@ -49,6 +59,8 @@ export function createContextLoader(deps: {
   onApiKeyUsed: (apiKeyId: number) => void;
 }): ContextLoader & { cacheStats: () => CacheStats } {
   const contexts = createVersionedCache<CachedAccess>(deps.cacheEntries);
+  const permissionsOfMember = (role: RoleIdentity, storedList: string | null, overridesList: string | null) =>
+    deps.grants.withOverrides(role, deps.grants.ofStoredRole(role, splitList(storedList)), overridesOf(overridesList));
 
   async function fromCache(slug: string, key: string, credential: Credential, now: Date): Promise<LoadedAccess | undefined> {
     const cached = contexts.peek(key);
@@ -133,6 +145,7 @@ export function createContextLoader(deps: {
         member_role,
         role_is_builtin,
         role_permissions,
+        member_overrides,
         api_key_scopes,
         ...tenantRow
       } = row;
@@ -185,10 +198,7 @@ export function createContextLoader(deps: {
                   ? null
                   : {
                       role: member_role,
-                      permissions: deps.grants.ofStoredRole(
-                        { name: member_role, isBuiltin: role_is_builtin === 1 },
-                        splitList(role_permissions),
-                      ),
+                      permissions: permissionsOfMember({ name: member_role, isBuiltin: role_is_builtin === 1 }, role_permissions, member_overrides),
                     },
             }
           : undefined;

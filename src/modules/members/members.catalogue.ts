@@ -7,7 +7,7 @@ export const membersCatalogue = defineCatalogue({
   area: 'members',
   permissions: {
     'members:view': { description: 'List members', grantedTo: ['admin', 'member', 'viewer'] },
-    'members:manage': { description: "Change members' roles", grantedTo: ['admin'] },
+    'members:manage': { description: "Change members' roles and permission overrides", grantedTo: ['admin'] },
     'members:remove': { description: 'Remove members', grantedTo: ['admin'] },
   },
   errors: {
@@ -28,6 +28,7 @@ export const membersCatalogue = defineCatalogue({
       'workspace.ownership_transferred': 'Ownership transferred.',
       'member.role_updated': 'Member role updated successfully.',
       'member.removed': 'Member removed from workspace.',
+      'member.permissions_updated': "Member's permissions updated.",
     },
     es: {
       'MEMBER.NOT_FOUND': 'El miembro no existe.',
@@ -39,6 +40,7 @@ export const membersCatalogue = defineCatalogue({
       'workspace.ownership_transferred': 'Propiedad transferida.',
       'member.role_updated': 'Rol del miembro actualizado correctamente.',
       'member.removed': 'Miembro eliminado de la sucursal.',
+      'member.permissions_updated': 'Permisos del miembro actualizados.',
     },
   },
 });

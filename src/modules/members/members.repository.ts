@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
 
@@ -104,4 +105,130 @@ export async function countOwnedWorkspaces(tx: Tx, userId: number): Promise<numb
     .where('role', '=', 'owner')
     .executeTakeFirstOrThrow();
   return Number(row.owned);
+}
+
+/** A member's overrides, each list sorted. */
+export async function findOverrides(db: Executor, workspaceId: number, userId: number): Promise<{ grant: string[]; revoke: string[] }> {
+  const rows = await db
+    .selectFrom('member_permission_overrides')
+    .select(['permission', 'effect'])
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .orderBy('permission')
+    .execute();
+  return {
+    grant: rows.filter((row) => row.effect === 'grant').map((row) => row.permission),
+    revoke: rows.filter((row) => row.effect === 'revoke').map((row) => row.permission),
+  };
+}
+
+/** Sets a member's overrides to exactly these; the membership's foreign key refuses a user who is no member. */
+export async function replaceOverrides(tx: Tx, workspaceId: number, userId: number, overrides: { grant: readonly string[]; revoke: readonly string[] }): Promise<void> {
+  await deleteOverrides(tx, workspaceId, userId);
+  const rows = [
+    ...overrides.grant.map((permission) => ({ workspace_id: workspaceId, user_id: userId, permission, effect: 'grant' as const })),
+    ...overrides.revoke.map((permission) => ({ workspace_id: workspaceId, user_id: userId, permission, effect: 'revoke' as const })),
+  ];
+  if (rows.length > 0) await tx.insertInto('member_permission_overrides').values(rows).execute();
+}
+
+export async function deleteOverrides(tx: Tx, workspaceId: number, userId: number): Promise<void> {
+  await tx.deleteFrom('member_permission_overrides').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+}
+
+export interface PermissionWhereQuery {
+  tenantId: number;
+  userId: number;
+  permission: string;
+  /** The built-in roles that grant it (the owner always does). */
+  builtinRoles: readonly string[];
+  /** Whether acting as a sub workspace may use it (not withheld then). */
+  whenActingAs: boolean;
+  /** Whether the user sees every workspace of the tenant read-only and the permission is a read. */
+  everyWorkspace: boolean;
+  afterId: number;
+  limit: number;
+}
+
+export interface PermittedWorkspace {
+  id: number;
+  bizId: string;
+  name: string;
+  slug: string;
+  /** The user's role here, and whether it (with their overrides) grants the permission. */
+  role: string | null;
+  byMembership: boolean;
+  /** The admin workspace of this sub workspace's group, and whether the user's standing there grants it. */
+  adminWorkspaceId: number | null;
+  adminRole: string | null;
+  byAdminWorkspace: boolean;
+}
+
+/**
+ * Whether membership `m` (its role `r`) holds the permission: the owner always; anyone else
+ * when the role grants it (a built-in by the catalogue, a custom one by its rows) or an
+ * override grants it, and no override revokes it.
+ */
+function holdsPermission(m: 'm' | 'am', r: 'r' | 'ar', query: PermissionWhereQuery) {
+  const overridden = (effect: 'grant' | 'revoke') =>
+    sql`exists (select 1 from member_permission_overrides o where o.workspace_id = ${sql.ref(`${m}.workspace_id`)} and o.user_id = ${sql.ref(`${m}.user_id`)} and o.permission = ${query.permission} and o.effect = ${effect})`;
+  return sql<boolean>`(${sql.ref(`${m}.role`)} = 'owner' or ((
+    (${sql.ref(`${r}.is_builtin`)} = 1 and ${sql.ref(`${r}.name`)} in (${sql.join(query.builtinRoles)}))
+    or (${sql.ref(`${r}.is_builtin`)} = 0 and exists (select 1 from role_permissions p where p.role_id = ${sql.ref(`${r}.id`)} and p.permission = ${query.permission}))
+    or ${overridden('grant')}
+  ) and not ${overridden('revoke')}))`;
+}
+
+/**
+ * The workspaces of the tenant where the user holds the permission, by id: through a
+ * membership, through a membership of the admin workspace of a group the workspace is a sub
+ * of, or, for a read, through seeing every workspace. Unless it is the last, only the
+ * user's own workspaces and their groups' sub workspaces are candidates (an index lookup,
+ * not a scan of the tenant).
+ */
+export async function listWorkspacesWhere(db: Db, query: PermissionWhereQuery): Promise<PermittedWorkspace[]> {
+  const byMembership = sql<boolean>`(${sql.ref('m.user_id')} is not null and ${holdsPermission('m', 'r', query)})`;
+  const byAdminWorkspace = query.whenActingAs ? sql<boolean>`(${sql.ref('am.user_id')} is not null and ${holdsPermission('am', 'ar', query)})` : sql<boolean>`(1 = 0)`;
+  const rows = await db
+    .selectFrom('workspaces as w')
+    .leftJoin('memberships as m', (join) => join.onRef('m.workspace_id', '=', 'w.id').on('m.user_id', '=', query.userId))
+    .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))
+    .leftJoin('workspace_group_members as g', (join) => join.onRef('g.sub_workspace_id', '=', 'w.id').onRef('g.tenant_id', '=', 'w.tenant_id'))
+    .leftJoin('memberships as am', (join) => join.onRef('am.workspace_id', '=', 'g.admin_workspace_id').on('am.user_id', '=', query.userId))
+    .leftJoin('roles as ar', (join) => join.onRef('ar.workspace_id', '=', 'am.workspace_id').onRef('ar.name', '=', 'am.role'))
+    .select([
+      'w.id as id',
+      'w.biz_id as bizId',
+      'w.name as name',
+      'w.slug as slug',
+      'm.role as role',
+      byMembership.as('byMembership'),
+      'g.admin_workspace_id as adminWorkspaceId',
+      'am.role as adminRole',
+      byAdminWorkspace.as('byAdminWorkspace'),
+    ])
+    .where('w.tenant_id', '=', query.tenantId)
+    .where('w.id', '>', query.afterId)
+    .$if(!query.everyWorkspace, (qb) =>
+      qb
+        .where((eb) =>
+          eb.or([
+            eb('w.id', 'in', eb.selectFrom('memberships as um').select('um.workspace_id').where('um.user_id', '=', query.userId)),
+            eb(
+              'w.id',
+              'in',
+              eb
+                .selectFrom('workspace_group_members as ug')
+                .innerJoin('memberships as ua', 'ua.workspace_id', 'ug.admin_workspace_id')
+                .select('ug.sub_workspace_id')
+                .where('ua.user_id', '=', query.userId),
+            ),
+          ]),
+        )
+        .where(sql<boolean>`(${byMembership} or ${byAdminWorkspace})`),
+    )
+    .orderBy('w.id')
+    .limit(query.limit)
+    .execute();
+  return rows.map((row) => ({ ...row, byMembership: Boolean(row.byMembership), byAdminWorkspace: Boolean(row.byAdminWorkspace) }));
 }

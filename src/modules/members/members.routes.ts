@@ -1,10 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { inContext, onPathWorkspace } from '../../core/auth/policy.ts';
-import { userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { authenticated, inContext, onPathWorkspace } from '../../core/auth/policy.ts';
+import { userContextOf, userInWorkspaceOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { mountSchema, type Mount, type TypeBoxApp } from '../../core/http/mount.ts';
-import { IdParams, ListEnvelope, ListQuery, MessageOnly, parseId, storedIdOr } from '../../core/http/schemas.ts';
+import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId, storedIdOr } from '../../core/http/schemas.ts';
 import { createSerializeOnce } from '../../core/http/serialize-once.ts';
-import { ChangeRoleBody, Member, TransferOwnershipBody, UserIdParams } from './members.schemas.ts';
+import {
+  ChangeRoleBody,
+  EffectivePermissions,
+  Member,
+  MemberPermissions,
+  overridesBody,
+  PermittedWorkspace,
+  TransferOwnershipBody,
+  UserIdParams,
+  WorkspacesWhereQuery,
+} from './members.schemas.ts';
 import type { MembersService } from './members.service.ts';
 
 /** The caller leaves the path's workspace (never its owner); mounted on both surfaces. */
@@ -66,6 +76,83 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
         request.body.role,
       );
       return { message: request.translate('member.role_updated') };
+    },
+  );
+
+  app.get(
+    '/members/:user_id/permissions',
+    {
+      config: { policy: inContext('members:view') },
+      schema: {
+        operationId: 'getMemberPermissions',
+        tags: ['members'],
+        summary: "A member's role, overrides and resulting permissions",
+        params: UserIdParams,
+        response: { 200: DataEnvelope(MemberPermissions) },
+      },
+    },
+    async (request) => ({
+      data: await members.permissionsOf(workspaceContextOf(request), parseId(request.params.user_id, 'MEMBER.NOT_FOUND')),
+    }),
+  );
+
+  app.put(
+    '/members/:user_id/permissions',
+    {
+      config: { policy: inContext('members:manage') },
+      schema: {
+        operationId: 'setMemberPermissions',
+        tags: ['members'],
+        summary: "Replace a member's overrides: permissions granted beyond their role, or revoked from it (a revoke wins)",
+        description:
+          'Never your own, never the owner\'s, never a member who holds something you lack, before or after the change. ' +
+          'Acts on the very next request, in every process.',
+        params: UserIdParams,
+        body: overridesBody(members.permissionCount),
+        response: { 200: DataEnvelope(MemberPermissions) },
+      },
+    },
+    async (request) => ({
+      data: await members.setOverrides(workspaceContextOf(request), parseId(request.params.user_id, 'MEMBER.NOT_FOUND'), request.body),
+      message: request.translate('member.permissions_updated'),
+    }),
+  );
+
+  app.get(
+    '/members/:user_id/effective-permissions',
+    {
+      config: { policy: inContext('members:view') },
+      schema: {
+        operationId: 'explainMemberPermissions',
+        tags: ['members'],
+        summary: 'Why a member holds each permission here, and why they lack what their role would give',
+        description:
+          'About yourself, it explains this request\'s context (acting as a sub workspace, an API key\'s scopes, a tenant role\'s read); ' +
+          "about another member, their own membership.",
+        params: UserIdParams,
+        response: { 200: DataEnvelope(EffectivePermissions) },
+      },
+    },
+    async (request) => ({
+      data: await members.explain(workspaceContextOf(request), parseId(request.params.user_id, 'MEMBER.NOT_FOUND')),
+    }),
+  );
+
+  app.get(
+    '/me/workspaces',
+    {
+      config: { policy: authenticated() },
+      schema: {
+        operationId: 'listWorkspacesWhereICan',
+        tags: ['members'],
+        summary: 'The workspaces where you hold a permission, and how',
+        querystring: WorkspacesWhereQuery,
+        response: { 200: ListEnvelope(PermittedWorkspace) },
+      },
+    },
+    async (request) => {
+      const page = await members.workspacesWhere(userContextOf(request), request.query);
+      return { data: page.items, meta: { next_cursor: page.nextCursor } };
     },
   );
 

@@ -10,3 +10,13 @@ export interface MembershipsTable {
 }
 
 export type MembershipRow = Selectable<MembershipsTable>;
+
+export type OverrideEffect = 'grant' | 'revoke';
+
+/** A permission granted to or revoked from one member beyond their role (migration 0013). */
+export interface MemberPermissionOverridesTable {
+  workspace_id: number;
+  user_id: number;
+  permission: string;
+  effect: OverrideEffect;
+}

@@ -84,6 +84,7 @@ export async function updateCustomRole(
     .set({
       ...(changes.name === undefined ? {} : { name: changes.name }),
       ...(changes.displayName === undefined ? {} : { display_name: changes.displayName }),
+      ...(changes.permissions === undefined ? {} : { version: (eb) => eb('version', '+', 1) }),
       updated_at: changes.now,
     })
     .where('workspace_id', '=', workspaceId)

@@ -3,7 +3,7 @@ import { BUILTIN_ROLE_NAMES, type BuiltinRoleName, type Catalogue, type Workspac
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db, Executor, Tx } from '../../schema/database.ts';
+import type { Db, Tx } from '../../schema/database.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
@@ -35,12 +35,6 @@ export async function createBuiltinRoles(tx: Tx, workspaceId: number, now: strin
   }
 }
 
-/** A role of the workspace by name, for showing where a member's permissions come from. */
-export async function roleNamed(db: Executor, workspaceId: number, name: string): Promise<{ id: number; displayName: string; isBuiltin: boolean } | undefined> {
-  const role = await repository.findRoleByName(db, workspaceId, name);
-  return role && { id: role.id, displayName: role.display_name, isBuiltin: role.is_builtin === 1 };
-}
-
 export type RolesService = ReturnType<typeof createRolesService>;
 
 export function createRolesService(deps: { db: Db; clock: Clock; catalogue: Catalogue; grants: RoleGrants }) {
@@ -53,6 +47,7 @@ export function createRolesService(deps: { db: Db; clock: Clock; catalogue: Cata
       display_name: stored.display_name,
       is_builtin: stored.is_builtin === 1,
       permissions: [...grants.ofStoredRole({ name: stored.name, isBuiltin: stored.is_builtin === 1 }, stored.permissions)],
+      version: stored.version,
     };
   }
 
@@ -125,25 +120,34 @@ export function createRolesService(deps: { db: Db; clock: Clock; catalogue: Cata
       const now = clock.now().toISOString();
       try {
         return await inWorkspaceTransaction(db, ctx, async (tx) => {
-          await requireCustomRole(tx, ctx, id);
+          const before = toRole(await requireCustomRole(tx, ctx, id));
+          // Only a different set is a new version of the role.
+          const regrants = permissions !== undefined && [...permissions].sort().join(',') !== [...before.permissions].sort().join(',');
           const changes = {
             now,
             ...(input.name === undefined ? {} : { name: input.name }),
             ...(input.display_name === undefined ? {} : { displayName: input.display_name.trim() }),
-            ...(permissions === undefined ? {} : { permissions }),
+            ...(regrants ? { permissions } : {}),
           };
           if (!(await repository.updateCustomRole(tx, ctx.workspace.id, id, changes))) throw new AppError('ROLE.NOT_FOUND');
+          const updated = await repository.findRoleById(tx, ctx.workspace.id, id);
+          if (!updated) throw new AppError('ROLE.NOT_FOUND');
+          const after = toRole(updated);
+          // Every member on the role follows it: the log keeps what it granted before and after.
           await recordAudit(tx, ctx, {
             action: 'role.updated',
             targetType: 'role',
             targetId: id,
             workspaceId: ctx.workspace.id,
-            details: { ...input },
+            details: {
+              ...input,
+              ...(!regrants
+                ? {}
+                : { permissions_before: before.permissions, permissions_after: after.permissions, version_before: before.version, version_after: after.version }),
+            },
             at: now,
           });
-          const updated = await repository.findRoleById(tx, ctx.workspace.id, id);
-          if (!updated) throw new AppError('ROLE.NOT_FOUND');
-          return toRole(updated);
+          return after;
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError('WORKSPACE.ROLE_NAME_EXISTS', { name: input.name ?? '' });

@@ -6,6 +6,8 @@ export interface RolesTable {
   name: string;
   display_name: string;
   is_builtin: number;
+  /** Counts the changes to what the role grants: 1 when created. */
+  version: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { AccessProfile } from '../members/members.schemas.ts';
 import { ImageUrl, PlainText } from '../../core/http/formats.ts';
 import { camelSchema } from '../../core/http/casing.ts';
 import { Nullable, Timestamp, WORKSPACE_SLUG_PATTERN } from '../../core/http/schemas.ts';
@@ -104,14 +105,7 @@ export const WorkspaceObject = Type.Object(
     member_permissions: Type.Object(
       {
         capabilities: Type.Record(Type.String(), Type.Boolean(), { description: 'Every workspace permission, and whether the caller holds it here' }),
-        profile: Type.Object({
-          builtin_template_key: Nullable(Type.String()),
-          custom_template_id: Nullable(Type.Integer()),
-          custom_template_name: Nullable(Type.String()),
-          override_count: Count,
-          permissions_managed: Type.Boolean(),
-          legacy_unrestricted: Type.Boolean(),
-        }),
+        profile: AccessProfile,
       },
       { description: "The caller's effective permissions and where they come from" },
     ),

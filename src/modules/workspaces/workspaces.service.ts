@@ -16,7 +16,9 @@ import { addMember, countOwnedWorkspaces } from '../members/members.service.ts';
 import { visibleInviteCode } from '../invite-codes/invite-codes.service.ts';
 import { addFirstLocation } from '../locations/locations.service.ts';
 import { startWorkspacePlan, workspacePlanOf } from '../plans/plans.service.ts';
-import { createBuiltinRoles, roleNamed } from '../roles/roles.service.ts';
+import { createBuiltinRoles } from '../roles/roles.service.ts';
+import type { RoleGrants } from '../roles/roles.grants.ts';
+import { accessProfileOf, standingOf } from '../members/members.service.ts';
 import type { UpdateSettingsBody } from '../settings/settings.schemas.ts';
 import { createWorkspaceSettings, settingsOf, type SettingsService } from '../settings/settings.service.ts';
 import * as repository from './workspaces.repository.ts';
@@ -65,6 +67,7 @@ export function createWorkspacesService(deps: {
   clock: Clock;
   readCacheEntries: number;
   settings: SettingsService;
+  grants: RoleGrants;
   /** Every workspace permission, in catalogue order: the object's `member_permissions.capabilities`. */
   permissionNames: readonly string[];
 }) {
@@ -100,7 +103,7 @@ export function createWorkspacesService(deps: {
     const listing = await listingOf(ctx, workspaceId);
     const plan = await workspacePlanOf(db, workspaceId);
     const settings = await settingsOf(db, workspaceId);
-    const roleRecord = role === null ? undefined : await roleNamed(db, seen.roleWorkspaceId, role);
+    const standing = role === null ? undefined : await standingOf(deps.grants, db, seen.roleWorkspaceId, ctx.actor.userId);
     return {
       ...toWorkspace(listing, ctx.actor.userId),
       usage: plan.usage,
@@ -129,14 +132,7 @@ export function createWorkspacesService(deps: {
       location_access: { restricted: false, locations: [] },
       member_permissions: {
         capabilities: Object.fromEntries(deps.permissionNames.map((permission) => [permission, held.has(permission)])),
-        profile: {
-          builtin_template_key: roleRecord?.isBuiltin ? role : null,
-          custom_template_id: roleRecord && !roleRecord.isBuiltin ? roleRecord.id : null,
-          custom_template_name: roleRecord && !roleRecord.isBuiltin ? roleRecord.displayName : null,
-          override_count: 0,
-          permissions_managed: roleRecord !== undefined,
-          legacy_unrestricted: role === 'owner',
-        },
+        profile: accessProfileOf(standing),
       },
     };
   }

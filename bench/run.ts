@@ -19,7 +19,7 @@ import {
   type ScenarioResult,
   type TargetCheck,
 } from './report.ts';
-import { seedMembers } from './seed.ts';
+import { seedMembers, seedMemberships } from './seed.ts';
 
 /**
  * `npm run bench`: per engine, a fresh database, Tessera and a bare-Fastify floor each
@@ -48,10 +48,12 @@ const TARGET_MIXED_RSS_MIB = 200;
 const TARGET_WRITE_RATIO = 0.5;
 // Acting as a sub workspace (x-as-workspace) against the same page read directly, each to its own paired floor.
 const TARGET_ACTING_RATIO = 0.8;
+// A member with permission overrides against one without, the same page, each to its own paired floor.
+const TARGET_OVERRIDES_RATIO = 0.9;
 const TARGET_WRITE_P99_MS = 50;
-// Measured runs: the nine reads and the two mixed runs, each after a floor run of its own
-// (22); the workspace switch and the invitations, each after a write-floor run (4); login (1).
-const SCENARIOS_PER_ENGINE = 27;
+// Measured runs: the thirteen reads and the two mixed runs, each after a floor run of its own
+// (30); the workspace switch and the invitations, each after a write-floor run (4); login (1).
+const SCENARIOS_PER_ENGINE = 35;
 // Per engine, beyond the scenarios: three server start-ups, the set-up requests, seeding,
 // and the mixed workload's 2,000 users, 64 sign-ins and 50 workspaces.
 const SETUP_SECONDS = 120;
@@ -86,6 +88,12 @@ const MEMBERS_SMALL = `GET /api/v1/members?limit=${FIRST_PAGE} (${SMALL_WORKSPAC
 const MEMBERS_LARGE = `GET /api/v1/members?limit=${FIRST_PAGE} (${LARGE_WORKSPACE_MEMBERS.toLocaleString('en-US')} members)`;
 const MEMBERS_API_KEY = 'GET /api/v1/members (API key)';
 const MEMBERS_ACTING = `${MEMBERS_SMALL.replace(')', ', x-as-workspace)')}`;
+// The large workspace's first page, read by two members who joined last (so the page is the same for both):
+// one on the plain role, one whose role is shaped by overrides, which the context query reads.
+const MEMBERS_NO_OVERRIDES = `GET /api/v1/members?limit=${FIRST_PAGE} (a member without overrides)`;
+const MEMBERS_OVERRIDES = `GET /api/v1/members?limit=${FIRST_PAGE} (a member with 6 overrides)`;
+// Granted and revoked to the second member: members:view stays, so both read the same page.
+const BENCH_OVERRIDES = { grant: ['invitations:view', 'api_keys:view', 'audit:view'], revoke: ['roles:view', 'settings:view', 'locations:view'] };
 const FLOOR = 'floor (bare select)';
 const WRITE_FLOOR = 'write floor (one-row update)';
 const MIXED = `mixed workload (${MIXED_CONNECTIONS} users)`;
@@ -226,6 +234,13 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       { workspaceId: small, members: SMALL_WORKSPACE_MEMBERS },
       { workspaceId: large, members: LARGE_WORKSPACE_MEMBERS },
     ]);
+    const [plainMember, overriddenMember] = [await registerMember(tessera, 'plain'), await registerMember(tessera, 'overridden')];
+    await seedMemberships(env, [plainMember, overriddenMember].map(({ userId }) => ({ workspaceId: large, userId, role: 'member' })));
+    await call(tessera, {
+      method: 'PUT',
+      path: `/api/v1/members/${overriddenMember.userId}/permissions`,
+      ...json(BENCH_OVERRIDES, inWorkspace(large)),
+    });
     console.log(
       `  seeded ${SMALL_WORKSPACE_MEMBERS} and ${LARGE_WORKSPACE_MEMBERS} members ` +
         `in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
@@ -237,6 +252,13 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     const membersSmall: Request = { method: 'GET', path: `/api/v1/members?limit=${FIRST_PAGE}`, headers: inWorkspace(small) };
     const membersLarge: Request = { method: 'GET', path: `/api/v1/members?limit=${FIRST_PAGE}`, headers: inWorkspace(large) };
     const membersByKey: Request = { method: 'GET', path: '/api/v1/members', headers: { authorization: `Bearer ${secret}` } };
+    const membersAs = (member: { token: string }): Request => ({
+      method: 'GET',
+      path: `/api/v1/members?limit=${FIRST_PAGE}`,
+      headers: { authorization: `Bearer ${member.token}`, 'x-workspace-id': String(large) },
+    });
+    const membersNoOverrides = membersAs(plainMember);
+    const membersOverrides = membersAs(overriddenMember);
     const membersActing: Request = { method: 'GET', path: `/api/v1/members?limit=${FIRST_PAGE}`, headers: { ...auth, 'x-as-workspace': String(small) } };
     // Back and forth between two workspaces: switching to the current one again would change no row.
     let switches = 0;
@@ -277,6 +299,8 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     await expectPage(tessera, membersLarge, FIRST_PAGE, true);
     await expectPage(tessera, membersByKey, SMALL_WORKSPACE_MEMBERS, false);
     await expectPage(tessera, membersActing, SMALL_WORKSPACE_MEMBERS, false);
+    await expectPage(tessera, membersNoOverrides, FIRST_PAGE, true);
+    await expectPage(tessera, membersOverrides, FIRST_PAGE, true);
     // One invitation, and its e-mail through the worker: the scenario below measures a live outbox.
     await call(tessera, invite);
     await smtp.waitFor(1, 10_000).catch((error: unknown) => {
@@ -323,15 +347,20 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       [MEMBERS_ACTING, membersActing],
       [MEMBERS_LARGE, membersLarge],
       [MEMBERS_API_KEY, membersByKey],
+      [MEMBERS_NO_OVERRIDES, membersNoOverrides],
+      [MEMBERS_OVERRIDES, membersOverrides],
     ] as const) {
       await measureAgainstFloor(name, tessera, request);
     }
     await measureMixed(MIXED, tessera);
     const uncached = await startServer('tessera (caches off)', 'src/main.ts', { ...env, ...CACHES_OFF_ENV });
     undo.push(() => uncached.stop());
+    // Caches off, every request runs the one context query: with overrides, it reads them too.
     for (const [name, request] of [
       [WORKSPACES, workspaces],
       [MEMBERS_SMALL, membersSmall],
+      [MEMBERS_NO_OVERRIDES, membersNoOverrides],
+      [MEMBERS_OVERRIDES, membersOverrides],
     ] as const) {
       await call(uncached, request);
       await measureAgainstFloor(name + CACHES_OFF, uncached, request);
@@ -459,7 +488,17 @@ function targetsFor(scenarios: readonly ScenarioResult[]): TargetCheck[] {
     unit: '×',
     pass: acting >= TARGET_ACTING_RATIO,
   };
-  return [...ratios, ...latencies, sameCost, actingCost, ...mixed, ...writes];
+  const overridesCost = ['', CACHES_OFF].map((variant): TargetCheck => {
+    const measured = result(MEMBERS_OVERRIDES + variant).ratioToFloor / result(MEMBERS_NO_OVERRIDES + variant).ratioToFloor;
+    return {
+      description: `${MEMBERS_OVERRIDES + variant} ≥ ${TARGET_OVERRIDES_RATIO}× ${MEMBERS_NO_OVERRIDES + variant} (each to its paired floor)`,
+      scenario: MEMBERS_OVERRIDES + variant,
+      measured,
+      unit: '×',
+      pass: measured >= TARGET_OVERRIDES_RATIO,
+    };
+  });
+  return [...ratios, ...latencies, sameCost, actingCost, ...overridesCost, ...mixed, ...writes];
 }
 
 /** The floor run of median throughput: the report's floor rows, and what login is compared with. */
@@ -468,6 +507,14 @@ function median(floors: readonly ScenarioResult[]): ScenarioResult {
   const middle = sorted[Math.floor((sorted.length - 1) / 2)];
   if (!middle) throw new Error('bench: no floor measured');
   return middle;
+}
+
+/** A user of the default tenant (self sign-up), signed in. */
+async function registerMember(server: Server, label: string): Promise<{ userId: number; token: string }> {
+  const email = `bench-${label}-${randomBytes(4).toString('hex')}@example.com`;
+  const registered = await call(server, { method: 'POST', path: '/api/v1/auth/register', ...json({ name: `Bench ${label}`, email, password: PASSWORD }) });
+  const { access_token: token, user } = (registered as { data: { access_token: string; user: { id: number } } }).data;
+  return { userId: user.id, token };
 }
 
 async function createWorkspace(server: Server, headers: Record<string, string>, name: string): Promise<number> {

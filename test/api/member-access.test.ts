@@ -90,3 +90,179 @@ describe('overrides', () => {
     expect((await putOverrides(admin, owner.userId, { revoke: ['members:view'] })).statusCode).toBe(409);
   });
 });
+
+const latestAudit = async (action: string, id = ws) => {
+  const events = (await succeed(t, { method: 'GET', url: '/api/v1/audit-events?limit=100', headers: inWs(owner, id) })).json().data as {
+    action: string;
+    details: Record<string, unknown>;
+  }[];
+  return events.find((event) => event.action === action);
+};
+
+describe('templates', () => {
+  it('a custom role is versioned: an edit moves every member on it, audited with the sets before and after', async () => {
+    const created = await succeed(
+      t,
+      { method: 'POST', url: '/api/v1/roles', headers: inWs(owner), payload: { name: 'cashier', display_name: 'Cashier', permissions: ['workspaces:view', 'members:view', 'invoices:view'] } },
+      201,
+    );
+    const role = created.json().data;
+    expect(role.version).toBe(1);
+    const cashier = await register(t, { name: 'Cashier' });
+    await addMembership(t, ws, cashier.userId, 'cashier');
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${cashier.userId}/permissions`, headers: inWs(owner), payload: { grant: ['invoices:create'] } });
+    expect(await myPermissions(cashier)).toEqual(['invoices:create', 'invoices:view', 'members:view', 'workspaces:view']);
+
+    const renamed = await succeed(t, { method: 'PUT', url: `/api/v1/roles/${role.id}`, headers: inWs(owner), payload: { display_name: 'Till' } });
+    expect(renamed.json().data.version).toBe(1);
+    const edited = await succeed(t, { method: 'PUT', url: `/api/v1/roles/${role.id}`, headers: inWs(owner), payload: { permissions: ['workspaces:view', 'members:view', 'quotations:view'] } });
+    expect(edited.json().data.version).toBe(2);
+    expect(await myPermissions(cashier)).toEqual(['invoices:create', 'members:view', 'quotations:view', 'workspaces:view']);
+    expect((await latestAudit('role.updated'))?.details).toMatchObject({
+      permissions_before: ['invoices:view', 'members:view', 'workspaces:view'],
+      permissions_after: ['members:view', 'quotations:view', 'workspaces:view'],
+      version_before: 1,
+      version_after: 2,
+    });
+    const same = await succeed(t, { method: 'PUT', url: `/api/v1/roles/${role.id}`, headers: inWs(owner), payload: { permissions: ['quotations:view', 'members:view', 'workspaces:view'] } });
+    expect(same.json().data.version).toBe(2);
+
+    const profile = (await succeed(t, { method: 'GET', url: `/workspaces/${ws}`, headers: cashier.auth })).json().memberPermissions;
+    expect(profile.profile).toEqual({
+      builtinTemplateKey: null,
+      customTemplateId: String(role.id),
+      customTemplateName: 'Till',
+      overrideCount: 1,
+      permissionsManaged: true,
+      legacyUnrestricted: false,
+    });
+    expect(profile.capabilities['invoices:create']).toBe(true);
+    expect(profile.capabilities['invoices:view']).toBe(false);
+    const permissions = (await getOverrides(owner, cashier.userId)).json().data;
+    expect(permissions).toMatchObject({ role: 'cashier', template_version: 2, grant: ['invoices:create'], revoke: [] });
+
+    // In use: deleted only by moving its members elsewhere; their overrides stay with them.
+    const refused = await t.request({ method: 'DELETE', url: `/api/v1/roles/${role.id}`, headers: inWs(owner) });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('ROLE.IN_USE');
+    await succeed(t, { method: 'DELETE', url: `/api/v1/roles/${role.id}?reassign_to=viewer`, headers: inWs(owner) });
+    expect((await getOverrides(owner, cashier.userId)).json().data).toMatchObject({ role: 'viewer', grant: ['invoices:create'] });
+  });
+
+  it('an admin is unmanaged until overridden; the read-only view of a tenant admin is no profile at all', async () => {
+    const adminView = async () => (await succeed(t, { method: 'GET', url: `/api/v1/workspaces/${ws}`, headers: admin.auth })).json().data.member_permissions.profile;
+    expect(await adminView()).toMatchObject({ builtin_template_key: 'admin', override_count: 0, permissions_managed: false, legacy_unrestricted: false });
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${admin.userId}/permissions`, headers: inWs(owner), payload: { revoke: ['audit:view'] } });
+    expect(await adminView()).toMatchObject({ builtin_template_key: 'admin', override_count: 1, permissions_managed: true });
+    expect((await t.request({ method: 'GET', url: '/api/v1/audit-events', headers: inWs(admin) })).statusCode).toBe(403);
+    const audited = await latestAudit('member.permissions_changed');
+    expect(audited?.details).toMatchObject({
+      role: 'admin',
+      before: { grant: [], revoke: [] },
+      after: { grant: [], revoke: ['audit:view'] },
+      gained: [],
+      lost: ['audit:view'],
+    });
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${admin.userId}/permissions`, headers: inWs(owner), payload: {} });
+  });
+});
+
+describe('why', () => {
+  it('about oneself through an API key: the key is a source, and what lies outside its scopes is withheld', async () => {
+    const key = (
+      await succeed(t, { method: 'POST', url: '/api/v1/api-keys', headers: inWs(admin), payload: { name: 'why', scopes: ['workspaces:view', 'members:view', 'roles:view'] } }, 201)
+    ).json().data;
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${admin.userId}/permissions`, headers: inWs(owner), payload: { revoke: ['roles:view'] } });
+    const bearer = { authorization: `Bearer ${key.secret}` };
+    const explained = (await succeed(t, { method: 'GET', url: `/api/v1/members/${admin.userId}/effective-permissions`, headers: bearer })).json().data;
+    const fromKey = (permission: string) => ({ permission, sources: [{ kind: 'role', role: 'admin', workspace_id: ws }, { kind: 'api_key', api_key_id: key.id }] });
+    // Catalogue order: the workspaces area comes before the members area.
+    expect(explained.permissions).toEqual([fromKey('workspaces:view'), fromKey('members:view')]);
+    expect(explained.withheld).toContainEqual({ permission: 'roles:view', reason: 'revoked_by_override' });
+    expect(explained.withheld).toContainEqual({ permission: 'members:manage', reason: 'outside_api_key_scopes' });
+    const mine = (await succeed(t, { method: 'GET', url: '/api/v1/permissions/me', headers: bearer })).json().data.permissions;
+    expect(mine).toEqual(['members:view', 'workspaces:view']);
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${admin.userId}/permissions`, headers: inWs(owner), payload: {} });
+  });
+
+  it('about another: 404 for someone who is no member', async () => {
+    const stranger = await register(t, { name: 'Stranger' });
+    const response = await t.request({ method: 'GET', url: `/api/v1/members/${stranger.userId}/effective-permissions`, headers: inWs(owner) });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error.code).toBe('MEMBER.NOT_FOUND');
+  });
+});
+
+describe('acting as a sub workspace', () => {
+  it('why and where follow the admin workspace, its overrides, and what is withheld while acting', async () => {
+    const hq = (await createWorkspace(t, owner, 'Access HQ')).id;
+    const branch = (await createWorkspace(t, owner, 'Access Sub Branch')).id;
+    const invited = await succeed(t, { method: 'POST', url: '/api/v1/workspace-group-members', headers: inWs(owner, hq), payload: { sub_workspace_id: branch } }, 201);
+    await succeed(t, { method: 'POST', url: `/api/v1/workspace-group-invitations/${invited.json().data.id}/accept`, headers: inWs(owner, branch) });
+    const manager = await register(t, { name: 'HQ Manager' });
+    await addMembership(t, hq, manager.userId, 'member');
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${manager.userId}/permissions`, headers: inWs(owner, hq), payload: { grant: ['members:manage', 'groups:manage'] } });
+
+    const acting = { ...manager.auth, 'x-as-workspace': String(branch) };
+    const explained = (await succeed(t, { method: 'GET', url: `/api/v1/members/${manager.userId}/effective-permissions`, headers: acting })).json().data;
+    expect(explained).toMatchObject({ workspace_id: branch, role: 'member', role_workspace_id: hq });
+    expect(explained.permissions).toContainEqual({
+      permission: 'members:manage',
+      sources: [{ kind: 'override', workspace_id: hq }, { kind: 'admin_workspace', workspace_id: hq }],
+    });
+    expect(explained.withheld).toContainEqual({ permission: 'groups:manage', reason: 'withheld_when_acting_as' });
+    const mine = (await succeed(t, { method: 'GET', url: '/api/v1/permissions/me', headers: acting })).json().data.permissions;
+    expect(explained.permissions.map((entry: { permission: string }) => entry.permission).sort()).toEqual(mine);
+
+    const where = async (permission: string) =>
+      (await succeed(t, { method: 'GET', url: `/api/v1/me/workspaces?can=${permission}`, headers: manager.auth })).json().data;
+    expect(await where('members:manage')).toEqual([
+      { id: hq, biz_id: expect.any(String), name: 'Access HQ', slug: expect.any(String), via: 'membership', role: 'member', acting_from_workspace_id: null },
+      { id: branch, biz_id: expect.any(String), name: 'Access Sub Branch', slug: expect.any(String), via: 'admin_workspace', role: 'member', acting_from_workspace_id: hq },
+    ]);
+    expect((await where('groups:manage')).map((w: { id: number }) => w.id)).toEqual([hq]);
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${manager.userId}/permissions`, headers: inWs(owner, hq), payload: { revoke: ['members:view'], grant: ['members:manage'] } });
+    expect((await where('members:view')).map((w: { id: number }) => w.id)).toEqual([]);
+  });
+});
+
+describe('where', () => {
+  it('a tenant owner reads every workspace, pages by id, and an API key may not ask', async () => {
+    const other = await register(t, { name: 'Other Owner' });
+    const theirs = (await createWorkspace(t, other, 'Someone Else Branch')).id;
+    // `owner` registered first: the tenant's owner, who reads every workspace.
+    const seen: { id: number; via: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { data: { id: number; via: string }[]; meta: { next_cursor: string | null } } = (
+        await succeed(t, { method: 'GET', url: `/api/v1/me/workspaces?can=members:view&limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: owner.auth })
+      ).json();
+      seen.push(...page.data);
+      cursor = page.meta.next_cursor;
+    } while (cursor);
+    expect(seen.map((w) => w.id)).toEqual([...seen.map((w) => w.id)].sort((a, b) => a - b));
+    expect(seen.find((w) => w.id === theirs)?.via).toBe('tenant_role');
+    expect(seen.find((w) => w.id === ws)?.via).toBe('membership');
+    const writes = (await succeed(t, { method: 'GET', url: '/api/v1/me/workspaces?can=members:manage&limit=100', headers: owner.auth })).json().data;
+    expect(writes.map((w: { id: number }) => w.id)).not.toContain(theirs);
+
+    const key = (await succeed(t, { method: 'POST', url: '/api/v1/api-keys', headers: inWs(owner), payload: { name: 'where', scopes: ['members:view'] } }, 201)).json().data;
+    const byKey = await t.request({ method: 'GET', url: '/api/v1/me/workspaces?can=members:view', headers: { authorization: `Bearer ${key.secret}` } });
+    expect(byKey.statusCode).toBe(403);
+    const missing = await t.request({ method: 'GET', url: '/api/v1/me/workspaces', headers: owner.auth });
+    expect(missing.statusCode).toBe(422);
+  });
+});
+
+describe('authority checked again later', () => {
+  it('an invitation sent before the inviter lost the right to grant its role is refused at acceptance', async () => {
+    const inviteeEmail = `late.${Date.now()}@example.com`;
+    const sent = await succeed(t, { method: 'POST', url: '/api/v1/invitations', headers: inWs(admin), payload: { email: inviteeEmail, role: 'viewer' } }, 201);
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${admin.userId}/permissions`, headers: inWs(owner), payload: { revoke: ['invitations:view'] } });
+    const invitee = await register(t, { email: inviteeEmail, name: 'Late Invitee' });
+    const accepted = await t.request({ method: 'POST', url: '/api/v1/invitations/accept', headers: invitee.auth, payload: { token: sent.json().data.token } });
+    expect(accepted.statusCode).toBe(410);
+    expect(accepted.json().error.code).toBe('INVITATION.NO_LONGER_VALID');
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${admin.userId}/permissions`, headers: inWs(owner), payload: {} });
+  });
+});

@@ -45,6 +45,26 @@ describe('revocation across processes', () => {
     }
   }, 60_000);
 
+  it('applies an override made on process A to the next request on process B, for the member and their API key', async () => {
+    for (let round = 0; round < 4; round += 1) {
+      const { owner, member, headers } = await workspaceWithMember('admin');
+      const [first, second] = round % 2 ? [a, b] : [b, a];
+      const key = await api(first.url, 'POST', '/api/v1/api-keys', { token: member.accessToken, headers, body: { name: 'k', scopes: ['audit:view'] } });
+      expect(key.status).toBe(201);
+      const secret = key.body.data.secret as string;
+      expect((await api(first.url, 'GET', '/api/v1/audit-events', { token: member.accessToken, headers })).status).toBe(200);
+      expect((await api(first.url, 'GET', '/api/v1/audit-events', { token: secret })).status).toBe(200);
+      const revoked = await api(second.url, 'PUT', `/api/v1/members/${member.userId}/permissions`, { token: owner.accessToken, headers, body: { revoke: ['audit:view'] } });
+      expect(revoked.status).toBe(200);
+      expect((await api(first.url, 'GET', '/api/v1/audit-events', { token: member.accessToken, headers })).status).toBe(403);
+      expect((await api(first.url, 'GET', '/api/v1/audit-events', { token: secret })).status).toBe(403);
+      const restored = await api(second.url, 'PUT', `/api/v1/members/${member.userId}/permissions`, { token: owner.accessToken, headers, body: {} });
+      expect(restored.status).toBe(200);
+      expect((await api(first.url, 'GET', '/api/v1/audit-events', { token: member.accessToken, headers })).status).toBe(200);
+      expect((await api(first.url, 'GET', '/api/v1/audit-events', { token: secret })).status).toBe(200);
+    }
+  }, 60_000);
+
   it('rejects a revoked API key on the other process at once', async () => {
     const { owner, headers } = await workspaceWithMember('member');
     const key = await api(a.url, 'POST', '/api/v1/api-keys', { token: owner.accessToken, headers, body: { name: 'k', scopes: ['members:view'] } });

@@ -58,6 +58,7 @@ describe("the README's tour", () => {
     expect(stdout).toMatch(/"delivery": "outbox"/);
     expect(stdout).toContain('"workspace_name":"New Branch"');
     expect(stdout).toContain('"sub_workspace_name":"Bob Store"');
+    expect(stdout).toContain('[{"permission":"contacts:create","reason":"revoked_by_override"}]');
     expect(stdout).toContain('"portal_access_code_set":true');
     expect(stdout).toContain('"email":"carla@example.com"');
     expect(stdout.toLowerCase()).toContain('x-acting-from-workspace-id');

@@ -84,6 +84,11 @@ const KEY_W2_SCOPES: WorkspacePermission[] = [
   'locations:delete',
 ];
 
+interface Overrides {
+  grant: readonly WorkspacePermission[];
+  revoke: readonly WorkspacePermission[];
+}
+
 interface ActorFacts {
   name: string;
   credential: 'none' | 'session' | 'api_key' | 'bogus';
@@ -93,6 +98,11 @@ interface ActorFacts {
   sendsTo: TenantSlug;
   tenantRole?: TenantRoleName;
   memberships: Partial<Record<WsName, string>>;
+  /**
+   * Per-member overrides (issue 16) of a membership: `grant` adds to the role, `revoke` takes
+   * from it and wins over both; never applied to an owner.
+   */
+  overrides?: Partial<Record<WsName, Overrides>>;
   current: WsName | null;
   key?: { ws: WsName; scopes: readonly WorkspacePermission[]; creator: ActorFacts };
 }
@@ -123,6 +133,25 @@ const otherUser = user('other-tenant user at home', {
 const demoted = user('demoted key creator', { memberships: { W: 'viewer' }, current: 'W' });
 /** Not an actor itself: an admin of both W and W2, whose key of W2 must not act as W's sub workspace. */
 const bothAdmin = user('admin of W and W2', { memberships: { W: 'admin', W2: 'admin' }, current: 'W' });
+/**
+ * Not an actor itself: an admin of W who made a key (KEY_W_SCOPES), and then had some of it revoked
+ * by override: the key loses what its creator lost, on the very next request.
+ */
+const revokedCreator = user('key creator with revoke overrides', {
+  memberships: { W: 'admin' },
+  overrides: { W: { grant: [], revoke: ['audit:view', 'invitations:view'] } },
+  current: 'W',
+});
+/**
+ * A plain member of W whose overrides grant members:manage, audit:view and groups:manage, and
+ * revoke members:view and locations:view: may manage members it may not list, and (not when
+ * acting as S: groups:manage is withheld there) invite sub workspaces.
+ */
+const overridden = user('W member with overrides', {
+  memberships: { W: 'member' },
+  overrides: { W: { grant: ['members:manage', 'audit:view', 'groups:manage'], revoke: ['members:view', 'locations:view'] } },
+  current: 'W',
+});
 /** Not actors: the owners of the sub workspaces, who accepted their groups' invitations. */
 const sOwner = user('S owner', { memberships: { S: 'owner' }, current: 'S' });
 const s2Owner = user('S2 owner', { memberships: { S2: 'owner' }, current: 'S2' });
@@ -147,10 +176,12 @@ const ACTORS: readonly ActorFacts[] = [
   user('W member', { memberships: { W: 'member' }, current: 'W' }),
   user('W viewer', { memberships: { W: 'viewer' }, current: 'W' }),
   user('W clerk (custom role)', { memberships: { W: 'clerk' }, current: 'W' }),
+  overridden,
   user('tenant admin (not a member of W)', { tenantRole: 'admin' }),
   plain,
   keyActor('API key of W', { ws: 'W', scopes: KEY_W_SCOPES, creator: wOwner }),
   keyActor('API key of W by a since-demoted admin', { ws: 'W', scopes: KEY_DEMOTED_SCOPES, creator: demoted }),
+  keyActor('API key of W by an admin since revoked audit:view and invitations:view', { ws: 'W', scopes: KEY_W_SCOPES, creator: revokedCreator }),
   keyActor('API key of W2', { ws: 'W2', scopes: KEY_W2_SCOPES, creator: plain }),
   keyActor('API key of W2 by an admin of W and W2', { ws: 'W2', scopes: ['workspaces:view', 'members:view', 'roles:view'], creator: bothAdmin }),
   // A revoked key is no credential at all.
@@ -261,13 +292,15 @@ const grantsTenant = (role: TenantRoleName | undefined, permission: string) =>
 const credentialValid = (actor: ActorFacts) =>
   (actor.credential === 'session' || actor.credential === 'api_key') && actor.issuedIn === actor.sendsTo;
 
-/** What the actor's role in a workspace grants; undefined when not a member. */
+/** What the actor's role in a workspace grants, with their overrides there; undefined when not a member. */
 function membershipPermissions(actor: ActorFacts, ws: WsName): ReadonlySet<string> | undefined {
   const role = actor.memberships[ws];
   if (role === undefined) return undefined;
   const permissions = isBuiltinRoleName(role) ? CATALOGUE.builtinRolePermissions(role) : CUSTOM_ROLES[role];
   if (!permissions) throw new Error(`fixture role ${role} has no permission set`);
-  return new Set(permissions);
+  const overrides = role === 'owner' ? undefined : actor.overrides?.[ws];
+  if (!overrides) return new Set(permissions);
+  return new Set([...permissions, ...overrides.grant].filter((permission) => !overrides.revoke.includes(permission)));
 }
 
 /** What the actor may do in a workspace; undefined when the workspace is not visible to them. */
@@ -512,6 +545,14 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /api/v1/members': inWs('context', 'members:view'),
   'PUT /api/v1/members/:user_id': inWs('context', 'members:manage'),
   'DELETE /api/v1/members/:user_id': inWs('context', 'members:remove'),
+  // Member access (issue 16): reading a member's overrides and "why" is listing members; changing
+  // them is managing members (the handler then refuses one's own, the owner's, and anything the
+  // caller lacks). Acting as a sub workspace is allowed, like changing a role.
+  'GET /api/v1/members/:user_id/permissions': inWs('context', 'members:view'),
+  'PUT /api/v1/members/:user_id/permissions': inWs('context', 'members:manage'),
+  'GET /api/v1/members/:user_id/effective-permissions': inWs('context', 'members:view'),
+  // "Where": about the signed-in user across the tenant's workspaces, so no workspace context, and no API key.
+  'GET /api/v1/me/workspaces': { access: 'authenticated' },
   'GET /api/v1/roles': inWs('context', 'roles:view'),
   'POST /api/v1/roles': inWs('context', 'roles:manage'),
   'PUT /api/v1/roles/:id': inWs('context', 'roles:manage'),
@@ -705,14 +746,37 @@ const throwawayInvitation = (ws: WsName) =>
  * users counter moves with it, so removing or leaving later gives back a place that was taken
  * (a row written straight into the table would drive the counter below zero).
  */
-async function ensureMembership(workspaceId: number, userId: number, role: string): Promise<void> {
+async function ensureMembership(workspaceId: number, userId: number, role: string): Promise<boolean> {
   const found = await t.db
     .selectFrom('memberships')
     .select('user_id')
     .where('workspace_id', '=', workspaceId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  if (!found) await inTransaction(t.db, (tx) => addMember(tx, workspaceId, userId, role, new Date().toISOString()));
+  if (found) return false;
+  await inTransaction(t.db, (tx) => addMember(tx, workspaceId, userId, role, new Date().toISOString()));
+  return true;
+}
+
+/** A membership's overrides as the fact table has them, written straight into the table (a new membership has none). */
+async function insertOverrides(ws: WsName, userId: number, overrides: Overrides): Promise<void> {
+  const rows = [
+    ...overrides.grant.map((permission) => ({ workspace_id: wsId[ws], user_id: userId, permission, effect: 'grant' as const })),
+    ...overrides.revoke.map((permission) => ({ workspace_id: wsId[ws], user_id: userId, permission, effect: 'revoke' as const })),
+  ];
+  if (rows.length > 0) await t.db.insertInto('member_permission_overrides').values(rows).execute();
+}
+
+/** The overrides a user has in a workspace, straight from the table. */
+async function storedOverrides(ws: WsName, userId: number): Promise<string[]> {
+  const rows = await t.db
+    .selectFrom('member_permission_overrides')
+    .select(['permission', 'effect'])
+    .where('workspace_id', '=', wsId[ws])
+    .where('user_id', '=', userId)
+    .orderBy('permission')
+    .execute();
+  return rows.map((row) => `${row.effect} ${row.permission}`);
 }
 
 /** The throwaway member (role `bare`) is in the workspace, whatever earlier rows did. */
@@ -727,7 +791,11 @@ async function restoreActor(actor: ActorFacts): Promise<void> {
   const facts = actor.key?.creator ?? actor;
   const userId = liveOf(facts).userId;
   if (facts.credential !== 'session' || userId === undefined) return;
-  for (const [ws, role] of Object.entries(facts.memberships) as Array<[WsName, string]>) await ensureMembership(wsId[ws], userId, role);
+  for (const [ws, role] of Object.entries(facts.memberships) as Array<[WsName, string]>) {
+    // Leaving took the overrides with the membership (the foreign key): they come back with it.
+    const overrides = facts.overrides?.[ws];
+    if ((await ensureMembership(wsId[ws], userId, role)) && overrides) await insertOverrides(ws, userId, overrides);
+  }
   await t.db
     .updateTable('users')
     .set({ current_workspace_id: facts.current === null ? null : wsId[facts.current] })
@@ -750,6 +818,8 @@ interface Prepared {
   /** Replaces the actor's headers (a fresh session for logout). */
   headers?: Record<string, string>;
   after?: (response: { statusCode: number; json(): unknown }) => Promise<void>;
+  /** What else the response (and the database after it) must show; a reason when it does not. */
+  check?: (response: { statusCode: number; json(): unknown }) => Promise<string | undefined>;
 }
 
 /** The workspace whose objects (members, roles, keys) a row's ids refer to. */
@@ -890,6 +960,31 @@ const createWorkspaceAt =
       },
     };
   };
+
+/** What the fact table says the row's actor holds in the workspace its context names (acting: as that sub). */
+function modelHeld(row: Row): ReadonlySet<string> | undefined {
+  const { actor, ctx } = row;
+  if (ctx.kind === 'as-workspace') return actingPermissions(actor, ctx.ws);
+  if (ctx.kind !== 'header' && ctx.kind !== 'current' && ctx.kind !== 'path') return undefined;
+  const ws = targetOf(actor, ctx);
+  return ws === null ? undefined : effectivePermissions(actor, ws);
+}
+
+const sameList = (label: string, actual: readonly string[], wanted: Iterable<string>): string | undefined => {
+  const a = [...actual].sort();
+  const w = [...wanted].sort();
+  return JSON.stringify(a) === JSON.stringify(w) ? undefined : `${label}: answered ${JSON.stringify(a)}, the fact table says ${JSON.stringify(w)}`;
+};
+
+/** The permissions "where" is asked about: a read (tenant roles see it everywhere), a write, and one withheld when acting. */
+const WHERE_PERMISSIONS: readonly WorkspacePermission[] = ['workspaces:view', 'members:manage', 'groups:manage'];
+
+/** Which of the fact table's workspaces the actor holds a permission in, directly or by acting as it. */
+function modelWhere(actor: ActorFacts, permission: string): WsName[] {
+  return (Object.keys(WS_TENANT) as WsName[]).filter(
+    (ws) => effectivePermissions(actor, ws)?.has(permission) === true || actingPermissions(actor, ws)?.has(permission) === true,
+  );
+}
 
 /**
  * How to send each route that is not a plain GET. Every recipe sends a valid request, so
@@ -1063,6 +1158,86 @@ const RECIPES: Record<string, Recipe> = {
     payload: { role: 'bare' },
   }),
 
+  // Member access (issue 16): the throwaway member (role `bare`, holding nothing), whom every
+  // holder of members:manage may manage.
+  'GET /api/v1/members/:user_id/permissions': async (row) => {
+    const ws = objectsWs(row);
+    const userId = await ensureSpareMember(ws);
+    return {
+      url: `/api/v1/members/${userId}/permissions`,
+      check: async (response) => {
+        if (response.statusCode !== 200) return undefined;
+        const data = (response.json() as { data: { user_id: number; workspace_id: number; role: string } }).data;
+        return data.user_id === userId && data.workspace_id === wsId[ws] && data.role === 'bare'
+          ? undefined
+          : `answered about ${JSON.stringify(data)}, not the throwaway member of ${ws}`;
+      },
+    };
+  },
+  // Allowed rows grant the throwaway member members:manage (every allowed caller holds it) and
+  // the workspace's owner takes it back; a refused row must leave the member without overrides.
+  'PUT /api/v1/members/:user_id/permissions': async (row) => {
+    const ws = objectsWs(row);
+    const userId = await ensureSpareMember(ws);
+    const reset = () =>
+      support(
+        { method: 'PUT', url: `/api/v1/members/${userId}/permissions`, headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) }, payload: {} },
+        200,
+      );
+    if ((await storedOverrides(ws, userId)).length > 0) await reset();
+    return {
+      url: `/api/v1/members/${userId}/permissions`,
+      payload: { grant: ['members:manage'] },
+      check: async (response) => {
+        const stored = await storedOverrides(ws, userId);
+        if (response.statusCode >= 300) return stored.length === 0 ? undefined : `refused, but the member's overrides are now ${stored.join(', ')}`;
+        const data = (response.json() as { data: { grant: string[]; revoke: string[] } }).data;
+        return sameList('overrides stored', stored, ['grant members:manage']) ?? sameList('grant answered', data.grant, ['members:manage']);
+      },
+      after: async (response) => {
+        if (response.statusCode < 300) await reset();
+      },
+    };
+  },
+  // About oneself (a key's creator for keys): the permissions it lists are this request's, which
+  // the fact table knows; the spare member when the actor is nobody.
+  'GET /api/v1/members/:user_id/effective-permissions': async (row) => {
+    const self = live.get(row.actor)?.userId;
+    const userId = self ?? (await ensureSpareMember(objectsWs(row)));
+    return {
+      url: `/api/v1/members/${userId}/effective-permissions`,
+      check: async (response) => {
+        if (response.statusCode !== 200 || self === undefined || !credentialValid(row.actor)) return undefined;
+        const held = modelHeld(row);
+        if (!held) return 'answered 200 where the fact table sees no workspace';
+        const data = (response.json() as { data: { permissions: Array<{ permission: string }> } }).data;
+        return sameList('effective permissions', data.permissions.map((entry) => entry.permission), held);
+      },
+    };
+  },
+  // "Where", asked for three permissions: of the fact table's workspaces, exactly those the actor
+  // holds it in (a membership, acting as a sub, or a tenant role's read), never another tenant's.
+  'GET /api/v1/me/workspaces': async (row) => ({
+    url: `/api/v1/me/workspaces?can=${WHERE_PERMISSIONS[0]}&limit=100`,
+    check: async (response) => {
+      if (response.statusCode !== 200) return undefined;
+      const known = new Map((Object.keys(WS_TENANT) as WsName[]).map((ws) => [wsId[ws], ws]));
+      for (const permission of WHERE_PERMISSIONS) {
+        const answer = permission === WHERE_PERMISSIONS[0] ? response : await t.request({ method: 'GET', url: `/api/v1/me/workspaces?can=${permission}&limit=100`, headers: liveOf(row.actor).headers });
+        if (answer.statusCode !== 200) return `?can=${permission} answered ${answer.statusCode}`;
+        const page = answer.json() as { data: Array<{ id: number }>; meta: { next_cursor: string | null } };
+        if (page.meta.next_cursor !== null) return `?can=${permission}: more than one page`;
+        const listed = page.data.map((item) => known.get(item.id)).filter((ws): ws is WsName => ws !== undefined);
+        const mismatched = sameList(`?can=${permission}`, listed, modelWhere(row.actor, permission));
+        if (mismatched) return mismatched;
+        const ids = page.data.map((item) => item.id);
+        const foreign = ids.length === 0 ? [] : await t.db.selectFrom('workspaces').select('id').where('id', 'in', ids).where('tenant_id', '!=', tenantIdOf[row.actor.sendsTo]).execute();
+        if (foreign.length > 0) return `?can=${permission} lists workspaces of another tenant: ${foreign.map((w) => w.id).join(', ')}`;
+      }
+      return undefined;
+    },
+  }),
+
   // Removes the throwaway member; the next row puts it back.
   'DELETE /api/v1/members/:user_id': async (row) => ({ url: `/api/v1/members/${await ensureSpareMember(objectsWs(row))}` }),
 
@@ -1231,6 +1406,8 @@ async function runRow(row: Row, recipe: Recipe): Promise<Failure | undefined> {
     headers: { ...(prepared.headers ?? liveOf(row.actor).headers), ...contextHeaders(row.ctx), ...portal },
     ...(prepared.payload === undefined ? {} : { payload: prepared.payload }),
   });
+  // A check reads the database as the request left it, before `after` tidies up.
+  const checked = prepared.check ? await prepared.check(response) : undefined;
   if (prepared.after) await prepared.after(response);
   if (row.portal === undefined) {
     matrixRequests += 1;
@@ -1242,7 +1419,7 @@ async function runRow(row: Row, recipe: Recipe): Promise<Failure | undefined> {
       actingTally.set(label, (actingTally.get(label) ?? 0) + 1);
     }
   } else portalRequests += 1;
-  const reason = mismatch(row.outcome, response.statusCode, response.body) ?? ranInMismatch(row, response.headers);
+  const reason = mismatch(row.outcome, response.statusCode, response.body) ?? ranInMismatch(row, response.headers) ?? checked;
   return reason === undefined ? undefined : { row, reason, status: response.statusCode, body: response.body, url: prepared.url };
 }
 
@@ -1383,6 +1560,22 @@ beforeAll(async () => {
     }
     await restoreActor(actor);
   }
+  // Their overrides, through the route under test (the owner may grant anything), as a fixture request.
+  const setOverrides = async (actor: ActorFacts) => {
+    for (const [ws, overrides] of Object.entries(actor.overrides ?? {}) as Array<[WsName, Overrides]>) {
+      const body = await support(
+        {
+          method: 'PUT',
+          url: `/api/v1/members/${liveOf(actor).userId}/permissions`,
+          headers: { ...liveOf(ownerOf[ws]).headers, 'x-workspace-id': idOf(ws) },
+          payload: { grant: [...overrides.grant], revoke: [...overrides.revoke] },
+        },
+        200,
+      );
+      expect({ grant: body.data.grant, revoke: body.data.revoke }).toEqual({ grant: [...overrides.grant].sort(), revoke: [...overrides.revoke].sort() });
+    }
+  };
+  for (const actor of ACTORS) if (actor.credential === 'session' && actor.overrides) await setOverrides(actor);
 
   // The groups, through the API: each admin workspace's owner invites, the sub's owner accepts.
   for (const sub of ['S', 'S2'] as const) {
@@ -1415,6 +1608,10 @@ beforeAll(async () => {
   await registerActor(demoted);
   await insertMembership('W', liveOf(demoted).userId ?? 0, 'admin');
 
+  // The key creator whose overrides revoke part of what the key was made with: an admin of W first.
+  await registerActor(revokedCreator);
+  await insertMembership('W', liveOf(revokedCreator).userId ?? 0, 'admin');
+
   // API keys, each made by its creator in its workspace with a subset of scopes.
   for (const actor of ACTORS) {
     if (!actor.key) continue;
@@ -1437,6 +1634,8 @@ beforeAll(async () => {
     200,
   );
   await restoreActor(demoted);
+  // And the revoke overrides on the other creator: its key loses audit:view and invitations:view.
+  await setOverrides(revokedCreator);
 });
 
 afterAll(async () => {

@@ -55,6 +55,8 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   'POST /api/v1/invitations/accept': () => ({ token: 'inv_unknown' }),
   'POST /api/v1/invitations/decline': () => ({ token: 'inv_unknown' }),
   'PUT /api/v1/members/{user_id}': () => ({ role: 'viewer' }),
+  // The owner changes the member's overrides (issue 16): a grant and a revoke, both known permissions.
+  'PUT /api/v1/members/{user_id}/permissions': () => ({ grant: ['invitations:view'], revoke: ['contacts:create'] }),
   'POST /api/v1/workspaces/{id}/transfer-ownership': () => ({ user_id: member.userId }),
   'POST /api/v1/roles': () => ({ name: 'fuzz_role', display_name: 'Fuzz', permissions: ['members:view'] }),
   'PUT /api/v1/roles/{id}': () => ({ display_name: 'Fuzz' }),
@@ -68,6 +70,11 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   'PUT /api/v1/workspaces/{id}/preferred-document-subtype': () => ({ document_subtype: 'B01' }),
   // The owner's own workspace: refused (409 GROUP.SELF_INVITATION) after validation, so nothing is written.
   'POST /api/v1/workspace-group-members': () => ({ sub_workspace_id: workspaceId }),
+};
+
+/** The query an operation needs to reach its handler, kept while one other parameter is fuzzed. */
+const QUERY_EXAMPLES: Record<string, Record<string, string>> = {
+  'GET /api/v1/me/workspaces': { can: 'members:view' },
 };
 
 const INT4_PAST = 2_147_483_648;
@@ -129,6 +136,9 @@ async function fingerprint(): Promise<string> {
            (select count(*) from workspace_group_members) as group_links,
            (select count(*) from refresh_tokens) as refresh_tokens,
            (select count(*) from locations) as locations,
+           (select coalesce(sum(version), 0) from workspace_data_versions) as workspace_versions,
+           (select count(*) from member_permission_overrides) as overrides,
+           (select count(*) from roles) as roles,
            (select coalesce(sum(users_usage + locations_usage), 0) from workspace_plans) as plan_usage`.execute(t.db);
   return JSON.stringify(Object.values(row.rows[0] ?? {}).map(Number));
 }
@@ -166,11 +176,22 @@ describe('generated hostile input, every operation of the OpenAPI document', () 
         for (const value of [...HOSTILE_STRINGS, ...WRONG_TYPES]) {
           await send(`${key} body.${field}=${JSON.stringify(value).slice(0, 20)}`, op.method, urlOf(op.path, realPath), { ...example?.(), [field]: value });
         }
+        // A list field (scopes, permissions, overrides) gets each hostile value as an item too, and it twice.
+        if (Array.isArray(baseBody?.[field])) {
+          for (const value of [...HOSTILE_STRINGS, ...WRONG_TYPES]) {
+            await send(`${key} body.${field}=[${JSON.stringify(value).slice(0, 20)}]`, op.method, urlOf(op.path, realPath), { ...example?.(), [field]: [value] });
+          }
+          const item = (baseBody?.[field] as unknown[])[0];
+          if (item !== undefined) await send(`${key} body.${field}=[item, item]`, op.method, urlOf(op.path, realPath), { ...example?.(), [field]: [item, item] });
+        }
       }
+      const queryExample = QUERY_EXAMPLES[key] ?? {};
+      const withQuery = (param: string, value: string) =>
+        [...Object.entries(queryExample).filter(([name]) => name !== param).map(([name, v]) => `${name}=${encodeURIComponent(v)}`), `${param}=${value}`].join('&');
       for (const param of op.queryParams) {
         sent.fields += 1;
         for (const value of HOSTILE_QUERY) {
-          await send(`${key} ?${param}=${value.slice(0, 20)}`, op.method, `${urlOf(op.path, realPath)}?${param}=${value}`, baseBody);
+          await send(`${key} ?${param}=${value.slice(0, 20)}`, op.method, `${urlOf(op.path, realPath)}?${withQuery(param, value)}`, baseBody);
         }
       }
       for (const param of op.pathParams) {
@@ -184,6 +205,10 @@ describe('generated hostile input, every operation of the OpenAPI document', () 
         await send(`${key} invalid UTF-8`, op.method, urlOf(op.path, realPath), undefined, Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]));
         await send(`${key} array body`, op.method, urlOf(op.path, realPath), [baseBody]);
       }
+    }
+    // The new routes (issue 16) were part of it, their bodies and queries fuzzed field by field.
+    for (const key of ['GET /api/v1/members/{user_id}/permissions', 'PUT /api/v1/members/{user_id}/permissions', 'GET /api/v1/members/{user_id}/effective-permissions', 'GET /api/v1/me/workspaces']) {
+      expect(operations.map((op) => `${op.method} ${op.path}`)).toContain(key);
     }
     console.log(`input fuzz: ${sent.operations} operations, ${sent.fields} fields, ${sent.requests} requests, ${failures.length} failures`);
     expect(failures).toEqual([]);

@@ -104,6 +104,8 @@ const KEY_SCOPES = [
   'locations:edit',
   'locations:delete',
 ];
+/** What GET /api/v1/me/workspaces?can= asks about: reads (a tenant role's too), a write, and one withheld when acting. */
+const WHERE_PERMISSIONS = ['workspaces:view', 'members:view', 'audit:view', 'members:manage', 'invitations:create', 'groups:manage'];
 /** The routes that take an invitation token (register takes one too, as `invitation_token`). */
 const TOKEN_ROUTE = /\/invitations\/(lookup|accept|decline)$/;
 /** The anonymous token routes: the token alone is the credential there. */
@@ -503,6 +505,13 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
   for (const side of SIDES) {
     await call(t, side, second(side), 'POST', '/api/v1/invitations/accept', { token: invitation(side, 'accepted').token });
   }
+  // Member access (issue 16): the auditor of North Branch has overrides, a grant and a revoke, on
+  // both sides (two victim rows a cross-tenant PUT /members/{user_id}/permissions must not touch).
+  for (const side of SIDES) {
+    await call(t, side, owner(side), 'PUT', `/api/v1/members/${second(side).userId}/permissions`, { grant: ['invitations:view'], revoke: ['audit:view'] }, {
+      'x-workspace-id': String(ws(side, 1)),
+    });
+  }
   for (const side of SIDES) {
     tokens[side].spent.push(...(['revoked', 'expired', 'declined', 'accepted'] as const).map((key) => invitation(side, key).token));
     for (const spec of invitationSpecs) tokens[side].emailOf[invitation(side, spec.key).token] = invitation(side, spec.key).email;
@@ -728,7 +737,8 @@ interface JsonSchema {
 
 /** `slug`: seed 002's `{idOrSlug}`, a workspace's id or its slug. */
 type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'location' | 'biz' | 'slug' | 'any';
-type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'invite-code' | 'email' | 'password';
+/** `permission`: a permission name asked about (GET /api/v1/me/workspaces?can=). */
+type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'invite-code' | 'email' | 'password' | 'permission';
 
 interface Field {
   where: 'path' | 'query' | 'body';
@@ -790,6 +800,9 @@ function operationsOf(doc: any): Operation[] {
           fields.push({ where: 'path', name: parameter.name, kind: kindOf(path, parameter.name), special: 'id', schema });
         } else if (parameter.in === 'query' && isIdName(parameter.name)) {
           fields.push({ where: 'query', name: parameter.name, kind: kindOf(path, parameter.name), special: 'id', schema });
+        } else if (parameter.in === 'query' && parameter.name === 'can') {
+          // "Where" (issue 16): without a known permission every request would stop at 422.
+          fields.push({ where: 'query', name: 'can', kind: 'any', special: 'permission', schema });
         } else if (parameter.in === 'query' && parameter.name === 'cursor') {
           // Keyset cursors carry an id: forged ones point at victim rows and past the id range.
           fields.push({ where: 'query', name: 'cursor', kind: 'any', special: 'cursor', schema });
@@ -1155,6 +1168,8 @@ describe('tenant isolation fuzzer (C3)', () => {
     expect(before.tables.get('workspace_group_members')?.rows).toBe(3);
     expect(before.tables.get('locations')?.rows).toBe(9);
     expect(before.tables.get('workspace_settings')?.rows).toBe(6);
+    // The auditor's grant and revoke (issue 16).
+    expect(before.tables.get('member_permission_overrides')?.rows).toBe(2);
 
     const registry: Registry = {
       victim: await idsOfTenant(t, fixtures.victim.tenantId),
@@ -1376,6 +1391,7 @@ describe('tenant isolation fuzzer (C3)', () => {
       }
       if (field.special === 'email') return { value: rng.pick([...v.emails, ...v.invitationEmails, 'x']), origin: 'secret' };
       if (field.special === 'password') return { value: rng.pick([PASSWORDS.victim, 'x']), origin: 'secret' };
+      if (field.special === 'permission') return { value: rng.pick(WHERE_PERMISSIONS), origin: 'attacker' };
       const roll = rng.float();
       let pick: Pick;
       if (roll < 0.45) pick = { value: rng.pick(idsFor(registry.victim, field.kind)), origin: 'victim' };

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
+import { lockClause } from '../../core/db/dialect.ts';
 
 export interface MemberRecord {
   userId: number;
@@ -25,6 +26,18 @@ const memberPage = precompile((db: Db, page: { workspaceId: number; afterUserId:
 /** Keyset page on the (workspace_id, user_id) primary key: as fast on page 1 of 10 as of 10,000. */
 export function listMembers(db: Db, workspaceId: number, afterUserId: number, limit: number): Promise<MemberRecord[]> {
   return memberPage(db, { workspaceId, afterUserId, limit });
+}
+
+/** Holds a membership row until the transaction ends (PostgreSQL; SQLite runs one writer at a time); false when there is none. */
+export async function lockMembership(tx: Tx, workspaceId: number, userId: number): Promise<boolean> {
+  const row = await tx
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .modifyEnd(lockClause(tx, 'update'))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function findMember(db: Executor, workspaceId: number, userId: number): Promise<MemberRecord | undefined> {

@@ -114,8 +114,10 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
   const { db, clock, catalogue, grants } = deps;
   const pages = createVersionedCache<Page<repository.MemberRecord>>(deps.readCacheEntries);
 
-  /** The target member, after checking the caller holds everything the target holds (their role and grants). */
+  /** The target member, held, after checking the caller holds everything the target holds (their role and grants). */
   async function requireManageableMember(tx: Tx, ctx: InWorkspaceContext, userId: number): Promise<Standing> {
+    // Held, so role changes, overrides and removal of one member decide one after the other, each on the other's result.
+    if (!(await repository.lockMembership(tx, ctx.workspace.id, userId))) throw new AppError('MEMBER.NOT_FOUND');
     const standing = await standingOf(grants, tx, ctx.workspace.id, userId);
     if (!standing) throw new AppError('MEMBER.NOT_FOUND');
     if (isOwnerRole(standing.template)) throw new AppError('MEMBER.IS_OWNER');
@@ -197,8 +199,6 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
       if (both.length > 0) throw new AppError('VALIDATION.FAILED', { revoke: `granted and revoked at once: ${both.join(', ')}` });
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
-        // Held against a racing role change, removal or ownership transfer of the same member.
-        await lockRow(tx, 'workspaces', ctx.workspace.id);
         const standing = await requireManageableMember(tx, ctx, userId);
         const holds = grants.withOverrides(standing.template, standing.template.permissions, wanted);
         requireHeld(ctx, holds);

@@ -38,6 +38,12 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
       .select(['m.workspace_id', 'm.user_id', 'm.role'])
       .where('r.id', 'is', null)
       .execute(),
+    'owner with permission overrides (the owner holds everything)': db
+      .selectFrom('member_permission_overrides as o')
+      .innerJoin('memberships as m', (join) => join.onRef('m.workspace_id', '=', 'o.workspace_id').onRef('m.user_id', '=', 'o.user_id'))
+      .select(['o.workspace_id', 'o.user_id', 'o.permission'])
+      .where('m.role', '=', 'owner')
+      .execute(),
     'membership crossing tenants': db
       .selectFrom('memberships as m')
       .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')

@@ -266,3 +266,21 @@ describe('authority checked again later', () => {
     await succeed(t, { method: 'PUT', url: `/api/v1/members/${admin.userId}/permissions`, headers: inWs(owner), payload: {} });
   });
 });
+
+describe('where, for a tenant admin who is also a member', () => {
+  it('lists a workspace by membership only: the read-only view is for workspaces one is no member of', async () => {
+    const tenantAdmin = await register(t, { name: 'Tenant Admin Member' });
+    await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${tenantAdmin.userId}`, headers: owner.auth, payload: { tenant_role: 'admin' } });
+    const shop = (await createWorkspace(t, admin, 'Where Shop')).id;
+    await addMembership(t, shop, tenantAdmin.userId, 'viewer');
+    const where = async (permission: string) =>
+      (await succeed(t, { method: 'GET', url: `/api/v1/me/workspaces?can=${permission}&limit=100`, headers: tenantAdmin.auth })).json().data as { id: number; via: string }[];
+    // The viewer role does not read API keys, and here the membership decides (403 below), not the tenant role.
+    expect((await where('api_keys:view')).map((w) => w.id)).not.toContain(shop);
+    expect((await t.request({ method: 'GET', url: '/api/v1/api-keys', headers: inWs(tenantAdmin, shop) })).statusCode).toBe(403);
+    expect((await where('members:view')).find((w) => w.id === shop)?.via).toBe('membership');
+    await succeed(t, { method: 'PUT', url: `/api/v1/members/${tenantAdmin.userId}/permissions`, headers: inWs(admin, shop), payload: { revoke: ['members:view'] } });
+    expect((await where('members:view')).map((w) => w.id)).not.toContain(shop);
+    expect((await where('members:view')).find((w) => w.id === ws)?.via).toBe('tenant_role');
+  });
+});

@@ -195,7 +195,7 @@ function holdsPermission(m: 'm' | 'am', r: 'r' | 'ar', query: PermissionWhereQue
 /**
  * The workspaces of the tenant where the user holds the permission, by id: through a
  * membership, through a membership of the admin workspace of a group the workspace is a sub
- * of, or, for a read, through seeing every workspace. Unless it is the last, only the
+ * of, or, for a read, through seeing every workspace it is no member of. Unless it is the last, only the
  * user's own workspaces and their groups' sub workspaces are candidates (an index lookup,
  * not a scan of the tenant).
  */
@@ -238,8 +238,9 @@ export async function listWorkspacesWhere(db: Db, query: PermissionWhereQuery): 
             ),
           ]),
         )
-        .where(sql<boolean>`(${byMembership} or ${byAdminWorkspace})`),
     )
+    // Seeing every workspace is the read-only view of one the user is no member of: a member holds what their membership says.
+    .where(query.everyWorkspace ? sql<boolean>`(${byMembership} or ${byAdminWorkspace} or ${sql.ref('m.user_id')} is null)` : sql<boolean>`(${byMembership} or ${byAdminWorkspace})`)
     .orderBy('w.id')
     .limit(query.limit)
     .execute();

@@ -2023,6 +2023,99 @@ describe('tenant isolation fuzzer (C3)', () => {
     for (const [name, snapshot] of before.tables) expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: snapshot.json });
   });
 
+  it("answers the member-access routes (issue 16) about every victim user as about one that exists nowhere, lists no victim workspace, and changes nothing", async () => {
+    const a = fixtures.attacker;
+    const v = fixtures.victim;
+    const before = await snapshotTenant(t, v.tenantId);
+    const victim = await idsOfTenant(t, v.tenantId);
+    const [group] = a.groups;
+    const key = { authorization: `Bearer ${a.apiKey.secret}` };
+    // Callers that hold members:view and members:manage where they stand, so only the target can refuse them.
+    const callers = [
+      { name: 'owner in Main Branch', headers: { ...a.owner.auth, 'x-workspace-id': String(a.workspaces[0]) } },
+      { name: 'owner acting as Corner Shop', headers: { ...a.owner.auth, 'x-as-workspace': String(group.sub) } },
+      { name: 'API key of Main Branch', headers: key },
+      { name: 'API key acting as Corner Shop', headers: { ...key, 'x-as-workspace': String(group.sub) } },
+      { name: 'second user in its own Corner Shop', headers: { ...a.second.auth, 'x-workspace-id': String(group.sub) } },
+    ];
+    const ops = [
+      { method: 'GET' as const, path: (id: number | string) => `/api/v1/members/${id}/permissions` },
+      { method: 'PUT' as const, path: (id: number | string) => `/api/v1/members/${id}/permissions`, payload: { grant: ['members:view'], revoke: ['audit:view'] } },
+      { method: 'PUT' as const, path: (id: number | string) => `/api/v1/members/${id}/permissions`, payload: {} },
+      { method: 'GET' as const, path: (id: number | string) => `/api/v1/members/${id}/effective-permissions` },
+    ];
+    const ghost = GHOST_BASE + 11;
+    const answers: string[] = [];
+    const answerOf = async (method: 'GET' | 'PUT', url: string, headers: Record<string, string>, payload?: object) => {
+      const response = await t.request({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+      expect(response.body.toLowerCase()).not.toContain(CANARY_PREFIX.toLowerCase());
+      return `${response.statusCode} ${codeOf(response.body)}`;
+    };
+    const codeOf = (body: string) => {
+      try {
+        return (JSON.parse(body) as { error?: { code?: string } }).error?.code ?? '-';
+      } catch {
+        return '?';
+      }
+    };
+    for (const caller of callers) {
+      for (const op of ops) {
+        const missing = await answerOf(op.method, op.path(ghost), caller.headers, op.payload);
+        expect(`${caller.name} ${op.method} ${op.path('{ghost}')} → ${missing}`).toBe(`${caller.name} ${op.method} ${op.path('{ghost}')} → 404 MEMBER.NOT_FOUND`);
+        for (const userId of victim.users) {
+          answers.push(`${caller.name} ${op.method} ${op.path(userId)} → ${await answerOf(op.method, op.path(userId), caller.headers, op.payload)}`);
+        }
+      }
+      // A victim workspace in the context headers, about the caller's own user: the workspace is no more there than a missing one.
+      for (const op of ops) {
+        for (const target of victim.workspaces.slice(0, 2)) {
+          for (const header of ['x-workspace-id', 'x-as-workspace']) {
+            const headers = { ...caller.headers, [header]: String(target) };
+            delete (headers as Record<string, string>)[header === 'x-workspace-id' ? 'x-as-workspace' : 'x-workspace-id'];
+            const own = caller.name.startsWith('second') ? a.second.userId : a.owner.userId;
+            const answer = await answerOf(op.method, op.path(own), headers, op.payload);
+            const ghostAnswer = await answerOf(op.method, op.path(own), { ...headers, [header]: String(ghost) }, op.payload);
+            answers.push(`${caller.name} ${header}=victim ${op.method} ${op.path('{own}')} → ${answer} (missing: ${ghostAnswer})`);
+            expect(answer).toBe(ghostAnswer);
+          }
+        }
+      }
+    }
+    expect(answers.filter((answer) => !/→ 404 (MEMBER|WORKSPACE)\.NOT_FOUND/.test(answer))).toEqual([]);
+
+    // "Where": no victim workspace, whatever is asked, for any attacker user (the key is refused).
+    const victimIds = new Set(victim.workspaces);
+    // The attacker's tenant's workspaces now (the fuzz above may have created some).
+    const attackerWorkspaces = (await t.db.selectFrom('workspaces').select('id').where('tenant_id', '=', a.tenantId).execute()).map((w) => w.id);
+    for (const session of [a.owner, a.second, a.rival]) {
+      for (const permission of WHERE_PERMISSIONS) {
+        const response = await t.request({ method: 'GET', url: `/api/v1/me/workspaces?can=${permission}&limit=100`, headers: session.auth });
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.body.toLowerCase()).not.toContain(CANARY_PREFIX.toLowerCase());
+        const ids: number[] = response.json().data.map((item: { id: number }) => item.id);
+        expect(ids.filter((id) => victimIds.has(id))).toEqual([]);
+        expect(ids.filter((id) => !attackerWorkspaces.includes(id))).toEqual([]);
+      }
+    }
+    // The oracle sees a listing: the attacker owner, a tenant owner, reads every workspace of its tenant.
+    const own = await t.request({ method: 'GET', url: '/api/v1/me/workspaces?can=members:view&limit=100', headers: a.owner.auth });
+    expect(own.json().data.map((item: { id: number }) => item.id).sort((x: number, y: number) => x - y)).toEqual([...attackerWorkspaces].sort((x, y) => x - y));
+    expect(a.workspaces.every((id) => attackerWorkspaces.includes(id))).toBe(true);
+    const byKey = await t.request({ method: 'GET', url: '/api/v1/me/workspaces?can=members:view', headers: key });
+    expect(byKey.statusCode).toBe(403);
+
+    // The victim's overrides are as seeded, and every victim row is as it was.
+    const victimView = await t.request({
+      method: 'GET',
+      url: `/api/v1/members/${v.second.userId}/permissions`,
+      headers: { ...v.owner.auth, 'x-tenant': VICTIM_TENANT, 'x-workspace-id': String(v.workspaces[1]) },
+    });
+    expect(victimView.statusCode, victimView.body).toBe(200);
+    expect({ grant: victimView.json().data.grant, revoke: victimView.json().data.revoke }).toEqual({ grant: ['invitations:view'], revoke: ['audit:view'] });
+    const after = await snapshotTenant(t, v.tenantId);
+    for (const [name, snapshot] of before.tables) expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: snapshot.json });
+  });
+
   it(
     'answers forged list cursors past the id range with 422 (or an empty page), never 500',
     async () => {
@@ -2036,7 +2129,9 @@ describe('tenant isolation fuzzer (C3)', () => {
         let path = op.path;
         for (const field of op.fields) if (field.where === 'path') path = path.replace(`{${field.name}}`, field.kind === 'biz' ? home.biz_id : String(home.id));
         for (const id of [MAX_INT4 + 1, '9999999999999999']) {
-          const url = `${path}?cursor=${cursorOf(id)}`;
+          // "Where" needs its permission to reach the cursor at all.
+          const can = op.fields.some((f) => f.special === 'permission') ? '&can=members:view' : '';
+          const url = `${path}?cursor=${cursorOf(id)}${can}`;
           const response = await t.request({
             method: 'GET',
             url,

@@ -25,9 +25,9 @@
  * Each run gets a fresh tenant (users, workspaces, group) on the shared app. The seed is fixed
  * (PBT_SEED overrides it), the run count small (PBT_RUNS overrides it); both are printed.
  *
- * At 9dd6c2e this fails on the first run: the "where" list names, via 'tenant_role', workspaces
- * where a tenant owner or admin IS a member and lacks the `:view` permission (their membership,
- * not the read-only set, decides there: the same request then gets 403).
+ * It found, at 9dd6c2e, the "where" list naming (via 'tenant_role') workspaces where a tenant
+ * owner or admin IS a member and lacks the `:view` permission (there their membership, not the
+ * read-only set, decides, and the same request got 403); fixed in da79abf.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1173,7 +1173,7 @@ export interface components {
             custom_template_name: string | null;
             /** @description Permissions granted or revoked to this member beyond the role */
             override_count: number;
-            /** @description True when the permissions follow a template the workspace shapes (member, viewer, a custom role) or overrides; false for the owner and for an admin without overrides, whose rights are what the built-in grants */
+            /** @description True when the member holds a bounded set that overrides may shape: a role below admin (member, viewer, a custom role), or any role with overrides; false for the owner and for an admin without overrides, who hold what the full built-in grants */
             permissions_managed: boolean;
             /** @description True for the owner alone: every permission there is, including those added later, never overridden */
             legacy_unrestricted: boolean;
@@ -1185,7 +1185,7 @@ export interface components {
             customTemplateName: string | null;
             /** @description Permissions granted or revoked to this member beyond the role */
             overrideCount: number;
-            /** @description True when the permissions follow a template the workspace shapes (member, viewer, a custom role) or overrides; false for the owner and for an admin without overrides, whose rights are what the built-in grants */
+            /** @description True when the member holds a bounded set that overrides may shape: a role below admin (member, viewer, a custom role), or any role with overrides; false for the owner and for an admin without overrides, who hold what the full built-in grants */
             permissionsManaged: boolean;
             /** @description True for the owner alone: every permission there is, including those added later, never overridden */
             legacyUnrestricted: boolean;
@@ -1569,7 +1569,7 @@ export interface components {
             display_name: string;
             is_builtin: boolean;
             permissions: string[];
-            /** @description Counts the changes to what the role grants; every member on it follows the latest */
+            /** @description Counts the changes to what the role grants (always 1 for a built-in role, which never changes); every member on it follows the latest */
             version: number;
         };
         /** RoleList */

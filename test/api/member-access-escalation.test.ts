@@ -359,6 +359,26 @@ describe('overrides take effect on the very next request', () => {
     expect(await overridesViaApi(from.userId, other, to)).toMatchObject({ role: 'admin', grant: [], revoke: [] });
   });
 
+  it('nobody changes their own role, not even acting as a sub workspace they are also a member of', async () => {
+    const changeRole = (headers: Record<string, string>, userId: number, role: string): InjectOptions => ({ method: 'PUT', url: `/api/v1/members/${userId}`, headers, payload: { role } });
+    const own = { status: 403, code: 'AUTH.FORBIDDEN', reason: 'cannot_change_own_role' };
+    await expectRefusedUnchanged(changeRole(inWs(manager), manager.userId, 'viewer'), own, { userId: manager.userId });
+    await expectRefusedUnchanged(changeRole(inWs(admin), admin.userId, 'member'), own, { userId: admin.userId });
+    // W's admin is also a viewer of S: acting as S with W's admin role, a raise of the S
+    // membership would outlive the link between W and S.
+    await addMembership(t, sub, admin.userId, 'viewer');
+    try {
+      await expectRefusedUnchanged(changeRole(actingAs(admin), admin.userId, 'admin'), own, { userId: admin.userId, workspaceId: sub });
+      expect(await roleOf(admin.userId, sub)).toBe('viewer');
+      // The same caller acting as S changes someone else's role there: it was the self that refused.
+      await succeed(t, changeRole(actingAs(admin), subMember.userId, 'viewer'));
+      expect(await roleOf(subMember.userId, sub)).toBe('viewer');
+      await succeed(t, changeRole(actingAs(admin), subMember.userId, 'member'));
+    } finally {
+      await succeed(t, { method: 'DELETE', url: `/api/v1/members/${admin.userId}`, headers: inWs(subOwner, sub) });
+    }
+  });
+
   it('a role change keeps the overrides, and is refused when the caller lacks what the member holds or would hold', async () => {
     const member = await register(t, { name: 'Role Change Member' });
     await addMembership(t, ws, member.userId, 'member');

@@ -469,6 +469,7 @@ class ChangeRole extends Base {
       const refusal = policyRefusal(m, c, 'members:manage');
       if (refusal) return refusal;
       if (this.role === 'owner') return { status: 409, code: 'ROLE.OWNER_BY_TRANSFER' };
+      if (this.target === ctxUser(m, c)) return { status: 403, code: 'AUTH.FORBIDDEN', reason: 'cannot_change_own_role' };
       if (!member) return { status: 404, code: 'MEMBER.NOT_FOUND' };
       if (member.role === 'owner') return { status: 409, code: 'MEMBER.IS_OWNER' };
       const lacksNow = minus(memberSet(m, ws, this.target)!, held!);

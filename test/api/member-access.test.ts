@@ -83,6 +83,16 @@ describe('overrides', () => {
     });
   });
 
+  it('refuses, naming the list, a permission no area declares, and one both granted and revoked', async () => {
+    const unknown = await putOverrides(admin, clerk.userId, { grant: ['invoices:create', 'nope:grant'], revoke: ['nope:revoke'] });
+    expect(unknown.statusCode, unknown.body).toBe(422);
+    expect(unknown.json().error.details).toEqual({ grant: 'unknown permissions: nope:grant', revoke: 'unknown permissions: nope:revoke' });
+    const both = await putOverrides(admin, clerk.userId, { grant: ['audit:view'], revoke: ['audit:view'] });
+    expect(both.statusCode, both.body).toBe(422);
+    expect(both.json().error.details).toEqual({ revoke: 'granted and revoked at once: audit:view' });
+    expect((await getOverrides(owner, clerk.userId)).json().data).toMatchObject({ grant: [], revoke: [] });
+  });
+
   it('refuses escalation', async () => {
     expect((await putOverrides(clerk, admin.userId, { grant: ['workspaces:delete'] })).statusCode).toBe(403);
     expect((await putOverrides(admin, admin.userId, { grant: ['workspaces:delete'] })).statusCode).toBe(403);

@@ -10,12 +10,19 @@
  * - an override change racing the member's removal leaves no overrides behind: 200 then
  *   removed, or 404 MEMBER.NOT_FOUND;
  * - an override change racing a role change ends with both applied, in one order or the
- *   other, and what the member holds is what the final role and overrides say.
+ *   other, and what the member holds is what the final role and overrides say;
+ * - a manager whose own right to manage is taken away while their change waits for the
+ *   membership rows is refused on what they hold when it runs, not on the context read
+ *   before it waited (the other change is held open behind the API's back until the request
+ *   is seen waiting on PostgreSQL, or for a moment on SQLite, then committed).
  * After every round the database is checked behind the API's back (test/support/invariants.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember } from '../../src/modules/members/members.service.ts';
 import { inTransaction } from '../../src/core/db/transaction.ts';
+import { engineOf, lockClause } from '../../src/core/db/dialect.ts';
+import type { Tx } from '../../src/schema/database.ts';
+import { sql } from 'kysely';
 import { invariantViolations } from '../support/invariants.ts';
 import { api, registerUser, startServerPair, uniqueProcessEmail, type ApiResponse, type ServerPair, type ServerProcess } from '../support/process.ts';
 
@@ -144,4 +151,52 @@ describe('member access races across two processes', () => {
       expect(await invariantViolations(servers.direct.db)).toEqual({});
     }
   }, 120_000);
+
+  it('a manager losing the right to manage while their change waits is refused, and nothing changes', async () => {
+    const takeAway: Record<string, (tx: Tx, workspaceId: number, userId: number) => Promise<unknown>> = {
+      'a revoke of members:manage': (tx, workspaceId, userId) =>
+        tx.insertInto('member_permission_overrides').values({ workspace_id: workspaceId, user_id: userId, permission: 'members:manage', effect: 'revoke' }).execute(),
+      'a role without it': (tx, workspaceId, userId) =>
+        tx.updateTable('memberships').set({ role: 'viewer' }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute(),
+    };
+    for (let i = 0; i < ROUNDS; i += 1) {
+      for (const [how, apply] of Object.entries(takeAway)) {
+        const { workspaceId, admin, member, asAdmin } = await scene();
+        const [server] = round % 2 ? [servers.a] : [servers.b];
+        // The admin's context is read (and cached) while they still manage members.
+        expect((await api(server.url, 'GET', permissionsPath(member.userId), asAdmin)).status).toBe(200);
+        let waiting: Promise<ApiResponse> | undefined;
+        await inTransaction(servers.direct.db, async (tx) => {
+          await tx.selectFrom('memberships').select('user_id').where('workspace_id', '=', workspaceId).where('user_id', '=', admin.userId).modifyEnd(lockClause(tx, 'update')).execute();
+          await apply(tx, workspaceId, admin.userId);
+          waiting = api(server.url, 'PUT', permissionsPath(member.userId), { ...asAdmin, body: { grant: ['audit:view'] } });
+          await untilSomeoneWaits(tx);
+        });
+        const response = await waiting!;
+        expect({ status: response.status, error: response.body.error?.code, permission: response.body.error?.details?.permission }, how).toEqual({
+          status: 403,
+          error: 'AUTH.FORBIDDEN',
+          permission: 'members:manage',
+        });
+        expect(await overridesOf(workspaceId, member.userId)).toEqual({ grant: [], revoke: [] });
+        expect(await audited(workspaceId, 'member.permissions_changed')).toBe(0);
+        expect(await invariantViolations(servers.direct.db)).toEqual({});
+      }
+    }
+  }, 120_000);
 });
+
+/**
+ * Returns once another session waits on a lock this transaction holds (PostgreSQL), or after
+ * a moment (SQLite, where the other writer retries BEGIN IMMEDIATE for up to five seconds).
+ */
+async function untilSomeoneWaits(tx: Tx): Promise<void> {
+  if (engineOf(tx) !== 'postgres') return new Promise((resolve) => setTimeout(resolve, 400));
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(tx);
+    if (Number(rows[0]?.n) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the change never waited on the held membership row');
+}

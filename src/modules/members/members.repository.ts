@@ -127,12 +127,10 @@ export async function findOverrides(db: Executor, workspaceId: number, userId: n
     .select(['permission', 'effect'])
     .where('workspace_id', '=', workspaceId)
     .where('user_id', '=', userId)
-    .orderBy('permission')
     .execute();
-  return {
-    grant: rows.filter((row) => row.effect === 'grant').map((row) => row.permission),
-    revoke: rows.filter((row) => row.effect === 'revoke').map((row) => row.permission),
-  };
+  // Sorted here, not by the database's collation, so a list compares equal to the same list sorted by the caller.
+  const of = (effect: 'grant' | 'revoke') => rows.filter((row) => row.effect === effect).map((row) => row.permission).sort();
+  return { grant: of('grant'), revoke: of('revoke') };
 }
 
 /** Sets a member's overrides to exactly these; the membership's foreign key refuses a user who is no member. */
@@ -163,7 +161,7 @@ export interface PermissionWhereQuery {
   limit: number;
 }
 
-export interface PermittedWorkspace {
+export interface PermittedWorkspaceRow {
   id: number;
   bizId: string;
   name: string;
@@ -199,7 +197,7 @@ function holdsPermission(m: 'm' | 'am', r: 'r' | 'ar', query: PermissionWhereQue
  * user's own workspaces and their groups' sub workspaces are candidates (an index lookup,
  * not a scan of the tenant).
  */
-export async function listWorkspacesWhere(db: Db, query: PermissionWhereQuery): Promise<PermittedWorkspace[]> {
+export async function listWorkspacesWhere(db: Db, query: PermissionWhereQuery): Promise<PermittedWorkspaceRow[]> {
   const byMembership = sql<boolean>`(${sql.ref('m.user_id')} is not null and ${holdsPermission('m', 'r', query)})`;
   const byAdminWorkspace = query.whenActingAs ? sql<boolean>`(${sql.ref('am.user_id')} is not null and ${holdsPermission('am', 'ar', query)})` : sql<boolean>`(1 = 0)`;
   const rows = await db

@@ -6,7 +6,7 @@ import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId, 
 import { createSerializeOnce } from '../../core/http/serialize-once.ts';
 import {
   ChangeRoleBody,
-  EffectivePermissions,
+  ExplainedPermissions,
   Member,
   MemberPermissions,
   overridesBody,
@@ -130,7 +130,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ members: MembersService 
           'About yourself, it explains this request\'s context (acting as a sub workspace, an API key\'s scopes, a tenant role\'s read); ' +
           "about another member, their own membership.",
         params: UserIdParams,
-        response: { 200: DataEnvelope(EffectivePermissions) },
+        response: { 200: DataEnvelope(ExplainedPermissions) },
       },
     },
     async (request) => ({

@@ -41,8 +41,8 @@ export const AccessProfile = Type.Object(
     override_count: Type.Integer({ minimum: 0, description: 'Permissions granted or revoked to this member beyond the role' }),
     permissions_managed: Type.Boolean({
       description:
-        'True when the permissions follow a template the workspace shapes (member, viewer, a custom role) or overrides; ' +
-        'false for the owner and for an admin without overrides, whose rights are what the built-in grants',
+        'True when the member holds a bounded set that overrides may shape: a role below admin (member, viewer, a custom role), ' +
+        'or any role with overrides; false for the owner and for an admin without overrides, who hold what the full built-in grants',
     }),
     legacy_unrestricted: Type.Boolean({
       description: 'True for the owner alone: every permission there is, including those added later, never overridden',
@@ -81,7 +81,6 @@ export const MemberPermissions = Type.Object(
 export type MemberPermissions = Static<typeof MemberPermissions>;
 
 const SOURCE_KINDS = ['role', 'override', 'tenant_role', 'admin_workspace', 'api_key'] as const;
-export type SourceKind = (typeof SOURCE_KINDS)[number];
 const WITHHELD_REASONS = ['revoked_by_override', 'withheld_when_acting_as', 'outside_api_key_scopes'] as const;
 export type WithheldReason = (typeof WITHHELD_REASONS)[number];
 
@@ -101,7 +100,7 @@ export const PermissionSource = Type.Object(
 );
 export type PermissionSource = Static<typeof PermissionSource>;
 
-export const EffectivePermissions = Type.Object(
+export const ExplainedPermissions = Type.Object(
   {
     user_id: Type.Integer(),
     workspace_id: Type.Integer(),
@@ -117,7 +116,7 @@ export const EffectivePermissions = Type.Object(
   },
   { title: 'ExplainedPermissions' },
 );
-export type EffectivePermissions = Static<typeof EffectivePermissions>;
+export type ExplainedPermissions = Static<typeof ExplainedPermissions>;
 
 export const WorkspacesWhereQuery = Type.Object(
   {

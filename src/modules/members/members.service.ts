@@ -13,7 +13,7 @@ import { revokeKeysOfMember } from '../api-keys/api-keys.service.ts';
 import { forgetWorkspaceForUser } from '../identity/identity.service.ts';
 import { consumeAllowance, releaseAllowance } from '../plans/plans.service.ts';
 import { isOwnerRole, NO_OVERRIDES, type PermissionOverrides, type RoleGrants, type Template } from '../roles/roles.grants.ts';
-import type { AccessProfile, EffectivePermissions, MemberPermissions, OverridesBody, PermissionSource, PermittedWorkspace, WithheldReason } from './members.schemas.ts';
+import type { AccessProfile, ExplainedPermissions, MemberPermissions, OverridesBody, PermissionSource, PermittedWorkspace, WithheldReason } from './members.schemas.ts';
 import * as repository from './members.repository.ts';
 
 export type { MemberRecord } from './members.repository.ts';
@@ -100,9 +100,15 @@ async function updateRoleOf(tx: Tx, workspaceId: number, userId: number, role: s
 }
 
 /** 403 naming the first permission the caller lacks: nobody grants, or changes someone who holds, more than they hold. */
-function requireHeld(ctx: InWorkspaceContext, permissions: Iterable<string>): void {
-  const missing = firstMissing(ctx.workspace.permissions, permissions);
+function requireHeld(callerHolds: ReadonlySet<WorkspacePermission>, permissions: Iterable<string>): void {
+  const missing = firstMissing(callerHolds, permissions);
   if (missing) throw new AppError('AUTH.FORBIDDEN', { permission: missing });
+}
+
+/** The member and the caller, as the manager of that member sees them inside the transaction. */
+interface ManagedMember {
+  target: Standing;
+  callerHolds: ReadonlySet<WorkspacePermission>;
 }
 
 const sameOverrides = (a: PermissionOverrides, b: PermissionOverrides) =>
@@ -114,15 +120,31 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
   const { db, clock, catalogue, grants } = deps;
   const pages = createVersionedCache<Page<repository.MemberRecord>>(deps.readCacheEntries);
 
-  /** The target member, held, after checking the caller holds everything the target holds (their role and grants). */
-  async function requireManageableMember(tx: Tx, ctx: InWorkspaceContext, userId: number): Promise<Standing> {
-    // Held, so role changes, overrides and removal of one member decide one after the other, each on the other's result.
-    if (!(await repository.lockMembership(tx, ctx.workspace.id, userId))) throw new AppError('MEMBER.NOT_FOUND');
-    const standing = await standingOf(grants, tx, ctx.workspace.id, userId);
-    if (!standing) throw new AppError('MEMBER.NOT_FOUND');
-    if (isOwnerRole(standing.template)) throw new AppError('MEMBER.IS_OWNER');
-    requireHeld(ctx, standing.holds);
-    return standing;
+  /**
+   * The target member, held, once the caller is found to hold what the route asks (`asking`)
+   * and everything the target holds.
+   * The caller's context was read before this transaction, so their own membership (here,
+   * or in the admin workspace they act from) is held too and read again: a change to the
+   * caller that commits first counts, on PostgreSQL where two managers may change each other
+   * at once. Rows are taken in (workspace, user) order, so two such changes never deadlock.
+   * Held, role changes, overrides and removal of one member decide one after the other.
+   */
+  async function requireManageableMember(tx: Tx, ctx: InWorkspaceContext, userId: number, asking: WorkspacePermission): Promise<ManagedMember> {
+    const callerRow = { workspaceId: ctx.workspace.actingFrom?.id ?? ctx.workspace.id, userId: ctx.actor.userId };
+    const targetRow = { workspaceId: ctx.workspace.id, userId };
+    const rows = [callerRow, targetRow].sort((a, b) => a.workspaceId - b.workspaceId || a.userId - b.userId);
+    const held = new Map<typeof callerRow, boolean>();
+    for (const row of rows) held.set(row, await repository.lockMembership(tx, row.workspaceId, row.userId));
+    if (!held.get(targetRow)) throw new AppError('MEMBER.NOT_FOUND');
+    const callerNow = held.get(callerRow) ? await standingOf(grants, tx, callerRow.workspaceId, callerRow.userId) : undefined;
+    const stillHeld = new Set(callerNow?.holds ?? []);
+    const callerHolds = new Set([...ctx.workspace.permissions].filter((permission) => stillHeld.has(permission)));
+    requireHeld(callerHolds, [asking]);
+    const target = await standingOf(grants, tx, ctx.workspace.id, userId);
+    if (!target) throw new AppError('MEMBER.NOT_FOUND');
+    if (isOwnerRole(target.template)) throw new AppError('MEMBER.IS_OWNER');
+    requireHeld(callerHolds, target.holds);
+    return { target, callerHolds };
   }
 
   function permissionsView(ctx: InWorkspaceContext, standing: Standing): MemberPermissions {
@@ -158,14 +180,17 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
     /** Nobody grants a role whose permissions they lack, nor changes someone who holds more. */
     async changeRole(ctx: InWorkspaceContext, userId: number, role: string): Promise<void> {
       if (role === 'owner') throw new AppError('ROLE.OWNER_BY_TRANSFER');
+      // Acting as a sub workspace one is also a member of, a raise of one's own role there would outlive the link.
+      if (userId === ctx.actor.userId) throw new AppError('AUTH.FORBIDDEN', { reason: 'cannot_change_own_role' });
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
-        const { member, overrides } = await requireManageableMember(tx, ctx, userId);
+        const { target, callerHolds } = await requireManageableMember(tx, ctx, userId, 'members:manage');
+        const { member, overrides } = target;
         const template = await grants.template(tx, ctx.workspace.id, role);
         if (!template) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
         // The member keeps their overrides: what they will hold is the new role with them.
-        requireHeld(ctx, template.permissions);
-        requireHeld(ctx, grants.withOverrides(template, template.permissions, overrides));
+        requireHeld(callerHolds, template.permissions);
+        requireHeld(callerHolds, grants.withOverrides(template, template.permissions, overrides));
         if (!(await updateRoleOf(tx, ctx.workspace.id, userId, role, now))) throw new AppError('MEMBER.IS_OWNER');
         await recordAudit(tx, ctx, {
           action: 'member.role_changed',
@@ -188,20 +213,25 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
     /**
      * Replaces a member's overrides. Nobody changes their own, nor the owner's (who holds
      * everything), nor those of a member who holds something they lack, before or after the
-     * change: a grant of what the caller lacks, or taking back a revoke of it, is refused.
+     * change: a grant of what the caller lacks is refused, and so is taking back a revoke of
+     * it where the role or a grant would then give it.
      */
     async setOverrides(ctx: InWorkspaceContext, userId: number, input: OverridesBody): Promise<MemberPermissions> {
       if (userId === ctx.actor.userId) throw new AppError('AUTH.FORBIDDEN', { reason: 'cannot_change_own_permissions' });
       const wanted = { grant: [...(input.grant ?? [])].sort(), revoke: [...(input.revoke ?? [])].sort() };
-      const unknown = [...wanted.grant, ...wanted.revoke].filter((permission) => !catalogue.isWorkspacePermission(permission));
-      if (unknown.length > 0) throw new AppError('VALIDATION.FAILED', { permissions: `unknown permissions: ${unknown.join(', ')}` });
+      const unknown: Record<string, string> = {};
+      for (const [effect, permissions] of Object.entries(wanted)) {
+        const named = permissions.filter((permission) => !catalogue.isWorkspacePermission(permission));
+        if (named.length > 0) unknown[effect] = `unknown permissions: ${named.join(', ')}`;
+      }
+      if (Object.keys(unknown).length > 0) throw new AppError('VALIDATION.FAILED', unknown);
       const both = wanted.grant.filter((permission) => wanted.revoke.includes(permission));
       if (both.length > 0) throw new AppError('VALIDATION.FAILED', { revoke: `granted and revoked at once: ${both.join(', ')}` });
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
-        const standing = await requireManageableMember(tx, ctx, userId);
+        const { target: standing, callerHolds } = await requireManageableMember(tx, ctx, userId, 'members:manage');
         const holds = grants.withOverrides(standing.template, standing.template.permissions, wanted);
-        requireHeld(ctx, holds);
+        requireHeld(callerHolds, holds);
         if (sameOverrides(standing.overrides, wanted)) return permissionsView(ctx, standing);
         await repository.replaceOverrides(tx, ctx.workspace.id, userId, wanted);
         const before = new Set(standing.holds);
@@ -230,7 +260,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
      * request's context: acting as a sub workspace, an API key's scopes, or a tenant role's
      * read of a workspace one is no member of; about another member, their own membership.
      */
-    async explain(ctx: InWorkspaceContext, userId: number): Promise<EffectivePermissions> {
+    async explain(ctx: InWorkspaceContext, userId: number): Promise<ExplainedPermissions> {
       const self = userId === ctx.actor.userId;
       const actingFrom = self ? ctx.workspace.actingFrom : null;
       const roleWorkspaceId = actingFrom?.id ?? ctx.workspace.id;
@@ -239,7 +269,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
 
       const sources = new Map<WorkspacePermission, PermissionSource[]>();
       const add = (permission: WorkspacePermission, source: PermissionSource) => sources.set(permission, [...(sources.get(permission) ?? []), source]);
-      const withheld: EffectivePermissions['withheld'] = [];
+      const withheld: ExplainedPermissions['withheld'] = [];
       if (standing) {
         const { template, overrides } = standing;
         for (const permission of template.permissions) add(permission, { kind: 'role', role: template.name, workspace_id: roleWorkspaceId });
@@ -322,7 +352,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
     async remove(ctx: InWorkspaceContext, userId: number): Promise<void> {
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
-        const { member } = await requireManageableMember(tx, ctx, userId);
+        const { member } = (await requireManageableMember(tx, ctx, userId, 'members:remove')).target;
         if (!(await removeNonOwner(tx, ctx.workspace.id, userId))) throw new AppError('MEMBER.IS_OWNER');
         await forgetWorkspaceForUser(tx, userId, ctx.workspace.id);
         await revokeKeysOfMember(tx, ctx, userId, 'member_removed', now);

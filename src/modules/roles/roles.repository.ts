@@ -1,4 +1,5 @@
 import type { Executor, Tx } from '../../schema/database.ts';
+import { lockClause } from '../../core/db/dialect.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { RoleRow } from './roles.table.ts';
 
@@ -17,28 +18,26 @@ async function withPermissions(db: Executor, rows: RoleRow[]): Promise<StoredRol
   }));
 }
 
+const rolesOf = (db: Executor, workspaceId: number) => db.selectFrom('roles').selectAll().where('workspace_id', '=', workspaceId);
+
 export async function listRoles(db: Executor, workspaceId: number, afterId: number, limit: number): Promise<StoredRole[]> {
-  const rows = await db
-    .selectFrom('roles')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .$call(afterKey('id', afterId, limit))
-    .execute();
+  const rows = await rolesOf(db, workspaceId).$call(afterKey('id', afterId, limit)).execute();
   return withPermissions(db, rows);
 }
 
 export async function findRoleById(db: Executor, workspaceId: number, id: number): Promise<StoredRole | undefined> {
-  const row = await db.selectFrom('roles').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  const row = await rolesOf(db, workspaceId).where('id', '=', id).executeTakeFirst();
   return row && (await withPermissions(db, [row]))[0];
 }
 
+/** The role, held until the transaction ends: what it grants before a change is what the change replaces. */
+export async function lockRoleById(tx: Tx, workspaceId: number, id: number): Promise<StoredRole | undefined> {
+  const row = await rolesOf(tx, workspaceId).where('id', '=', id).modifyEnd(lockClause(tx, 'update')).executeTakeFirst();
+  return row && (await withPermissions(tx, [row]))[0];
+}
+
 export async function findRoleByName(db: Executor, workspaceId: number, name: string): Promise<StoredRole | undefined> {
-  const row = await db
-    .selectFrom('roles')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+  const row = await rolesOf(db, workspaceId).where('name', '=', name).executeTakeFirst();
   return row && (await withPermissions(db, [row]))[0];
 }
 

@@ -14,7 +14,7 @@ export const Role = Type.Object(
     display_name: Type.String(),
     is_builtin: Type.Boolean(),
     permissions: Type.Array(Type.String()),
-    version: Type.Integer({ minimum: 1, description: 'Counts the changes to what the role grants; every member on it follows the latest' }),
+    version: Type.Integer({ minimum: 1, description: 'Counts the changes to what the role grants (always 1 for a built-in role, which never changes); every member on it follows the latest' }),
   },
   { title: 'Role' },
 );

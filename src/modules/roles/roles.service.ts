@@ -59,8 +59,13 @@ export function createRolesService(deps: { db: Db; clock: Clock; catalogue: Cata
     return permissions as WorkspacePermission[];
   }
 
-  async function requireCustomRole(executor: Tx | Db, ctx: InWorkspaceContext, id: number) {
-    const role = await repository.findRoleById(executor, ctx.workspace.id, id);
+  /**
+   * The role, held, when the caller holds all it grants. Its members may hold more through
+   * grants of their own; a change of the role moves only what the caller holds (the role's
+   * permissions before and after, or the reassigned role's), never their grants.
+   */
+  async function requireCustomRole(tx: Tx, ctx: InWorkspaceContext, id: number) {
+    const role = await repository.lockRoleById(tx, ctx.workspace.id, id);
     if (!role) throw new AppError('ROLE.NOT_FOUND');
     if (role.is_builtin === 1) throw new AppError('ROLE.BUILTIN');
     // Changing or deleting a role touches everyone who holds it: hold all it grants first.

@@ -128,7 +128,7 @@ export function createWorkspacesService(deps: {
       invite_code: seen.inviteCode,
       sso_email_domain: null,
       sso_enforced_at: null,
-      // Every member works in every location until member access restricts some.
+      // Every member works in every location until location access (issue 17) restricts some.
       location_access: { restricted: false, locations: [] },
       member_permissions: {
         capabilities: Object.fromEntries(deps.permissionNames.map((permission) => [permission, held.has(permission)])),

@@ -34,7 +34,8 @@ export interface LoadedAccess {
 }
 
 /**
- * Step 4, effective permissions: the member's role, or the read-only set for a tenant
+ * Step 4, effective permissions: the member's role with their overrides (a revoke
+ * winning, none on the owner), or the read-only set for a tenant
  * owner or admin who is not a member; an API key never exceeds its scopes, nor what its
  * creator may do right now. Acting as a sub workspace, only a membership of the admin
  * workspace counts (seeing every workspace read-only is no membership of a group).

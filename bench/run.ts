@@ -50,10 +50,14 @@ const TARGET_WRITE_RATIO = 0.5;
 const TARGET_ACTING_RATIO = 0.8;
 // A member with permission overrides against one without, the same page, each to its own paired floor.
 const TARGET_OVERRIDES_RATIO = 0.9;
+// A 10 % target is within one run's noise on two shared cores: the pair is measured this many
+// times, alternating which goes first, and the median of the pairs' ratios is what counts.
+const OVERRIDES_PAIRS = 3;
 const TARGET_WRITE_P99_MS = 50;
-// Measured runs: the thirteen reads and the two mixed runs, each after a floor run of its own
-// (30); the workspace switch and the invitations, each after a write-floor run (4); login (1).
-const SCENARIOS_PER_ENGINE = 35;
+// Measured runs: the nine other reads and the two mixed runs, each after a floor run of its own
+// (22); the overrides pair, cached and caches off, OVERRIDES_PAIRS times, each after a floor
+// run (24); the workspace switch and the invitations, each after a write-floor run (4); login (1).
+const SCENARIOS_PER_ENGINE = 27 + 8 * OVERRIDES_PAIRS;
 // Per engine, beyond the scenarios: three server start-ups, the set-up requests, seeding,
 // and the mixed workload's 2,000 users, 64 sign-ins and 50 workspaces.
 const SETUP_SECONDS = 120;
@@ -94,6 +98,7 @@ const MEMBERS_NO_OVERRIDES = `GET /api/v1/members?limit=${FIRST_PAGE} (a member 
 const MEMBERS_OVERRIDES = `GET /api/v1/members?limit=${FIRST_PAGE} (a member with 6 overrides)`;
 // Granted and revoked to the second member: members:view stays, so both read the same page.
 const BENCH_OVERRIDES = { grant: ['invitations:view', 'api_keys:view', 'audit:view'], revoke: ['roles:view', 'settings:view', 'locations:view'] };
+const pairName = (scenario: string, pair: number) => `${scenario} #${pair}`;
 const FLOOR = 'floor (bare select)';
 const WRITE_FLOOR = 'write floor (one-row update)';
 const MIXED = `mixed workload (${MIXED_CONNECTIONS} users)`;
@@ -347,11 +352,22 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       [MEMBERS_ACTING, membersActing],
       [MEMBERS_LARGE, membersLarge],
       [MEMBERS_API_KEY, membersByKey],
-      [MEMBERS_NO_OVERRIDES, membersNoOverrides],
-      [MEMBERS_OVERRIDES, membersOverrides],
     ] as const) {
       await measureAgainstFloor(name, tessera, request);
     }
+    const measureOverridesPairs = async (server: Server, variant: string) => {
+      for (let pair = 1; pair <= OVERRIDES_PAIRS; pair += 1) {
+        const both = [
+          [MEMBERS_NO_OVERRIDES, membersNoOverrides],
+          [MEMBERS_OVERRIDES, membersOverrides],
+        ] as const;
+        for (const [name, request] of pair % 2 ? both : [...both].reverse()) {
+          await call(server, request);
+          await measureAgainstFloor(pairName(name + variant, pair), server, request);
+        }
+      }
+    };
+    await measureOverridesPairs(tessera, '');
     await measureMixed(MIXED, tessera);
     const uncached = await startServer('tessera (caches off)', 'src/main.ts', { ...env, ...CACHES_OFF_ENV });
     undo.push(() => uncached.stop());
@@ -359,12 +375,11 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     for (const [name, request] of [
       [WORKSPACES, workspaces],
       [MEMBERS_SMALL, membersSmall],
-      [MEMBERS_NO_OVERRIDES, membersNoOverrides],
-      [MEMBERS_OVERRIDES, membersOverrides],
     ] as const) {
       await call(uncached, request);
       await measureAgainstFloor(name + CACHES_OFF, uncached, request);
     }
+    await measureOverridesPairs(uncached, CACHES_OFF);
     await measureMixed(MIXED + CACHES_OFF, uncached);
     await uncached.stop();
 
@@ -489,10 +504,16 @@ function targetsFor(scenarios: readonly ScenarioResult[]): TargetCheck[] {
     pass: acting >= TARGET_ACTING_RATIO,
   };
   const overridesCost = ['', CACHES_OFF].map((variant): TargetCheck => {
-    const measured = result(MEMBERS_OVERRIDES + variant).ratioToFloor / result(MEMBERS_NO_OVERRIDES + variant).ratioToFloor;
+    const ratios = Array.from({ length: OVERRIDES_PAIRS }, (_, index) => {
+      const pair = index + 1;
+      return result(pairName(MEMBERS_OVERRIDES + variant, pair)).ratioToFloor / result(pairName(MEMBERS_NO_OVERRIDES + variant, pair)).ratioToFloor;
+    }).sort((a, b) => a - b);
+    const measured = ratios[Math.floor(ratios.length / 2)] ?? 0;
     return {
-      description: `${MEMBERS_OVERRIDES + variant} ≥ ${TARGET_OVERRIDES_RATIO}× ${MEMBERS_NO_OVERRIDES + variant} (each to its paired floor)`,
-      scenario: MEMBERS_OVERRIDES + variant,
+      description:
+        `${MEMBERS_OVERRIDES + variant} ≥ ${TARGET_OVERRIDES_RATIO}× ${MEMBERS_NO_OVERRIDES + variant} ` +
+        `(each to its paired floor; median of ${OVERRIDES_PAIRS} alternated pairs: ${ratios.map((ratio) => ratio.toFixed(2)).join(', ')})`,
+      scenario: pairName(MEMBERS_OVERRIDES + variant, 1),
       measured,
       unit: '×',
       pass: measured >= TARGET_OVERRIDES_RATIO,

@@ -370,6 +370,117 @@ export interface paths {
         patch: operations["updateLocation"];
         trace?: never;
     };
+    "/api/v1/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Items of the workspace, by id: live ones, or archived ones with ?archived=true; q finds an exact barcode or the start of a SKU or name */
+        get: operations["listItems"];
+        put?: never;
+        /** Create an item (SKU unique in the workspace; counted against the plan's items limit, 402 past it) */
+        post: operations["createItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item */
+        get: operations["getItem"];
+        put?: never;
+        post?: never;
+        /** Delete a item, freeing a place in the plan */
+        delete: operations["deleteItem"];
+        options?: never;
+        head?: never;
+        /** Change a item */
+        patch: operations["updateItem"];
+        trace?: never;
+    };
+    "/api/v1/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Suppliers of the workspace, by id; q finds names starting with it */
+        get: operations["listSuppliers"];
+        put?: never;
+        /** Create a supplier (name unique in the workspace; counted against the plan's suppliers limit, 402 past it) */
+        post: operations["createSupplier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One supplier */
+        get: operations["getSupplier"];
+        put?: never;
+        post?: never;
+        /** Delete a supplier, freeing a place in the plan */
+        delete: operations["deleteSupplier"];
+        options?: never;
+        head?: never;
+        /** Change a supplier */
+        patch: operations["updateSupplier"];
+        trace?: never;
+    };
+    "/api/v1/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tags of the workspace, by id; q finds names starting with it */
+        get: operations["listTags"];
+        put?: never;
+        /** Create a tag (name unique in the workspace; counted against the plan's tags limit, 402 past it) */
+        post: operations["createTag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tags/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One tag */
+        get: operations["getTag"];
+        put?: never;
+        post?: never;
+        /** Delete a tag, freeing a place in the plan */
+        delete: operations["deleteTag"];
+        options?: never;
+        head?: never;
+        /** Change a tag */
+        patch: operations["updateTag"];
+        trace?: never;
+    };
     "/api/v1/workspaces/{id}/invite-code": {
         parameters: {
             query?: never;
@@ -1271,6 +1382,44 @@ export interface components {
             data: components["schemas"]["CreatedApiKey"];
             message?: string;
         };
+        /** CreateItemBody */
+        CreateItemBody: {
+            /**
+             * Format: plain-text
+             * @description Unique in the workspace, compared case- and width-folded
+             */
+            sku: string;
+            /** Format: plain-text */
+            name: string;
+            /**
+             * Format: plain-text
+             * @description Default "unit"
+             */
+            unit?: string;
+            barcode?: string | null;
+            /** @description Default "0" */
+            unit_cost?: string;
+            /** @description Default: the unit cost raised by the workspace's default_markup_percent, to the cent */
+            sell_price?: string;
+            /** @description Tags of this workspace */
+            tag_ids?: number[];
+            preferred_supplier_id?: number | null;
+        };
+        /** CreateSupplierBody */
+        CreateSupplierBody: {
+            /** Format: plain-text */
+            name: string;
+            email?: string | null;
+            phone?: string | null;
+            tax_id?: string | null;
+            notes?: string | null;
+        };
+        /** CreateTagBody */
+        CreateTagBody: {
+            /** Format: plain-text */
+            name: string;
+            color?: string | null;
+        };
         /** CurrentUser */
         CurrentUser: {
             id: number;
@@ -1440,6 +1589,36 @@ export interface components {
         /** IssuedInvitationResponse */
         IssuedInvitationResponse: {
             data: components["schemas"]["IssuedInvitation"];
+            message?: string;
+        };
+        /** Item */
+        Item: {
+            id: number;
+            sku: string;
+            name: string;
+            unit: string;
+            barcode: string | null;
+            /** @description Exact, as a decimal string ("12.50") */
+            unit_cost: string;
+            /** @description Exact, as a decimal string; when not given, the unit cost raised by the workspace's default markup */
+            sell_price: string;
+            tag_ids: number[];
+            preferred_supplier_id: number | null;
+            archived: boolean;
+            archived_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** ItemList */
+        ItemList: {
+            data: components["schemas"]["Item"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** ItemResponse */
+        ItemResponse: {
+            data: components["schemas"]["Item"];
             message?: string;
         };
         /** JoinedByCode */
@@ -1641,6 +1820,49 @@ export interface components {
             /** @description Permissions not to hold, even when the role or a grant gives them */
             revoke?: string[];
         };
+        /** Supplier */
+        Supplier: {
+            id: number;
+            name: string;
+            email: string | null;
+            phone: string | null;
+            tax_id: string | null;
+            notes: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** SupplierList */
+        SupplierList: {
+            data: components["schemas"]["Supplier"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** SupplierResponse */
+        SupplierResponse: {
+            data: components["schemas"]["Supplier"];
+            message?: string;
+        };
+        /** Tag */
+        Tag: {
+            id: number;
+            name: string;
+            color: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** TagList */
+        TagList: {
+            data: components["schemas"]["Tag"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** TagResponse */
+        TagResponse: {
+            data: components["schemas"]["Tag"];
+            message?: string;
+        };
         /** Tenant */
         Tenant: {
             id: number;
@@ -1697,6 +1919,45 @@ export interface components {
         TokenPairResponse: {
             data: components["schemas"]["TokenPair"];
             message?: string;
+        };
+        /** UpdateItemBody */
+        UpdateItemBody: {
+            /**
+             * Format: plain-text
+             * @description Unique in the workspace, compared case- and width-folded
+             */
+            sku?: string;
+            /** Format: plain-text */
+            name?: string;
+            /**
+             * Format: plain-text
+             * @description Default "unit"
+             */
+            unit?: string;
+            barcode?: string | null;
+            /** @description Default "0" */
+            unit_cost?: string;
+            /** @description Default: the unit cost raised by the workspace's default_markup_percent, to the cent */
+            sell_price?: string;
+            /** @description Tags of this workspace */
+            tag_ids?: number[];
+            preferred_supplier_id?: number | null;
+            archived?: boolean;
+        };
+        /** UpdateSupplierBody */
+        UpdateSupplierBody: {
+            /** Format: plain-text */
+            name?: string;
+            email?: string | null;
+            phone?: string | null;
+            tax_id?: string | null;
+            notes?: string | null;
+        };
+        /** UpdateTagBody */
+        UpdateTagBody: {
+            /** Format: plain-text */
+            name?: string;
+            color?: string | null;
         };
         /** User */
         User: {
@@ -3472,6 +3733,847 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LocationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listItems: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                /** @description An exact barcode, or the start of a SKU or a name */
+                q?: string;
+                /** @description true: only archived items; false (default): only live ones */
+                archived?: boolean;
+                tag_id?: number;
+                supplier_id?: number;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateItemBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateItemBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSuppliers: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                /** @description Names starting with this, compared as names are (case and width folded) */
+                q?: string;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createSupplier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSupplierBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSupplier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteSupplier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateSupplier: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSupplierBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listTags: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                /** @description Names starting with this, compared as names are (case and width folded) */
+                q?: string;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createTag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTagBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteTag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateTag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTagBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagResponse"];
                 };
             };
             /** @description Error (see error.code) */

@@ -48,6 +48,8 @@ import { workspacesRoutes } from './modules/workspaces/workspaces.routes.ts';
 import { workspacesWebRoutes } from './modules/workspaces/workspaces.web-routes.ts';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.ts';
 import { locationsRoutes } from './modules/locations/locations.routes.ts';
+import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { createCatalogServices } from './modules/catalog/catalog.service.ts';
 import { workspacesSeedRoutes } from './modules/workspaces/workspaces.seed-routes.ts';
 import { createLocationsService, liveLocationIds } from './modules/locations/locations.service.ts';
 import { createSettingsService } from './modules/settings/settings.service.ts';
@@ -204,6 +206,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     permissionNames: [...catalogue.permissions.keys()],
   });
   const locations = createLocationsService({ db, clock });
+  const catalog = createCatalogServices({ db, clock });
   const groups = createGroupsService({ db, clock, grants, publicUrl: config.publicUrl });
   const groupInvitationLimiter = createGroupInvitationLimiter(app, config.invitationRateLimit);
   const invitationLimiters = createInvitationLimiters(app, config.invitationRateLimit);
@@ -239,6 +242,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit });
       await api.register(workspacesRoutes, { workspaces });
       await api.register(locationsRoutes, { locations });
+      await api.register(catalogRoutes, catalog);
       await api.register(inviteCodesRoutes, {
         inviteCodes,
         joinAttempts: createAttemptLimiter(app, {

@@ -13,6 +13,7 @@ import { workspacesCatalogue } from './modules/workspaces/workspaces.catalogue.t
 import { locationsCatalogue } from './modules/locations/locations.catalogue.ts';
 import { plansCatalogue } from './modules/plans/plans.catalogue.ts';
 import { inviteCodesCatalogue } from './modules/invite-codes/invite-codes.catalogue.ts';
+import { catalogCatalogue } from './modules/catalog/catalog.catalogue.ts';
 
 /**
  * The catalogues of every area Tessera is built from, in the order their permissions are
@@ -33,4 +34,5 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   plansCatalogue,
   locationsCatalogue,
   inviteCodesCatalogue,
+  catalogCatalogue,
 ];

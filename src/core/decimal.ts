@@ -26,3 +26,36 @@ export function fromScaled(scaled: number, scale: number): number {
   const sign = scaled < 0 ? '-' : '';
   return Number(`${sign}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`);
 }
+
+/**
+ * "12.5" at scale 4 is 125000. Money and quantities travel as decimal strings ("12.50"),
+ * which no JSON parser on the way reads through a binary float; the string must already
+ * match the schema's pattern (core/http/patterns.ts `money`).
+ */
+export function scaledFromString(value: string, scale: number): number {
+  const [whole = '0', fraction = ''] = value.split('.');
+  if (fraction.length > scale) throw new RangeError(`${value} has more than ${scale} decimal places`);
+  const scaled = Number(`${whole}${fraction.padEnd(scale, '0')}`);
+  if (!Number.isSafeInteger(scaled)) throw new RangeError(`${value} is too large`);
+  return scaled;
+}
+
+/** The decimal string of a scaled integer, with at least `minPlaces` places (125000 at scale 4 → "12.50"). */
+export function stringFromScaled(scaled: number, scale: number, minPlaces = 2): string {
+  const digits = String(Math.abs(scaled)).padStart(scale + 1, '0');
+  const fraction = digits.slice(digits.length - scale).replace(/0+$/, '').padEnd(minPlaces, '0');
+  return `${scaled < 0 ? '-' : ''}${digits.slice(0, digits.length - scale)}${fraction ? `.${fraction}` : ''}`;
+}
+
+/**
+ * `scaled` raised by `percentScaled` percent (both at `scale`), rounded half up to a multiple
+ * of `step`: exact in integers (BigInt), so 10.00 at 33.3333 % is 13.33, not 13.329999….
+ * Infinity when the result is past a safe integer.
+ */
+export function withPercent(scaled: number, percentScaled: number, scale: number, step: number): number {
+  const hundredPercent = 100n * 10n ** BigInt(scale);
+  const raised = BigInt(scaled) * (hundredPercent + BigInt(percentScaled));
+  const unit = hundredPercent * BigInt(step);
+  const result = ((raised + unit / 2n) / unit) * BigInt(step);
+  return result > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(result);
+}

@@ -67,6 +67,10 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   workspace_plans: 'plan and usage counters, read uncached (migration 0011)',
   workspace_settings: 'read uncached (migration 0011)',
   locations: 'read uncached (migration 0011)',
+  suppliers: 'read uncached (migration 0014)',
+  tags: 'read uncached (migration 0014)',
+  items: 'read uncached (migration 0014)',
+  item_tags: 'read uncached (migration 0014)',
   workspace_invite_codes: 'read uncached; joining by one writes memberships, which are covered (migration 0012)',
 };
 

@@ -13,6 +13,7 @@ import type { WorkspaceGroupInvitationsTable, WorkspaceGroupMembersTable } from 
 import type { PlansTable, WorkspacePlansTable } from '../modules/plans/plans.table.ts';
 import type { LocationsTable } from '../modules/locations/locations.table.ts';
 import type { WorkspaceSettingsTable } from '../modules/settings/settings.table.ts';
+import type { ItemsTable, ItemTagsTable, SuppliersTable, TagsTable } from '../modules/catalog/catalog.table.ts';
 import type { WorkspaceInviteCodesTable } from '../modules/invite-codes/invite-codes.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
 import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
@@ -49,6 +50,10 @@ export interface Database {
   locations: LocationsTable;
   workspace_settings: WorkspaceSettingsTable;
   workspace_invite_codes: WorkspaceInviteCodesTable;
+  suppliers: SuppliersTable;
+  tags: TagsTable;
+  items: ItemsTable;
+  item_tags: ItemTagsTable;
 }
 
 /** The database outside any transaction: reads, and the entry to `inTransaction`. */

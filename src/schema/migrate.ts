@@ -14,6 +14,7 @@ import * as portalCodeDigest from './migrations/0010-portal-code-digest.ts';
 import * as plansSettingsLocations from './migrations/0011-plans-settings-locations.ts';
 import * as inviteCodes from './migrations/0012-invite-codes.ts';
 import * as memberAccess from './migrations/0013-member-access.ts';
+import * as catalog from './migrations/0014-catalog.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0011-plans-settings-locations', up: plansSettingsLocations.up },
   { name: '0012-invite-codes', up: inviteCodes.up },
   { name: '0013-member-access', up: memberAccess.up },
+  { name: '0014-catalog', up: catalog.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -82,6 +82,11 @@ const KEY_W2_SCOPES: WorkspacePermission[] = [
   'locations:create',
   'locations:edit',
   'locations:delete',
+  'products:view',
+  'products:create',
+  'products:edit',
+  'products:delete',
+  'tags:create',
 ];
 
 interface Overrides {
@@ -550,6 +555,21 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /api/v1/locations/:id': inWs('context', 'locations:view'),
   'PATCH /api/v1/locations/:id': inWs('context', 'locations:edit'),
   'DELETE /api/v1/locations/:id': inWs('context', 'locations:delete'),
+  'GET /api/v1/items': inWs('context', 'products:view'),
+  'POST /api/v1/items': inWs('context', 'products:create'),
+  'GET /api/v1/items/:id': inWs('context', 'products:view'),
+  'PATCH /api/v1/items/:id': inWs('context', 'products:edit'),
+  'DELETE /api/v1/items/:id': inWs('context', 'products:delete'),
+  'GET /api/v1/suppliers': inWs('context', 'suppliers:view'),
+  'POST /api/v1/suppliers': inWs('context', 'suppliers:create'),
+  'GET /api/v1/suppliers/:id': inWs('context', 'suppliers:view'),
+  'PATCH /api/v1/suppliers/:id': inWs('context', 'suppliers:edit'),
+  'DELETE /api/v1/suppliers/:id': inWs('context', 'suppliers:delete'),
+  'GET /api/v1/tags': inWs('context', 'tags:view'),
+  'POST /api/v1/tags': inWs('context', 'tags:create'),
+  'GET /api/v1/tags/:id': inWs('context', 'tags:view'),
+  'PATCH /api/v1/tags/:id': inWs('context', 'tags:edit'),
+  'DELETE /api/v1/tags/:id': inWs('context', 'tags:delete'),
   'GET /api/v1/members': inWs('context', 'members:view'),
   'PUT /api/v1/members/:user_id': inWs('context', 'members:manage'),
   'DELETE /api/v1/members/:user_id': inWs('context', 'members:remove'),
@@ -628,6 +648,15 @@ const slugOfWs = {} as Record<WsName, string>;
 /** Each workspace's default location ("Inventory", settings default_location_id) and a plain one ("Matrix van"). */
 const defaultLocation = {} as Record<WsName, number>;
 const vanLocation = {} as Record<WsName, number>;
+/** Each workspace's catalogue: a tag, a supplier, and an item carrying both. */
+type CatalogKind = 'items' | 'suppliers' | 'tags';
+const catalogRecord = { items: {}, suppliers: {}, tags: {} } as Record<CatalogKind, Record<WsName, number>>;
+/** What the matrix sends to create one of each (a counter keeps names and SKUs apart), and a no-op edit of the fixture's. */
+const catalogPayload = {
+  items: (n: number) => ({ sku: `MATRIX-${n}`, name: `Matrix item ${n}` }),
+  suppliers: (n: number) => ({ name: `Matrix supplier ${n}` }),
+  tags: (n: number) => ({ name: `Matrix tag ${n}` }),
+} satisfies Record<CatalogKind, (n: number) => object>;
 const bareRoleId = {} as Record<WsName, number>;
 const tenantName = {} as Record<TenantSlug, string>;
 /** Per tenant: a user who is only ever the throwaway member (role `bare`) of that tenant's workspaces. */
@@ -702,6 +731,35 @@ async function createThrowawayKey(ws: WsName): Promise<number> {
     201,
   );
   return body.data.id as number;
+}
+
+/** One of a catalogue kind, made by the owner of the workspace, for a row to delete. */
+async function createThrowawayRecord(ws: WsName, kind: CatalogKind): Promise<number> {
+  throwaways += 1;
+  const headers = { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) };
+  return (await support({ method: 'POST', url: `/api/v1/${kind}`, headers, payload: catalogPayload[kind](throwaways) }, 201)).data.id as number;
+}
+
+/** The create, read, no-op edit and delete recipes of a catalogue kind; allowed creates are deleted again by the owner. */
+function catalogRecipes(kind: CatalogKind): Record<string, Recipe> {
+  return {
+    [`POST /api/v1/${kind}`]: async (row) => {
+      throwaways += 1;
+      const ws = objectsWs(row);
+      return {
+        url: `/api/v1/${kind}`,
+        payload: catalogPayload[kind](throwaways),
+        after: async (response) => {
+          if (response.statusCode !== 201) return;
+          const created = (response.json() as { data: { id: number } }).data.id;
+          await support({ method: 'DELETE', url: `/api/v1/${kind}/${created}`, headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) } }, 200);
+        },
+      };
+    },
+    [`GET /api/v1/${kind}/:id`]: async (row) => ({ url: `/api/v1/${kind}/${catalogRecord[kind][objectsWs(row)]}` }),
+    [`PATCH /api/v1/${kind}/:id`]: async (row) => ({ url: `/api/v1/${kind}/${catalogRecord[kind][objectsWs(row)]}`, payload: { name: catalogPayload[kind](0).name } }),
+    [`DELETE /api/v1/${kind}/:id`]: async (row) => ({ url: `/api/v1/${kind}/${await createThrowawayRecord(objectsWs(row), kind)}` }),
+  };
 }
 
 async function createThrowawayLocation(ws: WsName): Promise<number> {
@@ -1080,6 +1138,11 @@ const RECIPES: Record<string, Recipe> = {
     payload: { name: 'Matrix van', type: 'van', address: null, archived: false },
   }),
   'DELETE /api/v1/locations/:id': async (row) => ({ url: `/api/v1/locations/${await createThrowawayLocation(objectsWs(row))}` }),
+
+  // The catalogue of the workspace the row names.
+  ...catalogRecipes('items'),
+  ...catalogRecipes('suppliers'),
+  ...catalogRecipes('tags'),
 
   // Rotating or disabling the code of the workspace the row names (no fixture depends on it).
   'POST /api/v1/workspaces/:id/invite-code': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/invite-code` }),
@@ -1474,6 +1537,12 @@ async function createFixtureWorkspace(ws: WsName, owner: ActorFacts): Promise<vo
     201,
   );
   vanLocation[ws] = van.data.id;
+  const inIt = { ...liveOf(owner).headers, 'x-workspace-id': String(data.id) };
+  for (const kind of ['tags', 'suppliers'] as const) {
+    catalogRecord[kind][ws] = (await support({ method: 'POST', url: `/api/v1/${kind}`, headers: inIt, payload: catalogPayload[kind](0) }, 201)).data.id;
+  }
+  const item = { ...catalogPayload.items(0), tag_ids: [catalogRecord.tags[ws]], preferred_supplier_id: catalogRecord.suppliers[ws] };
+  catalogRecord.items[ws] = (await support({ method: 'POST', url: '/api/v1/items', headers: inIt, payload: item }, 201)).data.id;
 }
 
 async function insertMembership(ws: WsName, userId: number, role: string) {

@@ -103,6 +103,7 @@ const KEY_SCOPES = [
   'locations:create',
   'locations:edit',
   'locations:delete',
+  ...(['products', 'suppliers', 'tags'] as const).flatMap((resource) => (['view', 'create', 'edit', 'delete'] as const).map((action) => `${resource}:${action}` as const)),
 ];
 /** What GET /api/v1/me/workspaces?can= asks about: reads (a tenant role's too), a write, and one withheld when acting. */
 const WHERE_PERMISSIONS = ['workspaces:view', 'members:view', 'audit:view', 'members:manage', 'invitations:create', 'groups:manage'];
@@ -424,6 +425,23 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
       default_invoice_source_location_id: van,
       default_transfer_from_location_id: van,
     });
+  }
+  // The catalogue: every workspace gets a tag, a supplier and an item carrying both, alternately.
+  for (const [index, spec] of workspaceSpecs.entries()) {
+    for (const side of SIDES) {
+      const headers = { 'x-workspace-id': String(ws(side, index)) };
+      const by = session(side, spec.by);
+      const tag = await call(t, side, by, 'POST', '/api/v1/tags', { name: text('Shared tag', side, spec.by), color: '#336699' }, headers);
+      const supplier = await call(t, side, by, 'POST', '/api/v1/suppliers', { name: text('Shared supplier', side, spec.by), notes: text('Pays late', side, spec.by) }, headers);
+      await call(t, side, by, 'POST', '/api/v1/items', {
+        sku: text('SKU-1', side, spec.by),
+        name: text('Shared item', side, spec.by),
+        barcode: `000${index}`,
+        unit_cost: '1.25',
+        tag_ids: [tag.data.id],
+        preferred_supplier_id: supplier.data.id,
+      }, headers);
+    }
   }
   // Invite codes: Main Branch's, rotated twice (the first is dead). The victim's are secrets.
   const inviteCodes: Partial<Record<Side, { dead: string; live: string }>> = {};
@@ -1942,14 +1960,57 @@ describe('tenant isolation fuzzer (C3)', () => {
     for (const [name, table] of before.tables) expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: table.json });
   });
 
-  it("answers every location route naming another workspace's or another tenant's location, or none, exactly as a missing one, changing nothing", async () => {
+  it("answers every location and catalogue route naming another workspace's or another tenant's record, or none, exactly as a missing one, changing nothing", async () => {
     const a = fixtures.attacker;
     const v = fixtures.victim;
     const before = await snapshotTenant(t, v.tenantId);
-    const table = (name: 'locations' | 'workspace_settings') => rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'locations' ? 'id' : 'workspace_id'}`);
-    const locationsBefore = await table('locations');
-    const settingsBefore = await table('workspace_settings');
-    const rows = await t.db.selectFrom('locations').select(['id', 'workspace_id']).orderBy('id').execute();
+    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags'] as const;
+    const table = (name: (typeof watched)[number]) =>
+      rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'workspace_settings' ? 'workspace_id' : name === 'item_tags' ? 'item_id, tag_id' : 'id'}`);
+    const tablesBefore = await Promise.all(watched.map(table));
+    type Probe = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: (id: number) => string; payload?: (id: number) => Record<string, unknown>; expected: (inPath: string) => string };
+    const inPathProbes = (plural: string, edits: Record<string, unknown>[]): Probe[] => [
+      { method: 'GET', url: (x) => `/api/v1/${plural}/${x}`, expected: (inPath) => inPath },
+      ...edits.map((edit): Probe => ({ method: 'PATCH', url: (x) => `/api/v1/${plural}/${x}`, payload: () => edit, expected: (inPath) => inPath })),
+      { method: 'DELETE', url: (x) => `/api/v1/${plural}/${x}`, expected: (inPath) => inPath },
+    ];
+    // A body naming a record that is not the workspace's own: 422 naming the field.
+    const refusedField = (): string => '422 VALIDATION.FAILED';
+    // Each kind of record: its rows, what names a missing one, and the probes naming it.
+    const kinds = [
+      {
+        plural: 'locations' as const,
+        notFound: 'LOCATION.NOT_FOUND',
+        probes: (callerWs: number): Probe[] => [
+          ...inPathProbes('locations', [{ name: 'Renamed by the sweep', address: null }, { archived: true }]),
+          // A default location must be a live location of the workspace itself: 422 naming the field.
+          { method: 'PATCH', url: () => `/api/v1/workspaces/${callerWs}/settings`, payload: (x) => ({ default_location_id: x }), expected: refusedField },
+          { method: 'PATCH', url: () => `/api/v1/workspaces/${callerWs}/settings`, payload: (x) => ({ default_transfer_from_location_id: x }), expected: refusedField },
+          { method: 'PATCH', url: () => `/workspaces/${callerWs}`, payload: (x) => ({ defaultInvoiceSourceLocationId: String(x) }), expected: refusedField },
+        ],
+      },
+      { plural: 'items' as const, notFound: 'ITEM.NOT_FOUND', probes: (): Probe[] => inPathProbes('items', [{ name: 'Renamed by the sweep' }, { archived: true }]) },
+      {
+        plural: 'suppliers' as const,
+        notFound: 'SUPPLIER.NOT_FOUND',
+        probes: (): Probe[] => [
+          ...inPathProbes('suppliers', [{ name: 'Renamed by the sweep' }]),
+          // An item may prefer a supplier of its own workspace only.
+          { method: 'POST', url: () => '/api/v1/items', payload: (x) => ({ sku: 'SWEEP', name: 'Sweep', preferred_supplier_id: x }), expected: refusedField },
+        ],
+      },
+      {
+        plural: 'tags' as const,
+        notFound: 'TAG.NOT_FOUND',
+        probes: (): Probe[] => [
+          ...inPathProbes('tags', [{ name: 'Renamed by the sweep', color: null }]),
+          { method: 'POST', url: () => '/api/v1/items', payload: (x) => ({ sku: 'SWEEP', name: 'Sweep', tag_ids: [x] }), expected: refusedField },
+        ],
+      },
+    ];
+    const rowsOf = Object.fromEntries(
+      await Promise.all(kinds.map(async (kind) => [kind.plural, await t.db.selectFrom(kind.plural).select(['id', 'workspace_id']).orderBy('id').execute()] as const)),
+    );
     const [group] = a.groups;
     const key = { authorization: `Bearer ${a.apiKey.secret}` };
     // Each caller works in one workspace where it holds every locations and settings permission.
@@ -1964,9 +2025,9 @@ describe('tenant isolation fuzzer (C3)', () => {
     const problems: string[] = [];
     const answers = new Map<string, number>();
     let sentHere = 0;
-    const ask = async (caller: (typeof callers)[number], method: 'GET' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) => {
+    const ask = async (caller: (typeof callers)[number], method: Probe['method'], url: string, payload?: Record<string, unknown>) => {
       // A path route takes its workspace from the path: only x-as-workspace goes along (naming the same one).
-      const context = url.startsWith('/api/v1/locations') ? caller.header : Object.fromEntries(Object.entries(caller.header).filter(([name]) => name !== 'x-workspace-id'));
+      const context = !url.startsWith('/api/v1/workspaces') && !url.startsWith('/workspaces') ? caller.header : Object.fromEntries(Object.entries(caller.header).filter(([name]) => name !== 'x-workspace-id'));
       const response = await t.request({ method, url, headers: { ...caller.auth, ...context }, ...(payload ? { payload } : {}) });
       sentHere += 1;
       const raw = `${response.body}\n${JSON.stringify(response.headers)}`.toLowerCase();
@@ -1976,49 +2037,42 @@ describe('tenant isolation fuzzer (C3)', () => {
       return { answer: `${response.statusCode} ${/"code":"([A-Z_.]+)"/.exec(response.body)?.[1] ?? '-'}`, request, response };
     };
     for (const caller of callers) {
-      const own = rows.filter((row) => row.workspace_id === caller.ws).map((row) => row.id);
-      // Not vacuous: the caller reaches its own locations, and its list holds only those.
-      const mine = await ask(caller, 'GET', `/api/v1/locations/${own[0]}`);
-      const listed = await ask(caller, 'GET', '/api/v1/locations?limit=100');
-      const listedIds = (listed.response.json().data as Array<{ id: number }>).map((location) => location.id);
-      if (mine.answer !== '200 -' || listed.answer !== '200 -' || listedIds.length === 0 || listedIds.some((id) => !own.includes(id))) {
-        problems.push(`[own] ${caller.name}: own location ${mine.answer}, list ${listed.answer} ${JSON.stringify(listedIds)} (own: ${JSON.stringify(own)})`);
-      }
-      // Every other workspace's location (the attacker tenant's other workspaces, the rival's, the
-      // victim's), each answered exactly as an id that exists nowhere; then ids no store can hold:
-      // past int4 (PostgreSQL's integer) and the largest safe integer, which the id pattern admits
-      // (404 in a path), and 1e17, which it does not (422 in a path); all are integers to the
-      // body schema, so the settings answer 422 naming the field, never 500.
-      const PAST_PATTERN = 1e17;
-      const beyond = [MAX_INT4 + 1, Number.MAX_SAFE_INTEGER, PAST_PATTERN];
-      const foreign = [...rows.filter((row) => row.workspace_id !== caller.ws).map((row) => row.id), ...beyond];
-      for (const [i, id] of foreign.entries()) {
-        const ghostId = GHOST_BASE + 300 + i;
-        const inPath = id === PAST_PATTERN ? '422 VALIDATION.FAILED' : '404 LOCATION.NOT_FOUND';
-        const probes: Array<{ method: 'GET' | 'PATCH' | 'DELETE'; url: (id: number) => string; payload?: (id: number) => Record<string, unknown>; expected: string }> = [
-          { method: 'GET', url: (x) => `/api/v1/locations/${x}`, expected: inPath },
-          { method: 'PATCH', url: (x) => `/api/v1/locations/${x}`, payload: () => ({ name: 'Renamed by the sweep', address: null }), expected: inPath },
-          { method: 'PATCH', url: (x) => `/api/v1/locations/${x}`, payload: () => ({ archived: true }), expected: inPath },
-          { method: 'DELETE', url: (x) => `/api/v1/locations/${x}`, expected: inPath },
-          // A default location must be a live location of the workspace itself: 422 naming the field.
-          { method: 'PATCH', url: () => `/api/v1/workspaces/${caller.ws}/settings`, payload: (x) => ({ default_location_id: x }), expected: '422 VALIDATION.FAILED' },
-          { method: 'PATCH', url: () => `/api/v1/workspaces/${caller.ws}/settings`, payload: (x) => ({ default_transfer_from_location_id: x }), expected: '422 VALIDATION.FAILED' },
-          { method: 'PATCH', url: () => `/workspaces/${caller.ws}`, payload: (x) => ({ defaultInvoiceSourceLocationId: String(x) }), expected: '422 VALIDATION.FAILED' },
-        ];
-        for (const probe of probes) {
-          const real = await ask(caller, probe.method, probe.url(id), probe.payload?.(id));
-          answers.set(real.answer, (answers.get(real.answer) ?? 0) + 1);
-          if (real.answer !== probe.expected) problems.push(`[location] ${real.request} → ${real.answer} (expected ${probe.expected})`);
-          if (beyond.includes(id)) continue;
-          const ghost = await ask(caller, probe.method, probe.url(ghostId), probe.payload?.(ghostId));
-          if (ghost.answer !== real.answer) problems.push(`[location] ${real.request} → ${real.answer}, but ${ghost.request} → ${ghost.answer}`);
+      for (const [k, kind] of kinds.entries()) {
+        const rows = rowsOf[kind.plural] ?? [];
+        const own = rows.filter((row) => row.workspace_id === caller.ws).map((row) => row.id);
+        // Not vacuous: the caller reaches its own records, and its list holds only those.
+        const mine = await ask(caller, 'GET', `/api/v1/${kind.plural}/${own[0]}`);
+        const listed = await ask(caller, 'GET', `/api/v1/${kind.plural}?limit=100`);
+        const listedIds = (listed.response.json().data as Array<{ id: number }>).map((record) => record.id);
+        if (mine.answer !== '200 -' || listed.answer !== '200 -' || listedIds.length === 0 || listedIds.some((id) => !own.includes(id))) {
+          problems.push(`[own] ${caller.name}: own ${kind.plural} ${mine.answer}, list ${listed.answer} ${JSON.stringify(listedIds)} (own: ${JSON.stringify(own)})`);
+        }
+        // Every other workspace's record (the attacker tenant's other workspaces, the rival's, the
+        // victim's), each answered exactly as an id that exists nowhere; then ids no store can hold:
+        // past int4 (PostgreSQL's integer) and the largest safe integer, which the id pattern admits
+        // (404 in a path), and 1e17, which it does not (422 in a path); all are integers to the
+        // body schemas, so a body naming one answers 422 naming the field, never 500.
+        const PAST_PATTERN = 1e17;
+        const beyond = [MAX_INT4 + 1, Number.MAX_SAFE_INTEGER, PAST_PATTERN];
+        const foreign = [...rows.filter((row) => row.workspace_id !== caller.ws).map((row) => row.id), ...beyond];
+        for (const [i, id] of foreign.entries()) {
+          const ghostId = GHOST_BASE + 300 + 1000 * k + i;
+          const inPath = id === PAST_PATTERN ? '422 VALIDATION.FAILED' : `404 ${kind.notFound}`;
+          for (const probe of kind.probes(caller.ws)) {
+            const expected = probe.expected(inPath);
+            const real = await ask(caller, probe.method, probe.url(id), probe.payload?.(id));
+            answers.set(real.answer, (answers.get(real.answer) ?? 0) + 1);
+            if (real.answer !== expected) problems.push(`[${kind.plural}] ${real.request} → ${real.answer} (expected ${expected})`);
+            if (beyond.includes(id)) continue;
+            const ghost = await ask(caller, probe.method, probe.url(ghostId), probe.payload?.(ghostId));
+            if (ghost.answer !== real.answer) problems.push(`[${kind.plural}] ${real.request} → ${real.answer}, but ${ghost.request} → ${ghost.answer}`);
+          }
         }
       }
     }
-    console.log(`[isolation-fuzz] location sweep: ${sentHere} requests; ${[...answers].map(([answer, n]) => `${answer}×${n}`).join(', ')}`);
+    console.log(`[isolation-fuzz] location and catalogue sweep: ${sentHere} requests; ${[...answers].map(([answer, n]) => `${answer}×${n}`).join(', ')}`);
     expect(problems).toEqual([]);
-    expect(await table('locations')).toEqual(locationsBefore);
-    expect(await table('workspace_settings')).toEqual(settingsBefore);
+    expect(await Promise.all(watched.map(table))).toEqual(tablesBefore);
     const after = await snapshotTenant(t, v.tenantId);
     for (const [name, snapshot] of before.tables) expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: snapshot.json });
   });

@@ -4,8 +4,9 @@
  * thing leave at the same moment, split between both processes, against a limit that
  * leaves room for N−2: exactly N−2 succeed, the rest get 402 PLAN.LIMIT_REACHED, and the
  * counter equals the rows it counts, read through the API and in the database. Locations
- * (POST /api/v1/locations), members by invitation accept, and members by registration with
- * an invitation token; then removals racing additions at the limit.
+ * (POST /api/v1/locations), items, suppliers and tags of the catalogue, members by invitation
+ * accept, and members by registration with an invitation token; then removals racing
+ * additions at the limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planAdministration } from '../../src/modules/plans/plans.service.ts';
@@ -83,6 +84,35 @@ function expectLimitRefusals(responses: ApiResponse[], okStatus: number, limit: 
     expect(refused.body?.error, described).toMatchObject({ code: 'PLAN.LIMIT_REACHED', details: { limit, plan, allowed } });
   }
 }
+
+describe('the catalogue limits raced across two processes', () => {
+  const kinds = [
+    { plural: 'items', limit: 'items', body: (tag: string) => ({ sku: `RACE-${tag}`, name: `Racer ${tag}` }) },
+    { plural: 'suppliers', limit: 'suppliers', body: (tag: string) => ({ name: `Racer ${tag}` }) },
+    { plural: 'tags', limit: 'tags', body: (tag: string) => ({ name: `Racer ${tag}` }) },
+  ] as const;
+  for (const kind of kinds) {
+    it(`gives exactly ${ALLOWED} 201s and ${N - ALLOWED} 402s for ${N} concurrent ${kind.plural} creates, the counter equal to the rows (${ROUNDS} rounds)`, { timeout: TEST_TIMEOUT_MS }, async () => {
+      await planAdministration.setLimits(servers.direct.db, 'pro', { [kind.limit]: ALLOWED });
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const workspaceId = await workspaceOnPlan(`${kind.plural} race ${round} ${process.pid}`, 'pro');
+        const responses = await Promise.all(
+          Array.from({ length: N }, (_, i) =>
+            api(serverFor(i + round).url, 'POST', `/api/v1/${kind.plural}`, { token: owner.accessToken, headers: inWs(workspaceId), body: kind.body(`${round}-${i}`) }),
+          ),
+        );
+        const described = `round ${round}: ${responses.map(describeAnswer).join(' | ')}`;
+        expectLimitRefusals(responses, 201, `${kind.limit}_limit`, 'pro', ALLOWED, described);
+        const db = servers.direct.db;
+        const counter = await db.selectFrom('workspace_plans').select(`${kind.limit}_usage as usage`).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+        const ids = (await db.selectFrom(kind.plural).select('id').where('workspace_id', '=', workspaceId).execute()).map((row) => row.id).sort((a, b) => a - b);
+        const winners = responses.filter((response) => response.status === 201).map((response) => response.body.data.id as number).sort((a, b) => a - b);
+        expect({ counter: Number(counter.usage), ids }, described).toEqual({ counter: ALLOWED, ids: winners });
+        expect(await invariantViolations(db), described).toEqual({});
+      }
+    });
+  }
+});
 
 describe('the locations limit raced across two processes', () => {
   it(`gives exactly ${ALLOWED} 201s and ${N - ALLOWED} 402s for ${N} concurrent creates, the counter equal to the rows (${ROUNDS} rounds)`, { timeout: TEST_TIMEOUT_MS }, async () => {

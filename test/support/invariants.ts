@@ -84,12 +84,15 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
     'workspace whose usage counters differ from its rows': db
       .selectFrom('workspaces as w')
       .leftJoin('workspace_plans as p', 'p.workspace_id', 'w.id')
-      .select(['w.id', 'p.users_usage', 'p.locations_usage'])
+      .select(['w.id', 'p.users_usage', 'p.locations_usage', 'p.items_usage', 'p.suppliers_usage', 'p.tags_usage'])
       .where((eb) =>
         eb.or([
           eb('p.workspace_id', 'is', null),
           eb('p.users_usage', '<>', eb.selectFrom('memberships as m').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('m.workspace_id', '=', 'w.id')),
           eb('p.locations_usage', '<>', eb.selectFrom('locations as l').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('l.workspace_id', '=', 'w.id')),
+          eb('p.items_usage', '<>', eb.selectFrom('items as i').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('i.workspace_id', '=', 'w.id')),
+          eb('p.suppliers_usage', '<>', eb.selectFrom('suppliers as s').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('s.workspace_id', '=', 'w.id')),
+          eb('p.tags_usage', '<>', eb.selectFrom('tags as g').select((inner) => inner.fn.countAll<number>().as('n')).whereRef('g.workspace_id', '=', 'w.id')),
         ]),
       )
       .execute(),

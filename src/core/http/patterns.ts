@@ -21,6 +21,11 @@ export const PATTERNS = {
   workspaceSlug: '^(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$',
   /** A workspace's public id, `biz_id` (`ws_` and base64url): how seed 003's paths name some workspaces. */
   bizId: '^ws_[A-Za-z0-9_-]{1,64}$',
+  /**
+   * An amount of money as a decimal string: up to 11 whole digits and 4 places, no sign
+   * ("12.50"); as ten-thousandths, the largest is a safe integer in JavaScript.
+   */
+  money: '^[0-9]{1,11}([.][0-9]{1,4})?$',
 } as const;
 export type PatternName = keyof typeof PATTERNS;
 

@@ -11,6 +11,8 @@ export const Timestamp = Type.String({ format: 'date-time' });
 /** An e-mail address; internationalized ones are welcome, uniqueness is decided on the normalized key. */
 export const EmailAddress = PlainText({ pattern: PATTERNS.emailAddress, minLength: 3, maxLength: 254 });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/** Money as a decimal string, exact to four places ("12.50"); stored as ten-thousandths (core/decimal.ts). */
+export const Money = (options: { description?: string } = {}) => Type.String({ pattern: PATTERNS.money, maxLength: 16, ...options });
 
 export const TENANT_SLUG_PATTERN = PATTERNS.tenantSlug;
 export const ID_PATTERN = PATTERNS.id;

@@ -14,6 +14,7 @@ import { locationsCatalogue } from './modules/locations/locations.catalogue.ts';
 import { plansCatalogue } from './modules/plans/plans.catalogue.ts';
 import { inviteCodesCatalogue } from './modules/invite-codes/invite-codes.catalogue.ts';
 import { catalogCatalogue } from './modules/catalog/catalog.catalogue.ts';
+import { stockCatalogue } from './modules/stock/stock.catalogue.ts';
 
 /**
  * The catalogues of every area Tessera is built from, in the order their permissions are
@@ -35,4 +36,5 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   locationsCatalogue,
   inviteCodesCatalogue,
   catalogCatalogue,
+  stockCatalogue,
 ];

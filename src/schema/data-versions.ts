@@ -71,6 +71,8 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   tags: 'read uncached (migration 0014)',
   items: 'read uncached (migration 0014)',
   item_tags: 'read uncached (migration 0014)',
+  stock_movements: 'read uncached (migration 0015)',
+  stock_levels: 'read uncached (migration 0015)',
   workspace_invite_codes: 'read uncached; joining by one writes memberships, which are covered (migration 0012)',
 };
 

@@ -14,6 +14,7 @@ import type { PlansTable, WorkspacePlansTable } from '../modules/plans/plans.tab
 import type { LocationsTable } from '../modules/locations/locations.table.ts';
 import type { WorkspaceSettingsTable } from '../modules/settings/settings.table.ts';
 import type { ItemsTable, ItemTagsTable, SuppliersTable, TagsTable } from '../modules/catalog/catalog.table.ts';
+import type { StockLevelsTable, StockMovementsTable } from '../modules/stock/stock.table.ts';
 import type { WorkspaceInviteCodesTable } from '../modules/invite-codes/invite-codes.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
 import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
@@ -54,6 +55,8 @@ export interface Database {
   tags: TagsTable;
   items: ItemsTable;
   item_tags: ItemTagsTable;
+  stock_movements: StockMovementsTable;
+  stock_levels: StockLevelsTable;
 }
 
 /** The database outside any transaction: reads, and the entry to `inTransaction`. */

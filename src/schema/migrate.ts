@@ -15,6 +15,7 @@ import * as plansSettingsLocations from './migrations/0011-plans-settings-locati
 import * as inviteCodes from './migrations/0012-invite-codes.ts';
 import * as memberAccess from './migrations/0013-member-access.ts';
 import * as catalog from './migrations/0014-catalog.ts';
+import * as stock from './migrations/0015-stock.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0012-invite-codes', up: inviteCodes.up },
   { name: '0013-member-access', up: memberAccess.up },
   { name: '0014-catalog', up: catalog.up },
+  { name: '0015-stock', up: stock.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

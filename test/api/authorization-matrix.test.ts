@@ -570,6 +570,11 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /api/v1/tags/:id': inWs('context', 'tags:view'),
   'PATCH /api/v1/tags/:id': inWs('context', 'tags:edit'),
   'DELETE /api/v1/tags/:id': inWs('context', 'tags:delete'),
+  'GET /api/v1/stock': inWs('context', 'stock:view'),
+  'GET /api/v1/stock/movements': inWs('context', 'stock:view'),
+  'POST /api/v1/stock/receipts': inWs('context', 'stock:create'),
+  'POST /api/v1/stock/transfers': inWs('context', 'stock:create'),
+  'POST /api/v1/stock/adjustments': inWs('context', 'stock:edit'),
   'GET /api/v1/members': inWs('context', 'members:view'),
   'PUT /api/v1/members/:user_id': inWs('context', 'members:manage'),
   'DELETE /api/v1/members/:user_id': inWs('context', 'members:remove'),
@@ -1143,6 +1148,23 @@ const RECIPES: Record<string, Recipe> = {
   ...catalogRecipes('items'),
   ...catalogRecipes('suppliers'),
   ...catalogRecipes('tags'),
+
+  // Stock of the fixture's item in the workspace the row names: allowed rows really move it (201).
+  'POST /api/v1/stock/receipts': async (row) => ({
+    url: '/api/v1/stock/receipts',
+    payload: { item_id: catalogRecord.items[objectsWs(row)], location_id: defaultLocation[objectsWs(row)], quantity: '1' },
+  }),
+  'POST /api/v1/stock/adjustments': async (row) => ({
+    url: '/api/v1/stock/adjustments',
+    payload: { item_id: catalogRecord.items[objectsWs(row)], location_id: vanLocation[objectsWs(row)], quantity_change: '0.5', reason: 'Matrix count' },
+  }),
+  // The owner receives what the row then moves, so an allowed row ends in 201, never in a 409.
+  'POST /api/v1/stock/transfers': async (row) => {
+    const ws = objectsWs(row);
+    const place = { item_id: catalogRecord.items[ws], location_id: defaultLocation[ws] };
+    await support({ method: 'POST', url: '/api/v1/stock/receipts', headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) }, payload: { ...place, quantity: '1' } }, 201);
+    return { url: '/api/v1/stock/transfers', payload: { item_id: place.item_id, from_location_id: place.location_id, to_location_id: vanLocation[ws], quantity: '1' } };
+  },
 
   // Rotating or disabling the code of the workspace the row names (no fixture depends on it).
   'POST /api/v1/workspaces/:id/invite-code': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/invite-code` }),

@@ -104,6 +104,9 @@ const KEY_SCOPES = [
   'locations:edit',
   'locations:delete',
   ...(['products', 'suppliers', 'tags'] as const).flatMap((resource) => (['view', 'create', 'edit', 'delete'] as const).map((action) => `${resource}:${action}` as const)),
+  'stock:view',
+  'stock:create',
+  'stock:edit',
 ];
 /** What GET /api/v1/me/workspaces?can= asks about: reads (a tenant role's too), a write, and one withheld when acting. */
 const WHERE_PERMISSIONS = ['workspaces:view', 'members:view', 'audit:view', 'members:manage', 'invitations:create', 'groups:manage'];
@@ -433,7 +436,7 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
       const by = session(side, spec.by);
       const tag = await call(t, side, by, 'POST', '/api/v1/tags', { name: text('Shared tag', side, spec.by), color: '#336699' }, headers);
       const supplier = await call(t, side, by, 'POST', '/api/v1/suppliers', { name: text('Shared supplier', side, spec.by), notes: text('Pays late', side, spec.by) }, headers);
-      await call(t, side, by, 'POST', '/api/v1/items', {
+      const item = await call(t, side, by, 'POST', '/api/v1/items', {
         sku: text('SKU-1', side, spec.by),
         name: text('Shared item', side, spec.by),
         barcode: `000${index}`,
@@ -441,6 +444,9 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
         tag_ids: [tag.data.id],
         preferred_supplier_id: supplier.data.id,
       }, headers);
+      // Stock of it at the default location, the ledger's reason carrying the canary.
+      const { default_location_id: at } = (await call(t, side, by, 'GET', `/api/v1/workspaces/${ws(side, index)}`, undefined, headers)).data;
+      await call(t, side, by, 'POST', '/api/v1/stock/receipts', { item_id: item.data.id, location_id: at, quantity: '7.5', reason: text('Opening count', side, spec.by) }, headers);
     }
   }
   // Invite codes: Main Branch's, rotated twice (the first is dead). The victim's are secrets.
@@ -1960,15 +1966,16 @@ describe('tenant isolation fuzzer (C3)', () => {
     for (const [name, table] of before.tables) expect({ table: name, rows: after.tables.get(name)?.json }).toEqual({ table: name, rows: table.json });
   });
 
-  it("answers every location and catalogue route naming another workspace's or another tenant's record, or none, exactly as a missing one, changing nothing", async () => {
+  it("answers every location, catalogue and stock route naming another workspace's or another tenant's record, or none, exactly as a missing one, changing nothing", async () => {
     const a = fixtures.attacker;
     const v = fixtures.victim;
     const before = await snapshotTenant(t, v.tenantId);
-    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags'] as const;
+    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags', 'stock_levels', 'stock_movements'] as const;
     const table = (name: (typeof watched)[number]) =>
       rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'workspace_settings' ? 'workspace_id' : name === 'item_tags' ? 'item_id, tag_id' : 'id'}`);
     const tablesBefore = await Promise.all(watched.map(table));
-    type Probe = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: (id: number) => string; payload?: (id: number) => Record<string, unknown>; expected: (inPath: string) => string };
+    /** `empty`: a list filtered by the foreign id, which must come back with nothing in it. */
+    type Probe = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: (id: number) => string; payload?: (id: number) => Record<string, unknown>; expected: (inPath: string) => string; empty?: true };
     const inPathProbes = (plural: string, edits: Record<string, unknown>[]): Probe[] => [
       { method: 'GET', url: (x) => `/api/v1/${plural}/${x}`, expected: (inPath) => inPath },
       ...edits.map((edit): Probe => ({ method: 'PATCH', url: (x) => `/api/v1/${plural}/${x}`, payload: () => edit, expected: (inPath) => inPath })),
@@ -1976,6 +1983,14 @@ describe('tenant isolation fuzzer (C3)', () => {
     ];
     // A body naming a record that is not the workspace's own: 422 naming the field.
     const refusedField = (): string => '422 VALIDATION.FAILED';
+    // A list filtered by it: empty (200), whatever the integer, as the catalogue's own filters are.
+    const emptyList = (): string => '200 -';
+    const stockLists = (filter: 'item_id' | 'location_id'): Probe[] =>
+      ['/api/v1/stock', '/api/v1/stock/movements'].map((list) => ({ method: 'GET', url: (x) => `${list}?${filter}=${x}`, expected: emptyList, empty: true }));
+    // The caller's own live item and locations, for stock bodies that name one foreign record.
+    const liveOwn = async (table: 'items' | 'locations', workspaceId: number) =>
+      (await t.db.selectFrom(table).select('id').where('workspace_id', '=', workspaceId).where('archived_at', 'is', null).orderBy('id').execute()).map((row) => row.id);
+    const ownStock = new Map<number, { item: number; locations: number[] }>();
     // Each kind of record: its rows, what names a missing one, and the probes naming it.
     const kinds = [
       {
@@ -1987,9 +2002,35 @@ describe('tenant isolation fuzzer (C3)', () => {
           { method: 'PATCH', url: () => `/api/v1/workspaces/${callerWs}/settings`, payload: (x) => ({ default_location_id: x }), expected: refusedField },
           { method: 'PATCH', url: () => `/api/v1/workspaces/${callerWs}/settings`, payload: (x) => ({ default_transfer_from_location_id: x }), expected: refusedField },
           { method: 'PATCH', url: () => `/workspaces/${callerWs}`, payload: (x) => ({ defaultInvoiceSourceLocationId: String(x) }), expected: refusedField },
+          // Stock moves only at locations of its own workspace, in and out.
+          ...(() => {
+            const own = ownStock.get(callerWs) as { item: number; locations: number[] };
+            const [here] = own.locations as [number];
+            return [
+              { method: 'POST', url: () => '/api/v1/stock/receipts', payload: (x) => ({ item_id: own.item, location_id: x, quantity: '1' }), expected: refusedField },
+              { method: 'POST', url: () => '/api/v1/stock/transfers', payload: (x) => ({ item_id: own.item, from_location_id: x, to_location_id: here, quantity: '1' }), expected: refusedField },
+              { method: 'POST', url: () => '/api/v1/stock/transfers', payload: (x) => ({ item_id: own.item, from_location_id: here, to_location_id: x, quantity: '1' }), expected: refusedField },
+            ] satisfies Probe[];
+          })(),
+          ...stockLists('location_id'),
         ],
       },
-      { plural: 'items' as const, notFound: 'ITEM.NOT_FOUND', probes: (): Probe[] => inPathProbes('items', [{ name: 'Renamed by the sweep' }, { archived: true }]) },
+      {
+        plural: 'items' as const,
+        notFound: 'ITEM.NOT_FOUND',
+        probes: (callerWs: number): Probe[] => {
+          const own = ownStock.get(callerWs) as { item: number; locations: number[] };
+          const [here, there] = own.locations as [number, number];
+          return [
+            ...inPathProbes('items', [{ name: 'Renamed by the sweep' }, { archived: true }]),
+            // Stock moves only items of its own workspace.
+            { method: 'POST', url: () => '/api/v1/stock/receipts', payload: (x) => ({ item_id: x, location_id: here, quantity: '1' }), expected: refusedField },
+            { method: 'POST', url: () => '/api/v1/stock/adjustments', payload: (x) => ({ item_id: x, location_id: here, quantity_change: '-1', reason: 'Sweep' }), expected: refusedField },
+            { method: 'POST', url: () => '/api/v1/stock/transfers', payload: (x) => ({ item_id: x, from_location_id: here, to_location_id: there, quantity: '1' }), expected: refusedField },
+            ...stockLists('item_id'),
+          ];
+        },
+      },
       {
         plural: 'suppliers' as const,
         notFound: 'SUPPLIER.NOT_FOUND',
@@ -2037,6 +2078,10 @@ describe('tenant isolation fuzzer (C3)', () => {
       return { answer: `${response.statusCode} ${/"code":"([A-Z_.]+)"/.exec(response.body)?.[1] ?? '-'}`, request, response };
     };
     for (const caller of callers) {
+      if (!ownStock.has(caller.ws)) {
+        const [item] = await liveOwn('items', caller.ws);
+        ownStock.set(caller.ws, { item: item as number, locations: await liveOwn('locations', caller.ws) });
+      }
       for (const [k, kind] of kinds.entries()) {
         const rows = rowsOf[kind.plural] ?? [];
         const own = rows.filter((row) => row.workspace_id === caller.ws).map((row) => row.id);
@@ -2063,6 +2108,7 @@ describe('tenant isolation fuzzer (C3)', () => {
             const real = await ask(caller, probe.method, probe.url(id), probe.payload?.(id));
             answers.set(real.answer, (answers.get(real.answer) ?? 0) + 1);
             if (real.answer !== expected) problems.push(`[${kind.plural}] ${real.request} → ${real.answer} (expected ${expected})`);
+            if (probe.empty && real.answer === '200 -' && (real.response.json().data as unknown[]).length > 0) problems.push(`[${kind.plural}] ${real.request} → rows of another workspace`);
             if (beyond.includes(id)) continue;
             const ghost = await ask(caller, probe.method, probe.url(ghostId), probe.payload?.(ghostId));
             if (ghost.answer !== real.answer) problems.push(`[${kind.plural}] ${real.request} → ${real.answer}, but ${ghost.request} → ${ghost.answer}`);
@@ -2070,7 +2116,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         }
       }
     }
-    console.log(`[isolation-fuzz] location and catalogue sweep: ${sentHere} requests; ${[...answers].map(([answer, n]) => `${answer}×${n}`).join(', ')}`);
+    console.log(`[isolation-fuzz] location, catalogue and stock sweep: ${sentHere} requests; ${[...answers].map(([answer, n]) => `${answer}×${n}`).join(', ')}`);
     expect(problems).toEqual([]);
     expect(await Promise.all(watched.map(table))).toEqual(tablesBefore);
     const after = await snapshotTenant(t, v.tenantId);

@@ -96,6 +96,42 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
         ]),
       )
       .execute(),
+    // Levels are what the ledger adds up to, and nothing is ever below zero.
+    'stock level other than the sum of its ledger': db
+      .selectFrom('stock_levels as l')
+      .select(['l.id', 'l.item_id', 'l.location_id', 'l.quantity_e4'])
+      .where((eb) =>
+        eb(
+          'l.quantity_e4',
+          '<>',
+          eb.fn.coalesce(
+            eb
+              .selectFrom('stock_movements as m')
+              .select((inner) => inner.fn.sum<number>('m.quantity_e4').as('total'))
+              .whereRef('m.workspace_id', '=', 'l.workspace_id')
+              .whereRef('m.item_id', '=', 'l.item_id')
+              .whereRef('m.location_id', '=', 'l.location_id'),
+            eb.lit(0),
+          ),
+        ),
+      )
+      .execute(),
+    'stock movements without a level': db
+      .selectFrom('stock_movements as m')
+      .select(['m.id', 'm.item_id', 'm.location_id'])
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('stock_levels as l')
+              .select('l.id')
+              .whereRef('l.workspace_id', '=', 'm.workspace_id')
+              .whereRef('l.item_id', '=', 'm.item_id')
+              .whereRef('l.location_id', '=', 'm.location_id'),
+          ),
+        ),
+      )
+      .execute(),
     'workspace without settings or a default location': db
       .selectFrom('workspaces as w')
       .leftJoin('workspace_settings as s', 's.workspace_id', 'w.id')

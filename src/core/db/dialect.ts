@@ -207,8 +207,13 @@ export function isUniqueViolation(error: unknown, column?: string): boolean {
   return [message, constraint, detail].some((text) => typeof text === 'string' && text.includes(column));
 }
 
+/** pg-pool's words when no connection came free within connectionTimeoutMillis; the error has no code. */
+const POOL_WAIT_EXCEEDED = 'timeout exceeded when trying to connect';
+
 export function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // Every connection held by other requests for longer than the pool waits: busy, not broken.
+  if (code === undefined && message === POOL_WAIT_EXCEEDED) return true;
   // SQLite lock contention (with its extended codes: SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT …);
   // PostgreSQL serialization failure or deadlock.
   if (typeof code !== 'string') return false;

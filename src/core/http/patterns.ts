@@ -26,6 +26,8 @@ export const PATTERNS = {
    * ("12.50"); as ten-thousandths, the largest is a safe integer in JavaScript.
    */
   money: '^[0-9]{1,11}([.][0-9]{1,4})?$',
+  /** A change of a quantity as a decimal string, signed: "-2.5" takes two and a half away. */
+  signedAmount: '^-?[0-9]{1,11}([.][0-9]{1,4})?$',
 } as const;
 export type PatternName = keyof typeof PATTERNS;
 

@@ -13,6 +13,11 @@ export const EmailAddress = PlainText({ pattern: PATTERNS.emailAddress, minLengt
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** Money as a decimal string, exact to four places ("12.50"); stored as ten-thousandths (core/decimal.ts). */
 export const Money = (options: { description?: string } = {}) => Type.String({ pattern: PATTERNS.money, maxLength: 16, ...options });
+/** A quantity, exact to four places ("2.5"), as money is; `signed` for a change that may take away ("-2.5"). */
+export const Quantity = (options: { description?: string; signed?: boolean } = {}) => {
+  const { signed, ...rest } = options;
+  return Type.String({ pattern: signed ? PATTERNS.signedAmount : PATTERNS.money, maxLength: 17, ...rest });
+};
 
 export const TENANT_SLUG_PATTERN = PATTERNS.tenantSlug;
 export const ID_PATTERN = PATTERNS.id;

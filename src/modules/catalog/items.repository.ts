@@ -29,6 +29,14 @@ export async function listItems(items: WorkspaceItems, itemTags: WorkspaceItemTa
   return query.$call(afterKey('id', filter.afterId, filter.rows)).execute();
 }
 
+/** Of `ids`, those naming an item of the workspace that is not archived. */
+export async function liveItemIds(items: WorkspaceItems, ids: readonly number[]): Promise<Set<number>> {
+  const storable = ids.filter((id) => id <= MAX_STORED_ID);
+  if (storable.length === 0) return new Set();
+  const rows = await items.selectFrom().select('id').where('id', 'in', storable).where('archived_at', 'is', null).execute();
+  return new Set(rows.map((row) => row.id));
+}
+
 export async function findItem(items: WorkspaceItems, id: number): Promise<ItemRow | undefined> {
   return items.selectFrom().selectAll().where('id', '=', id).executeTakeFirst();
 }

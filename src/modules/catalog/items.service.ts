@@ -70,6 +70,11 @@ async function sellPriceOf(tx: Tx, workspaceId: number, given: string | undefine
   return derived;
 }
 
+/** Of `ids`, those naming a live (not archived) item of the context's workspace: what stock may move. */
+export function liveItemIds(tx: Tx, ctx: InWorkspace, ids: readonly number[]): Promise<Set<number>> {
+  return repository.liveItemIds(scoped(tx, ctx, 'items'), ids);
+}
+
 /** Items leave without a preferred supplier when it goes: part of the supplier's deletion. */
 export function forgetSupplier(tx: Tx, ctx: InWorkspace, supplierId: number, now: string): Promise<void> {
   return repository.clearPreferredSupplier(scoped(tx, ctx, 'items'), supplierId, now);

@@ -1,0 +1,176 @@
+/**
+ * Stock (issue 17, second part): /api/v1/stock in the workspace of X-Workspace-ID. Levels
+ * per item and location come only from the ledger (receipts, adjustments with a reason,
+ * transfers as two legs); quantities exact as decimal strings; nothing ever below zero
+ * (409, nothing written); a transfer is both legs or neither, from the workspace's default
+ * transfer location unless told; items and locations of another workspace, archived ones,
+ * or none: 422 naming the field; the ledger is append-only in the database itself; an item
+ * or location with history is not deleted. Levels equal the ledger after every test.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { invariantViolations } from '../support/invariants.ts';
+import { createWorkspace, register, startTestApp, succeed, type Session, type TestApp } from '../support/test-app.ts';
+
+let t: TestApp;
+let owner: Session;
+let ws: number;
+let other: number;
+let inventory: number;
+let van: number;
+let shop: number;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  owner = await register(t, { name: 'Stock Owner' });
+  const created = await createWorkspace(t, owner, 'Stock Branch');
+  ws = created.id;
+  other = (await createWorkspace(t, owner, 'Stock Other')).id;
+  inventory = (await send('GET', `/api/v1/workspaces/${ws}`)).json().data.default_location_id;
+  van = (await post('/api/v1/locations', { name: 'Van', type: 'van' })).id;
+  shop = (await post('/api/v1/locations', { name: 'Shop', type: 'site' })).id;
+});
+afterEach(async () => {
+  expect(await invariantViolations(t.db)).toEqual({});
+});
+afterAll(async () => t.close());
+
+const inWs = (id = ws) => ({ ...owner.auth, 'x-workspace-id': String(id) });
+function send(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, id = ws) {
+  return t.request({ method, url, headers: inWs(id), ...(payload === undefined ? {} : { payload: payload as object }) });
+}
+async function post(url: string, payload: unknown, id = ws) {
+  const response = await send('POST', url, payload, id);
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json().data;
+}
+const levelsOf = async (itemId: number) =>
+  Object.fromEntries(
+    ((await send('GET', `/api/v1/stock?item_id=${itemId}`)).json().data as { location_id: number; quantity: string }[]).map((level) => [level.location_id, level.quantity]),
+  );
+const ledgerCount = async () => Number((await t.db.selectFrom('stock_movements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+let skus = 0;
+const newItem = async (id = ws) => post('/api/v1/items', { sku: `STK-${(skus += 1)}`, name: `Stock item ${skus}`, unit_cost: '2.00' }, id);
+
+describe('stock', () => {
+  it('receives, adjusts and transfers exactly; levels and the ledger agree', async () => {
+    const item = await newItem();
+    const receipt = await post('/api/v1/stock/receipts', { item_id: item.id, location_id: inventory, quantity: '10.5', reason: 'PO 12' });
+    expect(receipt).toMatchObject({ kind: 'receipt', quantity: '10.5', reason: 'PO 12', item_id: item.id, location_id: inventory, actor_user_id: owner.userId });
+    await post('/api/v1/stock/adjustments', { item_id: item.id, location_id: inventory, quantity_change: '-0.25', reason: 'Broken' });
+    const transfer = await post('/api/v1/stock/transfers', { item_id: item.id, from_location_id: inventory, to_location_id: van, quantity: '3.0001' });
+    expect(transfer).toMatchObject({ item_id: item.id, from_location_id: inventory, to_location_id: van, quantity: '3.0001' });
+    expect(transfer.movements.map((m: { kind: string; quantity: string; location_id: number; transfer_id: number | null }) => [m.kind, m.quantity, m.location_id, m.transfer_id])).toEqual([
+      ['transfer_out', '-3.0001', inventory, null],
+      ['transfer_in', '3.0001', van, transfer.transfer_id],
+    ]);
+    expect(await levelsOf(item.id)).toEqual({ [inventory]: '7.2499', [van]: '3.0001' });
+    const history = (await send('GET', `/api/v1/stock/movements?item_id=${item.id}`)).json().data.map((m: { kind: string }) => m.kind);
+    expect(history).toEqual(['receipt', 'adjustment', 'transfer_out', 'transfer_in']);
+    const atVan = (await send('GET', `/api/v1/stock/movements?location_id=${van}`)).json().data.map((m: { kind: string }) => m.kind);
+    expect(atVan).toEqual(['transfer_in']);
+  });
+
+  it('never goes below zero: 409 naming what is there, nothing written, both legs or neither', async () => {
+    const item = await newItem();
+    await post('/api/v1/stock/receipts', { item_id: item.id, location_id: inventory, quantity: '2' });
+    const before = await ledgerCount();
+    for (const [url, payload] of [
+      ['/api/v1/stock/transfers', { item_id: item.id, from_location_id: inventory, to_location_id: shop, quantity: '2.0001' }],
+      ['/api/v1/stock/adjustments', { item_id: item.id, location_id: inventory, quantity_change: '-3', reason: 'Count' }],
+      ['/api/v1/stock/transfers', { item_id: item.id, from_location_id: van, to_location_id: shop, quantity: '1' }],
+    ] as const) {
+      const response = await send('POST', url, payload);
+      expect([response.statusCode, response.json().error.code], url).toEqual([409, 'STOCK.INSUFFICIENT']);
+    }
+    expect((await send('POST', '/api/v1/stock/adjustments', { item_id: item.id, location_id: inventory, quantity_change: '-3', reason: 'Count' })).json().error.details).toMatchObject({ available: '2' });
+    expect(await ledgerCount()).toBe(before);
+    expect(await levelsOf(item.id)).toEqual({ [inventory]: '2' });
+    // Down to exactly zero is fine.
+    await post('/api/v1/stock/transfers', { item_id: item.id, from_location_id: inventory, to_location_id: shop, quantity: '2' });
+    expect(await levelsOf(item.id)).toEqual({ [inventory]: '0', [shop]: '2' });
+  });
+
+  it('never goes past the largest level either: 409 naming it, nothing written, by receipt or by transfer', async () => {
+    const item = await newItem();
+    const most = '99999999999.9999';
+    await post('/api/v1/stock/receipts', { item_id: item.id, location_id: inventory, quantity: most });
+    await post('/api/v1/stock/receipts', { item_id: item.id, location_id: shop, quantity: '1' });
+    const before = await ledgerCount();
+    for (const [url, payload] of [
+      ['/api/v1/stock/receipts', { item_id: item.id, location_id: inventory, quantity: '0.0001' }],
+      ['/api/v1/stock/adjustments', { item_id: item.id, location_id: inventory, quantity_change: '1', reason: 'Count' }],
+      ['/api/v1/stock/transfers', { item_id: item.id, from_location_id: shop, to_location_id: inventory, quantity: '1' }],
+    ] as const) {
+      const response = await send('POST', url, payload);
+      expect([response.statusCode, response.json().error.code], url).toEqual([409, 'STOCK.LEVEL_TOO_LARGE']);
+      expect(response.json().error.details).toMatchObject({ level: most, largest: most });
+    }
+    expect(await ledgerCount()).toBe(before);
+    expect(await levelsOf(item.id)).toEqual({ [inventory]: most, [shop]: '1' });
+  });
+
+  it("transfers from the workspace's default transfer location unless told, and never to the same place", async () => {
+    const item = await newItem();
+    await post('/api/v1/stock/receipts', { item_id: item.id, location_id: van, quantity: '5' });
+    const none = await send('POST', '/api/v1/stock/transfers', { item_id: item.id, to_location_id: shop, quantity: '1' });
+    expect([none.statusCode, Object.keys(none.json().error.details)]).toEqual([422, ['from_location_id']]);
+    await succeed(t, { method: 'PATCH', url: `/api/v1/workspaces/${ws}/settings`, headers: inWs(), payload: { default_transfer_from_location_id: van } });
+    expect((await post('/api/v1/stock/transfers', { item_id: item.id, to_location_id: shop, quantity: '1' })).from_location_id).toBe(van);
+    const same = await send('POST', '/api/v1/stock/transfers', { item_id: item.id, from_location_id: shop, to_location_id: shop, quantity: '1' });
+    expect([same.statusCode, Object.keys(same.json().error.details)]).toEqual([422, ['to_location_id']]);
+    await succeed(t, { method: 'PATCH', url: `/api/v1/workspaces/${ws}/settings`, headers: inWs(), payload: { default_transfer_from_location_id: null } });
+  });
+
+  it('refuses zero, bad quantities, and items or locations not live in this workspace (422 naming each), writing nothing', async () => {
+    const item = await newItem();
+    const theirs = await newItem(other);
+    const theirLocation = (await send('GET', `/api/v1/workspaces/${other}`, undefined, other)).json().data.default_location_id;
+    const archived = (await post('/api/v1/locations', { name: `Archived ${skus}`, type: 'other' })).id;
+    await succeed(t, { method: 'PATCH', url: `/api/v1/locations/${archived}`, headers: inWs(), payload: { archived: true } });
+    const before = await ledgerCount();
+    const cases: [string, unknown, string[]][] = [
+      ['/api/v1/stock/receipts', { item_id: item.id, location_id: inventory, quantity: '0' }, ['quantity']],
+      ['/api/v1/stock/receipts', { item_id: item.id, location_id: inventory, quantity: '-1' }, ['quantity']],
+      ['/api/v1/stock/receipts', { item_id: item.id, location_id: inventory, quantity: 1 }, ['quantity']],
+      ['/api/v1/stock/receipts', { item_id: item.id, location_id: inventory, quantity: '1.00001' }, ['quantity']],
+      ['/api/v1/stock/adjustments', { item_id: item.id, location_id: inventory, quantity_change: '-0', reason: 'x' }, ['quantity_change']],
+      ['/api/v1/stock/adjustments', { item_id: item.id, location_id: inventory, quantity_change: '1' }, ['reason']],
+      ['/api/v1/stock/receipts', { item_id: theirs.id, location_id: theirLocation, quantity: '1' }, ['item_id', 'location_id']],
+      ['/api/v1/stock/receipts', { item_id: item.id, location_id: archived, quantity: '1' }, ['location_id']],
+      ['/api/v1/stock/receipts', { item_id: 2147483648, location_id: inventory, quantity: '1' }, ['item_id']],
+      ['/api/v1/stock/transfers', { item_id: item.id, from_location_id: inventory, to_location_id: theirLocation, quantity: '1' }, ['to_location_id']],
+    ];
+    for (const [url, payload, fields] of cases) {
+      const response = await send('POST', url, payload);
+      expect([response.statusCode, Object.keys(response.json().error?.details ?? {}).sort()], `${url} ${JSON.stringify(payload)}: ${response.body}`).toEqual([422, fields]);
+    }
+    expect(await ledgerCount()).toBe(before);
+  });
+
+  it('keeps the ledger append-only in the database, and history keeps its item and location', async () => {
+    const item = await newItem();
+    const receipt = await post('/api/v1/stock/receipts', { item_id: item.id, location_id: shop, quantity: '1' });
+    await expect(sql`update stock_movements set quantity_e4 = 99 where id = ${receipt.id}`.execute(t.db)).rejects.toThrow(/stock_ledger_append_only/);
+    await expect(sql`delete from stock_movements where id = ${receipt.id}`.execute(t.db)).rejects.toThrow(/stock_ledger_append_only/);
+    const deleteItem = await send('DELETE', `/api/v1/items/${item.id}`);
+    expect([deleteItem.statusCode, deleteItem.json().error.code]).toEqual([409, 'REQUEST.CONFLICT']);
+    expect((await send('GET', `/api/v1/items/${item.id}`)).statusCode).toBe(200);
+    // A whole workspace goes with its ledger.
+    const gone = (await createWorkspace(t, owner, 'Stock Gone')).id;
+    const goneItem = await newItem(gone);
+    const goneInventory = (await send('GET', `/api/v1/workspaces/${gone}`, undefined, gone)).json().data.default_location_id;
+    await post('/api/v1/stock/receipts', { item_id: goneItem.id, location_id: goneInventory, quantity: '4' }, gone);
+    await succeed(t, { method: 'DELETE', url: `/api/v1/workspaces/${gone}`, headers: owner.auth });
+    expect(await t.db.selectFrom('stock_movements').select('id').where('workspace_id', '=', gone).execute()).toEqual([]);
+  });
+
+  it("answers another workspace's levels and ledger with nothing", async () => {
+    const theirs = await newItem(other);
+    const theirLocation = (await send('GET', `/api/v1/workspaces/${other}`, undefined, other)).json().data.default_location_id;
+    await post('/api/v1/stock/receipts', { item_id: theirs.id, location_id: theirLocation, quantity: '9' }, other);
+    for (const url of [`/api/v1/stock?item_id=${theirs.id}`, `/api/v1/stock?location_id=${theirLocation}`, `/api/v1/stock/movements?item_id=${theirs.id}`]) {
+      expect((await send('GET', url)).json().data, url).toEqual([]);
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { composeCatalogues, type AnyCatalogue, type Catalogue } from './core/cat
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
 import { walSyncOf } from './core/db/dialect.ts';
+import { bindLocationColumns } from './core/db/workspace-scope.ts';
 import { registerCors } from './core/http/cors.ts';
 import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
@@ -33,6 +34,8 @@ import { createInvitationLimiters, invitationsRoutes } from './modules/invitatio
 import { invitationsWebRoutes } from './modules/invitations/invitations.web-routes.ts';
 import { createInvitationsService } from './modules/invitations/invitations.service.ts';
 import { createMailDeliverer } from './modules/mail/mail.service.ts';
+import { memberLocationsRoutes } from './modules/members/member-locations.routes.ts';
+import { createMemberLocationsService } from './modules/members/member-locations.service.ts';
 import { membersRoutes } from './modules/members/members.routes.ts';
 import { membersWebRoutes } from './modules/members/members.web-routes.ts';
 import { createMembersService } from './modules/members/members.service.ts';
@@ -86,6 +89,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const clock = deps.clock ?? systemClock;
   const extraAreas = deps.extraAreas ?? [];
   const catalogue = composeCatalogues([...AREA_CATALOGUES, ...extraAreas.map((area) => area.catalogue)]);
+  bindLocationColumns(catalogue.locationBound);
   const areaHeaders = [...catalogue.requestHeaders.keys()];
   const secretHeaders = areaHeaders.filter((header) => catalogue.requestHeaders.get(header)?.secret);
   const app = Fastify({
@@ -198,6 +202,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   app.addHook('onClose', () => apiKeys.close());
   const roles = createRolesService({ db, clock, catalogue, grants });
   const members = createMembersService({ db, clock, catalogue, grants, readCacheEntries: config.cacheEntries.reads });
+  const memberLocations = createMemberLocationsService({ db, clock, grants });
   const settings = createSettingsService({ db, clock, liveLocations: liveLocationIds });
   const workspaces = createWorkspacesService({
     db,
@@ -255,6 +260,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
         }),
       });
       await api.register(membersRoutes, { members });
+      await api.register(memberLocationsRoutes, { memberLocations });
       await api.register(rolesRoutes, { roles });
       await api.register(apiKeysRoutes, { apiKeys });
       await api.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });

@@ -60,6 +60,11 @@ export interface AreaCatalogue<P extends string, E extends string, M extends str
   /** By name, as clients spell it (`X-Portal-Access-Code`). */
   readonly requestHeaders?: Readonly<Record<string, RequestHeaderSpec>>;
   readonly errors: Readonly<Record<E, ErrorStatus>>;
+  /**
+   * The area's location-bound tables, each with the column naming its location: the
+   * workspace-scoped kit keeps every query of them inside the caller's location access.
+   */
+  readonly locationBound?: Readonly<Record<string, string>>;
   /** Every error code's message and the area's other messages, in every supported locale. */
   readonly messages: Readonly<Record<Locale, Readonly<Record<E | M, string>>>>;
 }
@@ -70,6 +75,7 @@ export function defineCatalogue<const P extends string = never, const E extends 
   permissions?: Record<P, PermissionSpec>;
   requestHeaders?: Record<string, RequestHeaderSpec>;
   errors?: Record<E, ErrorStatus>;
+  locationBound?: Record<string, string>;
   messages: Record<Locale, Record<NoInfer<E> | M, string>>;
 }): AreaCatalogue<P, E, M> {
   return Object.freeze({
@@ -77,6 +83,7 @@ export function defineCatalogue<const P extends string = never, const E extends 
     permissions: Object.freeze(catalogue.permissions ?? ({} as Record<P, PermissionSpec>)),
     ...(catalogue.requestHeaders ? { requestHeaders: Object.freeze(catalogue.requestHeaders) } : {}),
     errors: Object.freeze(catalogue.errors ?? ({} as Record<E, ErrorStatus>)),
+    ...(catalogue.locationBound ? { locationBound: Object.freeze(catalogue.locationBound) } : {}),
     messages: Object.freeze(catalogue.messages),
   });
 }
@@ -112,6 +119,8 @@ export interface Catalogue {
   readonly withheldWhenActingAs: readonly WorkspacePermission[];
   /** The request headers the areas read, by name as clients spell it. */
   readonly requestHeaders: ReadonlyMap<string, RequestHeaderSpec>;
+  /** Location-bound tables and their location column (`AreaCatalogue.locationBound`). */
+  readonly locationBound: ReadonlyMap<string, string>;
   /** Whether a composed area declares the code (a registered area left out of the app does not). */
   declaresError(code: string): boolean;
   statusOf(code: ErrorCode): ErrorStatus;
@@ -133,6 +142,7 @@ export function composeCatalogues(areas: readonly AnyCatalogue[]): Catalogue {
   const permissions = new Map<string, PermissionSpec>();
   const statuses = new Map<string, ErrorStatus>();
   const requestHeaders = new Map<string, RequestHeaderSpec>();
+  const locationBound = new Map<string, string>();
   const messages = new Map<Locale, Map<string, string>>(SUPPORTED_LOCALES.map((locale) => [locale, new Map()]));
   for (const catalogue of areas) {
     claim('area', catalogue.area, catalogue.area);
@@ -143,6 +153,10 @@ export function composeCatalogues(areas: readonly AnyCatalogue[]): Catalogue {
     for (const [header, spec] of Object.entries(catalogue.requestHeaders ?? {})) {
       claim('request header', header.toLowerCase(), catalogue.area);
       requestHeaders.set(header, spec);
+    }
+    for (const [table, column] of Object.entries(catalogue.locationBound ?? {})) {
+      claim('location-bound table', table, catalogue.area);
+      locationBound.set(table, column);
     }
     for (const [code, status] of Object.entries<ErrorStatus>(catalogue.errors)) {
       claim('error code', code, catalogue.area);
@@ -170,6 +184,7 @@ export function composeCatalogues(areas: readonly AnyCatalogue[]): Catalogue {
     readOnlyPermissions: all.filter((permission) => permission.endsWith(':view')),
     withheldWhenActingAs: all.filter((permission) => permissions.get(permission)?.withheldWhenActingAs === true),
     requestHeaders,
+    locationBound,
     declaresError: (code) => statuses.has(code),
     statusOf: (code) => statuses.get(code) ?? 500,
     translate(locale, key, params = {}) {

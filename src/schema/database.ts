@@ -3,7 +3,7 @@ import { openKysely, type DatabaseOptions } from '../core/db/open.ts';
 import type { TenantsTable } from '../modules/tenants/tenants.table.ts';
 import type { RefreshTokensTable, SessionsTable, SigningKeysTable, UsersTable } from '../modules/identity/identity.table.ts';
 import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
-import type { MemberPermissionOverridesTable, MembershipsTable } from '../modules/members/members.table.ts';
+import type { MemberLocationRestrictionsTable, MemberLocationsTable, MemberPermissionOverridesTable, MembershipsTable } from '../modules/members/members.table.ts';
 import type { RolePermissionsTable, RolesTable } from '../modules/roles/roles.table.ts';
 import type { ApiKeyScopesTable, ApiKeysTable } from '../modules/api-keys/api-keys.table.ts';
 import type { AuditEventsTable } from '../modules/audit-log/audit-log.table.ts';
@@ -36,6 +36,8 @@ export interface Database {
   role_permissions: RolePermissionsTable;
   memberships: MembershipsTable;
   member_permission_overrides: MemberPermissionOverridesTable;
+  member_location_restrictions: MemberLocationRestrictionsTable;
+  member_locations: MemberLocationsTable;
   api_keys: ApiKeysTable;
   api_key_scopes: ApiKeyScopesTable;
   audit_events: AuditEventsTable;

@@ -16,6 +16,7 @@ import * as inviteCodes from './migrations/0012-invite-codes.ts';
 import * as memberAccess from './migrations/0013-member-access.ts';
 import * as catalog from './migrations/0014-catalog.ts';
 import * as stock from './migrations/0015-stock.ts';
+import * as locationAccess from './migrations/0016-location-access.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0013-member-access', up: memberAccess.up },
   { name: '0014-catalog', up: catalog.up },
   { name: '0015-stock', up: stock.up },
+  { name: '0016-location-access', up: locationAccess.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -583,6 +583,9 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   // caller lacks). Acting as a sub workspace is allowed, like changing a role.
   'GET /api/v1/members/:user_id/permissions': inWs('context', 'members:view'),
   'PUT /api/v1/members/:user_id/permissions': inWs('context', 'members:manage'),
+  // Location access (issue 17): read with the members, set by who manages them.
+  'GET /api/v1/members/:user_id/locations': inWs('context', 'members:view'),
+  'PUT /api/v1/members/:user_id/locations': inWs('context', 'members:manage'),
   'GET /api/v1/members/:user_id/effective-permissions': inWs('context', 'members:view'),
   // "Where": about the signed-in user across the tenant's workspaces, so no workspace context, and no API key.
   'GET /api/v1/me/workspaces': { access: 'authenticated' },
@@ -1286,6 +1289,45 @@ const RECIPES: Record<string, Recipe> = {
         if (response.statusCode >= 300) return stored.length === 0 ? undefined : `refused, but the member's overrides are now ${stored.join(', ')}`;
         const data = (response.json() as { data: { grant: string[]; revoke: string[] } }).data;
         return sameList('overrides stored', stored, ['grant members:manage']) ?? sameList('grant answered', data.grant, ['members:manage']);
+      },
+      after: async (response) => {
+        if (response.statusCode < 300) await reset();
+      },
+    };
+  },
+  // Location access of the throwaway member: allowed rows restrict it to the workspace's van, and
+  // the owner lifts that again; a refused row must leave it unrestricted.
+  'GET /api/v1/members/:user_id/locations': async (row) => {
+    const ws = objectsWs(row);
+    const userId = await ensureSpareMember(ws);
+    return {
+      url: `/api/v1/members/${userId}/locations`,
+      check: async (response) => {
+        if (response.statusCode !== 200) return undefined;
+        const data = (response.json() as { data: { user_id: number; workspace_id: number; restricted: boolean } }).data;
+        return data.user_id === userId && data.workspace_id === wsId[ws] && !data.restricted ? undefined : `answered ${JSON.stringify(data)}`;
+      },
+    };
+  },
+  'PUT /api/v1/members/:user_id/locations': async (row) => {
+    const ws = objectsWs(row);
+    const userId = await ensureSpareMember(ws);
+    const stored = async () =>
+      (await t.db.selectFrom('member_locations').select('location_id').where('workspace_id', '=', wsId[ws]).where('user_id', '=', userId).execute()).map((r) => r.location_id);
+    const restricted = async () =>
+      (await t.db.selectFrom('member_location_restrictions').select('user_id').where('workspace_id', '=', wsId[ws]).where('user_id', '=', userId).execute()).length > 0;
+    const reset = () =>
+      support(
+        { method: 'PUT', url: `/api/v1/members/${userId}/locations`, headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) }, payload: { restricted: false } },
+        200,
+      );
+    if (await restricted()) await reset();
+    return {
+      url: `/api/v1/members/${userId}/locations`,
+      payload: { restricted: true, location_ids: [vanLocation[ws]] },
+      check: async (response) => {
+        if (response.statusCode >= 300) return (await restricted()) ? 'refused, but the member is now restricted' : undefined;
+        return (await restricted()) ? sameList('locations stored', (await stored()).map(String), [String(vanLocation[ws])]) : 'answered 2xx, but nothing is stored';
       },
       after: async (response) => {
         if (response.statusCode < 300) await reset();

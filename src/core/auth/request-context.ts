@@ -46,6 +46,12 @@ export interface ApiKeyActor {
 
 export type Actor = UserActor | ApiKeyActor;
 
+/**
+ * Where in its workspace a request may see and move location-bound records: everywhere, or
+ * only at these locations (possibly none: then nowhere). The workspace-scoped kit applies it.
+ */
+export type AllowedLocations = 'all' | ReadonlySet<number>;
+
 /** How the request reached its workspace. */
 export type WorkspaceSource = 'path' | 'header' | 'current' | 'api_key';
 
@@ -57,6 +63,8 @@ export interface WorkspaceContext {
   /** The caller's role there; null when seen only through `view_all_locations` (read-only). */
   memberRole: string | null;
   permissions: ReadonlySet<WorkspacePermission>;
+  /** The member's location access: unrestricted for the owner and for holders of `view_all_locations`. */
+  locations: AllowedLocations;
   /** The workspace's data version as this request read it: moved by changes to its memberships, roles and records. */
   dataVersion: number;
   /**

@@ -31,7 +31,8 @@ export interface InWorkspace {
  * One workspace-owned table, seen from one workspace: every query it starts already
  * carries `workspace_id = <the workspace>`, inserts set it and updates cannot change it,
  * so a repository cannot forget the filter that keeps one workspace's records from
- * another's.
+ * another's. A location-bound table is also seen only at the locations the caller may
+ * work at, and written only there.
  */
 export interface WorkspaceTable<DB, T extends WorkspaceOwnedTable<DB>> {
   selectFrom(): SelectQueryBuilder<DB, T, object>;
@@ -39,6 +40,32 @@ export interface WorkspaceTable<DB, T extends WorkspaceOwnedTable<DB>> {
   update(changes: Omit<Updateable<DB[T]>, 'workspace_id'>): UpdateQueryBuilder<DB, T, T, UpdateResult>;
   deleteFrom(): DeleteQueryBuilder<DB, T, DeleteResult>;
   insertInto(values: Omit<Insertable<DB[T]>, 'workspace_id'>): InsertQueryBuilder<DB, T, InsertResult>;
+}
+
+/**
+ * The location-bound tables, each with the column naming its location, as the composed
+ * areas declare them (`AreaCatalogue.locationBound`); set once the app is composed.
+ */
+const locationColumns = new Map<string, string>();
+
+export function bindLocationColumns(tables: ReadonlyMap<string, string>): void {
+  for (const [table, column] of tables) locationColumns.set(table, column);
+}
+
+/** The location-bound tables the kit knows, for the test that every such table is declared. */
+export const boundLocationColumns = (): ReadonlyMap<string, string> => locationColumns;
+
+/**
+ * The condition keeping a location-bound table inside the request's location access;
+ * undefined when the table is not location-bound or the caller works everywhere. No
+ * location at all is a condition nothing meets: a restricted member with none sees nothing.
+ */
+function withinLocations(table: string, context: InWorkspace) {
+  const column = locationColumns.get(table);
+  const allowed = context.workspace.locations;
+  if (column === undefined || allowed === 'all') return undefined;
+  const ref = sql.ref<number>(`${table}.${column}`);
+  return allowed.size === 0 ? sql<boolean>`1 = 0` : sql<boolean>`${ref} in (${sql.join([...allowed])})`;
 }
 
 /**
@@ -60,17 +87,35 @@ export function scoped<DB, T extends WorkspaceOwnedTable<DB>>(
   const untyped = executor as unknown as Kysely<{ owned: { workspace_id: number } }>;
   const name = table as unknown as 'owned';
   const inWorkspace = sql.ref<number>(`${table}.workspace_id`);
+  const atLocations = withinLocations(table, context);
+  const ownRows = atLocations ? sql<boolean>`${inWorkspace} = ${workspaceId} and ${atLocations}` : sql<boolean>`${inWorkspace} = ${workspaceId}`;
   return {
-    selectFrom: () => untyped.selectFrom(name).where(inWorkspace, '=', workspaceId) as unknown as SelectQueryBuilder<DB, T, object>,
+    selectFrom: () => untyped.selectFrom(name).where(ownRows) as unknown as SelectQueryBuilder<DB, T, object>,
     update: (changes) => {
       // The types already refuse it; a cast-in value is dropped, so no row moves to another workspace.
       const { workspace_id: _kept, ...allowed } = changes as { workspace_id?: unknown };
-      return untyped.updateTable(name).set(allowed).where(inWorkspace, '=', workspaceId) as unknown as UpdateQueryBuilder<DB, T, T, UpdateResult>;
+      requireAllowedLocation(table, context, allowed);
+      return untyped.updateTable(name).set(allowed).where(ownRows) as unknown as UpdateQueryBuilder<DB, T, T, UpdateResult>;
     },
-    deleteFrom: () => untyped.deleteFrom(name).where(inWorkspace, '=', workspaceId) as unknown as DeleteQueryBuilder<DB, T, DeleteResult>,
-    insertInto: (values) =>
-      untyped.insertInto(name).values({ ...values, workspace_id: workspaceId }) as unknown as InsertQueryBuilder<DB, T, InsertResult>,
+    deleteFrom: () => untyped.deleteFrom(name).where(ownRows) as unknown as DeleteQueryBuilder<DB, T, DeleteResult>,
+    insertInto: (values) => {
+      requireAllowedLocation(table, context, values);
+      return untyped.insertInto(name).values({ ...values, workspace_id: workspaceId }) as unknown as InsertQueryBuilder<DB, T, InsertResult>;
+    },
   };
+}
+
+/**
+ * A row written into a location-bound table names a location the caller may work at, or
+ * the write is refused as naming no location of the workspace would be (services check
+ * first and name their own field; this is the kit's guarantee behind them).
+ */
+function requireAllowedLocation(table: string, context: InWorkspace, values: object): void {
+  const column = locationColumns.get(table);
+  const allowed = context.workspace.locations;
+  if (column === undefined || allowed === 'all' || !(column in values)) return;
+  const location = (values as Record<string, unknown>)[column];
+  if (typeof location !== 'number' || !allowed.has(location)) throw new AppError('VALIDATION.FAILED', { [column]: 'no such location in this workspace' });
 }
 
 /**

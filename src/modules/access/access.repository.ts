@@ -27,7 +27,7 @@ export type AccessQuery = {
  * the user, enabled; the workspace (a sub workspace acted as, else the key's own, else the
  * one asked for by `biz_id`, slug or id, else the user's current one); for a sub workspace, its group link and
  * admin workspace; the actor's membership (in the admin workspace when acting as a sub)
- * with its role's stored permissions and the member's overrides; the key's scopes; and the data versions, read in
+ * with its role's stored permissions, the member's overrides and location access; the key's scopes; and the data versions, read in
  * the same snapshot.
  */
 /** Tenant `t`'s data version: the sum of its shards (migration 0004). */
@@ -129,6 +129,19 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
         .whereRef('mo.workspace_id', '=', 'm.workspace_id')
         .whereRef('mo.user_id', '=', 'm.user_id')
         .as('member_overrides'),
+      // Location access: whether the membership is restricted, and to which locations (none listed: none).
+      eb
+        .selectFrom('member_location_restrictions as mr')
+        .select(sql<number>`1`.as('restricted'))
+        .whereRef('mr.workspace_id', '=', 'm.workspace_id')
+        .whereRef('mr.user_id', '=', 'm.user_id')
+        .as('member_locations_restricted'),
+      eb
+        .selectFrom('member_locations as ml')
+        .select(joinedList(engine, sql`cast(${sql.ref('ml.location_id')} as text)`).as('list'))
+        .whereRef('ml.workspace_id', '=', 'm.workspace_id')
+        .whereRef('ml.user_id', '=', 'm.user_id')
+        .as('member_locations'),
       eb
         .selectFrom('api_key_scopes as ks')
         .select(joinedList(engine, sql.ref('ks.permission')).as('list'))

@@ -5,7 +5,7 @@ import { createVersionedCache, versionStamp, type CacheStats } from '../../core/
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../schema/database.ts';
 import { tenantRowToTenant, tenantToContext } from '../tenants/tenants.service.ts';
-import { NO_OVERRIDES, type PermissionOverrides, type RoleGrants, type RoleIdentity } from '../roles/roles.grants.ts';
+import { isOwnerRole, NO_OVERRIDES, type PermissionOverrides, type RoleGrants, type RoleIdentity } from '../roles/roles.grants.ts';
 import { currentAccessState, loadAccessRow, loadTenantRow } from './access.repository.ts';
 
 const splitList = (list: string | null) => (list ? list.split(',') : []);
@@ -40,7 +40,7 @@ const stampOf = (loaded: LoadedAccess) =>
 
 /**
  * Implements the core's ContextLoader: who is asking, in which workspace, with which
- * role and overrides. A context is kept per credential and target, and answers only while the data
+ * role, overrides and location access. A context is kept per credential and target, and answers only while the data
  * versions it was read at are unchanged: the tenant's (keys, users, workspaces, the
  * tenant itself, owners), its workspace's (memberships, roles, permissions there) and, for
  * a session, its user's (their memberships). A change shows on the next request in every
@@ -59,8 +59,12 @@ export function createContextLoader(deps: {
   onApiKeyUsed: (apiKeyId: number) => void;
 }): ContextLoader & { cacheStats: () => CacheStats } {
   const contexts = createVersionedCache<CachedAccess>(deps.cacheEntries);
-  const permissionsOfMember = (role: RoleIdentity, storedList: string | null, overridesList: string | null) =>
-    deps.grants.withOverrides(role, deps.grants.ofStoredRole(role, splitList(storedList)), overridesOf(overridesList));
+  /** A member's permissions (role with overrides) and location access; the owner is never restricted. */
+  const membershipOf = (role: RoleIdentity, storedList: string | null, overridesList: string | null, locations: { restricted: boolean; list: string | null }) => ({
+    role: role.name,
+    permissions: deps.grants.withOverrides(role, deps.grants.ofStoredRole(role, splitList(storedList)), overridesOf(overridesList)),
+    locations: locations.restricted && !isOwnerRole(role) ? splitList(locations.list).map(Number) : null,
+  });
 
   async function fromCache(slug: string, key: string, credential: Credential, now: Date): Promise<LoadedAccess | undefined> {
     const cached = contexts.peek(key);
@@ -146,6 +150,8 @@ export function createContextLoader(deps: {
         role_is_builtin,
         role_permissions,
         member_overrides,
+        member_locations_restricted,
+        member_locations,
         api_key_scopes,
         ...tenantRow
       } = row;
@@ -196,10 +202,10 @@ export function createContextLoader(deps: {
               membership:
                 member_role === null
                   ? null
-                  : {
-                      role: member_role,
-                      permissions: permissionsOfMember({ name: member_role, isBuiltin: role_is_builtin === 1 }, role_permissions, member_overrides),
-                    },
+                  : membershipOf({ name: member_role, isBuiltin: role_is_builtin === 1 }, role_permissions, member_overrides, {
+                      restricted: member_locations_restricted !== null,
+                      list: member_locations,
+                    }),
             }
           : undefined;
 

@@ -4,6 +4,8 @@ import { defineCatalogue } from '../../core/catalogue.ts';
 export const locationsCatalogue = defineCatalogue({
   area: 'locations',
   permissions: {},
+  // A member restricted to some locations sees, changes and names only those.
+  locationBound: { locations: 'id' },
   errors: {
     'LOCATION.NOT_FOUND': 404,
     'LOCATION.NAME_TAKEN': 409,

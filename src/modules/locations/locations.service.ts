@@ -61,8 +61,13 @@ export type LocationsService = ReturnType<typeof createLocationsService>;
 export function createLocationsService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
-  /** Refuses (409) to archive or delete a location some setting names as a default; holds the settings row meanwhile. */
+  /**
+   * Refuses (409) to archive or delete a location some setting names as a default; holds the
+   * settings row meanwhile. A location the caller cannot see answers 404 first, as it would
+   * for the change itself, so a restricted member learns nothing of the others.
+   */
   async function requireNotDefault(tx: Tx, ctx: InWorkspaceContext, id: number): Promise<void> {
+    if (!(await repository.findLocation(scoped(tx, ctx, 'locations'), id))) throw new AppError('LOCATION.NOT_FOUND');
     const defaults = (await holdDefaultLocations(tx, ctx.workspace.id)).get(id);
     if (defaults) throw new AppError('LOCATION.IS_DEFAULT', { default_for: defaults.join(', ') });
   }
@@ -87,8 +92,12 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
 
     get,
 
-    /** Counted against the plan's `locations` limit in the same transaction (402 past it). */
+    /**
+     * Counted against the plan's `locations` limit in the same transaction (402 past it). A
+     * member restricted to some locations creates none: they could not see it.
+     */
     async create(ctx: InWorkspaceContext, input: CreateLocationBody): Promise<Location> {
+      if (ctx.workspace.locations !== 'all') throw new AppError('AUTH.FORBIDDEN', { reason: 'restricted_to_locations' });
       const now = clock.now().toISOString();
       const name = input.name.trim();
       try {

@@ -29,6 +29,7 @@ export const membersCatalogue = defineCatalogue({
       'member.role_updated': 'Member role updated successfully.',
       'member.removed': 'Member removed from workspace.',
       'member.permissions_updated': "Member's permissions updated.",
+      'member.locations_updated': "Member's location access updated.",
     },
     es: {
       'MEMBER.NOT_FOUND': 'El miembro no existe.',
@@ -41,6 +42,7 @@ export const membersCatalogue = defineCatalogue({
       'member.role_updated': 'Rol del miembro actualizado correctamente.',
       'member.removed': 'Miembro eliminado de la sucursal.',
       'member.permissions_updated': 'Permisos del miembro actualizados.',
+      'member.locations_updated': 'Acceso a ubicaciones del miembro actualizado.',
     },
   },
 });

@@ -14,6 +14,7 @@ import { forgetWorkspaceForUser } from '../identity/identity.service.ts';
 import { consumeAllowance, releaseAllowance } from '../plans/plans.service.ts';
 import { isOwnerRole, NO_OVERRIDES, type PermissionOverrides, type RoleGrants, type Template } from '../roles/roles.grants.ts';
 import type { AccessProfile, ExplainedPermissions, MemberPermissions, OverridesBody, PermissionSource, PermittedWorkspace, WithheldReason } from './members.schemas.ts';
+import { deleteLocationAccess } from './member-locations.repository.ts';
 import * as repository from './members.repository.ts';
 
 export type { MemberRecord } from './members.repository.ts';
@@ -114,38 +115,44 @@ interface ManagedMember {
 const sameOverrides = (a: PermissionOverrides, b: PermissionOverrides) =>
   a.grant.join(',') === b.grant.join(',') && a.revoke.join(',') === b.revoke.join(',');
 
+/**
+ * The target member, held, once the caller is found to hold what the route asks (`asking`)
+ * and everything the target holds.
+ * The caller's context was read before this transaction, so their own membership (here,
+ * or in the admin workspace they act from) is held too and read again: a change to the
+ * caller that commits first counts, on PostgreSQL where two managers may change each other
+ * at once. Rows are taken in (workspace, user) order, so two such changes never deadlock.
+ * Held, role changes, overrides and removal of one member decide one after the other.
+ */
+export async function requireManageableMember(
+  grants: RoleGrants,
+  tx: Tx,
+  ctx: InWorkspaceContext,
+  userId: number,
+  asking: WorkspacePermission,
+): Promise<ManagedMember> {
+  const callerRow = { workspaceId: ctx.workspace.actingFrom?.id ?? ctx.workspace.id, userId: ctx.actor.userId };
+  const targetRow = { workspaceId: ctx.workspace.id, userId };
+  const rows = [callerRow, targetRow].sort((a, b) => a.workspaceId - b.workspaceId || a.userId - b.userId);
+  const held = new Map<typeof callerRow, boolean>();
+  for (const row of rows) held.set(row, await repository.lockMembership(tx, row.workspaceId, row.userId));
+  if (!held.get(targetRow)) throw new AppError('MEMBER.NOT_FOUND');
+  const callerNow = held.get(callerRow) ? await standingOf(grants, tx, callerRow.workspaceId, callerRow.userId) : undefined;
+  const stillHeld = new Set(callerNow?.holds ?? []);
+  const callerHolds = new Set([...ctx.workspace.permissions].filter((permission) => stillHeld.has(permission)));
+  requireHeld(callerHolds, [asking]);
+  const target = await standingOf(grants, tx, ctx.workspace.id, userId);
+  if (!target) throw new AppError('MEMBER.NOT_FOUND');
+  if (isOwnerRole(target.template)) throw new AppError('MEMBER.IS_OWNER');
+  requireHeld(callerHolds, target.holds);
+  return { target, callerHolds };
+}
+
 export type MembersService = ReturnType<typeof createMembersService>;
 
 export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Catalogue; grants: RoleGrants; readCacheEntries: number }) {
   const { db, clock, catalogue, grants } = deps;
   const pages = createVersionedCache<Page<repository.MemberRecord>>(deps.readCacheEntries);
-
-  /**
-   * The target member, held, once the caller is found to hold what the route asks (`asking`)
-   * and everything the target holds.
-   * The caller's context was read before this transaction, so their own membership (here,
-   * or in the admin workspace they act from) is held too and read again: a change to the
-   * caller that commits first counts, on PostgreSQL where two managers may change each other
-   * at once. Rows are taken in (workspace, user) order, so two such changes never deadlock.
-   * Held, role changes, overrides and removal of one member decide one after the other.
-   */
-  async function requireManageableMember(tx: Tx, ctx: InWorkspaceContext, userId: number, asking: WorkspacePermission): Promise<ManagedMember> {
-    const callerRow = { workspaceId: ctx.workspace.actingFrom?.id ?? ctx.workspace.id, userId: ctx.actor.userId };
-    const targetRow = { workspaceId: ctx.workspace.id, userId };
-    const rows = [callerRow, targetRow].sort((a, b) => a.workspaceId - b.workspaceId || a.userId - b.userId);
-    const held = new Map<typeof callerRow, boolean>();
-    for (const row of rows) held.set(row, await repository.lockMembership(tx, row.workspaceId, row.userId));
-    if (!held.get(targetRow)) throw new AppError('MEMBER.NOT_FOUND');
-    const callerNow = held.get(callerRow) ? await standingOf(grants, tx, callerRow.workspaceId, callerRow.userId) : undefined;
-    const stillHeld = new Set(callerNow?.holds ?? []);
-    const callerHolds = new Set([...ctx.workspace.permissions].filter((permission) => stillHeld.has(permission)));
-    requireHeld(callerHolds, [asking]);
-    const target = await standingOf(grants, tx, ctx.workspace.id, userId);
-    if (!target) throw new AppError('MEMBER.NOT_FOUND');
-    if (isOwnerRole(target.template)) throw new AppError('MEMBER.IS_OWNER');
-    requireHeld(callerHolds, target.holds);
-    return { target, callerHolds };
-  }
 
   function permissionsView(ctx: InWorkspaceContext, standing: Standing): MemberPermissions {
     return {
@@ -184,7 +191,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
       if (userId === ctx.actor.userId) throw new AppError('AUTH.FORBIDDEN', { reason: 'cannot_change_own_role' });
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
-        const { target, callerHolds } = await requireManageableMember(tx, ctx, userId, 'members:manage');
+        const { target, callerHolds } = await requireManageableMember(grants, tx, ctx, userId, 'members:manage');
         const { member, overrides } = target;
         const template = await grants.template(tx, ctx.workspace.id, role);
         if (!template) throw new AppError('VALIDATION.FAILED', { role: 'no such role in this workspace' });
@@ -229,7 +236,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
       if (both.length > 0) throw new AppError('VALIDATION.FAILED', { revoke: `granted and revoked at once: ${both.join(', ')}` });
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
-        const { target: standing, callerHolds } = await requireManageableMember(tx, ctx, userId, 'members:manage');
+        const { target: standing, callerHolds } = await requireManageableMember(grants, tx, ctx, userId, 'members:manage');
         const holds = grants.withOverrides(standing.template, standing.template.permissions, wanted);
         requireHeld(callerHolds, holds);
         if (sameOverrides(standing.overrides, wanted)) return permissionsView(ctx, standing);
@@ -352,7 +359,7 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
     async remove(ctx: InWorkspaceContext, userId: number): Promise<void> {
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
-        const { member } = (await requireManageableMember(tx, ctx, userId, 'members:remove')).target;
+        const { member } = (await requireManageableMember(grants, tx, ctx, userId, 'members:remove')).target;
         if (!(await removeNonOwner(tx, ctx.workspace.id, userId))) throw new AppError('MEMBER.IS_OWNER');
         await forgetWorkspaceForUser(tx, userId, ctx.workspace.id);
         await revokeKeysOfMember(tx, ctx, userId, 'member_removed', now);
@@ -402,6 +409,8 @@ export function createMembersService(deps: { db: Db; clock: Clock; catalogue: Ca
         // The owner holds everything: overrides the new owner had would only mislead.
         const cleared = await repository.findOverrides(tx, ctx.workspace.id, userId);
         await repository.deleteOverrides(tx, ctx.workspace.id, userId);
+        // Nor does a location restriction bind an owner.
+        await deleteLocationAccess(tx, ctx.workspace.id, userId);
         await recordAudit(tx, ctx, {
           action: 'workspace.ownership_transferred',
           targetType: 'user',

@@ -20,3 +20,15 @@ export interface MemberPermissionOverridesTable {
   permission: string;
   effect: OverrideEffect;
 }
+
+/** A member restricted to the locations listed for them in `member_locations` (migration 0016); none listed: none. */
+export interface MemberLocationRestrictionsTable {
+  workspace_id: number;
+  user_id: number;
+}
+
+export interface MemberLocationsTable {
+  workspace_id: number;
+  user_id: number;
+  location_id: number;
+}

@@ -4,6 +4,7 @@ import { defineCatalogue } from '../../core/catalogue.ts';
 export const stockCatalogue = defineCatalogue({
   area: 'stock',
   permissions: {},
+  locationBound: { stock_levels: 'location_id', stock_movements: 'location_id' },
   errors: {
     'STOCK.INSUFFICIENT': 409,
     'STOCK.LEVEL_TOO_LARGE': 409,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { tenantRoleGrants } from '../../core/auth/permissions.ts';
-import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
+import type { AllowedLocations, InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import { createVersionedCache, readThrough, versionStamp } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -88,6 +88,7 @@ export function createWorkspacesService(deps: {
       role: ctx.workspace.memberRole,
       roleWorkspaceId: ctx.workspace.actingFrom?.id ?? ctx.workspace.id,
       held: ctx.workspace.permissions,
+      locations: ctx.workspace.locations,
       inviteCode: await visibleInviteCode(db, ctx),
     };
     return detailsAs(ctx, ctx.workspace.id, seen);
@@ -97,7 +98,7 @@ export function createWorkspacesService(deps: {
   async function detailsAs(
     ctx: UserContext | InWorkspaceContext,
     workspaceId: number,
-    seen: { role: string | null; roleWorkspaceId: number; held: ReadonlySet<string>; inviteCode: string | null },
+    seen: { role: string | null; roleWorkspaceId: number; held: ReadonlySet<string>; locations: AllowedLocations; inviteCode: string | null },
   ): Promise<WorkspaceDetails> {
     const { role, held } = seen;
     const listing = await listingOf(ctx, workspaceId);
@@ -128,8 +129,10 @@ export function createWorkspacesService(deps: {
       invite_code: seen.inviteCode,
       sso_email_domain: null,
       sso_enforced_at: null,
-      // Every member works in every location until location access (issue 17) restricts some.
-      location_access: { restricted: false, locations: [] },
+      location_access:
+        seen.locations === 'all'
+          ? { restricted: false, locations: [] }
+          : { restricted: true, locations: [...seen.locations].sort((a, b) => a - b).map((id) => ({ location_id: id })) },
       member_permissions: {
         capabilities: Object.fromEntries(deps.permissionNames.map((permission) => [permission, held.has(permission)])),
         profile: accessProfileOf(standing),
@@ -230,7 +233,7 @@ export function createWorkspacesService(deps: {
         try {
           // The creator is its owner, who holds every permission.
           const { id } = await insertOnce();
-          return await detailsAs(ctx, id, { role: 'owner', roleWorkspaceId: id, held: new Set(deps.permissionNames), inviteCode: null });
+          return await detailsAs(ctx, id, { role: 'owner', roleWorkspaceId: id, held: new Set(deps.permissionNames), locations: 'all', inviteCode: null });
         } catch (error) {
           // A slug derived from the name (none was asked for) lost a race to a concurrent
           // creation: the next attempt sees it taken and derives another.

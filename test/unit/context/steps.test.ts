@@ -129,7 +129,7 @@ describe('step 4: effective permissions', () => {
     slug: 'w',
     name: 'W',
     dataVersion: 0,
-    membership: permissions && { role: 'custom', permissions: permissions as WorkspacePermission[] },
+    membership: permissions && { role: 'custom', permissions: permissions as WorkspacePermission[], locations: null },
   });
 
   it("are the member's role's", () => {

@@ -2,7 +2,7 @@ import { AppError } from '../../errors.ts';
 import type { Locale } from '../../i18n/index.ts';
 import { tenantRoleGrants, type WorkspacePermission } from '../permissions.ts';
 import type { Policy } from '../policy.ts';
-import type { Actor, AdminWorkspace, RequestContext, TenantContext, WorkspaceContext } from '../request-context.ts';
+import type { Actor, AdminWorkspace, AllowedLocations, RequestContext, TenantContext, WorkspaceContext } from '../request-context.ts';
 import type { Credential } from './credential.ts';
 import type { WorkspaceSelection } from './workspace-selection.ts';
 
@@ -17,7 +17,12 @@ export interface LoadedWorkspace {
    * The actor's role there, with its permissions; null when not a member. When the target
    * was a sub workspace with an admin workspace, the role in the admin workspace instead.
    */
-  membership: { role: string; permissions: readonly WorkspacePermission[] } | null;
+  membership: {
+    role: string;
+    permissions: readonly WorkspacePermission[];
+    /** The locations the member is restricted to; null when unrestricted (always for the owner). */
+    locations: readonly number[] | null;
+  } | null;
   /** The admin workspace of the group the target sub workspace belongs to, when it was targeted as a sub. */
   actingFrom?: AdminWorkspace;
 }
@@ -56,6 +61,17 @@ export function effectivePermissions(
         (!apiKeyScopes || apiKeyScopes.includes(permission)) && !(workspace.actingFrom && sets.withheldWhenActingAs.includes(permission)),
     ),
   );
+}
+
+/**
+ * Where the caller may work: a membership's restriction (acting as a sub workspace, the one
+ * in the admin workspace, whose locations are none of the sub's: fail closed), unless the
+ * tenant role sees every location; anyone not restricted, everywhere.
+ */
+export function allowedLocations(actor: Actor, workspace: LoadedWorkspace): AllowedLocations {
+  const listed = workspace.membership?.locations ?? null;
+  if (listed === null || tenantRoleGrants(actor.tenantRole, 'view_all_locations')) return 'all';
+  return new Set(listed);
 }
 
 /** The catalogue's permission sets admission applies: see `Catalogue.readOnlyPermissions` and `withheldWhenActingAs`. */
@@ -174,6 +190,7 @@ export function admit(input: {
     source: selection.source,
     memberRole: workspace.membership?.role ?? null,
     permissions,
+    locations: allowedLocations(actor, workspace),
     dataVersion: workspace.dataVersion,
     // Loaded only for a sub workspace targeted as one, which the checks above admitted.
     actingFrom: workspace.actingFrom ?? null,

@@ -2,6 +2,7 @@ import { hashPassword } from '../src/core/auth/secrets.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { inTransaction } from '../src/core/db/transaction.ts';
+import { normalizeKey } from '../src/core/normalize.ts';
 import { createTenantsService } from '../src/modules/tenants/tenants.service.ts';
 import { openDatabase, type Db, type Tx } from '../src/schema/database.ts';
 
@@ -75,6 +76,62 @@ export async function seedTenantUsers(
 /** Memberships of existing users in existing workspaces, in one transaction. */
 export async function seedMemberships(env: NodeJS.ProcessEnv, rows: readonly MembershipSeed[]): Promise<void> {
   await withDatabase(env, (db) => inTransaction(db, (tx) => insertMemberships(tx, rows)));
+}
+
+/** A workspace's catalogue to seed: `count` items, each with `quantity` units received at `locationId`. */
+export interface StockedItemsSeed {
+  workspaceId: number;
+  count: number;
+  locationId: number;
+  /** In ten-thousandths, as stored. */
+  quantityE4: number;
+}
+
+/**
+ * Items `BENCH-00001`…, each with one receipt at one location and the level it makes, in
+ * one transaction, the plan's items counter moved with them: what 10,000 creates and
+ * receipts through the API would leave, without taking minutes of the run.
+ */
+export async function seedStockedItems(env: NodeJS.ProcessEnv, seed: StockedItemsSeed): Promise<void> {
+  const now = new Date().toISOString();
+  await withDatabase(env, (db) =>
+    inTransaction(db, async (tx) => {
+      const ids: number[] = [];
+      for (const rows of chunks(seed.count, (i) => {
+        const sku = `BENCH-${String(i + 1).padStart(5, '0')}`;
+        const name = `Bench item ${i + 1}`;
+        return {
+          workspace_id: seed.workspaceId,
+          sku,
+          sku_key: normalizeKey(sku),
+          name,
+          name_key: normalizeKey(name),
+          unit: 'unit',
+          barcode: null,
+          unit_cost_e4: 12_500,
+          sell_price_e4: 15_000,
+          preferred_supplier_id: null,
+          archived_at: null,
+          created_at: now,
+          updated_at: now,
+        };
+      })) {
+        ids.push(...(await tx.insertInto('items').values(rows).returning('id').execute()).map((row) => row.id));
+      }
+      const at = (i: number) => ({ workspace_id: seed.workspaceId, item_id: ids[i] as number, location_id: seed.locationId, quantity_e4: seed.quantityE4 });
+      for (const rows of chunks(ids.length, (i) => ({ ...at(i), kind: 'receipt' as const, reason: 'Bench opening', transfer_id: null, actor_user_id: null, actor_api_key_id: null, created_at: now }))) {
+        await tx.insertInto('stock_movements').values(rows).execute();
+      }
+      for (const rows of chunks(ids.length, (i) => ({ ...at(i), updated_at: now }))) {
+        await tx.insertInto('stock_levels').values(rows).execute();
+      }
+      await tx
+        .updateTable('workspace_plans')
+        .set((eb) => ({ items_usage: eb('items_usage', '+', seed.count) }))
+        .where('workspace_id', '=', seed.workspaceId)
+        .execute();
+    }),
+  );
 }
 
 /** The database Tessera serves, opened exactly as src/main.ts opens it, for the length of `work`. */

@@ -53,6 +53,8 @@ import { createWorkspacesService } from './modules/workspaces/workspaces.service
 import { locationsRoutes } from './modules/locations/locations.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import { createCatalogServices } from './modules/catalog/catalog.service.ts';
+import { stockReportsRoutes } from './modules/stock/stock-reports.routes.ts';
+import { createStockReportsService } from './modules/stock/stock-reports.service.ts';
 import { stockRoutes } from './modules/stock/stock.routes.ts';
 import { createStockService } from './modules/stock/stock.service.ts';
 import { workspacesSeedRoutes } from './modules/workspaces/workspaces.seed-routes.ts';
@@ -251,6 +253,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(locationsRoutes, { locations });
       await api.register(catalogRoutes, catalog);
       await api.register(stockRoutes, { stock: createStockService({ db, clock }) });
+      await api.register(stockReportsRoutes, { reports: createStockReportsService({ db }) });
       await api.register(inviteCodesRoutes, {
         inviteCodes,
         joinAttempts: createAttemptLimiter(app, {

@@ -41,8 +41,8 @@ export function scaledFromString(value: string, scale: number): number {
 }
 
 /** The decimal string of a scaled integer, with at least `minPlaces` places (125000 at scale 4 → "12.50"). */
-export function stringFromScaled(scaled: number, scale: number, minPlaces = 2): string {
-  const digits = String(Math.abs(scaled)).padStart(scale + 1, '0');
+export function stringFromScaled(scaled: number | bigint, scale: number, minPlaces = 2): string {
+  const digits = String(scaled < 0 ? -scaled : scaled).padStart(scale + 1, '0');
   const fraction = digits.slice(digits.length - scale).replace(/0+$/, '').padEnd(minPlaces, '0');
   return `${scaled < 0 ? '-' : ''}${digits.slice(0, digits.length - scale)}${fraction ? `.${fraction}` : ''}`;
 }
@@ -58,4 +58,15 @@ export function withPercent(scaled: number, percentScaled: number, scale: number
   const unit = hundredPercent * BigInt(step);
   const result = ((raised + unit / 2n) / unit) * BigInt(step);
   return result > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(result);
+}
+
+/**
+ * A scaled integer at `from` places brought to `to` (fewer) places, rounded half away from
+ * zero, exact in BigInt: a product of two amounts at scale 4 is at scale 8, and is shown at 4.
+ */
+export function rescaleRounded(value: bigint, from: number, to: number): bigint {
+  const unit = 10n ** BigInt(from - to);
+  const magnitude = value < 0n ? -value : value;
+  const rounded = (magnitude + unit / 2n) / unit;
+  return value < 0n ? -rounded : rounded;
 }

@@ -575,6 +575,8 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'POST /api/v1/stock/receipts': inWs('context', 'stock:create'),
   'POST /api/v1/stock/transfers': inWs('context', 'stock:create'),
   'POST /api/v1/stock/adjustments': inWs('context', 'stock:edit'),
+  'GET /api/v1/stock/valuation': inWs('context', 'stock:view'),
+  'GET /api/v1/stock/export.csv': inWs('context', 'stock:view'),
   'GET /api/v1/members': inWs('context', 'members:view'),
   'PUT /api/v1/members/:user_id': inWs('context', 'members:manage'),
   'DELETE /api/v1/members/:user_id': inWs('context', 'members:remove'),

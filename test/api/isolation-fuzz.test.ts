@@ -1975,7 +1975,14 @@ describe('tenant isolation fuzzer (C3)', () => {
       rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'workspace_settings' ? 'workspace_id' : name === 'item_tags' ? 'item_id, tag_id' : 'id'}`);
     const tablesBefore = await Promise.all(watched.map(table));
     /** `empty`: a list filtered by the foreign id, which must come back with nothing in it. */
-    type Probe = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: (id: number) => string; payload?: (id: number) => Record<string, unknown>; expected: (inPath: string) => string; empty?: true };
+    type Probe = {
+      method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+      url: (id: number) => string;
+      payload?: (id: number) => Record<string, unknown>;
+      expected: (inPath: string) => string;
+      empty?: true;
+      emptyReport?: 'valuation' | 'csv';
+    };
     const inPathProbes = (plural: string, edits: Record<string, unknown>[]): Probe[] => [
       { method: 'GET', url: (x) => `/api/v1/${plural}/${x}`, expected: (inPath) => inPath },
       ...edits.map((edit): Probe => ({ method: 'PATCH', url: (x) => `/api/v1/${plural}/${x}`, payload: () => edit, expected: (inPath) => inPath })),
@@ -1985,8 +1992,16 @@ describe('tenant isolation fuzzer (C3)', () => {
     const refusedField = (): string => '422 VALIDATION.FAILED';
     // A list filtered by it: empty (200), whatever the integer, as the catalogue's own filters are.
     const emptyList = (): string => '200 -';
-    const stockLists = (filter: 'item_id' | 'location_id'): Probe[] =>
-      ['/api/v1/stock', '/api/v1/stock/movements'].map((list) => ({ method: 'GET', url: (x) => `${list}?${filter}=${x}`, expected: emptyList, empty: true }));
+    const stockLists = (filter: 'item_id' | 'location_id'): Probe[] => [
+      ...['/api/v1/stock', '/api/v1/stock/movements'].map((list): Probe => ({ method: 'GET', url: (x) => `${list}?${filter}=${x}`, expected: emptyList, empty: true })),
+      // The reports filter by location only: an empty valuation, an export of its header alone.
+      ...(filter === 'location_id'
+        ? [
+            { method: 'GET', url: (x) => `/api/v1/stock/valuation?location_id=${x}`, expected: emptyList, emptyReport: 'valuation' },
+            { method: 'GET', url: (x) => `/api/v1/stock/export.csv?location_id=${x}`, expected: emptyList, emptyReport: 'csv' },
+          ] satisfies Probe[]
+        : []),
+    ];
     // The caller's own live item and locations, for stock bodies that name one foreign record.
     const liveOwn = async (table: 'items' | 'locations', workspaceId: number) =>
       (await t.db.selectFrom(table).select('id').where('workspace_id', '=', workspaceId).where('archived_at', 'is', null).orderBy('id').execute()).map((row) => row.id);
@@ -2109,6 +2124,8 @@ describe('tenant isolation fuzzer (C3)', () => {
             answers.set(real.answer, (answers.get(real.answer) ?? 0) + 1);
             if (real.answer !== expected) problems.push(`[${kind.plural}] ${real.request} → ${real.answer} (expected ${expected})`);
             if (probe.empty && real.answer === '200 -' && (real.response.json().data as unknown[]).length > 0) problems.push(`[${kind.plural}] ${real.request} → rows of another workspace`);
+            const reported = probe.emptyReport === 'valuation' ? (real.response.json().data.locations as unknown[]).length : probe.emptyReport === 'csv' ? real.response.body.trim().split('\r\n').length - 1 : 0;
+            if (real.answer === '200 -' && reported > 0) problems.push(`[${kind.plural}] ${real.request} → a report of another workspace's stock`);
             if (beyond.includes(id)) continue;
             const ghost = await ask(caller, probe.method, probe.url(ghostId), probe.payload?.(ghostId));
             if (ghost.answer !== real.answer) problems.push(`[${kind.plural}] ${real.request} → ${real.answer}, but ${ghost.request} → ${ghost.answer}`);

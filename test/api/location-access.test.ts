@@ -72,6 +72,12 @@ describe('location access', () => {
     expect(await ids(clerk, '/api/v1/stock', 'location_id')).toEqual([shop]);
     expect(await ids(clerk, `/api/v1/stock?location_id=${van}`, 'location_id')).toEqual([]);
     expect(await ids(clerk, '/api/v1/stock/movements', 'location_id')).toEqual([shop]);
+    // Reports too: the valuation's rows and total, and the export.
+    const valuation = (await send(clerk, 'GET', '/api/v1/stock/valuation')).json().data;
+    expect(valuation.locations.map((row: { location_id: number }) => row.location_id)).toEqual([shop]);
+    expect(valuation.total.quantity).toBe(valuation.locations[0].quantity);
+    const csv = (await send(clerk, 'GET', '/api/v1/stock/export.csv')).body.trim().split('\r\n');
+    expect(csv.slice(1).map((line) => Number(line.split(',')[0]))).toEqual([shop]);
     expect(errorOf(await send(clerk, 'GET', `/api/v1/locations/${van}`))).toEqual([404, 'LOCATION.NOT_FOUND']);
     expect(errorOf(await send(clerk, 'PATCH', `/api/v1/locations/${van}`, { name: 'Mine now' }))).toEqual([404, 'LOCATION.NOT_FOUND']);
     // The default location answers as any other it cannot see: 404 before "it is a default".
@@ -107,6 +113,8 @@ describe('location access', () => {
     expect(await ids(clerk, '/api/v1/locations')).toEqual([]);
     expect(await ids(clerk, '/api/v1/stock')).toEqual([]);
     expect(await ids(clerk, '/api/v1/stock/movements')).toEqual([]);
+    expect((await send(clerk, 'GET', '/api/v1/stock/valuation')).json().data).toMatchObject({ locations: [], total: { quantity: '0', value: '0.00' } });
+    expect((await send(clerk, 'GET', '/api/v1/stock/export.csv')).body.trim().split('\r\n')).toHaveLength(1);
     expect(errorOf(await send(clerk, 'POST', '/api/v1/stock/receipts', { item_id: item, location_id: shop, quantity: '1' }))).toEqual([422, 'VALIDATION.FAILED']);
 
     const spare = (await created(owner, '/api/v1/locations', { name: 'Spare', type: 'other' })).id;

@@ -165,6 +165,42 @@ describe('stock', () => {
     expect(await t.db.selectFrom('stock_movements').select('id').where('workspace_id', '=', gone).execute()).toEqual([]);
   });
 
+  it('values stock per location exactly and exports the levels as CSV, formulas made inert', async () => {
+    const reports = (await createWorkspace(t, owner, 'Stock Reports')).id;
+    const home = (await send('GET', `/api/v1/workspaces/${reports}`, undefined, reports)).json().data.default_location_id;
+    const annex = (await post('/api/v1/locations', { name: 'Annex, "east"', type: 'site' }, reports)).id;
+    const third = await post('/api/v1/items', { sku: 'THIRD', name: 'A third', unit_cost: '0.3333' }, reports);
+    const formula = await post('/api/v1/items', { sku: 'FORMULA', name: '=HYPERLINK("http://evil.example")', unit: 'kg', unit_cost: '1.25' }, reports);
+    await post('/api/v1/stock/receipts', { item_id: third.id, location_id: home, quantity: '3' }, reports);
+    await post('/api/v1/stock/receipts', { item_id: formula.id, location_id: home, quantity: '2.5' }, reports);
+    await post('/api/v1/stock/receipts', { item_id: formula.id, location_id: annex, quantity: '0.0001' }, reports);
+
+    const valuation = (await send('GET', '/api/v1/stock/valuation', undefined, reports)).json().data;
+    // 3 × 0.3333 = 0.9999 and 2.5 × 1.25 = 3.125, exactly; 0.0001 × 1.25 = 0.000125, shown half up at 4 places.
+    expect(valuation).toEqual({
+      currency: expect.any(String),
+      locations: [
+        { location_id: home, location_name: 'Inventory', items: 2, quantity: '5.5', value: '4.1249' },
+        { location_id: annex, location_name: 'Annex, "east"', items: 1, quantity: '0.0001', value: '0.0001' },
+      ],
+      total: { quantity: '5.5001', value: '4.125' },
+    });
+    expect((await send('GET', `/api/v1/stock/valuation?location_id=${annex}`, undefined, reports)).json().data.locations).toHaveLength(1);
+    expect((await send('GET', '/api/v1/stock/valuation?location_id=2000000000000', undefined, reports)).json().data.total).toEqual({ quantity: '0', value: '0.00' });
+
+    const csv = await send('GET', '/api/v1/stock/export.csv', undefined, reports);
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="stock-[^"]+\.csv"$/);
+    expect(csv.body.split('\r\n')).toEqual([
+      'location_id,location,item_id,sku,item,unit,quantity,unit_cost,value',
+      `${home},Inventory,${third.id},THIRD,A third,unit,3,0.3333,0.9999`,
+      `${home},Inventory,${formula.id},FORMULA,"'=HYPERLINK(""http://evil.example"")",kg,2.5,1.25,3.125`,
+      `${annex},"Annex, ""east""",${formula.id},FORMULA,"'=HYPERLINK(""http://evil.example"")",kg,0.0001,1.25,0.0001`,
+      '',
+    ]);
+  });
+
   it("answers another workspace's levels and ledger with nothing", async () => {
     const theirs = await newItem(other);
     const theirLocation = (await send('GET', `/api/v1/workspaces/${other}`, undefined, other)).json().data.default_location_id;

@@ -61,6 +61,8 @@ describe("the README's tour", () => {
     expect(stdout).toContain('[{"permission":"contacts:create","reason":"revoked_by_override"}]');
     expect(stdout).toContain('"portal_access_code_set":true');
     expect(stdout).toContain('["transfer_out","-5"]');
+    expect(stdout).toContain('{"quantity":"12.5","value":"125.00"}');
+    expect(stdout).toMatch(/^location_id,location,item_id,sku,item,unit,quantity,unit_cost,value\r$/m);
     expect(stdout).toMatch(/"restricted":true,"location_ids":\[\d+\],"lifted_by":null/);
     expect(stdout).toMatch(/\[\d+,"7\.5"\]\n\[\d+,"5"\]/);
     expect(stdout).toContain('"email":"carla@example.com"');

@@ -1,6 +1,8 @@
 import { hashPassword } from '../src/core/auth/secrets.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { sql } from 'kysely';
+import { engineOf } from '../src/core/db/dialect.ts';
 import { inTransaction } from '../src/core/db/transaction.ts';
 import { normalizeKey } from '../src/core/normalize.ts';
 import { createTenantsService } from '../src/modules/tenants/tenants.service.ts';
@@ -130,6 +132,10 @@ export async function seedStockedItems(env: NodeJS.ProcessEnv, seed: StockedItem
         .set((eb) => ({ items_usage: eb('items_usage', '+', seed.count) }))
         .where('workspace_id', '=', seed.workspaceId)
         .execute();
+    }).then(async () => {
+      // PostgreSQL's autovacuum would soon have read the new rows' statistics; without them its
+      // planner takes 10,000 rows for a handful and sorts them all for a 50-row page.
+      if (engineOf(db) === 'postgres') for (const table of ['items', 'stock_levels', 'stock_movements']) await sql.raw(`analyze ${table}`).execute(db);
     }),
   );
 }

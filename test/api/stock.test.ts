@@ -154,8 +154,11 @@ describe('stock', () => {
     await expect(sql`update stock_movements set quantity_e4 = 99 where id = ${receipt.id}`.execute(t.db)).rejects.toThrow(/stock_ledger_append_only/);
     await expect(sql`delete from stock_movements where id = ${receipt.id}`.execute(t.db)).rejects.toThrow(/stock_ledger_append_only/);
     const deleteItem = await send('DELETE', `/api/v1/items/${item.id}`);
-    expect([deleteItem.statusCode, deleteItem.json().error.code]).toEqual([409, 'REQUEST.CONFLICT']);
+    expect([deleteItem.statusCode, deleteItem.json().error.code]).toEqual([409, 'ITEM.IN_USE']);
     expect((await send('GET', `/api/v1/items/${item.id}`)).statusCode).toBe(200);
+    const deleteShop = await send('DELETE', `/api/v1/locations/${shop}`);
+    expect([deleteShop.statusCode, deleteShop.json().error.code]).toEqual([409, 'LOCATION.IN_USE']);
+    expect((await send('GET', `/api/v1/locations/${shop}`)).statusCode).toBe(200);
     // A whole workspace goes with its ledger.
     const gone = (await createWorkspace(t, owner, 'Stock Gone')).id;
     const goneItem = await newItem(gone);

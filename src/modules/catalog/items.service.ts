@@ -1,6 +1,6 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import { isUniqueViolation } from '../../core/db/dialect.ts';
+import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inWorkspaceTransaction, scoped, type InWorkspace } from '../../core/db/workspace-scope.ts';
 import { scaledFromString, stringFromScaled, toScaled, withPercent } from '../../core/decimal.ts';
 import { AppError } from '../../core/errors.ts';
@@ -182,15 +182,22 @@ export function createItemsService(deps: { db: Db; clock: Clock }) {
       }
     },
 
-    /** Deletes an item and its tags, giving its place in the plan back. */
+    /**
+     * Deletes an item and its tags, giving its place in the plan back. An item other records
+     * name (stock history: the ledger's foreign keys refuse) stays: 409, to be archived.
+     */
     async remove(ctx: InWorkspaceContext, id: number): Promise<void> {
       const now = clock.now().toISOString();
-      await inWorkspaceTransaction(db, ctx, async (tx) => {
-        const sku = await repository.deleteItem(scoped(tx, ctx, 'items'), id);
-        if (sku === undefined) throw new AppError('ITEM.NOT_FOUND');
-        await releaseAllowance(tx, ctx.workspace.id, 'items');
-        await recordAudit(tx, ctx, { action: 'item.deleted', targetType: 'item', targetId: id, workspaceId: ctx.workspace.id, details: { sku }, at: now });
-      });
+      try {
+        await inWorkspaceTransaction(db, ctx, async (tx) => {
+          const sku = await repository.deleteItem(scoped(tx, ctx, 'items'), id);
+          if (sku === undefined) throw new AppError('ITEM.NOT_FOUND');
+          await releaseAllowance(tx, ctx.workspace.id, 'items');
+          await recordAudit(tx, ctx, { action: 'item.deleted', targetType: 'item', targetId: id, workspaceId: ctx.workspace.id, details: { sku }, at: now });
+        });
+      } catch (error) {
+        throw isForeignKeyViolation(error) ? new AppError('ITEM.IN_USE') : error;
+      }
     },
   };
 }

@@ -10,12 +10,14 @@ export const locationsCatalogue = defineCatalogue({
     'LOCATION.NOT_FOUND': 404,
     'LOCATION.NAME_TAKEN': 409,
     'LOCATION.IS_DEFAULT': 409,
+    'LOCATION.IN_USE': 409,
   },
   messages: {
     en: {
       'LOCATION.NOT_FOUND': 'No such location.',
       'LOCATION.NAME_TAKEN': 'A location with this name already exists in this workspace.',
       'LOCATION.IS_DEFAULT': 'This location is one of the workspace defaults; choose another default first.',
+      'LOCATION.IN_USE': 'Other records refer to this location (its stock history); archive it instead.',
       'location.created': 'Location created.',
       'location.updated': 'Location updated.',
       'location.deleted': 'Location deleted.',
@@ -24,6 +26,7 @@ export const locationsCatalogue = defineCatalogue({
       'LOCATION.NOT_FOUND': 'No existe esa ubicación.',
       'LOCATION.NAME_TAKEN': 'Ya existe una ubicación con este nombre en esta sucursal.',
       'LOCATION.IS_DEFAULT': 'Esta ubicación es una de las predeterminadas de la sucursal; elija otra primero.',
+      'LOCATION.IN_USE': 'Otros registros hacen referencia a esta ubicación (su historial de existencias); archívela en su lugar.',
       'location.created': 'Ubicación creada.',
       'location.updated': 'Ubicación actualizada.',
       'location.deleted': 'Ubicación eliminada.',

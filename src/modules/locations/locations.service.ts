@@ -1,6 +1,6 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import { isRuleViolation, isUniqueViolation } from '../../core/db/dialect.ts';
+import { isForeignKeyViolation, isRuleViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { LOCATION_DEFAULT_ARCHIVED_RULE } from '../../schema/migrations/0011-plans-settings-locations.ts';
 import { inWorkspaceTransaction, scoped, type InWorkspace } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
@@ -163,23 +163,31 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
       return get(ctx, id);
     },
 
-    /** Deletes a location that no setting names as a default (409 otherwise), giving its place back. */
+    /**
+     * Deletes a location that no setting names as a default and no record refers to (409
+     * otherwise), giving its place back.
+     */
     async remove(ctx: InWorkspaceContext, id: number): Promise<void> {
       const now = clock.now().toISOString();
-      await inWorkspaceTransaction(db, ctx, async (tx) => {
-        await requireNotDefault(tx, ctx, id);
-        const name = await repository.deleteLocation(scoped(tx, ctx, 'locations'), id);
-        if (name === undefined) throw new AppError('LOCATION.NOT_FOUND');
-        await releaseAllowance(tx, ctx.workspace.id, 'locations');
-        await recordAudit(tx, ctx, {
-          action: 'location.deleted',
-          targetType: 'location',
-          targetId: id,
-          workspaceId: ctx.workspace.id,
-          details: { name },
-          at: now,
+      try {
+        await inWorkspaceTransaction(db, ctx, async (tx) => {
+          await requireNotDefault(tx, ctx, id);
+          const name = await repository.deleteLocation(scoped(tx, ctx, 'locations'), id);
+          if (name === undefined) throw new AppError('LOCATION.NOT_FOUND');
+          await releaseAllowance(tx, ctx.workspace.id, 'locations');
+          await recordAudit(tx, ctx, {
+            action: 'location.deleted',
+            targetType: 'location',
+            targetId: id,
+            workspaceId: ctx.workspace.id,
+            details: { name },
+            at: now,
+          });
         });
-      });
+      } catch (error) {
+        // Other records name it (stock history: the ledger's foreign keys refuse its deletion).
+        throw isForeignKeyViolation(error) ? new AppError('LOCATION.IN_USE') : error;
+      }
     },
   };
 }

@@ -1958,6 +1958,8 @@ export interface components {
             defaultLocationId?: string;
             defaultInvoiceSourceLocationId?: string | null;
             defaultTransferFromLocationId?: string | null;
+            /** @description Whether stock may be taken below zero (receipts book it back up); off by default */
+            allowNegativeStock?: boolean;
         };
         /** SentGroupInvitation */
         SentGroupInvitation: {
@@ -2331,6 +2333,8 @@ export interface components {
             default_location_id: number | null;
             default_invoice_source_location_id: number | null;
             default_transfer_from_location_id: number | null;
+            /** @description Whether stock may be taken below zero (receipts book it back up); off by default */
+            allow_negative_stock: boolean;
             plan: "free" | "pro" | "business" | "advanced" | "business plus" | "business extra" | "business max" | "enterprise";
             stripe_id: string | null;
             /** @description Day of the month the billing cycle restarts */
@@ -2432,6 +2436,8 @@ export interface components {
             defaultLocationId: string | null;
             defaultInvoiceSourceLocationId: string | null;
             defaultTransferFromLocationId: string | null;
+            /** @description Whether stock may be taken below zero (receipts book it back up); off by default */
+            allowNegativeStock: boolean;
             plan: "free" | "pro" | "business" | "advanced" | "business plus" | "business extra" | "business max" | "enterprise";
             stripeId: string | null;
             /** @description Day of the month the billing cycle restarts */
@@ -3545,6 +3551,8 @@ export interface operations {
                     default_location_id?: number;
                     default_invoice_source_location_id?: number | null;
                     default_transfer_from_location_id?: number | null;
+                    /** @description Whether stock may be taken below zero (receipts book it back up); off by default */
+                    allow_negative_stock?: boolean;
                 };
             };
         };

@@ -17,6 +17,7 @@ import * as memberAccess from './migrations/0013-member-access.ts';
 import * as catalog from './migrations/0014-catalog.ts';
 import * as stock from './migrations/0015-stock.ts';
 import * as locationAccess from './migrations/0016-location-access.ts';
+import * as negativeStock from './migrations/0017-negative-stock.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0014-catalog', up: catalog.up },
   { name: '0015-stock', up: stock.up },
   { name: '0016-location-access', up: locationAccess.up },
+  { name: '0017-negative-stock', up: negativeStock.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -204,6 +204,53 @@ describe('stock', () => {
     ]);
   });
 
+  it('goes below zero only where the workspace allows it, in the database too; turning it off keeps what is negative, to be booked back up', async () => {
+    const negative = (await createWorkspace(t, owner, 'Stock Negative')).id;
+    const home = (await send('GET', `/api/v1/workspaces/${negative}`, undefined, negative)).json().data.default_location_id;
+    const annex = (await post('/api/v1/locations', { name: 'Annex', type: 'site' }, negative)).id;
+    const item = await newItem(negative);
+    const setNegative = async (allowed: boolean) => {
+      const response = await send('PATCH', `/api/v1/workspaces/${negative}/settings`, { allow_negative_stock: allowed }, negative);
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json().data.allow_negative_stock).toBe(allowed);
+    };
+    const levels = async () =>
+      Object.fromEntries(
+        ((await send('GET', `/api/v1/stock?item_id=${item.id}`, undefined, negative)).json().data as { location_id: number; quantity: string }[]).map((level) => [level.location_id, level.quantity]),
+      );
+    expect((await send('GET', `/api/v1/workspaces/${negative}`, undefined, negative)).json().data.allow_negative_stock).toBe(false);
+    const refused = await send('POST', '/api/v1/stock/transfers', { item_id: item.id, from_location_id: home, to_location_id: annex, quantity: '1' }, negative);
+    expect([refused.statusCode, refused.json().error.code, refused.json().error.details.available]).toEqual([409, 'STOCK.INSUFFICIENT', '0']);
+
+    await setNegative(true);
+    await post('/api/v1/stock/transfers', { item_id: item.id, from_location_id: home, to_location_id: annex, quantity: '2.5' }, negative);
+    await post('/api/v1/stock/adjustments', { item_id: item.id, location_id: home, quantity_change: '-1', reason: 'Sold before booked in' }, negative);
+    expect(await levels()).toEqual({ [home]: '-3.5', [annex]: '2.5' });
+    const valuation = (await send('GET', '/api/v1/stock/valuation', undefined, negative)).json().data;
+    expect(valuation.locations.find((row: { location_id: number }) => row.location_id === home)).toMatchObject({ quantity: '-3.5', value: '-7.00' });
+    // Still bounded below by the largest level.
+    await post('/api/v1/stock/adjustments', { item_id: item.id, location_id: annex, quantity_change: '-99999999999.9999', reason: 'Far' }, negative);
+    const pastFloor = await send('POST', '/api/v1/stock/adjustments', { item_id: item.id, location_id: annex, quantity_change: '-99999999999.9999', reason: 'Too far' }, negative);
+    expect([pastFloor.statusCode, pastFloor.json().error.code]).toEqual([409, 'STOCK.INSUFFICIENT']);
+    await post('/api/v1/stock/receipts', { item_id: item.id, location_id: annex, quantity: '99999999999.9999' }, negative);
+
+    await setNegative(false);
+    const lower = await send('POST', '/api/v1/stock/adjustments', { item_id: item.id, location_id: home, quantity_change: '-1', reason: 'More' }, negative);
+    expect([lower.statusCode, lower.json().error.code, lower.json().error.details.available]).toEqual([409, 'STOCK.INSUFFICIENT', '-3.5']);
+    await post('/api/v1/stock/receipts', { item_id: item.id, location_id: home, quantity: '1.5' }, negative);
+    expect(await levels()).toEqual({ [home]: '-2', [annex]: '2.5' });
+
+    // The database keeps the setting too: no statement takes a level lower below zero while it is off.
+    const rule = /stock_level_not_negative/;
+    await expect(sql`update stock_levels set quantity_e4 = quantity_e4 - 1 where workspace_id = ${negative} and location_id = ${home}`.execute(t.db)).rejects.toThrow(rule);
+    await expect(sql`update stock_levels set quantity_e4 = -1 where workspace_id = ${negative} and location_id = ${annex}`.execute(t.db)).rejects.toThrow(rule);
+    const third = await newItem(negative);
+    await expect(
+      sql`insert into stock_levels (workspace_id, item_id, location_id, quantity_e4, updated_at) values (${negative}, ${third.id}, ${home}, -1, ${new Date().toISOString()})`.execute(t.db),
+    ).rejects.toThrow(rule);
+    expect(await levels()).toEqual({ [home]: '-2', [annex]: '2.5' });
+  });
+
   it("answers another workspace's levels and ledger with nothing", async () => {
     const theirs = await newItem(other);
     const theirLocation = (await send('GET', `/api/v1/workspaces/${other}`, undefined, other)).json().data.default_location_id;

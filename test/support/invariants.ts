@@ -96,7 +96,7 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
         ]),
       )
       .execute(),
-    // Levels are what the ledger adds up to, and nothing is ever below zero.
+    // Levels are what the ledger adds up to (the database keeps their bounds).
     'stock level other than the sum of its ledger': db
       .selectFrom('stock_levels as l')
       .select(['l.id', 'l.item_id', 'l.location_id', 'l.quantity_e4'])

@@ -14,10 +14,11 @@ export async function findSettings(db: Executor, workspaceId: number): Promise<W
 /**
  * The settings row, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite runs
  * one writer at a time): a change of the default locations and the archiving or deletion of
- * a location take it first, so neither decides on what the other is changing.
+ * a location take it first, so neither decides on what the other is changing. A `share`
+ * hold keeps the row from changing while letting other holders of a share read on.
  */
-export async function holdSettings(tx: Tx, workspaceId: number): Promise<WorkspaceSettingsRow | undefined> {
-  const result = await sql<WorkspaceSettingsRow>`select * from workspace_settings where workspace_id = ${workspaceId}${lockClause(tx, 'update')}`.execute(tx);
+export async function holdSettings(tx: Tx, workspaceId: number, strength: 'update' | 'share' = 'update'): Promise<WorkspaceSettingsRow | undefined> {
+  const result = await sql<WorkspaceSettingsRow>`select * from workspace_settings where workspace_id = ${workspaceId}${lockClause(tx, strength)}`.execute(tx);
   return result.rows[0];
 }
 

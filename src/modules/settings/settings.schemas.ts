@@ -23,6 +23,7 @@ const fields = {
   default_location_id: Nullable(Id),
   default_invoice_source_location_id: Nullable(Id),
   default_transfer_from_location_id: Nullable(Id),
+  allow_negative_stock: Type.Boolean({ description: 'Whether stock may be taken below zero (receipts book it back up); off by default' }),
 };
 
 export const WorkspaceSettings = Type.Object(fields, { title: 'WorkspaceSettings' });

@@ -30,13 +30,15 @@ function toSettings(row: WorkspaceSettingsRow): WorkspaceSettings {
     default_location_id: row.default_location_id,
     default_invoice_source_location_id: row.default_invoice_source_location_id,
     default_transfer_from_location_id: row.default_transfer_from_location_id,
+    allow_negative_stock: row.allow_negative_stock === 1,
   };
 }
 
 function toColumns(input: UpdateSettingsBody): SettingsChanges {
-  const { default_tax_percent, default_tax_included, default_markup_percent, ...plain } = input;
+  const { default_tax_percent, default_tax_included, default_markup_percent, allow_negative_stock, ...plain } = input;
   return {
     ...plain,
+    ...(allow_negative_stock === undefined ? {} : { allow_negative_stock: allow_negative_stock ? 1 : 0 }),
     ...(default_tax_percent === undefined ? {} : { default_tax_percent_e4: toScaled(default_tax_percent, PERCENT_SCALE) }),
     ...(default_tax_included === undefined ? {} : { default_tax_included: default_tax_included ? 1 : 0 }),
     ...(default_markup_percent === undefined
@@ -71,6 +73,16 @@ function defaultsByLocation(row: WorkspaceSettingsRow | undefined): Map<number, 
 /** The defaults that name each location, read without a lock (for showing them). */
 export async function defaultLocationsOf(db: Executor, workspaceId: number): Promise<Map<number, DefaultLocationSetting[]>> {
   return defaultsByLocation(await repository.findSettings(db, workspaceId));
+}
+
+/**
+ * The settings, kept from changing (not from other readers) until the transaction ends: what
+ * a stock movement decides on (negative stock, the default source) stays true until it commits.
+ */
+export async function holdSettingsUnchanged(tx: Tx, workspaceId: number): Promise<WorkspaceSettings> {
+  const row = await repository.holdSettings(tx, workspaceId, 'share');
+  if (!row) throw new AppError('WORKSPACE.NOT_FOUND');
+  return toSettings(row);
 }
 
 export async function settingsOf(db: Executor, workspaceId: number): Promise<WorkspaceSettings> {

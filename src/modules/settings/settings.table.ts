@@ -20,6 +20,8 @@ export interface WorkspaceSettingsTable {
   default_location_id: number | null;
   default_invoice_source_location_id: number | null;
   default_transfer_from_location_id: number | null;
+  /** 1: stock levels of the workspace may go below zero (migration 0017). */
+  allow_negative_stock: Generated<number>;
 }
 
 export type WorkspaceSettingsRow = Selectable<WorkspaceSettingsTable>;

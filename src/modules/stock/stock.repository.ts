@@ -24,17 +24,19 @@ export async function insertMovement(movements: WorkspaceMovements, values: Omit
 }
 
 /**
- * Adds to a level, creating it at the first movement in, only if that keeps it within
- * MAX_LEVEL_E4: false when it would not (the level is left as it was).
+ * Adds `by` (negative: takes) to a level, creating it at its first movement, only if that
+ * keeps it within ±MAX_LEVEL_E4: false when it would not (the level is left as it was).
+ * Below zero only where the workspace allows negative stock: the database refuses it
+ * elsewhere (migration 0017); `lowerLevel` is the take that never goes below zero.
  */
-export async function raiseLevel(levels: WorkspaceLevels, level: { itemId: number; locationId: number; by: number; now: string }): Promise<boolean> {
+export async function addToLevel(levels: WorkspaceLevels, level: { itemId: number; locationId: number; by: number; now: string }): Promise<boolean> {
   const result = await levels
     .insertInto({ item_id: level.itemId, location_id: level.locationId, quantity_e4: level.by, updated_at: level.now })
     .onConflict((conflict) =>
       conflict.columns(['workspace_id', 'item_id', 'location_id']).doUpdateSet((eb) => ({
         quantity_e4: eb('stock_levels.quantity_e4', '+', eb.ref('excluded.quantity_e4')),
         updated_at: eb.ref('excluded.updated_at'),
-      })).where((eb) => eb(eb('stock_levels.quantity_e4', '+', eb.ref('excluded.quantity_e4')), '<=', MAX_LEVEL_E4)),
+      })).where((eb) => eb.between(eb('stock_levels.quantity_e4', '+', eb.ref('excluded.quantity_e4')), -MAX_LEVEL_E4, MAX_LEVEL_E4)),
     )
     .executeTakeFirst();
   return result.numInsertedOrUpdatedRows !== undefined && result.numInsertedOrUpdatedRows > 0n;

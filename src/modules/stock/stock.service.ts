@@ -8,7 +8,7 @@ import type { Db, Tx } from '../../schema/database.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import { liveItemIds } from '../catalog/items.service.ts';
 import { liveLocationIds } from '../locations/locations.service.ts';
-import { settingsOf } from '../settings/settings.service.ts';
+import { holdSettingsUnchanged } from '../settings/settings.service.ts';
 import * as repository from './stock.repository.ts';
 import type { AdjustmentBody, ReceiptBody, StockLevel, StockListQuery, StockMovement, Transfer, TransferBody } from './stock.schemas.ts';
 import { MAX_LEVEL_E4 } from '../../schema/migrations/0015-stock.ts';
@@ -50,12 +50,19 @@ export function createStockService(deps: { db: Db; clock: Clock }) {
 
   /**
    * A level moved by `quantity` (negative: taken), in the caller's transaction; 409 when it
-   * would go below zero, or past the largest level.
+   * would go below zero (unless the workspace allows negative stock), or past the largest
+   * level either way.
    */
-  async function moveLevel(tx: Tx, ctx: InWorkspaceContext, level: { itemId: number; locationId: number; quantity: number }, now: string): Promise<void> {
+  async function moveLevel(
+    tx: Tx,
+    ctx: InWorkspaceContext,
+    level: { itemId: number; locationId: number; quantity: number; negativeAllowed: boolean },
+    now: string,
+  ): Promise<void> {
     const levels = scoped(tx, ctx, 'stock_levels');
     const at = { itemId: level.itemId, locationId: level.locationId, now };
-    const moved = level.quantity > 0 ? await repository.raiseLevel(levels, { ...at, by: level.quantity }) : await repository.lowerLevel(levels, { ...at, by: -level.quantity });
+    const takeGuarded = level.quantity < 0 && !level.negativeAllowed;
+    const moved = takeGuarded ? await repository.lowerLevel(levels, { ...at, by: -level.quantity }) : await repository.addToLevel(levels, { ...at, by: level.quantity });
     if (moved) return;
     const available = quantityText(await repository.levelOf(levels, level.itemId, level.locationId));
     const where = { item_id: String(level.itemId), location_id: String(level.locationId) };
@@ -87,9 +94,10 @@ export function createStockService(deps: { db: Db; clock: Clock }) {
   async function single(ctx: InWorkspaceContext, kind: 'receipt' | 'adjustment', input: { item_id: number; location_id: number; quantity: number; reason: string | null }) {
     const now = clock.now().toISOString();
     return inWorkspaceTransaction(db, ctx, async (tx) => {
+      const settings = await holdSettingsUnchanged(tx, ctx.workspace.id);
       await requirePlaces(tx, ctx, input.item_id, { location_id: input.location_id });
       const place = { itemId: input.item_id, locationId: input.location_id, quantity: input.quantity };
-      await moveLevel(tx, ctx, place, now);
+      await moveLevel(tx, ctx, { ...place, negativeAllowed: settings.allow_negative_stock }, now);
       const row = await record(tx, ctx, { ...place, kind, reason: input.reason, transferId: null }, now);
       await recordAudit(tx, ctx, {
         action: kind === 'receipt' ? 'stock.received' : 'stock.adjusted',
@@ -141,14 +149,17 @@ export function createStockService(deps: { db: Db; clock: Clock }) {
       const quantity = nonZero('quantity', input.quantity);
       const now = clock.now().toISOString();
       return inWorkspaceTransaction(db, ctx, async (tx) => {
-        const from = input.from_location_id ?? (await settingsOf(tx, ctx.workspace.id)).default_transfer_from_location_id;
+        const settings = await holdSettingsUnchanged(tx, ctx.workspace.id);
+        const from = input.from_location_id ?? settings.default_transfer_from_location_id;
         if (from === null) throw new AppError('VALIDATION.FAILED', { from_location_id: 'required: the workspace has no default_transfer_from_location_id' });
         if (from === input.to_location_id) throw new AppError('VALIDATION.FAILED', { to_location_id: 'must differ from the location stock moves from' });
         await requirePlaces(tx, ctx, input.item_id, { from_location_id: from, to_location_id: input.to_location_id });
         const reason = input.reason ?? null;
         const out = { itemId: input.item_id, locationId: from, quantity: -quantity };
         const into = { itemId: input.item_id, locationId: input.to_location_id, quantity };
-        for (const leg of [out, into].sort((a, b) => a.locationId - b.locationId)) await moveLevel(tx, ctx, leg, now);
+        for (const leg of [out, into].sort((a, b) => a.locationId - b.locationId)) {
+          await moveLevel(tx, ctx, { ...leg, negativeAllowed: settings.allow_negative_stock }, now);
+        }
         const outgoing = await record(tx, ctx, { ...out, kind: 'transfer_out', reason, transferId: null }, now);
         const incoming = await record(tx, ctx, { ...into, kind: 'transfer_in', reason, transferId: outgoing.id }, now);
         await recordAudit(tx, ctx, {

@@ -215,7 +215,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     permissionNames: [...catalogue.permissions.keys()],
   });
   const locations = createLocationsService({ db, clock });
-  const catalog = createCatalogServices({ db, clock });
+  const catalog = createCatalogServices({ db, clock, readCacheEntries: config.cacheEntries.recordPages });
+  const stock = createStockService({ db, clock, readCacheEntries: config.cacheEntries.recordPages });
   const groups = createGroupsService({ db, clock, grants, publicUrl: config.publicUrl });
   const groupInvitationLimiter = createGroupInvitationLimiter(app, config.invitationRateLimit);
   const invitationLimiters = createInvitationLimiters(app, config.invitationRateLimit);
@@ -236,7 +237,13 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   });
 
   const metricSources = {
-    caches: { contexts: contextLoader.cacheStats, workspace_pages: workspaces.cacheStats, member_pages: members.cacheStats },
+    caches: {
+      contexts: contextLoader.cacheStats,
+      workspace_pages: workspaces.cacheStats,
+      member_pages: members.cacheStats,
+      item_pages: catalog.items.cacheStats,
+      stock_pages: stock.cacheStats,
+    },
     ...(walSync ? { walSync: () => walSync.stats() } : {}),
   };
   await app.register(systemRoutes, {
@@ -252,7 +259,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(workspacesRoutes, { workspaces });
       await api.register(locationsRoutes, { locations });
       await api.register(catalogRoutes, catalog);
-      await api.register(stockRoutes, { stock: createStockService({ db, clock }) });
+      await api.register(stockRoutes, { stock });
       await api.register(stockReportsRoutes, { reports: createStockReportsService({ db }) });
       await api.register(inviteCodesRoutes, {
         inviteCodes,

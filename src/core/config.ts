@@ -84,8 +84,10 @@ export interface Config {
   /**
    * Entries kept per process, each valid only at the tenant data version it was read at
    * (src/core/cache/versioned-cache.ts): resolved request contexts, and list pages. 0 turns a cache off.
+   * A page of records (items, stock levels) is tens of kilobytes (~65 KB for 100 items with
+   * its JSON), so each of their caches keeps a tenth of READ_CACHE_ENTRIES.
    */
-  readonly cacheEntries: { readonly contexts: number; readonly reads: number };
+  readonly cacheEntries: { readonly contexts: number; readonly reads: number; readonly recordPages: number };
   /** The bearer token `GET /metrics` asks for; without one the route does not exist. */
   readonly metricsToken: string | undefined;
 }
@@ -208,7 +210,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: parsed.KEEP_ALIVE_TIMEOUT_MS,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
-    cacheEntries: Object.freeze({ contexts: parsed.CONTEXT_CACHE_ENTRIES, reads: parsed.READ_CACHE_ENTRIES }),
+    cacheEntries: Object.freeze({
+      contexts: parsed.CONTEXT_CACHE_ENTRIES,
+      reads: parsed.READ_CACHE_ENTRIES,
+      recordPages: Math.ceil(parsed.READ_CACHE_ENTRIES / 10),
+    }),
     metricsToken: parsed.METRICS_TOKEN,
   });
 }

@@ -56,6 +56,7 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   tenant_data_versions: 'the versions themselves',
   workspace_data_versions: 'the versions themselves (migration 0008)',
   user_data_versions: 'the versions themselves (migration 0008)',
+  workspace_record_versions: 'the versions themselves (migration 0018)',
   signing_keys: 'read once at start-up',
   refresh_tokens: 'read only by the refresh that rotates them, never cached',
   sessions: "a session's liveness is read on every request, with the version (migration 0007)",
@@ -69,10 +70,7 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   locations: 'read uncached (migration 0011)',
   suppliers: 'read uncached (migration 0014)',
   tags: 'read uncached (migration 0014)',
-  items: 'read uncached (migration 0014)',
-  item_tags: 'read uncached (migration 0014)',
   stock_movements: 'read uncached (migration 0015)',
-  stock_levels: 'read uncached (migration 0015)',
   workspace_invite_codes: 'read uncached; joining by one writes memberships, which are covered (migration 0012)',
 };
 

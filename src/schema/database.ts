@@ -18,6 +18,7 @@ import type { StockLevelsTable, StockMovementsTable } from '../modules/stock/sto
 import type { WorkspaceInviteCodesTable } from '../modules/invite-codes/invite-codes.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
 import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
+import type { WorkspaceRecordVersionsTable } from './record-versions.ts';
 
 /**
  * Every table Kysely knows. The schema layer: each area declares its tables' shapes in its
@@ -48,6 +49,7 @@ export interface Database {
   tenant_data_versions: TenantDataVersionsTable;
   workspace_data_versions: WorkspaceDataVersionsTable;
   user_data_versions: UserDataVersionsTable;
+  workspace_record_versions: WorkspaceRecordVersionsTable;
   plans: PlansTable;
   workspace_plans: WorkspacePlansTable;
   locations: LocationsTable;

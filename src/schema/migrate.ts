@@ -18,6 +18,7 @@ import * as catalog from './migrations/0014-catalog.ts';
 import * as stock from './migrations/0015-stock.ts';
 import * as locationAccess from './migrations/0016-location-access.ts';
 import * as negativeStock from './migrations/0017-negative-stock.ts';
+import * as recordVersions from './migrations/0018-record-versions.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0015-stock', up: stock.up },
   { name: '0016-location-access', up: locationAccess.up },
   { name: '0017-negative-stock', up: negativeStock.up },
+  { name: '0018-record-versions', up: recordVersions.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

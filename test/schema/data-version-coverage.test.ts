@@ -1,6 +1,6 @@
 /**
- * Every table is either covered by data-version triggers (the tenant's, or since migration
- * 0008 a workspace's) or listed, with a reason, in UNVERSIONED_TABLES: a new area's table
+ * Every table is either covered by data-version triggers (the tenant's, since migration
+ * 0008 a workspace's, since 0018 a workspace's record scope's) or listed, with a reason, in UNVERSIONED_TABLES: a new area's table
  * that cached reads depend on cannot be forgotten silently. Checked on the migrated schema
  * of the engine under test.
  */
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNVERSIONED_TABLES } from '../../src/schema/data-versions.ts';
 import { VERSION_ROW_TRIGGERS } from '../../src/schema/migrations/0008-workspace-data-versions.ts';
 import { WORKSPACE_VERSION_TRIGGER_PREFIX } from '../../src/schema/workspace-data-versions.ts';
+import { RECORD_VERSION_TRIGGER_PREFIX } from '../../src/schema/record-versions.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
@@ -19,7 +20,7 @@ afterAll(async () => t.close());
 
 /** Triggers that move a version, by name; those that only create a version row cover nothing. */
 const movesAVersion = (trigger: string) =>
-  (trigger.startsWith('tenant_data_versions_') || trigger.startsWith(WORKSPACE_VERSION_TRIGGER_PREFIX)) &&
+  ['tenant_data_versions_', WORKSPACE_VERSION_TRIGGER_PREFIX, RECORD_VERSION_TRIGGER_PREFIX].some((prefix) => trigger.startsWith(prefix)) &&
   trigger !== 'tenant_data_versions_new_tenant' &&
   !(VERSION_ROW_TRIGGERS as readonly string[]).includes(trigger);
 

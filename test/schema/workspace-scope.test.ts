@@ -22,7 +22,7 @@ afterAll(async () => t.close());
 
 /** A resolved context's workspace, as the context step would hand it to a service. */
 function inWorkspace(id: number): InWorkspace {
-  return { workspace: { id, bizId: `ws_${id}`, name: 'W', source: 'header', memberRole: 'owner', permissions: new Set(), locations: 'all', dataVersion: 0, actingFrom: null } };
+  return { workspace: { id, bizId: `ws_${id}`, name: 'W', source: 'header', memberRole: 'owner', permissions: new Set(), locations: 'all', dataVersion: 0, recordVersions: '', actingFrom: null } };
 }
 
 async function insertKey(context: InWorkspace, name: string): Promise<number> {

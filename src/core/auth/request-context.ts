@@ -65,8 +65,15 @@ export interface WorkspaceContext {
   permissions: ReadonlySet<WorkspacePermission>;
   /** The member's location access: unrestricted for the owner and for holders of `view_all_locations`. */
   locations: AllowedLocations;
-  /** The workspace's data version as this request read it: moved by changes to its memberships, roles and records. */
+  /** The workspace's data version as this request read it: moved by changes to its memberships, roles and their access lists. */
   dataVersion: number;
+  /**
+   * The workspace's record versions as this request read them, with the rest of its
+   * context and before any page: one counter per scope of records (`items=3,stock=17`; a
+   * scope never changed is absent, at 0). Pages of records are kept under them
+   * (core/cache/record-pages.ts).
+   */
+  recordVersions: string;
   /**
    * Set when the request acts as this workspace from its group's admin workspace
    * (`x-as-workspace`): `permissions` are the caller's there, and `memberRole` their role there.

@@ -6,11 +6,12 @@ import type { FastifyReply } from 'fastify';
  * every hit, so its JSON is the same too; `toBody` must depend on nothing but `value`.
  */
 export function createSerializeOnce<V extends object>() {
-  const bodies = new WeakMap<V, ReturnType<FastifyReply['serialize']>>();
+  // Kept as bytes: a page of records is tens of kilobytes, which a string would be encoded, and measured, again on every send.
+  const bodies = new WeakMap<V, Buffer>();
   return (reply: FastifyReply, value: V, toBody: (value: V) => unknown): FastifyReply => {
     let body = bodies.get(value);
     if (body === undefined) {
-      body = reply.serialize(toBody(value));
+      body = Buffer.from(reply.serialize(toBody(value)) as string);
       bodies.set(value, body);
     }
     return reply.type('application/json; charset=utf-8').send(body);

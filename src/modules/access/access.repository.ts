@@ -1,7 +1,7 @@
-import { sql, type JoinBuilder } from 'kysely';
+import { sql, type JoinBuilder, type RawBuilder } from 'kysely';
 import type { Db } from '../../schema/database.ts';
 import { precompile } from '../../core/db/precompiled.ts';
-import { engineOf, joinedList } from '../../core/db/dialect.ts';
+import { engineOf, joinedList, type Engine } from '../../core/db/dialect.ts';
 
 export type AccessQuery = {
   slug: string;
@@ -32,6 +32,15 @@ export type AccessQuery = {
  */
 /** Tenant `t`'s data version: the sum of its shards (migration 0004). */
 const dataVersionOfT = sql<number>`(select cast(coalesce(sum(v.version), 0) as bigint) from tenant_data_versions v where v.tenant_id = ${sql.ref('t.id')})`;
+
+/**
+ * A workspace's record versions (migration 0018) as one list, `items=3,stock=17`: read with
+ * the context, before any page, for the record-page caches (core/cache/record-pages.ts).
+ */
+function recordVersionsOf(engine: Engine, workspaceId: RawBuilder<unknown> | number) {
+  const scopeVersion = joinedList(engine, sql`rv.scope || '=' || cast(rv.version as text)`);
+  return sql<string | null>`(select ${scopeVersion} from workspace_record_versions rv where rv.workspace_id = ${workspaceId})`;
+}
 
 /** Session `s` of tenant `t`, by its ids, only while it lives (not revoked, not expired). */
 function liveSession<DB, TB extends keyof DB>(
@@ -147,6 +156,7 @@ const accessRows = precompile((db: Db, query: AccessQuery) => {
         .select(joinedList(engine, sql.ref('ks.permission')).as('list'))
         .whereRef('ks.api_key_id', '=', 'k.id')
         .as('api_key_scopes'),
+      recordVersionsOf(engine, sql.ref('w.id')).as('record_versions'),
     ])
     .where('t.slug', '=', query.slug);
 });
@@ -203,6 +213,7 @@ const accessStateRows = precompile(
         'uv.version as user_version',
         'u.current_workspace_id as current_workspace_id',
         'u.default_workspace_id as default_workspace_id',
+        recordVersionsOf(engineOf(db), query.workspaceId).as('record_versions'),
       ])
       .where('t.slug', '=', query.slug),
 );

@@ -84,13 +84,16 @@ export function createContextLoader(deps: {
     if (!state) return undefined;
     const live = versionStamp(state.version, state.workspace_version, state.admin_workspace_version, session ? state.user_version : undefined);
     if (live !== cached.version) return undefined;
-    if (!session) return loaded;
     // A session's liveness and the user's workspace pointers move no version: they are read here, live.
     const unchanged =
-      state.live_session_id !== null &&
-      state.current_workspace_id === session.actor.profile.currentWorkspaceId &&
-      state.default_workspace_id === session.actor.profile.defaultWorkspaceId;
-    return unchanged ? loaded : undefined;
+      !session ||
+      (state.live_session_id !== null &&
+        state.current_workspace_id === session.actor.profile.currentWorkspaceId &&
+        state.default_workspace_id === session.actor.profile.defaultWorkspaceId);
+    if (!unchanged) return undefined;
+    // Record versions move with every stock movement: read live, never kept with the context.
+    const recordVersions = state.record_versions ?? '';
+    return loaded.workspace && loaded.workspace.recordVersions !== recordVersions ? { ...loaded, workspace: { ...loaded.workspace, recordVersions } } : loaded;
   }
 
   return {
@@ -153,6 +156,7 @@ export function createContextLoader(deps: {
         member_locations_restricted,
         member_locations,
         api_key_scopes,
+        record_versions,
         ...tenantRow
       } = row;
       const tenant = tenantToContext(tenantRowToTenant(tenantRow), data_version);
@@ -196,6 +200,7 @@ export function createContextLoader(deps: {
               slug: workspace_slug,
               name: workspace_name,
               dataVersion: workspace_data_version,
+              recordVersions: record_versions ?? '',
               ...(admin_workspace_id !== null && admin_workspace_data_version !== null
                 ? { actingFrom: { id: admin_workspace_id, dataVersion: admin_workspace_data_version } }
                 : {}),

@@ -6,6 +6,7 @@ import type { WorkspacePermission } from '../../core/catalogue.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { TypeBoxApp } from '../../core/http/mount.ts';
 import { DataEnvelope, IdParams, ListEnvelope, MessageOnly, parseId } from '../../core/http/schemas.ts';
+import { createSerializeOnce } from '../../core/http/serialize-once.ts';
 import {
   CreateItemBody,
   CreateSupplierBody,
@@ -39,8 +40,13 @@ interface RecordRoutes {
   listSummary: string;
 }
 
+interface RecordPage {
+  items: unknown[];
+  nextCursor: string | null;
+}
+
 interface RecordsService {
-  list(ctx: ReturnType<typeof workspaceContextOf>, query: never): Promise<{ items: unknown[]; nextCursor: string | null }>;
+  list(ctx: ReturnType<typeof workspaceContextOf>, query: never): Promise<RecordPage>;
   get(ctx: ReturnType<typeof workspaceContextOf>, id: number): Promise<unknown>;
   create(ctx: ReturnType<typeof workspaceContextOf>, input: never): Promise<unknown>;
   update(ctx: ReturnType<typeof workspaceContextOf>, id: number, input: never): Promise<unknown>;
@@ -52,6 +58,8 @@ function mountRecordRoutes(app: TypeBoxApp, service: RecordsService, spec: Recor
   const base = `/${spec.plural}`;
   const tags = [spec.plural];
   const idOf = (params: unknown) => parseId((params as { id: string }).id, spec.notFound);
+  // A cached page is the same object on every hit: its JSON is written once.
+  const sendPage = createSerializeOnce<RecordPage>();
 
   app.get(
     base,
@@ -59,9 +67,9 @@ function mountRecordRoutes(app: TypeBoxApp, service: RecordsService, spec: Recor
       config: { policy: inContext(permission('view')) },
       schema: { operationId: `list${spec.singular}s`, tags, summary: spec.listSummary, querystring: spec.listQuery, response: { 200: ListEnvelope(spec.shape) } },
     },
-    async (request) => {
+    async (request, reply) => {
       const page = await service.list(workspaceContextOf(request), request.query as never);
-      return { data: page.items, meta: { next_cursor: page.nextCursor } };
+      return sendPage(reply, page, (listed) => ({ data: listed.items, meta: { next_cursor: listed.nextCursor } }));
     },
   );
   app.post(

@@ -1,4 +1,5 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
+import { createRecordPages } from '../../core/cache/record-pages.ts';
 import type { Clock } from '../../core/clock.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inWorkspaceTransaction, scoped, type InWorkspace } from '../../core/db/workspace-scope.ts';
@@ -82,8 +83,10 @@ export function forgetSupplier(tx: Tx, ctx: InWorkspace, supplierId: number, now
 
 export type ItemsService = ReturnType<typeof createItemsService>;
 
-export function createItemsService(deps: { db: Db; clock: Clock }) {
+export function createItemsService(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
   const { db, clock } = deps;
+  // An item page shows items and their tags: both move the `items` record version (migration 0018).
+  const pages = createRecordPages<Page<Item>>('items', deps.readCacheEntries);
 
   async function present(executor: Db | Tx, ctx: InWorkspace, rows: ItemRow[]): Promise<Item[]> {
     const tags = await repository.tagIdsOf(scoped(executor, ctx, 'item_tags'), rows.map((row) => row.id));
@@ -97,17 +100,22 @@ export function createItemsService(deps: { db: Db; clock: Clock }) {
   }
 
   return {
-    async list(ctx: InWorkspaceContext, query: ItemListQuery): Promise<Page<Item>> {
-      const rows = await repository.listItems(scoped(db, ctx, 'items'), scoped(db, ctx, 'item_tags'), {
+    /** The page cache's hits and misses, for GET /metrics. */
+    cacheStats: () => pages.stats(),
+
+    list(ctx: InWorkspaceContext, query: ItemListQuery): Promise<Page<Item>> {
+      const filter = {
         archived: query.archived ?? false,
         ...(query.q === undefined ? {} : { search: { barcode: query.q.trim(), key: normalizeKey(query.q) } }),
         ...(query.tag_id === undefined ? {} : { tagId: query.tag_id }),
         ...(query.supplier_id === undefined ? {} : { supplierId: query.supplier_id }),
         afterId: decodeCursor(query.cursor),
         rows: query.limit + 1,
+      };
+      return pages.read(ctx, JSON.stringify(filter), async () => {
+        const page = toPage(await repository.listItems(scoped(db, ctx, 'items'), scoped(db, ctx, 'item_tags'), filter), query.limit);
+        return { items: await present(db, ctx, page.items), nextCursor: page.nextCursor };
       });
-      const page = toPage(rows, query.limit);
-      return { items: await present(db, ctx, page.items), nextCursor: page.nextCursor };
     },
 
     async get(ctx: InWorkspaceContext, id: number): Promise<Item> {

@@ -2,11 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { inContext } from '../../core/auth/policy.ts';
 import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
 import { DataEnvelope, ListEnvelope } from '../../core/http/schemas.ts';
+import { createSerializeOnce } from '../../core/http/serialize-once.ts';
 import { AdjustmentBody, ReceiptBody, StockLevel, StockListQuery, StockMovement, Transfer, TransferBody } from './stock.schemas.ts';
 import type { StockService } from './stock.service.ts';
 
 /** The current workspace's stock: levels per item and location, the ledger, and the movements that write it. */
 export const stockRoutes: FastifyPluginAsyncTypebox<{ stock: StockService }> = async (app, { stock }) => {
+  // A cached page is the same object on every hit: its JSON is written once.
+  const sendLevels = createSerializeOnce<Awaited<ReturnType<StockService['levels']>>>();
   app.get(
     '/stock',
     {
@@ -19,9 +22,9 @@ export const stockRoutes: FastifyPluginAsyncTypebox<{ stock: StockService }> = a
         response: { 200: ListEnvelope(StockLevel) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const page = await stock.levels(workspaceContextOf(request), request.query);
-      return { data: page.items, meta: { next_cursor: page.nextCursor } };
+      return sendLevels(reply, page, ({ items, nextCursor }) => ({ data: items, meta: { next_cursor: nextCursor } }));
     },
   );
 

@@ -1,4 +1,5 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
+import { createRecordPages } from '../../core/cache/record-pages.ts';
 import type { Clock } from '../../core/clock.ts';
 import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
 import { scaledFromString, stringFromScaled } from '../../core/decimal.ts';
@@ -36,8 +37,10 @@ function nonZero(field: string, text: string): number {
 
 export type StockService = ReturnType<typeof createStockService>;
 
-export function createStockService(deps: { db: Db; clock: Clock }) {
+export function createStockService(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
   const { db, clock } = deps;
+  // Every movement changes a level, and levels move the `stock` record version (migration 0018).
+  const levelPages = createRecordPages<Page<StockLevel>>('stock', deps.readCacheEntries);
 
   /** 422 naming each field whose id is not a live item, or a live location, of the workspace. */
   async function requirePlaces(tx: Tx, ctx: InWorkspaceContext, itemId: number, locations: Record<string, number>): Promise<void> {
@@ -119,9 +122,15 @@ export function createStockService(deps: { db: Db; clock: Clock }) {
   });
 
   return {
-    async levels(ctx: InWorkspaceContext, query: StockListQuery): Promise<Page<StockLevel>> {
-      const page = toPage(await repository.listLevels(scoped(db, ctx, 'stock_levels'), where(query)), query.limit);
-      return { items: page.items.map(toLevel), nextCursor: page.nextCursor };
+    /** The level-page cache's hits and misses, for GET /metrics. */
+    cacheStats: () => levelPages.stats(),
+
+    levels(ctx: InWorkspaceContext, query: StockListQuery): Promise<Page<StockLevel>> {
+      const narrowed = where(query);
+      return levelPages.read(ctx, JSON.stringify(narrowed), async () => {
+        const page = toPage(await repository.listLevels(scoped(db, ctx, 'stock_levels'), narrowed), query.limit);
+        return { items: page.items.map(toLevel), nextCursor: page.nextCursor };
+      });
     },
 
     async movements(ctx: InWorkspaceContext, query: StockListQuery): Promise<Page<StockMovement>> {

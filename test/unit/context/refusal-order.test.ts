@@ -89,7 +89,7 @@ function scenario(f: Faults) {
         actor: f.credentialDead ? undefined : actor,
         workspace: f.workspaceMissing
           ? undefined
-          : { id: 1, bizId: 'b', slug: 'w', name: 'W', dataVersion: 0, membership: f.notAMember ? null : { role: 'member', permissions: ['members:view'] as WorkspacePermission[], locations: null } },
+          : { id: 1, bizId: 'b', slug: 'w', name: 'W', dataVersion: 0, recordVersions: '', membership: f.notAMember ? null : { role: 'member', permissions: ['members:view'] as WorkspacePermission[], locations: null } },
         ...(f.viaApiKey ? { apiKey: { workspaceId: 1, scopes: ['members:view'] as WorkspacePermission[] } } : {}),
       };
   const bizId = f.bizIdPath === null ? undefined : f.bizIdPath === 'same' ? 'b' : 'other';

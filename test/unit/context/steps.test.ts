@@ -129,6 +129,7 @@ describe('step 4: effective permissions', () => {
     slug: 'w',
     name: 'W',
     dataVersion: 0,
+    recordVersions: '',
     membership: permissions && { role: 'custom', permissions: permissions as WorkspacePermission[], locations: null },
   });
 

@@ -13,6 +13,8 @@ export interface LoadedWorkspace {
   name: string;
   /** Its data version, read in the same statement as everything else. */
   dataVersion: number;
+  /** Its record versions, read in the same statement; on every request, even when the rest was kept. */
+  recordVersions: string;
   /**
    * The actor's role there, with its permissions; null when not a member. When the target
    * was a sub workspace with an admin workspace, the role in the admin workspace instead.
@@ -192,6 +194,7 @@ export function admit(input: {
     permissions,
     locations: allowedLocations(actor, workspace),
     dataVersion: workspace.dataVersion,
+    recordVersions: workspace.recordVersions,
     // Loaded only for a sub workspace targeted as one, which the checks above admitted.
     actingFrom: workspace.actingFrom ?? null,
   };

@@ -399,7 +399,7 @@ export interface paths {
         get: operations["getItem"];
         put?: never;
         post?: never;
-        /** Delete a item, freeing a place in the plan */
+        /** Delete an item, freeing a place in the plan (409 ITEM.IN_USE once it has stock history: archive it instead) */
         delete: operations["deleteItem"];
         options?: never;
         head?: never;
@@ -564,6 +564,43 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contacts of the workspace, by id; q finds an exact tax id or names starting with it; kind=customer|vendor includes those of both */
+        get: operations["listContacts"];
+        put?: never;
+        /** Create a customer or vendor (a tax id is a valid RNC or cédula, unique in the workspace) */
+        post: operations["createContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contact */
+        get: operations["getContact"];
+        put?: never;
+        post?: never;
+        /** Delete a contact */
+        delete: operations["deleteContact"];
+        options?: never;
+        head?: never;
+        /** Change a contact */
+        patch: operations["updateContact"];
         trace?: never;
     };
     "/api/v1/stock/valuation": {
@@ -1500,6 +1537,43 @@ export interface components {
             data: components["schemas"]["AuditEvent"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** Contact */
+        Contact: {
+            id: number;
+            /** @description customer: sold to; vendor: bought from; both */
+            kind: "customer" | "vendor" | "both";
+            name: string;
+            tax_id: string | null;
+            tax_id_type: ("rnc" | "cedula") | null;
+            email: string | null;
+            phone: string | null;
+            address: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** ContactList */
+        ContactList: {
+            data: components["schemas"]["Contact"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** ContactResponse */
+        ContactResponse: {
+            data: components["schemas"]["Contact"];
+            message?: string;
+        };
+        /** CreateContactBody */
+        CreateContactBody: {
+            /** @description Default "customer" */
+            kind?: "customer" | "vendor" | "both";
+            /** Format: plain-text */
+            name: string;
+            tax_id?: string | null;
+            email?: string | null;
+            phone?: string | null;
+            address?: string | null;
+        };
         /** CreatedApiKey */
         CreatedApiKey: {
             id: number;
@@ -2197,6 +2271,17 @@ export interface components {
         TokenPairResponse: {
             data: components["schemas"]["TokenPair"];
             message?: string;
+        };
+        /** UpdateContactBody */
+        UpdateContactBody: {
+            /** @description Default "customer" */
+            kind?: "customer" | "vendor" | "both";
+            /** Format: plain-text */
+            name?: string;
+            tax_id?: string | null;
+            email?: string | null;
+            phone?: string | null;
+            address?: string | null;
         };
         /** UpdateItemBody */
         UpdateItemBody: {
@@ -5140,6 +5225,287 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StockTransferResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listContacts: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                /** @description A tax id (exact, dashes allowed), or the start of a name */
+                q?: string;
+                /** @description customer: customers and both; vendor: vendors and both */
+                kind?: "customer" | "vendor";
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createContact: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateContactBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getContact: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteContact: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateContact: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateContactBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactResponse"];
                 };
             };
             /** @description Error (see error.code) */

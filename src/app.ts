@@ -57,6 +57,8 @@ import { stockReportsRoutes } from './modules/stock/stock-reports.routes.ts';
 import { createStockReportsService } from './modules/stock/stock-reports.service.ts';
 import { stockRoutes } from './modules/stock/stock.routes.ts';
 import { createStockService } from './modules/stock/stock.service.ts';
+import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
+import { createContactsService } from './modules/contacts/contacts.service.ts';
 import { workspacesSeedRoutes } from './modules/workspaces/workspaces.seed-routes.ts';
 import { createLocationsService, liveLocationIds } from './modules/locations/locations.service.ts';
 import { createSettingsService } from './modules/settings/settings.service.ts';
@@ -260,6 +262,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(locationsRoutes, { locations });
       await api.register(catalogRoutes, catalog);
       await api.register(stockRoutes, { stock });
+      await api.register(contactsRoutes, { contacts: createContactsService({ db, clock }) });
       await api.register(stockReportsRoutes, { reports: createStockReportsService({ db }) });
       await api.register(inviteCodesRoutes, {
         inviteCodes,

@@ -15,6 +15,7 @@ import { plansCatalogue } from './modules/plans/plans.catalogue.ts';
 import { inviteCodesCatalogue } from './modules/invite-codes/invite-codes.catalogue.ts';
 import { catalogCatalogue } from './modules/catalog/catalog.catalogue.ts';
 import { stockCatalogue } from './modules/stock/stock.catalogue.ts';
+import { contactsCatalogue } from './modules/contacts/contacts.catalogue.ts';
 
 /**
  * The catalogues of every area Tessera is built from, in the order their permissions are
@@ -37,4 +38,5 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   inviteCodesCatalogue,
   catalogCatalogue,
   stockCatalogue,
+  contactsCatalogue,
 ];

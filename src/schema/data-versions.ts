@@ -71,6 +71,7 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   suppliers: 'read uncached (migration 0014)',
   tags: 'read uncached (migration 0014)',
   stock_movements: 'read uncached (migration 0015)',
+  contacts: 'read uncached (migration 0019)',
   workspace_invite_codes: 'read uncached; joining by one writes memberships, which are covered (migration 0012)',
 };
 

@@ -15,6 +15,7 @@ import type { LocationsTable } from '../modules/locations/locations.table.ts';
 import type { WorkspaceSettingsTable } from '../modules/settings/settings.table.ts';
 import type { ItemsTable, ItemTagsTable, SuppliersTable, TagsTable } from '../modules/catalog/catalog.table.ts';
 import type { StockLevelsTable, StockMovementsTable } from '../modules/stock/stock.table.ts';
+import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
 import type { WorkspaceInviteCodesTable } from '../modules/invite-codes/invite-codes.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
 import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
@@ -60,6 +61,7 @@ export interface Database {
   items: ItemsTable;
   item_tags: ItemTagsTable;
   stock_movements: StockMovementsTable;
+  contacts: ContactsTable;
   stock_levels: StockLevelsTable;
 }
 

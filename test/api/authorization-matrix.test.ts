@@ -570,6 +570,11 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /api/v1/tags/:id': inWs('context', 'tags:view'),
   'PATCH /api/v1/tags/:id': inWs('context', 'tags:edit'),
   'DELETE /api/v1/tags/:id': inWs('context', 'tags:delete'),
+  'GET /api/v1/contacts': inWs('context', 'contacts:view'),
+  'POST /api/v1/contacts': inWs('context', 'contacts:create'),
+  'GET /api/v1/contacts/:id': inWs('context', 'contacts:view'),
+  'PATCH /api/v1/contacts/:id': inWs('context', 'contacts:edit'),
+  'DELETE /api/v1/contacts/:id': inWs('context', 'contacts:delete'),
   'GET /api/v1/stock': inWs('context', 'stock:view'),
   'GET /api/v1/stock/movements': inWs('context', 'stock:view'),
   'POST /api/v1/stock/receipts': inWs('context', 'stock:create'),
@@ -658,14 +663,15 @@ const slugOfWs = {} as Record<WsName, string>;
 /** Each workspace's default location ("Inventory", settings default_location_id) and a plain one ("Matrix van"). */
 const defaultLocation = {} as Record<WsName, number>;
 const vanLocation = {} as Record<WsName, number>;
-/** Each workspace's catalogue: a tag, a supplier, and an item carrying both. */
-type CatalogKind = 'items' | 'suppliers' | 'tags';
-const catalogRecord = { items: {}, suppliers: {}, tags: {} } as Record<CatalogKind, Record<WsName, number>>;
+/** Each workspace's records: a tag, a supplier, an item carrying both, and a contact. */
+type CatalogKind = 'items' | 'suppliers' | 'tags' | 'contacts';
+const catalogRecord = { items: {}, suppliers: {}, tags: {}, contacts: {} } as Record<CatalogKind, Record<WsName, number>>;
 /** What the matrix sends to create one of each (a counter keeps names and SKUs apart), and a no-op edit of the fixture's. */
 const catalogPayload = {
   items: (n: number) => ({ sku: `MATRIX-${n}`, name: `Matrix item ${n}` }),
   suppliers: (n: number) => ({ name: `Matrix supplier ${n}` }),
   tags: (n: number) => ({ name: `Matrix tag ${n}` }),
+  contacts: (n: number) => ({ name: `Matrix contact ${n}` }),
 } satisfies Record<CatalogKind, (n: number) => object>;
 const bareRoleId = {} as Record<WsName, number>;
 const tenantName = {} as Record<TenantSlug, string>;
@@ -1153,6 +1159,7 @@ const RECIPES: Record<string, Recipe> = {
   ...catalogRecipes('items'),
   ...catalogRecipes('suppliers'),
   ...catalogRecipes('tags'),
+  ...catalogRecipes('contacts'),
 
   // Stock of the fixture's item in the workspace the row names: allowed rows really move it (201).
   'POST /api/v1/stock/receipts': async (row) => ({
@@ -1604,7 +1611,7 @@ async function createFixtureWorkspace(ws: WsName, owner: ActorFacts): Promise<vo
   );
   vanLocation[ws] = van.data.id;
   const inIt = { ...liveOf(owner).headers, 'x-workspace-id': String(data.id) };
-  for (const kind of ['tags', 'suppliers'] as const) {
+  for (const kind of ['tags', 'suppliers', 'contacts'] as const) {
     catalogRecord[kind][ws] = (await support({ method: 'POST', url: `/api/v1/${kind}`, headers: inIt, payload: catalogPayload[kind](0) }, 201)).data.id;
   }
   const item = { ...catalogPayload.items(0), tag_ids: [catalogRecord.tags[ws]], preferred_supplier_id: catalogRecord.suppliers[ws] };

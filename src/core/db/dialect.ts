@@ -248,3 +248,7 @@ export function isRuleViolation(error: unknown, rule: string): boolean {
   const refused = code === '23514' || code === 'SQLITE_CONSTRAINT_CHECK' || code === 'SQLITE_CONSTRAINT_TRIGGER';
   return refused && [message, constraint].some((text) => typeof text === 'string' && text.includes(rule));
 }
+
+/** `column` starts with `prefix`, LIKE's wildcards in it escaped so a searched `%` or `_` is itself (both engines). */
+export const startsWith = (column: string, prefix: string) =>
+  sql<boolean>`${sql.ref(column)} like ${`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;

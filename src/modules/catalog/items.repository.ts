@@ -1,9 +1,8 @@
-import { MAX_STORED_ID } from '../../core/db/dialect.ts';
+import { MAX_STORED_ID, startsWith } from '../../core/db/dialect.ts';
 import type { WorkspaceTable } from '../../core/db/workspace-scope.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { Database } from '../../schema/database.ts';
 import type { ItemRow, ItemsTable } from './catalog.table.ts';
-import { startsWith } from './named-records.repository.ts';
 
 export type WorkspaceItems = WorkspaceTable<Database, 'items'>;
 export type WorkspaceItemTags = WorkspaceTable<Database, 'item_tags'>;

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { MAX_STORED_ID } from '../../core/db/dialect.ts';
+import { MAX_STORED_ID, startsWith } from '../../core/db/dialect.ts';
 import type { WorkspaceTable } from '../../core/db/workspace-scope.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { Database } from '../../schema/database.ts';
@@ -16,10 +15,6 @@ export type WorkspaceNamed<T extends NamedTable> = WorkspaceTable<Database, T>;
 
 // Kysely cannot follow a generic table name; every query below names only the columns both tables share.
 const untyped = <T extends NamedTable>(table: WorkspaceNamed<T>) => table as unknown as WorkspaceNamed<'tags'>;
-
-/** `column` starts with `prefix`, LIKE's wildcards in it escaped so a searched `%` or `_` is itself (both engines). */
-export const startsWith = (column: string, prefix: string) =>
-  sql<boolean>`${sql.ref(column)} like ${`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 
 export async function listNamed<T extends NamedTable>(table: WorkspaceNamed<T>, page: { afterId: number; rows: number; namePrefix?: string }): Promise<NamedRows[T][]> {
   let query = untyped(table).selectFrom().selectAll();

@@ -1,0 +1,33 @@
+import { defineCatalogue } from '../../core/catalogue.ts';
+
+/** Contacts (`contacts:*`, permissions of the records area): customers and vendors; this adds their errors and messages. */
+export const contactsCatalogue = defineCatalogue({
+  area: 'contacts',
+  permissions: {},
+  errors: {
+    'CONTACT.NOT_FOUND': 404,
+    'CONTACT.TAX_ID_TAKEN': 409,
+  },
+  messages: {
+    en: {
+      'CONTACT.NOT_FOUND': 'No such contact.',
+      'CONTACT.TAX_ID_TAKEN': 'A contact with this tax id already exists in this workspace.',
+      'contact.created': 'Contact created.',
+      'contact.updated': 'Contact updated.',
+      'contact.deleted': 'Contact deleted.',
+    },
+    es: {
+      'CONTACT.NOT_FOUND': 'No existe ese contacto.',
+      'CONTACT.TAX_ID_TAKEN': 'Ya existe un contacto con este RNC o cédula en esta sucursal.',
+      'contact.created': 'Contacto creado.',
+      'contact.updated': 'Contacto actualizado.',
+      'contact.deleted': 'Contacto eliminado.',
+    },
+  },
+});
+
+declare module '../../core/catalogue.ts' {
+  interface Areas {
+    contacts: typeof contactsCatalogue;
+  }
+}

@@ -61,6 +61,7 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   refresh_tokens: 'read only by the refresh that rotates them, never cached',
   sessions: "a session's liveness is read on every request, with the version (migration 0007)",
   audit_events: 'append-only log, read uncached',
+  audit_event_locations: 'written with its audit event, read uncached (migration 0020)',
   invitations: 'read uncached; accepting one writes memberships, which are covered',
   outbox_messages: 'append-only mail queue, read uncached',
   workspace_group_invitations: 'read uncached; accepting one writes a workspace group link, which is covered',

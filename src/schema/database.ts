@@ -6,7 +6,7 @@ import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts'
 import type { MemberLocationRestrictionsTable, MemberLocationsTable, MemberPermissionOverridesTable, MembershipsTable } from '../modules/members/members.table.ts';
 import type { RolePermissionsTable, RolesTable } from '../modules/roles/roles.table.ts';
 import type { ApiKeyScopesTable, ApiKeysTable } from '../modules/api-keys/api-keys.table.ts';
-import type { AuditEventsTable } from '../modules/audit-log/audit-log.table.ts';
+import type { AuditEventLocationsTable, AuditEventsTable } from '../modules/audit-log/audit-log.table.ts';
 import type { InvitationsTable } from '../modules/invitations/invitations.table.ts';
 import type { OutboxMessagesTable } from '../modules/mail/mail.table.ts';
 import type { WorkspaceGroupInvitationsTable, WorkspaceGroupMembersTable } from '../modules/groups/groups.table.ts';
@@ -43,6 +43,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   api_key_scopes: ApiKeyScopesTable;
   audit_events: AuditEventsTable;
+  audit_event_locations: AuditEventLocationsTable;
   invitations: InvitationsTable;
   outbox_messages: OutboxMessagesTable;
   workspace_group_members: WorkspaceGroupMembersTable;

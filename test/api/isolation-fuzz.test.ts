@@ -56,6 +56,14 @@
  * (nor does any other surface). After the run, a row-hash snapshot
  * of every table's victim rows (invitations and the outbox included) is unchanged.
  *
+ * Last, a restricted caller of the attacker's own tenant (issue 17): in a workspace whose other
+ * locations hold stock received, adjusted and transferred, their text carrying
+ * `CANARY-forbidden-<random>`, a member restricted to one location, its API key, and a member
+ * restricted to none send every route that names a location (found in /openapi.json: paths,
+ * query filters, body fields) with each location they may not see, and with one that exists
+ * nowhere, and read every list and report of locations and stock: each answer is the missing
+ * one's, no list, report or export shows another location or its text, and nothing changes.
+ *
  * Budget: FUZZ_REQUESTS (default 4000) requests per engine; order from a seeded PRNG
  * (FUZZ_SEED replays one; unset, a new seed each run), printed with the counts.
  */
@@ -72,6 +80,8 @@ const ALLOWED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 409, 410, 415, 4
 const CANARY_PREFIX = 'CANARY-victim-';
 /** The attacker tenant's bystander group (see above). */
 const RIVAL_CANARY_PREFIX = 'CANARY-rival-';
+/** The text of the locations a restricted member may not see (see the last test). */
+const FORBIDDEN_CANARY_PREFIX = 'CANARY-forbidden-';
 const ATTACKER_TENANT = 'default';
 const VICTIM_TENANT = 'victim';
 const ATTACKER_PORTAL_CODE = 'let-me-in';
@@ -889,6 +899,26 @@ function sampleOf(schema: JsonSchema): unknown {
       return 'x'.repeat(min);
     }
   }
+}
+
+/**
+ * The document with every `$ref` into its components inlined: request bodies with a title
+ * (the stock movements', the catalogue's, seed 002's PATCH) are components, whose fields
+ * `operationsOf` sees only once inlined.
+ */
+function inlineRefs(doc: any): any {
+  const schemas: Record<string, unknown> = doc.components?.schemas ?? {};
+  const walk = (node: unknown, seen: readonly string[]): unknown => {
+    if (Array.isArray(node)) return node.map((item) => walk(item, seen));
+    if (node === null || typeof node !== 'object') return node;
+    const ref = (node as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
+      const name = ref.slice('#/components/schemas/'.length);
+      return seen.includes(name) ? {} : walk(schemas[name], [...seen, name]);
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(value, seen)]));
+  };
+  return { ...doc, paths: walk(doc.paths, []) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2264,4 +2294,316 @@ describe('tenant isolation fuzzer (C3)', () => {
       expect(answers.filter((answer) => !/→ (200|422)$/.test(answer))).toEqual([]);
     },
   );
+
+  it("answers a member restricted to one location (or to none) about every other location, of its workspace or any other, exactly as about one that exists nowhere, lists none of them, and changes nothing", async () => {
+    const started = Date.now();
+    const a = fixtures.attacker;
+    const v = fixtures.victim;
+    const forbiddenCanaries: string[] = [];
+    /** Free text of the locations the restricted members may not see, and of the stock moved there. */
+    const hidden = (base: string) => {
+      const value = `${FORBIDDEN_CANARY_PREFIX}${randomBytes(6).toString('hex')}`;
+      forbiddenCanaries.push(value);
+      return `${base} ${value}`;
+    };
+
+    // A workspace of the attacker's tenant, Stock Room: its default location (renamed) and three
+    // more hold stock, received, adjusted and moved between them, all text carrying a canary; the
+    // Shop floor holds stock too, without one. Two members with every record permission (admin):
+    // one restricted to the Shop floor (and the API key it makes), one restricted to none.
+    const owner = a.owner;
+    const room = (await call(t, 'attacker', owner, 'POST', '/api/v1/workspaces', { name: 'Stock Room', slug: 'stock-room' })).data.id as number;
+    const inRoom = { 'x-workspace-id': String(room) };
+    const asOwner = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) =>
+      call(t, 'attacker', owner, method, url, payload, inRoom);
+    const inventory = (await asOwner('GET', `/api/v1/workspaces/${room}`)).data.default_location_id as number;
+    await asOwner('PATCH', `/api/v1/locations/${inventory}`, { name: hidden('Inventory'), address: hidden('9 Hidden Lane') });
+    const newLocation = async (name: string, type: string, address: string) => (await asOwner('POST', '/api/v1/locations', { name, type, address })).data.id as number;
+    const shop = await newLocation('Shop floor', 'site', '1 Open Street');
+    const back = await newLocation(hidden('Back store'), 'warehouse', hidden('2 Back Street'));
+    const van = await newLocation(hidden('Van'), 'van', hidden('Parked at'));
+    const cellar = await newLocation(hidden('Cellar'), 'other', hidden('3 Down Stairs'));
+    const roomLocations = [inventory, shop, back, van, cellar];
+    const widget = (await asOwner('POST', '/api/v1/items', { sku: 'ROOM-1', name: 'Widget', unit_cost: '2.50' })).data.id as number;
+    const gadget = (await asOwner('POST', '/api/v1/items', { sku: 'ROOM-2', name: 'Gadget', unit_cost: '4.00' })).data.id as number;
+    const reasonAt = (location: number, base: string) => (location === shop ? base : hidden(base));
+    for (const location of roomLocations) {
+      for (const item of [widget, gadget]) await asOwner('POST', '/api/v1/stock/receipts', { item_id: item, location_id: location, quantity: '10', reason: reasonAt(location, 'Opening count') });
+      await asOwner('POST', '/api/v1/stock/adjustments', { item_id: widget, location_id: location, quantity_change: '-1', reason: reasonAt(location, 'Broken') });
+    }
+    // Between hidden locations (text with canaries), and into and out of the Shop floor (whose legs
+    // there it may see, the reason included: those carry none).
+    const transfers: Array<[number, number, number, string]> = [
+      [widget, back, van, hidden('Van round')],
+      [gadget, inventory, cellar, hidden('To the cellar')],
+      [widget, back, shop, 'Restock'],
+      [gadget, shop, van, 'Out on the van'],
+    ];
+    for (const [item, from, to, reason] of transfers) await asOwner('POST', '/api/v1/stock/transfers', { item_id: item, from_location_id: from, to_location_id: to, quantity: '2', reason });
+    await asOwner('PATCH', `/api/v1/locations/${cellar}`, { archived: true });
+    // The workspace's transfer default and invoice source are hidden locations: a transfer that
+    // leaves out from_location_id names one.
+    await asOwner('PATCH', `/api/v1/workspaces/${room}/settings`, { default_transfer_from_location_id: back, default_invoice_source_location_id: van });
+    const member = async (name: string, email: string) => {
+      const session = await register(t, { name, email, password: PASSWORDS.attacker });
+      const invited = await asOwner('POST', '/api/v1/invitations', { email, role: 'admin' });
+      await call(t, 'attacker', session, 'POST', '/api/v1/invitations/accept', { token: invited.data.token });
+      return session;
+    };
+    const lena = await member('Lena Located', 'lena.located@example.com');
+    const nora = await member('Nora Nowhere', 'nora.nowhere@example.com');
+    const keyScopes = ['workspaces:view', 'locations:view', 'locations:create', 'locations:edit', 'locations:delete', 'stock:view', 'stock:create', 'stock:edit', 'products:view', 'settings:edit', 'members:view', 'members:manage'];
+    const lenaKeyRow = (await call(t, 'attacker', lena, 'POST', '/api/v1/api-keys', { name: 'Lena key', scopes: keyScopes }, inRoom)).data as { id: number; secret: string };
+    const lenaKey = lenaKeyRow.secret;
+    for (const [who, locationIds] of [[lena, [shop]], [nora, []]] as const) {
+      const set = await asOwner('PUT', `/api/v1/members/${who.userId}/locations`, { restricted: true, location_ids: [...locationIds] });
+      expect(set.data).toMatchObject({ restricted: true, location_ids: locationIds, lifted_by: null });
+    }
+
+    const openapi = inlineRefs((await t.request({ method: 'GET', url: '/openapi.json' })).json());
+    const operations = operationsOf(openapi);
+    const queryNames = (op: Operation) =>
+      new Set(((openapi.paths[op.path]?.[op.method.toLowerCase()]?.parameters ?? []) as Array<{ in: string; name: string }>).filter((p) => p.in === 'query').map((p) => p.name));
+    // Every route naming a location (in its path, query or body), and every list and report of locations and stock.
+    // The audit log is swept apart below: its events name the locations they are about.
+    const bound = operations.filter((op) => op.fields.some((field) => field.kind === 'location'));
+    const lists = operations.filter((op) => op.method === 'GET' && /^\/api\/v1\/(locations|stock)\b/.test(op.path) && !op.fields.some((field) => field.where === 'path'));
+    expect(bound.map((op) => op.key).sort()).toEqual(
+      expect.arrayContaining([
+        'DELETE /api/v1/locations/{id}',
+        'GET /api/v1/locations/{id}',
+        'GET /api/v1/stock',
+        'GET /api/v1/stock/export.csv',
+        'GET /api/v1/stock/movements',
+        'GET /api/v1/stock/valuation',
+        'PATCH /api/v1/locations/{id}',
+        'PATCH /api/v1/workspaces/{id}/settings',
+        'POST /api/v1/stock/adjustments',
+        'POST /api/v1/stock/receipts',
+        'POST /api/v1/stock/transfers',
+      ]),
+    );
+    expect(lists.map((op) => op.path).sort()).toEqual(['/api/v1/locations', '/api/v1/stock', '/api/v1/stock/export.csv', '/api/v1/stock/movements', '/api/v1/stock/valuation']);
+
+    // `target`: a member whose locations the caller may try to narrow, and what that answers whatever the list names.
+    const callers = [
+      { name: 'member restricted to the Shop floor', headers: { ...lena.auth, ...inRoom }, allowed: [shop], readsAudit: true, target: { member: nora, answer: '422 VALIDATION.FAILED ["location_ids"]' } },
+      // A key holds only its scopes, fewer than the member it would change: refused before the list is read.
+      { name: "that member's API key", headers: { authorization: `Bearer ${lenaKey}` }, allowed: [shop], readsAudit: false, target: { member: nora, answer: '403 AUTH.FORBIDDEN ["permission"]' } },
+      // Restricted to none, it may not narrow one who works where it does not (location_outside_your_access).
+      { name: 'member restricted to no location', headers: { ...nora.auth, ...inRoom }, allowed: [] as number[], readsAudit: true, target: { member: lena, answer: '403 AUTH.FORBIDDEN ["reason"]' } },
+    ];
+    // Every other location: the Stock Room's (its default, the archived one), and some of other
+    // workspaces of both tenants (the sweep above sends every one of those from unrestricted callers).
+    const elsewhere = [
+      ...(await idsOfTenant(t, a.tenantId)).locations.filter((id) => !roomLocations.includes(id)).slice(0, 3),
+      ...(await idsOfTenant(t, v.tenantId)).locations.slice(0, 3),
+    ];
+    const ghostId = GHOST_BASE + 700;
+    const codeOf = (body: string) => {
+      try {
+        return (JSON.parse(body) as { error?: { code?: string } }).error?.code ?? '-';
+      } catch {
+        return '?';
+      }
+    };
+    /** The numeric values of every `*location_id` in a JSON body (and, in a list of locations, their ids). */
+    const locationIdsIn = (value: unknown, locationList: boolean, out: number[] = []): number[] => {
+      if (Array.isArray(value)) for (const item of value) locationIdsIn(item, locationList, out);
+      else if (value !== null && typeof value === 'object') {
+        for (const [key, item] of Object.entries(value)) {
+          if (/location_id$/.test(key) && (typeof item === 'number' || (typeof item === 'string' && /^\d+$/.test(item)))) out.push(Number(item));
+          else if (key === 'id' && locationList && typeof item === 'number') out.push(item);
+          else locationIdsIn(item, locationList, out);
+        }
+      }
+      return out;
+    };
+    /** The location ids a list or report shows: its rows', or the export's first column. */
+    const shownLocations = (path: string, body: string): number[] =>
+      path.endsWith('.csv')
+        ? body.trim().split('\r\n').slice(1).filter(Boolean).map((line) => Number(line.split(',')[0]))
+        : locationIdsIn(JSON.parse(body).data, path === '/api/v1/locations');
+
+    const problems: string[] = [];
+    const answers = new Map<string, number>();
+    let sentHere = 0;
+    type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    const ask = async (caller: { name: string; headers: Record<string, string>; allowed: number[] }, method: Method, url: string, payload?: object) => {
+      const response = await t.request({ method, url, headers: caller.headers, ...(payload === undefined ? {} : { payload }) });
+      sentHere += 1;
+      const request = `${caller.name}: ${method} ${url}${payload === undefined ? '' : ` ${JSON.stringify(payload)}`}`;
+      const raw = `${response.body}\n${JSON.stringify(response.headers)}`.toLowerCase();
+      if (!ALLOWED_STATUSES.has(response.statusCode)) problems.push(`[status] ${request} → ${response.statusCode} ${response.body.slice(0, 200)}`);
+      for (const prefix of [FORBIDDEN_CANARY_PREFIX, CANARY_PREFIX, RIVAL_CANARY_PREFIX]) {
+        if (raw.includes(prefix.toLowerCase())) problems.push(`[canary] ${request} → ${response.statusCode} ${response.body.slice(0, 300)}`);
+      }
+      let details: Record<string, unknown> = {};
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(response.body);
+        details = (parsed as { error?: { details?: Record<string, unknown> } }).error?.details ?? {};
+      } catch {
+        // the export is CSV
+      }
+      if (parsed !== undefined && response.statusCode < 300) {
+        const listed = locationIdsIn((parsed as { data?: unknown }).data, /^\/api\/v1\/locations\b/.test(url)).filter((id) => !caller.allowed.includes(id));
+        if (listed.length > 0) problems.push(`[shown] ${request} → ${response.statusCode} names location(s) ${listed.join(', ')}`);
+      }
+      const answer = response.statusCode < 400 ? `${response.statusCode} -` : `${response.statusCode} ${codeOf(response.body)} ${JSON.stringify(Object.keys(details).sort())}`;
+      answers.set(answer.replace(/ \[.*$/, ''), (answers.get(answer.replace(/ \[.*$/, '')) ?? 0) + 1);
+      return { response, request, answer, details };
+    };
+
+    // The owner sees it all (so would the oracles, were it shown). Its reads also fill the page
+    // caches of the lists the members read next, under the owner's (unrestricted) access.
+    const listUrls = (op: Operation): string[] => {
+      const names = queryNames(op);
+      const limit = names.has('limit') ? 'limit=100' : '';
+      const join = (...parts: string[]) => `${op.path}${parts.some(Boolean) ? `?${parts.filter(Boolean).join('&')}` : ''}`;
+      return [
+        join(limit),
+        ...(names.has('archived') ? [join(limit, 'archived=true')] : []),
+        ...(names.has('item_id') ? [widget, gadget].map((item) => join(limit, `item_id=${item}`)) : []),
+        ...(names.has('location_id') ? [shop, inventory, back].map((location) => join(limit, `location_id=${location}`)) : []),
+      ];
+    };
+    const ownerView: string[] = [];
+    const ownerCaller = { name: 'owner', headers: { ...owner.auth, ...inRoom }, allowed: roomLocations };
+    for (const op of lists) {
+      for (const url of listUrls(op)) {
+        const response = await t.request({ method: 'GET', url, headers: ownerCaller.headers });
+        expect(response.statusCode, `${url} ${response.body}`).toBe(200);
+        ownerView.push(response.body);
+      }
+    }
+    const seen = ownerView.join('\n').toLowerCase();
+    expect(forbiddenCanaries.filter((value) => !seen.includes(value.toLowerCase()))).toEqual([]);
+    // The owner's unfiltered levels are at every location of the Stock Room, the archived one too.
+    const ownerLevels = await t.request({ method: 'GET', url: '/api/v1/stock?limit=100', headers: ownerCaller.headers });
+    expect([...new Set(shownLocations('/api/v1/stock', ownerLevels.body))].sort((x, y) => x - y)).toEqual([...roomLocations].sort((x, y) => x - y));
+
+    const beforeAttacker = await snapshotTenant(t, a.tenantId);
+    const beforeVictim = await snapshotTenant(t, v.tenantId);
+    // The snapshot holds what a leaked change would touch: the hidden locations, their stock and ledger, the restrictions, the settings, the audit trail.
+    for (const name of ['locations', 'stock_levels', 'stock_movements', 'member_location_restrictions', 'member_locations', 'workspace_settings', 'audit_events', 'api_keys']) {
+      expect({ table: name, rows: (beforeAttacker.tables.get(name)?.rows ?? 0) > 0 }).toEqual({ table: name, rows: true });
+    }
+
+    for (const caller of callers) {
+      const here = caller.allowed[0] ?? shop;
+      const forbidden = [...roomLocations.filter((id) => !caller.allowed.includes(id)), ...elsewhere];
+      // Lists and reports: only the caller's own location, whatever they are filtered by.
+      for (const op of lists) {
+        for (const url of listUrls(op)) {
+          const { response, request, answer } = await ask(caller, 'GET', url);
+          if (answer !== '200 -') {
+            problems.push(`[list] ${request} → ${answer}`);
+            continue;
+          }
+          const shown = shownLocations(op.path, response.body);
+          if (shown.some((id) => !caller.allowed.includes(id))) problems.push(`[list] ${request} → location(s) ${shown.join(', ')}`);
+          // Not vacuous: the restricted member's unfiltered lists (and the item's levels) show its location.
+          const filteredElsewhere = /archived=true/.test(url) || (/location_id=/.test(url) && !url.endsWith(`location_id=${here}`));
+          const expectsRows = caller.allowed.length > 0 && !filteredElsewhere;
+          if (expectsRows && !shown.includes(here)) problems.push(`[list] ${request} → none of its own location (${shown.join(', ')})`);
+          if (op.path.endsWith('/valuation') && caller.allowed.length === 0 && JSON.parse(response.body).data.total.quantity !== '0') problems.push(`[list] ${request} → a total of stock it cannot see`);
+        }
+      }
+      // The audit log shows only events whose every location is the caller's (a key holds no audit:view).
+      if (caller.readsAudit) {
+        const audit = await ask(caller, 'GET', '/api/v1/audit-events?limit=100');
+        if (audit.answer !== '200 -') problems.push(`[audit] ${audit.request} → ${audit.answer}`);
+        // Not vacuous: a member restricted to the Shop floor sees its receipts there.
+        const actions = audit.answer === '200 -' ? (JSON.parse(audit.response.body).data as Array<{ action: string }>).map((event) => event.action) : [];
+        if (caller.allowed.length > 0 && !actions.includes('stock.received')) problems.push(`[audit] ${audit.request} → not even its own location's receipts`);
+      }
+      // Its own location reads (or, restricted to none, answers as missing).
+      const own = await ask(caller, 'GET', `/api/v1/locations/${shop}`);
+      if (own.answer !== (caller.allowed.includes(shop) ? '200 -' : '404 LOCATION.NOT_FOUND []')) problems.push(`[own] ${own.request} → ${own.answer}`);
+
+      // Every route naming a location, with each other location and with one that exists nowhere.
+      type Probe = { name: string; method: Method; url: (x: number) => string; payload?: (x: number) => object; expected: string };
+      const probes: Probe[] = [];
+      for (const op of bound) {
+        for (const field of op.fields.filter((f) => f.kind === 'location')) {
+          const url = (x: number) => {
+            let path = op.path;
+            for (const f of op.fields.filter((g) => g.where === 'path')) {
+              const value = f === field ? x : f.kind === 'workspace' || f.kind === 'slug' ? room : undefined;
+              if (value === undefined) throw new Error(`no value for ${op.key} {${f.name}}`);
+              path = path.replace(`{${f.name}}`, String(value));
+            }
+            return field.where === 'query' ? `${path}?${field.name}=${x}` : path;
+          };
+          const stringTyped = (f: Field) => f.schema.type === 'string' || (f.schema.anyOf ?? []).some((branch) => branch.type === 'string');
+          const bodyFor = (edit?: Record<string, unknown>) => (x: number) => {
+            const body = { ...(sampleOf(op.bodySchema ?? {}) as Record<string, unknown>), ...edit };
+            const properties = op.bodySchema?.properties ?? {};
+            const known: Record<string, unknown> = { item_id: widget, quantity: '1', quantity_change: '1', reason: 'Sweep' };
+            for (const [name, value] of Object.entries(known)) if (name in properties) body[name] = value;
+            // Any other location field names the caller's own (or, should that be the one asked about, another).
+            const other = x === here ? (roomLocations.find((id) => id !== x) as number) : here;
+            for (const f of op.fields.filter((g) => g.where === 'body' && g.kind === 'location')) {
+              const value = f === field ? x : other;
+              body[f.name] = stringTyped(f) ? String(value) : value;
+            }
+            return body;
+          };
+          // A body naming one answers 422 naming the field (restricted to none, every location field of the body: the caller's "own" is hidden too).
+          const named = caller.allowed.length > 0 ? [field.name] : op.fields.filter((f) => f.where === 'body' && f.kind === 'location').map((f) => f.name).sort();
+          const expected = field.where === 'path' ? '404 LOCATION.NOT_FOUND []' : field.where === 'query' ? '200 -' : `422 VALIDATION.FAILED ${JSON.stringify(named)}`;
+          const edits: Array<Record<string, unknown> | undefined> =
+            op.method === 'PATCH' && field.where === 'path' ? [{ name: 'Renamed by the sweep' }, { address: null }, { archived: true }, { archived: false }] : [undefined];
+          for (const edit of edits) {
+            probes.push({ name: `${op.key} ${field.where}:${field.name}`, method: op.method as Method, url, ...(op.bodySchema ? { payload: bodyFor(edit) } : {}), expected });
+          }
+        }
+      }
+      // The member-access route takes a list of them: narrowing another restricted member to one.
+      probes.push({
+        name: 'PUT /api/v1/members/{user_id}/locations body:location_ids',
+        method: 'PUT',
+        url: () => `/api/v1/members/${caller.target.member.userId}/locations`,
+        payload: (x) => ({ restricted: true, location_ids: [x] }),
+        expected: caller.target.answer,
+      });
+      for (const probe of probes) {
+        const ghost = await ask(caller, probe.method, probe.url(ghostId), probe.payload?.(ghostId));
+        if (ghost.answer !== probe.expected) problems.push(`[missing] ${ghost.request} → ${ghost.answer} (expected ${probe.expected})`);
+        for (const x of forbidden) {
+          const real = await ask(caller, probe.method, probe.url(x), probe.payload?.(x));
+          if (real.answer !== ghost.answer) problems.push(`[enumeration] ${real.request} → ${real.answer}, but ${ghost.request} → ${ghost.answer}`);
+          if (probe.expected === '200 -' && real.answer === '200 -' && shownLocations(probe.url(x).split('?')[0] as string, real.response.body).length > 0) {
+            problems.push(`[list] ${real.request} → rows of a location it may not see`);
+          }
+        }
+      }
+      // A transfer that leaves out where it comes from takes the workspace's default, a hidden location.
+      const defaulted = await ask(caller, 'POST', '/api/v1/stock/transfers', { item_id: widget, to_location_id: here, quantity: '1' });
+      const defaultedExpected = `422 VALIDATION.FAILED ${JSON.stringify(caller.allowed.length > 0 ? ['from_location_id'] : ['from_location_id', 'to_location_id'])}`;
+      if (defaulted.answer !== defaultedExpected) problems.push(`[default] ${defaulted.request} → ${defaulted.answer} (expected ${defaultedExpected})`);
+      // It creates no location (it could not see it).
+      const created = await ask(caller, 'POST', '/api/v1/locations', { name: 'Made by the sweep', type: 'site' });
+      if (created.answer !== '403 AUTH.FORBIDDEN ["reason"]' || created.details.reason !== 'restricted_to_locations') problems.push(`[create] ${created.request} → ${created.answer} ${JSON.stringify(created.details)}`);
+    }
+
+    const afterAttacker = await snapshotTenant(t, a.tenantId);
+    const afterVictim = await snapshotTenant(t, v.tenantId);
+    // All the sweep may change is when the member's key was last used (kept in memory, written every so often).
+    const unused = (name: string, json: string | undefined) =>
+      name === 'api_keys' && json !== undefined
+        ? JSON.stringify((JSON.parse(json) as Array<{ id: number; last_used_at: unknown }>).map((row) => (row.id === lenaKeyRow.id ? { ...row, last_used_at: null } : row)))
+        : json;
+    const durationMs = Date.now() - started;
+    console.log(
+      `[isolation-fuzz] restricted-member sweep (engine=${currentEngine()}): ${sentHere} requests in ${durationMs}ms; ${[...answers].map(([answer, n]) => `${answer}×${n}`).join(', ')}`,
+    );
+    expect(problems).toEqual([]);
+    expect([...afterAttacker.tables.keys()]).toEqual([...beforeAttacker.tables.keys()]);
+    for (const [name, snapshot] of beforeAttacker.tables) {
+      expect({ table: name, rows: unused(name, afterAttacker.tables.get(name)?.json) }).toEqual({ table: name, rows: unused(name, snapshot.json) });
+    }
+    for (const [name, snapshot] of beforeVictim.tables) expect({ table: name, rows: afterVictim.tables.get(name)?.json }).toEqual({ table: name, rows: snapshot.json });
+  });
 });

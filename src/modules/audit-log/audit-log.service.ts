@@ -11,6 +11,11 @@ export interface AuditEvent {
   targetId: string | number | null;
   workspaceId: number | null;
   details?: Record<string, unknown>;
+  /**
+   * The locations the event is about: a member restricted to some locations is shown it
+   * only when every one of them is theirs (migration 0020).
+   */
+  locationIds?: readonly number[];
   /** When it happened, from the service's clock. */
   at: string;
 }
@@ -61,8 +66,9 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent
     },
     event,
   );
-  await insertAuditEvent(tx, row);
-  if (actingFrom) await insertAuditEvent(tx, { ...row, workspace_id: actingFrom.id });
+  const locationIds = event.locationIds ?? [];
+  await insertAuditEvent(tx, row, locationIds);
+  if (actingFrom) await insertAuditEvent(tx, { ...row, workspace_id: actingFrom.id }, locationIds);
 }
 
 /**
@@ -70,7 +76,7 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent
  * workspace at registration): no request context names them yet.
  */
 export async function recordAuditOfNewUser(tx: Tx, user: { tenantId: number; userId: number }, event: AuditEvent): Promise<void> {
-  await insertAuditEvent(tx, auditRow({ tenantId: user.tenantId, userId: user.userId, apiKeyId: null, actingFrom: null, via: 'registration' }, event));
+  await insertAuditEvent(tx, auditRow({ tenantId: user.tenantId, userId: user.userId, apiKeyId: null, actingFrom: null, via: 'registration' }, event), event.locationIds ?? []);
 }
 
 export type AuditLogService = ReturnType<typeof createAuditLogService>;
@@ -83,6 +89,7 @@ export function createAuditLogService(deps: { db: Db }) {
         workspaceId: ctx.workspace.id,
         beforeId: decodeCursor(query.cursor),
         limit: query.limit + 1,
+        locations: ctx.workspace.locations,
       });
       return toPage(rows, query.limit);
     },

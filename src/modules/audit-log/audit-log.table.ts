@@ -18,5 +18,11 @@ export interface AuditEventsTable {
   created_at: string;
 }
 
+/** A location an event is about (migration 0020). */
+export interface AuditEventLocationsTable {
+  event_id: number;
+  location_id: number;
+}
+
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;

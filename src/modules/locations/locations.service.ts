@@ -117,6 +117,7 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
             targetId: created.id,
             workspaceId: ctx.workspace.id,
             details: { name, type },
+            locationIds: [created.id],
             at: now,
           });
           return created;
@@ -154,6 +155,7 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
             targetId: id,
             workspaceId: ctx.workspace.id,
             details: { ...input },
+            locationIds: [id],
             at: now,
           });
         });
@@ -181,6 +183,7 @@ export function createLocationsService(deps: { db: Db; clock: Clock }) {
             targetId: id,
             workspaceId: ctx.workspace.id,
             details: { name },
+            locationIds: [id],
             at: now,
           });
         });

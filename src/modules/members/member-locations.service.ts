@@ -79,6 +79,7 @@ export function createMemberLocationsService(deps: { db: Db; clock: Clock; grant
           targetId: userId,
           workspaceId: ctx.workspace.id,
           details: { before: before === null ? 'all' : before, after: wanted === null ? 'all' : wanted },
+          locationIds: [...(before ?? []), ...(wanted ?? [])],
           at: now,
         });
         return view(tx, ctx, target, wanted);

@@ -137,6 +137,7 @@ export function createSettingsService(deps: {
       targetId: ctx.workspace.id,
       workspaceId: ctx.workspace.id,
       details: changed,
+      locationIds: named.map(([, id]) => id),
       at: now,
     });
   }

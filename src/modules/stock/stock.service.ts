@@ -108,6 +108,7 @@ export function createStockService(deps: { db: Db; clock: Clock; readCacheEntrie
         targetId: input.item_id,
         workspaceId: ctx.workspace.id,
         details: { location_id: input.location_id, quantity: quantityText(input.quantity), reason: input.reason },
+        locationIds: [input.location_id],
         at: now,
       });
       return toMovement(row);
@@ -177,6 +178,7 @@ export function createStockService(deps: { db: Db; clock: Clock; readCacheEntrie
           targetId: input.item_id,
           workspaceId: ctx.workspace.id,
           details: { from_location_id: from, to_location_id: input.to_location_id, quantity: quantityText(quantity), reason },
+          locationIds: [from, input.to_location_id],
           at: now,
         });
         return {

@@ -113,7 +113,7 @@ const KEY_SCOPES = [
   'locations:create',
   'locations:edit',
   'locations:delete',
-  ...(['products', 'suppliers', 'tags'] as const).flatMap((resource) => (['view', 'create', 'edit', 'delete'] as const).map((action) => `${resource}:${action}` as const)),
+  ...(['products', 'suppliers', 'tags', 'contacts'] as const).flatMap((resource) => (['view', 'create', 'edit', 'delete'] as const).map((action) => `${resource}:${action}` as const)),
   'stock:view',
   'stock:create',
   'stock:edit',
@@ -174,6 +174,8 @@ interface Ids {
   groupInvitations: number[];
   /** Every workspace's locations: its default "Inventory" and those the seed adds (one archived). */
   locations: number[];
+  /** Every workspace's records of each kind with routes of its own (`/api/v1/<kind>/{id}`). */
+  records: Record<RecordKind, number[]>;
   bizIds: string[];
   /** The workspaces' slugs, in the order of `workspaces` (mirrored: the same in both tenants). */
   slugs: string[];
@@ -265,9 +267,18 @@ async function idsOfTenant(t: TestApp, tenantId: number): Promise<Ids> {
     wsIds.length === 0
       ? []
       : await t.db.selectFrom('locations').select('id').where('workspace_id', 'in', wsIds).orderBy('id').execute();
+  const records = Object.fromEntries(
+    await Promise.all(
+      RECORD_KINDS.map(async (kind) => [
+        kind,
+        wsIds.length === 0 ? [] : (await t.db.selectFrom(kind).select('id').where('workspace_id', 'in', wsIds).orderBy('id').execute()).map((r) => r.id),
+      ]),
+    ),
+  ) as Record<RecordKind, number[]>;
   return {
     users: users.map((r) => r.id),
     workspaces: wsIds,
+    records,
     roles: roles.map((r) => r.id),
     apiKeys: apiKeys.map((r) => r.id),
     invitations: invitations.map((r) => r.id),
@@ -439,7 +450,7 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
       default_transfer_from_location_id: van,
     });
   }
-  // The catalogue: every workspace gets a tag, a supplier and an item carrying both, alternately.
+  // The catalogue: every workspace gets a tag, a supplier and an item carrying both, alternately, and a customer.
   for (const [index, spec] of workspaceSpecs.entries()) {
     for (const side of SIDES) {
       const headers = { 'x-workspace-id': String(ws(side, index)) };
@@ -457,6 +468,8 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
       // Stock of it at the default location, the ledger's reason carrying the canary.
       const { default_location_id: at } = (await call(t, side, by, 'GET', `/api/v1/workspaces/${ws(side, index)}`, undefined, headers)).data;
       await call(t, side, by, 'POST', '/api/v1/stock/receipts', { item_id: item.data.id, location_id: at, quantity: '7.5', reason: text('Opening count', side, spec.by) }, headers);
+      // A customer with the same (valid) RNC everywhere: unique per workspace only.
+      await call(t, side, by, 'POST', '/api/v1/contacts', { name: text('Shared customer', side, spec.by), tax_id: '101850043', address: text('4 Customer Lane', side, spec.by) }, headers);
     }
   }
   // Invite codes: Main Branch's, rotated twice (the first is dead). The victim's are secrets.
@@ -770,7 +783,10 @@ interface JsonSchema {
 }
 
 /** `slug`: seed 002's `{idOrSlug}`, a workspace's id or its slug. */
-type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'location' | 'biz' | 'slug' | 'any';
+/** Workspace records whose ids have routes of their own: an id of another kind is no victim id there. */
+const RECORD_KINDS = ['items', 'suppliers', 'tags', 'contacts'] as const;
+type RecordKind = (typeof RECORD_KINDS)[number];
+type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'location' | RecordKind | 'biz' | 'slug' | 'any';
 /** `permission`: a permission name asked about (GET /api/v1/me/workspaces?can=). */
 type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'invite-code' | 'email' | 'password' | 'permission';
 
@@ -816,6 +832,8 @@ function kindOf(path: string, name: string): IdKind {
     if (/^roles$/.test(collection)) return 'role';
     if (/^api-keys$/.test(collection)) return 'api_key';
     if (/^invitations$/.test(collection)) return 'invitation';
+    const record = RECORD_KINDS.find((kind) => kind === collection);
+    if (record) return record;
   }
   return 'any';
 }
@@ -991,6 +1009,11 @@ function idsFor(ids: Ids, kind: IdKind): Array<number | string> {
       return ids.groupInvitations;
     case 'location':
       return ids.locations;
+    case 'items':
+    case 'suppliers':
+    case 'tags':
+    case 'contacts':
+      return ids.records[kind];
     case 'biz':
       return [...ids.bizIds, ...ids.workspaces];
     case 'slug':
@@ -2000,7 +2023,7 @@ describe('tenant isolation fuzzer (C3)', () => {
     const a = fixtures.attacker;
     const v = fixtures.victim;
     const before = await snapshotTenant(t, v.tenantId);
-    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags', 'stock_levels', 'stock_movements'] as const;
+    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags', 'stock_levels', 'stock_movements', 'contacts'] as const;
     const table = (name: (typeof watched)[number]) =>
       rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'workspace_settings' ? 'workspace_id' : name === 'item_tags' ? 'item_id, tag_id' : 'id'}`);
     const tablesBefore = await Promise.all(watched.map(table));
@@ -2092,6 +2115,11 @@ describe('tenant isolation fuzzer (C3)', () => {
           ...inPathProbes('tags', [{ name: 'Renamed by the sweep', color: null }]),
           { method: 'POST', url: () => '/api/v1/items', payload: (x) => ({ sku: 'SWEEP', name: 'Sweep', tag_ids: [x] }), expected: refusedField },
         ],
+      },
+      {
+        plural: 'contacts' as const,
+        notFound: 'CONTACT.NOT_FOUND',
+        probes: (): Probe[] => inPathProbes('contacts', [{ name: 'Renamed by the sweep' }, { tax_id: null }]),
       },
     ];
     const rowsOf = Object.fromEntries(

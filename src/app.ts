@@ -217,8 +217,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     permissionNames: [...catalogue.permissions.keys()],
   });
   const locations = createLocationsService({ db, clock });
-  const catalog = createCatalogServices({ db, clock, readCacheEntries: config.cacheEntries.recordPages });
-  const stock = createStockService({ db, clock, readCacheEntries: config.cacheEntries.recordPages });
+  const catalog = createCatalogServices({ db, clock, recordPageEntries: config.cacheEntries.recordPages });
+  const stock = createStockService({ db, clock, recordPageEntries: config.cacheEntries.recordPages });
   const groups = createGroupsService({ db, clock, grants, publicUrl: config.publicUrl });
   const groupInvitationLimiter = createGroupInvitationLimiter(app, config.invitationRateLimit);
   const invitationLimiters = createInvitationLimiters(app, config.invitationRateLimit);

@@ -1,8 +1,9 @@
+import type { TSchema } from '@sinclair/typebox';
 import { inContext } from '../auth/policy.ts';
+import type { InWorkspaceContext } from '../auth/request-context.ts';
 import { workspaceContextOf } from '../auth/resolve-context.ts';
 import type { MessageKey, WorkspacePermission } from '../catalogue.ts';
 import type { ErrorCode } from '../errors.ts';
-import type { TSchema } from '@sinclair/typebox';
 import type { TypeBoxApp } from './mount.ts';
 import { DataEnvelope, IdParams, ListEnvelope, MessageOnly, parseId } from './schemas.ts';
 import { createSerializeOnce } from './serialize-once.ts';
@@ -35,11 +36,11 @@ interface RecordPage {
 }
 
 export interface RecordsService {
-  list(ctx: ReturnType<typeof workspaceContextOf>, query: never): Promise<RecordPage>;
-  get(ctx: ReturnType<typeof workspaceContextOf>, id: number): Promise<unknown>;
-  create(ctx: ReturnType<typeof workspaceContextOf>, input: never): Promise<unknown>;
-  update(ctx: ReturnType<typeof workspaceContextOf>, id: number, input: never): Promise<unknown>;
-  remove(ctx: ReturnType<typeof workspaceContextOf>, id: number): Promise<void>;
+  list(ctx: InWorkspaceContext, query: never): Promise<RecordPage>;
+  get(ctx: InWorkspaceContext, id: number): Promise<unknown>;
+  create(ctx: InWorkspaceContext, input: never): Promise<unknown>;
+  update(ctx: InWorkspaceContext, id: number, input: never): Promise<unknown>;
+  remove(ctx: InWorkspaceContext, id: number): Promise<void>;
 }
 
 /**
@@ -107,4 +108,3 @@ export function mountRecordRoutes(app: TypeBoxApp, service: RecordsService, spec
     },
   );
 }
-

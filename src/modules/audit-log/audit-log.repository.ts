@@ -10,9 +10,9 @@ export async function insertAuditEvent(tx: Tx, row: NewAuditEventRow, locationId
 }
 
 /** Locations an event names that are not among `allowed`. */
-function namedElsewhere(eb: ExpressionBuilder<Database, 'audit_events'>, allowed: AllowedLocations) {
+function namedElsewhere(eb: ExpressionBuilder<Database, 'audit_events'>, allowed: ReadonlySet<number>) {
   const named = eb.selectFrom('audit_event_locations as l').select('l.location_id').whereRef('l.event_id', '=', 'audit_events.id');
-  return allowed === 'all' || allowed.size === 0 ? named : named.where('l.location_id', 'not in', [...allowed]);
+  return allowed.size === 0 ? named : named.where('l.location_id', 'not in', [...allowed]);
 }
 
 /** Newest first: a page holds events older than `beforeId` (0 means from the newest). */
@@ -21,14 +21,15 @@ export async function listAuditEvents(
   query: { tenantId: number; workspaceId: number; beforeId: number; limit: number; locations: AllowedLocations },
 ): Promise<AuditEventRow[]> {
   const { locations } = query;
-  return db
+  let events = db
     .selectFrom('audit_events')
     .selectAll()
     .where('tenant_id', '=', query.tenantId)
     .where('workspace_id', '=', query.workspaceId)
-    .$if(query.beforeId > 0, (q) => q.where('id', '<', query.beforeId))
-    // Within location access, only events every named location of which is one of the caller's.
-    .$if(locations !== 'all', (q) => q.where((eb) => eb.not(eb.exists(namedElsewhere(eb, locations)))))
+    .$if(query.beforeId > 0, (q) => q.where('id', '<', query.beforeId));
+  // Within location access, only events every named location of which is one of the caller's.
+  if (locations !== 'all') events = events.where((eb) => eb.not(eb.exists(namedElsewhere(eb, locations))));
+  return events
     .orderBy('id', 'desc')
     .limit(query.limit)
     .execute();

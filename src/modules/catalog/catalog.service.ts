@@ -11,7 +11,7 @@ const given = (input: Record<string, unknown>, columns: readonly string[]) =>
 const SUPPLIER_COLUMNS = ['email', 'phone', 'tax_id', 'notes'] as const;
 
 /** The catalogue's three services: items, and the suppliers and tags they refer to. */
-export function createCatalogServices(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
+export function createCatalogServices(deps: { db: Db; clock: Clock; recordPageEntries: number }) {
   return {
     items: createItemsService(deps),
     suppliers: createNamedRecordsService(deps, {

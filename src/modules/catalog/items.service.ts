@@ -83,10 +83,10 @@ export function forgetSupplier(tx: Tx, ctx: InWorkspace, supplierId: number, now
 
 export type ItemsService = ReturnType<typeof createItemsService>;
 
-export function createItemsService(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
+export function createItemsService(deps: { db: Db; clock: Clock; recordPageEntries: number }) {
   const { db, clock } = deps;
   // An item page shows items and their tags: both move the `items` record version (migration 0018).
-  const pages = createRecordPages<Page<Item>>('items', deps.readCacheEntries);
+  const pages = createRecordPages<Page<Item>>('items', deps.recordPageEntries);
 
   async function present(executor: Db | Tx, ctx: InWorkspace, rows: ItemRow[]): Promise<Item[]> {
     const tags = await repository.tagIdsOf(scoped(executor, ctx, 'item_tags'), rows.map((row) => row.id));

@@ -1,4 +1,4 @@
-import { MAX_STORED_ID, startsWith } from '../../core/db/dialect.ts';
+import { startsWith } from '../../core/db/dialect.ts';
 import type { WorkspaceTable } from '../../core/db/workspace-scope.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { Database } from '../../schema/database.ts';
@@ -25,8 +25,6 @@ export async function listContacts(contacts: WorkspaceContacts, filter: ContactF
 }
 
 export async function findContact(contacts: WorkspaceContacts, id: number): Promise<ContactRow | undefined> {
-  // An id past any stored one names nothing, and must not reach PostgreSQL's int4 columns.
-  if (id > MAX_STORED_ID) return undefined;
   return contacts.selectFrom().selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -35,12 +33,10 @@ export async function insertContact(contacts: WorkspaceContacts, values: Contact
 }
 
 export async function updateContact(contacts: WorkspaceContacts, id: number, changes: Partial<ContactColumns> & { updated_at: string }): Promise<ContactRow | undefined> {
-  if (id > MAX_STORED_ID) return undefined;
   return contacts.update(changes).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
 export async function deleteContact(contacts: WorkspaceContacts, id: number): Promise<boolean> {
-  if (id > MAX_STORED_ID) return false;
   const result = await contacts.deleteFrom().where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }

@@ -51,9 +51,8 @@ export function createContactsService(deps: { db: Db; clock: Clock }) {
 
   return {
     async list(ctx: InWorkspaceContext, query: ContactListQuery): Promise<Page<Contact>> {
-      const digits = query.q?.replace(/[\s-]/g, '');
       const rows = await repository.listContacts(scoped(db, ctx, 'contacts'), {
-        ...(query.q === undefined ? {} : { search: { taxId: digits ?? '', key: normalizeKey(query.q) } }),
+        ...(query.q === undefined ? {} : { search: { taxId: query.q.replace(/[\s-]/g, ''), key: normalizeKey(query.q) } }),
         ...(query.kind === undefined ? {} : { kind: query.kind }),
         afterId: decodeCursor(query.cursor),
         rows: query.limit + 1,
@@ -70,15 +69,16 @@ export function createContactsService(deps: { db: Db; clock: Clock }) {
 
     async create(ctx: InWorkspaceContext, input: CreateContactBody): Promise<Contact> {
       const now = clock.now().toISOString();
-      const columns = columnsOf(input);
+      const name = input.name.trim();
       const values = {
-        kind: columns.kind ?? 'customer',
-        name: columns.name ?? '',
-        name_key: columns.name_key ?? '',
-        tax_id: columns.tax_id ?? null,
-        email: columns.email ?? null,
-        phone: columns.phone ?? null,
-        address: columns.address ?? null,
+        kind: 'customer' as const,
+        tax_id: null,
+        email: null,
+        phone: null,
+        address: null,
+        ...columnsOf(input),
+        name,
+        name_key: normalizeKey(name),
         created_at: now,
         updated_at: now,
       };

@@ -37,10 +37,10 @@ function nonZero(field: string, text: string): number {
 
 export type StockService = ReturnType<typeof createStockService>;
 
-export function createStockService(deps: { db: Db; clock: Clock; readCacheEntries: number }) {
+export function createStockService(deps: { db: Db; clock: Clock; recordPageEntries: number }) {
   const { db, clock } = deps;
   // Every movement changes a level, and levels move the `stock` record version (migration 0018).
-  const levelPages = createRecordPages<Page<StockLevel>>('stock', deps.readCacheEntries);
+  const levelPages = createRecordPages<Page<StockLevel>>('stock', deps.recordPageEntries);
 
   /** 422 naming each field whose id is not a live item, or a live location, of the workspace. */
   async function requirePlaces(tx: Tx, ctx: InWorkspaceContext, itemId: number, locations: Record<string, number>): Promise<void> {
@@ -97,10 +97,11 @@ export function createStockService(deps: { db: Db; clock: Clock; readCacheEntrie
   async function single(ctx: InWorkspaceContext, kind: 'receipt' | 'adjustment', input: { item_id: number; location_id: number; quantity: number; reason: string | null }) {
     const now = clock.now().toISOString();
     return inWorkspaceTransaction(db, ctx, async (tx) => {
-      const settings = await holdSettingsUnchanged(tx, ctx.workspace.id);
+      // Only a take decides on the setting; what comes in reads and holds nothing more.
+      const negativeAllowed = input.quantity < 0 && (await holdSettingsUnchanged(tx, ctx.workspace.id)).allow_negative_stock;
       await requirePlaces(tx, ctx, input.item_id, { location_id: input.location_id });
       const place = { itemId: input.item_id, locationId: input.location_id, quantity: input.quantity };
-      await moveLevel(tx, ctx, { ...place, negativeAllowed: settings.allow_negative_stock }, now);
+      await moveLevel(tx, ctx, { ...place, negativeAllowed }, now);
       const row = await record(tx, ctx, { ...place, kind, reason: input.reason, transferId: null }, now);
       await recordAudit(tx, ctx, {
         action: kind === 'receipt' ? 'stock.received' : 'stock.adjusted',

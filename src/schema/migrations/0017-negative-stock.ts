@@ -45,12 +45,11 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
     return;
   }
 
-  const quantity = 'integer';
   await withIdColumn(db.schema.createTable('stock_levels_rebuilt'), engine)
     .addColumn('workspace_id', 'integer', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
     .addColumn('item_id', 'integer', (c) => c.notNull())
     .addColumn('location_id', 'integer', (c) => c.notNull())
-    .addColumn('quantity_e4', quantity, (c) => c.notNull().check(within))
+    .addColumn('quantity_e4', 'integer', (c) => c.notNull().check(within))
     .addColumn('updated_at', timestampType(engine), (c) => c.notNull())
     .addUniqueConstraint('stock_levels_item_location', ['workspace_id', 'item_id', 'location_id'])
     .addForeignKeyConstraint('stock_levels_item', ['workspace_id', 'item_id'], 'items', ['workspace_id', 'id'])

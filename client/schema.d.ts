@@ -637,6 +637,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invoices of the workspace at the locations the caller works at, by id; filter by status, contact, or an exact number or NCF */
+        get: operations["listInvoices"];
+        put?: never;
+        /** Create a draft invoice: lines of items or free text, totals computed exactly from the workspace settings */
+        post: operations["createInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One invoice */
+        get: operations["getInvoice"];
+        put?: never;
+        post?: never;
+        /** Delete a draft invoice (an issued one is kept: void it) */
+        delete: operations["deleteInvoice"];
+        options?: never;
+        head?: never;
+        /** Change a invoice */
+        patch: operations["updateInvoice"];
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a draft: its gapless number, its NCF and the stock of its items, in one transaction */
+        post: operations["issueInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void an issued invoice without payments: it keeps its number and NCF, its stock comes back */
+        post: operations["voidInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a payment of an issued invoice (partial allowed, never past the balance) */
+        post: operations["recordInvoicePayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ncf-sequences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's NCF ranges by type, each with what is left, whether it runs low, and its state */
+        get: operations["listNcfSequences"];
+        put?: never;
+        /** Add an authorised NCF range to the workspace; it queues behind the ranges of its type with numbers left */
+        post: operations["createNcfSequence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ncf-sequences/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an NCF range nothing was drawn from */
+        delete: operations["deleteNcfSequence"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ncf-reports/608.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DGII format 608 for a month: the NCFs voided in it, with the receipt's date and the tipo de anulación (CSV, RFC 4180) */
+        get: operations["exportVoidedNcfReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{id}/invite-code": {
         parameters: {
             query?: never;
@@ -1596,6 +1736,24 @@ export interface components {
             data: components["schemas"]["CreatedApiKey"];
             message?: string;
         };
+        /**
+         * CreateInvoiceBody
+         * @description A draft. Defaults from the workspace settings: location_id default_invoice_source_location_id (else default_location_id), document_subtype the preferred document subtype, currency default_currency, tax_included default_tax_included. A credit or debit note (B03/B04/E33/E34) names the issued invoice it amends.
+         */
+        CreateInvoiceBody: {
+            contact_id?: number | null;
+            location_id?: number;
+            document_subtype?: ("B01" | "B02" | "B03" | "B04" | "B11" | "B12" | "B13" | "B14" | "B15" | "B16" | "B17" | "E31" | "E32" | "E33" | "E34" | "E41" | "E43" | "E44" | "E45" | "E46" | "E47") | null;
+            reference_invoice_id?: number | null;
+            /**
+             * Format: currency-code
+             * @description ISO 4217, e.g. USD, EUR, DOP
+             */
+            currency?: string;
+            tax_included?: boolean;
+            notes?: string | null;
+            lines: components["schemas"]["InvoiceLineInput"][];
+        };
         /** CreateItemBody */
         CreateItemBody: {
             /**
@@ -1618,6 +1776,29 @@ export interface components {
             /** @description Tags of this workspace */
             tag_ids?: number[];
             preferred_supplier_id?: number | null;
+        };
+        /**
+         * CreateNcfSequenceBody
+         * @description A range of an authorised NCF sequence for this workspace; ranges of one type never overlap within the tenant, so one authorisation can be split among workspaces
+         */
+        CreateNcfSequenceBody: {
+            /** @description NCF type: B01/E31 crédito fiscal, B02/E32 consumo, B03/E33 nota de débito, B04/E34 nota de crédito, B11/E41 compras, B13/E43 gastos menores, B14/E44 regímenes especiales, B15/E45 gubernamental, B16/E46 exportaciones, B17/E47 pagos al exterior, B12 registro único de ingresos */
+            document_type: "B01" | "B02" | "B03" | "B04" | "B11" | "B12" | "B13" | "B14" | "B15" | "B16" | "B17" | "E31" | "E32" | "E33" | "E34" | "E41" | "E43" | "E44" | "E45" | "E46" | "E47";
+            range_start: number;
+            /** @description Inclusive; at most 8 digits for B types, 10 for E types */
+            range_end: number;
+            /**
+             * Format: plain-text
+             * @description DGII's authorisation of the range
+             */
+            authorization_number: string;
+            /**
+             * Format: date
+             * @description The day DGII authorised the range (YYYY-MM-DD)
+             */
+            authorized_on: string;
+            /** @description Default: a tenth of the range */
+            low_remaining_threshold?: number;
         };
         /** CreateSupplierBody */
         CreateSupplierBody: {
@@ -1783,6 +1964,155 @@ export interface components {
             data: components["schemas"]["InviteCode"];
             message?: string;
         };
+        /** Invoice */
+        Invoice: {
+            id: number;
+            /** @description draft → issued → paid, or void */
+            status: "draft" | "issued" | "paid" | "void";
+            number: string | null;
+            ncf: string | null;
+            document_subtype: ("B01" | "B02" | "B03" | "B04" | "B11" | "B12" | "B13" | "B14" | "B15" | "B16" | "B17" | "E31" | "E32" | "E33" | "E34" | "E41" | "E43" | "E44" | "E45" | "E46" | "E47") | null;
+            reference_invoice_id: number | null;
+            reference_ncf: string | null;
+            /** @description Where its stock is drawn from */
+            location_id: number;
+            contact_id: number | null;
+            customer_name: string | null;
+            customer_tax_id: string | null;
+            issuer_name: string | null;
+            issuer_email: string | null;
+            issuer_address: string | null;
+            currency: string;
+            /** @description Whether unit prices include tax */
+            tax_included: boolean;
+            issue_date: string | null;
+            due_date: string | null;
+            notes: string | null;
+            /** @description Sum of the lines before tax; exact, as a decimal string in the currency's minor unit ("118.00") */
+            subtotal: string;
+            /** @description Sum of the lines’ tax; exact, as a decimal string in the currency's minor unit ("118.00") */
+            tax: string;
+            /** @description subtotal + tax; exact, as a decimal string in the currency's minor unit ("118.00") */
+            total: string;
+            /** @description Sum of the payments; exact, as a decimal string in the currency's minor unit ("118.00") */
+            paid: string;
+            /** @description total − paid; exact, as a decimal string in the currency's minor unit ("118.00") */
+            balance: string;
+            void_reason: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10") | null;
+            void_note: string | null;
+            issued_at: string | null;
+            paid_at: string | null;
+            voided_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            lines: components["schemas"]["InvoiceLine"][];
+            payments: components["schemas"]["InvoicePayment"][];
+        };
+        /** InvoiceLine */
+        InvoiceLine: {
+            /** @description From 1, in the order given */
+            position: number;
+            item_id: number | null;
+            description: string;
+            /** @description Exact, as a decimal string ("2.5") */
+            quantity: string;
+            unit_price: string;
+            discount_percent: string;
+            tax_percent: string;
+            /** @description Before tax, after the discount; exact, as a decimal string in the currency's minor unit ("118.00") */
+            subtotal: string;
+            /** @description The tax of the line, rounded; exact, as a decimal string in the currency's minor unit ("118.00") */
+            tax: string;
+            /** @description subtotal + tax; exact, as a decimal string in the currency's minor unit ("118.00") */
+            total: string;
+        };
+        /**
+         * InvoiceLineInput
+         * @description An item of the workspace, or free text (description required)
+         */
+        InvoiceLineInput: {
+            item_id?: number | null;
+            /** Format: plain-text */
+            description?: string;
+            /** @description More than zero */
+            quantity: string;
+            /** @description Default: the item's sell price */
+            unit_price?: string;
+            /** @description Default 0; 0 to 100, up to 4 places, as a string ("18") */
+            discount_percent?: string;
+            /** @description Default: the workspace's default_tax_percent; 0 to 100, up to 4 places, as a string ("18") */
+            tax_percent?: string;
+        };
+        /** InvoicePayment */
+        InvoicePayment: {
+            id: number;
+            /** @description Paid; exact, as a decimal string in the currency's minor unit ("118.00") */
+            amount: string;
+            method: string;
+            reference: string | null;
+            /** @description YYYY-MM-DD */
+            paid_on: string;
+            actor_user_id: number | null;
+            actor_api_key_id: number | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** InvoiceResponse */
+        InvoiceResponse: {
+            data: components["schemas"]["Invoice"];
+            message?: string;
+        };
+        /** InvoiceSummary */
+        InvoiceSummary: {
+            id: number;
+            /** @description draft → issued → paid, or void */
+            status: "draft" | "issued" | "paid" | "void";
+            number: string | null;
+            ncf: string | null;
+            document_subtype: ("B01" | "B02" | "B03" | "B04" | "B11" | "B12" | "B13" | "B14" | "B15" | "B16" | "B17" | "E31" | "E32" | "E33" | "E34" | "E41" | "E43" | "E44" | "E45" | "E46" | "E47") | null;
+            reference_invoice_id: number | null;
+            reference_ncf: string | null;
+            /** @description Where its stock is drawn from */
+            location_id: number;
+            contact_id: number | null;
+            customer_name: string | null;
+            customer_tax_id: string | null;
+            issuer_name: string | null;
+            issuer_email: string | null;
+            issuer_address: string | null;
+            currency: string;
+            /** @description Whether unit prices include tax */
+            tax_included: boolean;
+            issue_date: string | null;
+            due_date: string | null;
+            notes: string | null;
+            /** @description Sum of the lines before tax; exact, as a decimal string in the currency's minor unit ("118.00") */
+            subtotal: string;
+            /** @description Sum of the lines’ tax; exact, as a decimal string in the currency's minor unit ("118.00") */
+            tax: string;
+            /** @description subtotal + tax; exact, as a decimal string in the currency's minor unit ("118.00") */
+            total: string;
+            /** @description Sum of the payments; exact, as a decimal string in the currency's minor unit ("118.00") */
+            paid: string;
+            /** @description total − paid; exact, as a decimal string in the currency's minor unit ("118.00") */
+            balance: string;
+            void_reason: ("01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10") | null;
+            void_note: string | null;
+            issued_at: string | null;
+            paid_at: string | null;
+            voided_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** InvoiceSummaryList */
+        InvoiceSummaryList: {
+            data: components["schemas"]["InvoiceSummary"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** IssuedInvitation */
         IssuedInvitation: {
             id: number;
@@ -1804,6 +2134,13 @@ export interface components {
         IssuedInvitationResponse: {
             data: components["schemas"]["IssuedInvitation"];
             message?: string;
+        };
+        /**
+         * IssueInvoiceBody
+         * @description Where the stock is drawn from, when not the invoice's location (the caller must work there)
+         */
+        IssueInvoiceBody: {
+            location_id?: number;
         };
         /** Item */
         Item: {
@@ -1936,9 +2273,51 @@ export interface components {
         Message: {
             message: string;
         };
+        /** NcfSequence */
+        NcfSequence: {
+            id: number;
+            /** @description NCF type: B01/E31 crédito fiscal, B02/E32 consumo, B03/E33 nota de débito, B04/E34 nota de crédito, B11/E41 compras, B13/E43 gastos menores, B14/E44 regímenes especiales, B15/E45 gubernamental, B16/E46 exportaciones, B17/E47 pagos al exterior, B12 registro único de ingresos */
+            document_type: "B01" | "B02" | "B03" | "B04" | "B11" | "B12" | "B13" | "B14" | "B15" | "B16" | "B17" | "E31" | "E32" | "E33" | "E34" | "E41" | "E43" | "E44" | "E45" | "E46" | "E47";
+            range_start: number;
+            range_end: number;
+            /** @description The NCF the next draw takes; null once exhausted */
+            next_ncf: string | null;
+            /** @description Numbers not yet drawn */
+            remaining: number;
+            low_remaining_threshold: number;
+            /** @description remaining ≤ low_remaining_threshold, and the range is still usable */
+            is_low: boolean;
+            /** @description active: drawn from now; queued: takes over when the ranges before it are used up; exhausted; expired (past expires_on, in Santo Domingo) */
+            state: "active" | "queued" | "exhausted" | "expired";
+            authorization_number: string;
+            /** @description YYYY-MM-DD */
+            authorized_on: string;
+            /** @description 31 December of the year after authorized_on; usable through that day */
+            expires_on: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** NcfSequenceResponse */
+        NcfSequenceResponse: {
+            data: components["schemas"]["NcfSequence"];
+            message?: string;
+        };
         /** PageMeta */
         PageMeta: {
             next_cursor: string | null;
+        };
+        /** PaymentBody */
+        PaymentBody: {
+            /** @description More than zero, at most the balance, in the currency's minor unit */
+            amount: string;
+            method: "cash" | "card" | "transfer" | "check" | "other";
+            /** Format: plain-text */
+            reference?: string;
+            /**
+             * Format: date
+             * @description Default: today in Santo Domingo (YYYY-MM-DD)
+             */
+            paid_on?: string;
         };
         /** Permission */
         Permission: {
@@ -2092,6 +2471,7 @@ export interface components {
             quantity: string;
             reason: string | null;
             transfer_id: number | null;
+            invoice_id: number | null;
             actor_user_id: number | null;
             actor_api_key_id: number | null;
             /** Format: date-time */
@@ -2283,6 +2663,24 @@ export interface components {
             phone?: string | null;
             address?: string | null;
         };
+        /**
+         * UpdateInvoiceBody
+         * @description Changes a draft; lines, when given, replace them all
+         */
+        UpdateInvoiceBody: {
+            contact_id?: number | null;
+            location_id?: number;
+            document_subtype?: ("B01" | "B02" | "B03" | "B04" | "B11" | "B12" | "B13" | "B14" | "B15" | "B16" | "B17" | "E31" | "E32" | "E33" | "E34" | "E41" | "E43" | "E44" | "E45" | "E46" | "E47") | null;
+            reference_invoice_id?: number | null;
+            /**
+             * Format: currency-code
+             * @description ISO 4217, e.g. USD, EUR, DOP
+             */
+            currency?: string;
+            tax_included?: boolean;
+            notes?: string | null;
+            lines?: components["schemas"]["InvoiceLineInput"][];
+        };
         /** UpdateItemBody */
         UpdateItemBody: {
             /**
@@ -2330,6 +2728,13 @@ export interface components {
             tenant_role: "owner" | "admin" | "member";
             /** Format: date-time */
             created_at: string;
+        };
+        /** VoidInvoiceBody */
+        VoidInvoiceBody: {
+            /** @description DGII's tipo de anulación (format 608): 01 deterioro de factura preimpresa, 02 errores de impresión, 03 impresión defectuosa, 04 corrección de la información, 05 cambio de productos, 06 devolución de productos, 07 omisión de productos, 08 errores en secuencia de NCF, 09 por cese de operaciones, 10 pérdida o hurto de talonarios */
+            reason: "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10";
+            /** Format: plain-text */
+            note?: string;
         };
         /** Workspace */
         Workspace: {
@@ -5585,6 +5990,682 @@ export interface operations {
         parameters: {
             query?: {
                 location_id?: number;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV with a header row */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                status?: "draft" | "issued" | "paid" | "void";
+                contact_id?: number;
+                /** @description An invoice number or an NCF, exact */
+                q?: string;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceSummaryList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A draft. Defaults from the workspace settings: location_id default_invoice_source_location_id (else default_location_id), document_subtype the preferred document subtype, currency default_currency, tax_included default_tax_included. A credit or debit note (B03/B04/E33/E34) names the issued invoice it amends. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInvoiceBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Changes a draft; lines, when given, replace them all */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateInvoiceBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    issueInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Where the stock is drawn from, when not the invoice's location (the caller must work there) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueInvoiceBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    voidInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoidInvoiceBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    recordInvoicePayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listNcfSequences: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NcfSequence"][];
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createNcfSequence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A range of an authorised NCF sequence for this workspace; ranges of one type never overlap within the tenant, so one authorisation can be split among workspaces */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateNcfSequenceBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NcfSequenceResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteNcfSequence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exportVoidedNcfReport: {
+        parameters: {
+            query: {
+                /** @description The month, YYYYMM (voided within it, in Santo Domingo) */
+                period: string;
             };
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */

@@ -59,6 +59,9 @@ import { stockRoutes } from './modules/stock/stock.routes.ts';
 import { createStockService } from './modules/stock/stock.service.ts';
 import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
 import { createContactsService } from './modules/contacts/contacts.service.ts';
+import { invoicesRoutes } from './modules/invoices/invoices.routes.ts';
+import { createInvoicesService } from './modules/invoices/invoices.service.ts';
+import { createNcfSequencesService } from './modules/invoices/ncf-sequences.service.ts';
 import { workspacesSeedRoutes } from './modules/workspaces/workspaces.seed-routes.ts';
 import { createLocationsService, liveLocationIds } from './modules/locations/locations.service.ts';
 import { createSettingsService } from './modules/settings/settings.service.ts';
@@ -264,6 +267,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(stockRoutes, { stock });
       await api.register(contactsRoutes, { contacts: createContactsService({ db, clock }) });
       await api.register(stockReportsRoutes, { reports: createStockReportsService({ db }) });
+      await api.register(invoicesRoutes, { invoices: createInvoicesService({ db, clock, stock }), ncfSequences: createNcfSequencesService({ db, clock }) });
       await api.register(inviteCodesRoutes, {
         inviteCodes,
         joinAttempts: createAttemptLimiter(app, {

@@ -16,6 +16,7 @@ import { inviteCodesCatalogue } from './modules/invite-codes/invite-codes.catalo
 import { catalogCatalogue } from './modules/catalog/catalog.catalogue.ts';
 import { stockCatalogue } from './modules/stock/stock.catalogue.ts';
 import { contactsCatalogue } from './modules/contacts/contacts.catalogue.ts';
+import { invoicesCatalogue } from './modules/invoices/invoices.catalogue.ts';
 
 /**
  * The catalogues of every area Tessera is built from, in the order their permissions are
@@ -39,4 +40,5 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   catalogCatalogue,
   stockCatalogue,
   contactsCatalogue,
+  invoicesCatalogue,
 ];

@@ -73,6 +73,11 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   tags: 'read uncached (migration 0014)',
   stock_movements: 'read uncached (migration 0015)',
   contacts: 'read uncached (migration 0019)',
+  invoices: 'read uncached (migration 0021)',
+  invoice_lines: 'read uncached (migration 0021)',
+  invoice_payments: 'read uncached (migration 0021)',
+  invoice_number_series: 'read only by the issue that draws from it (migration 0021)',
+  ncf_sequences: 'read uncached (migration 0021)',
   workspace_invite_codes: 'read uncached; joining by one writes memberships, which are covered (migration 0012)',
 };
 

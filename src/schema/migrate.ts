@@ -21,6 +21,7 @@ import * as negativeStock from './migrations/0017-negative-stock.ts';
 import * as recordVersions from './migrations/0018-record-versions.ts';
 import * as contacts from './migrations/0019-contacts.ts';
 import * as auditEventLocations from './migrations/0020-audit-event-locations.ts';
+import * as invoicesNcf from './migrations/0021-invoices-ncf.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0018-record-versions', up: recordVersions.up },
   { name: '0019-contacts', up: contacts.up },
   { name: '0020-audit-event-locations', up: auditEventLocations.up },
+  { name: '0021-invoices-ncf', up: invoicesNcf.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -575,6 +575,20 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /api/v1/contacts/:id': inWs('context', 'contacts:view'),
   'PATCH /api/v1/contacts/:id': inWs('context', 'contacts:edit'),
   'DELETE /api/v1/contacts/:id': inWs('context', 'contacts:delete'),
+  // Invoices (issue 18): the records' four actions, issuing and voiding their own; a payment is an
+  // edit. NCF ranges are workspace settings; the 608 report reads invoices.
+  'GET /api/v1/invoices': inWs('context', 'invoices:view'),
+  'POST /api/v1/invoices': inWs('context', 'invoices:create'),
+  'GET /api/v1/invoices/:id': inWs('context', 'invoices:view'),
+  'PATCH /api/v1/invoices/:id': inWs('context', 'invoices:edit'),
+  'DELETE /api/v1/invoices/:id': inWs('context', 'invoices:delete'),
+  'POST /api/v1/invoices/:id/issue': inWs('context', 'invoices:issue'),
+  'POST /api/v1/invoices/:id/void': inWs('context', 'invoices:void'),
+  'POST /api/v1/invoices/:id/payments': inWs('context', 'invoices:edit'),
+  'GET /api/v1/ncf-sequences': inWs('context', 'settings:view'),
+  'POST /api/v1/ncf-sequences': inWs('context', 'settings:edit'),
+  'DELETE /api/v1/ncf-sequences/:id': inWs('context', 'settings:edit'),
+  'GET /api/v1/ncf-reports/608.csv': inWs('context', 'invoices:view'),
   'GET /api/v1/stock': inWs('context', 'stock:view'),
   'GET /api/v1/stock/movements': inWs('context', 'stock:view'),
   'POST /api/v1/stock/receipts': inWs('context', 'stock:create'),
@@ -775,6 +789,54 @@ function catalogRecipes(kind: CatalogKind): Record<string, Recipe> {
     [`GET /api/v1/${kind}/:id`]: async (row) => ({ url: `/api/v1/${kind}/${catalogRecord[kind][objectsWs(row)]}` }),
     [`PATCH /api/v1/${kind}/:id`]: async (row) => ({ url: `/api/v1/${kind}/${catalogRecord[kind][objectsWs(row)]}`, payload: { name: catalogPayload[kind](0).name } }),
     [`DELETE /api/v1/${kind}/:id`]: async (row) => ({ url: `/api/v1/${kind}/${await createThrowawayRecord(objectsWs(row), kind)}` }),
+  };
+}
+
+/** Each workspace's draft invoice, read and edited (no-op) by the rows. */
+const draftInvoice = {} as Record<WsName, number>;
+/** A line of 1.00 with no tax; no NCF type, so issuing needs no range whatever the workspace prefers. */
+const invoicePayload = { document_subtype: null, lines: [{ description: 'Matrix line', quantity: '1', unit_price: '1', tax_percent: '0' }] };
+
+/** A draft invoice of the workspace, made (and, when asked, issued) by its owner. */
+async function createThrowawayInvoice(ws: WsName, issued: boolean): Promise<number> {
+  const headers = { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) };
+  const id = (await support({ method: 'POST', url: '/api/v1/invoices', headers, payload: invoicePayload }, 201)).data.id as number;
+  if (issued) await support({ method: 'POST', url: `/api/v1/invoices/${id}/issue`, headers }, 200);
+  return id;
+}
+
+/** An NCF range of the workspace nothing was drawn from, made by its owner; the counter keeps ranges apart. */
+function ncfRangePayload(): object {
+  throwaways += 1;
+  return { document_type: 'B11', range_start: 1_000_000 + throwaways * 10, range_end: 1_000_000 + throwaways * 10 + 9, authorization_number: 'MATRIX', authorized_on: '2026-01-02' };
+}
+
+/** The invoice and NCF routes: allowed creates are deleted again by the owner; issue, void and pay act on throwaways. */
+function invoiceRecipes(): Record<string, Recipe> {
+  const ownerHeaders = (ws: WsName) => ({ ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) });
+  const deletedAfter = (ws: WsName, collection: string) => async (response: { statusCode: number; json(): unknown }) => {
+    if (response.statusCode !== 201) return;
+    const created = (response.json() as { data: { id: number } }).data.id;
+    await support({ method: 'DELETE', url: `/api/v1/${collection}/${created}`, headers: ownerHeaders(ws) }, 200);
+  };
+  return {
+    'POST /api/v1/invoices': async (row) => ({ url: '/api/v1/invoices', payload: invoicePayload, after: deletedAfter(objectsWs(row), 'invoices') }),
+    'GET /api/v1/invoices/:id': async (row) => ({ url: `/api/v1/invoices/${draftInvoice[objectsWs(row)]}` }),
+    'PATCH /api/v1/invoices/:id': async (row) => ({ url: `/api/v1/invoices/${draftInvoice[objectsWs(row)]}`, payload: { notes: null } }),
+    'DELETE /api/v1/invoices/:id': async (row) => ({ url: `/api/v1/invoices/${await createThrowawayInvoice(objectsWs(row), false)}` }),
+    'POST /api/v1/invoices/:id/issue': async (row) => ({ url: `/api/v1/invoices/${await createThrowawayInvoice(objectsWs(row), false)}/issue`, payload: {} }),
+    'POST /api/v1/invoices/:id/void': async (row) => ({ url: `/api/v1/invoices/${await createThrowawayInvoice(objectsWs(row), true)}/void`, payload: { reason: '04' } }),
+    'POST /api/v1/invoices/:id/payments': async (row) => ({
+      url: `/api/v1/invoices/${await createThrowawayInvoice(objectsWs(row), true)}/payments`,
+      payload: { amount: '0.50', method: 'cash' },
+    }),
+    'POST /api/v1/ncf-sequences': async (row) => ({ url: '/api/v1/ncf-sequences', payload: ncfRangePayload(), after: deletedAfter(objectsWs(row), 'ncf-sequences') }),
+    'DELETE /api/v1/ncf-sequences/:id': async (row) => {
+      const ws = objectsWs(row);
+      const created = await support({ method: 'POST', url: '/api/v1/ncf-sequences', headers: ownerHeaders(ws), payload: ncfRangePayload() }, 201);
+      return { url: `/api/v1/ncf-sequences/${created.data.id}` };
+    },
+    'GET /api/v1/ncf-reports/608.csv': async () => ({ url: '/api/v1/ncf-reports/608.csv?period=202612' }),
   };
 }
 
@@ -1160,6 +1222,7 @@ const RECIPES: Record<string, Recipe> = {
   ...catalogRecipes('suppliers'),
   ...catalogRecipes('tags'),
   ...catalogRecipes('contacts'),
+  ...invoiceRecipes(),
 
   // Stock of the fixture's item in the workspace the row names: allowed rows really move it (201).
   'POST /api/v1/stock/receipts': async (row) => ({
@@ -1616,6 +1679,7 @@ async function createFixtureWorkspace(ws: WsName, owner: ActorFacts): Promise<vo
   }
   const item = { ...catalogPayload.items(0), tag_ids: [catalogRecord.tags[ws]], preferred_supplier_id: catalogRecord.suppliers[ws] };
   catalogRecord.items[ws] = (await support({ method: 'POST', url: '/api/v1/items', headers: inIt, payload: item }, 201)).data.id;
+  draftInvoice[ws] = await createThrowawayInvoice(ws, false);
 }
 
 async function insertMembership(ws: WsName, userId: number, role: string) {

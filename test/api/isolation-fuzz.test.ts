@@ -113,7 +113,9 @@ const KEY_SCOPES = [
   'locations:create',
   'locations:edit',
   'locations:delete',
-  ...(['products', 'suppliers', 'tags', 'contacts'] as const).flatMap((resource) => (['view', 'create', 'edit', 'delete'] as const).map((action) => `${resource}:${action}` as const)),
+  ...(['products', 'suppliers', 'tags', 'contacts', 'invoices'] as const).flatMap((resource) => (['view', 'create', 'edit', 'delete'] as const).map((action) => `${resource}:${action}` as const)),
+  'invoices:issue',
+  'invoices:void',
   'stock:view',
   'stock:create',
   'stock:edit',
@@ -470,6 +472,11 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
       await call(t, side, by, 'POST', '/api/v1/stock/receipts', { item_id: item.data.id, location_id: at, quantity: '7.5', reason: text('Opening count', side, spec.by) }, headers);
       // A customer with the same (valid) RNC everywhere: unique per workspace only.
       await call(t, side, by, 'POST', '/api/v1/contacts', { name: text('Shared customer', side, spec.by), tax_id: '101850043', address: text('4 Customer Lane', side, spec.by) }, headers);
+      // Invoices: a draft of the item, and one of a service issued (its number drawn); notes and lines carry the canary.
+      const invoiceOf = (what: Record<string, unknown>) => ({ document_subtype: null, notes: text('Invoice note', side, spec.by), lines: [what] });
+      await call(t, side, by, 'POST', '/api/v1/invoices', invoiceOf({ item_id: item.data.id, quantity: '1', unit_price: '3' }), headers);
+      const service = await call(t, side, by, 'POST', '/api/v1/invoices', invoiceOf({ description: text('Delivery', side, spec.by), quantity: '1', unit_price: '10' }), headers);
+      await call(t, side, by, 'POST', `/api/v1/invoices/${service.data.id}/issue`, {}, headers);
     }
   }
   // Invite codes: Main Branch's, rotated twice (the first is dead). The victim's are secrets.
@@ -784,7 +791,7 @@ interface JsonSchema {
 
 /** `slug`: seed 002's `{idOrSlug}`, a workspace's id or its slug. */
 /** Workspace records whose ids have routes of their own: an id of another kind is no victim id there. */
-const RECORD_KINDS = ['items', 'suppliers', 'tags', 'contacts'] as const;
+const RECORD_KINDS = ['items', 'suppliers', 'tags', 'contacts', 'invoices'] as const;
 type RecordKind = (typeof RECORD_KINDS)[number];
 type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'location' | RecordKind | 'biz' | 'slug' | 'any';
 /** `permission`: a permission name asked about (GET /api/v1/me/workspaces?can=). */
@@ -1013,6 +1020,7 @@ function idsFor(ids: Ids, kind: IdKind): Array<number | string> {
     case 'suppliers':
     case 'tags':
     case 'contacts':
+    case 'invoices':
       return ids.records[kind];
     case 'biz':
       return [...ids.bizIds, ...ids.workspaces];
@@ -2023,9 +2031,9 @@ describe('tenant isolation fuzzer (C3)', () => {
     const a = fixtures.attacker;
     const v = fixtures.victim;
     const before = await snapshotTenant(t, v.tenantId);
-    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags', 'stock_levels', 'stock_movements', 'contacts'] as const;
+    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags', 'stock_levels', 'stock_movements', 'contacts', 'invoices', 'invoice_lines', 'invoice_payments', 'invoice_number_series'] as const;
     const table = (name: (typeof watched)[number]) =>
-      rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'workspace_settings' ? 'workspace_id' : name === 'item_tags' ? 'item_id, tag_id' : 'id'}`);
+      rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'workspace_settings' ? 'workspace_id' : name === 'item_tags' ? 'item_id, tag_id' : name === 'invoice_number_series' ? 'prefix' : 'id'}`);
     const tablesBefore = await Promise.all(watched.map(table));
     /** `empty`: a list filtered by the foreign id, which must come back with nothing in it. */
     type Probe = {
@@ -2120,6 +2128,18 @@ describe('tenant isolation fuzzer (C3)', () => {
         plural: 'contacts' as const,
         notFound: 'CONTACT.NOT_FOUND',
         probes: (): Probe[] => inPathProbes('contacts', [{ name: 'Renamed by the sweep' }, { tax_id: null }]),
+      },
+      {
+        plural: 'invoices' as const,
+        notFound: 'INVOICE.NOT_FOUND',
+        probes: (): Probe[] => [
+          ...inPathProbes('invoices', [{ notes: 'Changed by the sweep' }]),
+          ...([['issue', {}], ['void', { reason: '04' }], ['payments', { amount: '1', method: 'cash' }]] as const).map(
+            ([action, body]): Probe => ({ method: 'POST', url: (x) => `/api/v1/invoices/${x}/${action}`, payload: () => body, expected: (inPath) => inPath }),
+          ),
+          // A note naming another workspace's invoice: 422 naming the field.
+          { method: 'POST', url: () => '/api/v1/invoices', payload: (x) => ({ document_subtype: 'B04', reference_invoice_id: x, lines: [{ description: 'Sweep', quantity: '1', unit_price: '1' }] }), expected: refusedField },
+        ],
       },
     ];
     const rowsOf = Object.fromEntries(
@@ -2368,6 +2388,18 @@ describe('tenant isolation fuzzer (C3)', () => {
       [gadget, shop, van, 'Out on the van'],
     ];
     for (const [item, from, to, reason] of transfers) await asOwner('POST', '/api/v1/stock/transfers', { item_id: item, from_location_id: from, to_location_id: to, quantity: '2', reason });
+    // Invoices drawn at each live location, issued with an NCF (notes carry a canary where hidden);
+    // those at hidden locations voided (so the month's 608 has rows a restricted member may not see),
+    // and a draft at the Shop floor for the routes that name an invoice.
+    await asOwner('POST', '/api/v1/ncf-sequences', { document_type: 'B02', range_start: 1, range_end: 100, authorization_number: 'ROOM', authorized_on: '2026-01-02' });
+    const invoiceAt = async (location: number) =>
+      (await asOwner('POST', '/api/v1/invoices', { location_id: location, document_subtype: 'B02', notes: reasonAt(location, 'Invoice note'), lines: [{ item_id: widget, quantity: '1' }] })).data.id as number;
+    for (const location of [inventory, shop, back, van]) {
+      const id = await invoiceAt(location);
+      await asOwner('POST', `/api/v1/invoices/${id}/issue`);
+      if (location !== shop) await asOwner('POST', `/api/v1/invoices/${id}/void`, { reason: '04', note: hidden('Voided') });
+    }
+    const shopDraft = await invoiceAt(shop);
     await asOwner('PATCH', `/api/v1/locations/${cellar}`, { archived: true });
     // The workspace's transfer default and invoice source are hidden locations: a transfer that
     // leaves out from_location_id names one.
@@ -2380,7 +2412,7 @@ describe('tenant isolation fuzzer (C3)', () => {
     };
     const lena = await member('Lena Located', 'lena.located@example.com');
     const nora = await member('Nora Nowhere', 'nora.nowhere@example.com');
-    const keyScopes = ['workspaces:view', 'locations:view', 'locations:create', 'locations:edit', 'locations:delete', 'stock:view', 'stock:create', 'stock:edit', 'products:view', 'settings:edit', 'members:view', 'members:manage'];
+    const keyScopes = ['workspaces:view', 'locations:view', 'locations:create', 'locations:edit', 'locations:delete', 'stock:view', 'stock:create', 'stock:edit', 'products:view', 'settings:edit', 'members:view', 'members:manage', 'invoices:view', 'invoices:create', 'invoices:edit', 'invoices:issue'];
     const lenaKeyRow = (await call(t, 'attacker', lena, 'POST', '/api/v1/api-keys', { name: 'Lena key', scopes: keyScopes }, inRoom)).data as { id: number; secret: string };
     const lenaKey = lenaKeyRow.secret;
     for (const [who, locationIds] of [[lena, [shop]], [nora, []]] as const) {
@@ -2395,7 +2427,7 @@ describe('tenant isolation fuzzer (C3)', () => {
     // Every route naming a location (in its path, query or body), and every list and report of locations and stock.
     // The audit log is swept apart below: its events name the locations they are about.
     const bound = operations.filter((op) => op.fields.some((field) => field.kind === 'location'));
-    const lists = operations.filter((op) => op.method === 'GET' && /^\/api\/v1\/(locations|stock)\b/.test(op.path) && !op.fields.some((field) => field.where === 'path'));
+    const lists = operations.filter((op) => op.method === 'GET' && /^\/api\/v1\/(locations|stock|invoices)\b/.test(op.path) && !op.fields.some((field) => field.where === 'path'));
     expect(bound.map((op) => op.key).sort()).toEqual(
       expect.arrayContaining([
         'DELETE /api/v1/locations/{id}',
@@ -2411,7 +2443,7 @@ describe('tenant isolation fuzzer (C3)', () => {
         'POST /api/v1/stock/transfers',
       ]),
     );
-    expect(lists.map((op) => op.path).sort()).toEqual(['/api/v1/locations', '/api/v1/stock', '/api/v1/stock/export.csv', '/api/v1/stock/movements', '/api/v1/stock/valuation']);
+    expect(lists.map((op) => op.path).sort()).toEqual(['/api/v1/invoices', '/api/v1/locations', '/api/v1/stock', '/api/v1/stock/export.csv', '/api/v1/stock/movements', '/api/v1/stock/valuation']);
 
     // `target`: a member whose locations the caller may try to narrow, and what that answers whatever the list names.
     const callers = [
@@ -2505,6 +2537,8 @@ describe('tenant isolation fuzzer (C3)', () => {
         ownerView.push(response.body);
       }
     }
+    const ownerReport = await t.request({ method: 'GET', url: '/api/v1/ncf-reports/608.csv', headers: ownerCaller.headers });
+    expect(ownerReport.body.trim().split('\r\n')).toHaveLength(4);
     const seen = ownerView.join('\n').toLowerCase();
     expect(forbiddenCanaries.filter((value) => !seen.includes(value.toLowerCase()))).toEqual([]);
     // The owner's unfiltered levels are at every location of the Stock Room, the archived one too.
@@ -2558,7 +2592,8 @@ describe('tenant isolation fuzzer (C3)', () => {
           const url = (x: number) => {
             let path = op.path;
             for (const f of op.fields.filter((g) => g.where === 'path')) {
-              const value = f === field ? x : f.kind === 'workspace' || f.kind === 'slug' ? room : undefined;
+              const invoiceId = op.path.startsWith('/api/v1/invoices/{id}') && f.name === 'id';
+              const value = f === field ? x : f.kind === 'workspace' || f.kind === 'slug' ? room : invoiceId ? shopDraft : undefined;
               if (value === undefined) throw new Error(`no value for ${op.key} {${f.name}}`);
               path = path.replace(`{${f.name}}`, String(value));
             }
@@ -2568,7 +2603,7 @@ describe('tenant isolation fuzzer (C3)', () => {
           const bodyFor = (edit?: Record<string, unknown>) => (x: number) => {
             const body = { ...(sampleOf(op.bodySchema ?? {}) as Record<string, unknown>), ...edit };
             const properties = op.bodySchema?.properties ?? {};
-            const known: Record<string, unknown> = { item_id: widget, quantity: '1', quantity_change: '1', reason: 'Sweep' };
+            const known: Record<string, unknown> = { item_id: widget, quantity: '1', quantity_change: '1', reason: 'Sweep', lines: [{ item_id: widget, quantity: '1' }] };
             for (const [name, value] of Object.entries(known)) if (name in properties) body[name] = value;
             // Any other location field names the caller's own (or, should that be the one asked about, another).
             const other = x === here ? (roomLocations.find((id) => id !== x) as number) : here;
@@ -2580,7 +2615,9 @@ describe('tenant isolation fuzzer (C3)', () => {
           };
           // A body naming one answers 422 naming the field (restricted to none, every location field of the body: the caller's "own" is hidden too).
           const named = caller.allowed.length > 0 ? [field.name] : op.fields.filter((f) => f.where === 'body' && f.kind === 'location').map((f) => f.name).sort();
-          const expected = field.where === 'path' ? '404 LOCATION.NOT_FOUND []' : field.where === 'query' ? '200 -' : `422 VALIDATION.FAILED ${JSON.stringify(named)}`;
+          // The Shop floor's draft invoice is hidden from a member restricted to none: it answers as missing first.
+          const hiddenInvoice = op.path.startsWith('/api/v1/invoices/{id}') && caller.allowed.length === 0;
+          const expected = field.where === 'path' ? '404 LOCATION.NOT_FOUND []' : field.where === 'query' ? '200 -' : hiddenInvoice ? '404 INVOICE.NOT_FOUND []' : `422 VALIDATION.FAILED ${JSON.stringify(named)}`;
           const edits: Array<Record<string, unknown> | undefined> =
             op.method === 'PATCH' && field.where === 'path' ? [{ name: 'Renamed by the sweep' }, { address: null }, { archived: true }, { archived: false }] : [undefined];
           for (const edit of edits) {
@@ -2607,6 +2644,13 @@ describe('tenant isolation fuzzer (C3)', () => {
           }
         }
       }
+      // The month's 608 lists the NCFs voided at the caller's locations: none (the owner's has three).
+      const report = await ask(caller, 'GET', '/api/v1/ncf-reports/608.csv');
+      const reported = report.response.body.trim().split('\r\n').slice(1).filter(Boolean);
+      if (report.answer !== '200 -' || reported.length > 0) problems.push(`[608] ${report.request} → ${report.answer} ${reported.join(' | ')}`);
+      // A draft that leaves out its location takes the workspace's invoice source, a hidden location.
+      const drafted = await ask(caller, 'POST', '/api/v1/invoices', { lines: [{ item_id: widget, quantity: '1' }] });
+      if (drafted.answer !== '422 VALIDATION.FAILED ["location_id"]') problems.push(`[default] ${drafted.request} → ${drafted.answer}`);
       // A transfer that leaves out where it comes from takes the workspace's default, a hidden location.
       const defaulted = await ask(caller, 'POST', '/api/v1/stock/transfers', { item_id: widget, to_location_id: here, quantity: '1' });
       const defaultedExpected = `422 VALIDATION.FAILED ${JSON.stringify(caller.allowed.length > 0 ? ['from_location_id'] : ['from_location_id', 'to_location_id'])}`;

@@ -13,7 +13,7 @@ const all = [...catalogue.permissions.keys()];
 const OWNER_ONLY = ['workspaces:edit', 'workspaces:delete', 'workspaces:transfer', 'groups:join'];
 const MEMBER = [
   'workspaces:view', 'settings:view', 'members:view', 'roles:view',
-  'invoices:view', 'invoices:create', 'quotations:view', 'quotations:create', 'products:view',
+  'invoices:view', 'invoices:create', 'invoices:issue', 'quotations:view', 'quotations:create', 'products:view',
   'contacts:view', 'contacts:create', 'suppliers:view', 'locations:view', 'tags:view', 'stock:view',
 ];
 const VIEWER = [
@@ -22,8 +22,8 @@ const VIEWER = [
 ];
 
 describe('built-in roles', () => {
-  it('declare 52 workspace permissions in all', () => {
-    expect(all).toHaveLength(52);
+  it('declare 54 workspace permissions in all', () => {
+    expect(all).toHaveLength(54);
   });
 
   it('give the owner everything and the admin everything but owning the workspace', () => {

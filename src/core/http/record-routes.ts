@@ -22,6 +22,8 @@ export interface RecordRoutes {
   messages: { created: MessageKey; updated: MessageKey; deleted: MessageKey };
   notFound: ErrorCode;
   shape: TSchema;
+  /** The shape of a listed record, when lists show less than a single read (`shape` otherwise). */
+  listShape?: TSchema;
   listQuery: TSchema;
   createBody: TSchema;
   updateBody: TSchema;
@@ -59,7 +61,7 @@ export function mountRecordRoutes(app: TypeBoxApp, service: RecordsService, spec
     base,
     {
       config: { policy: inContext(permission('view')) },
-      schema: { operationId: `list${spec.singular}s`, tags, summary: spec.listSummary, querystring: spec.listQuery, response: { 200: ListEnvelope(spec.shape) } },
+      schema: { operationId: `list${spec.singular}s`, tags, summary: spec.listSummary, querystring: spec.listQuery, response: { 200: ListEnvelope(spec.listShape ?? spec.shape) } },
     },
     async (request, reply) => {
       const page = await service.list(workspaceContextOf(request), request.query as never);

@@ -28,12 +28,12 @@ export async function listItems(items: WorkspaceItems, itemTags: WorkspaceItemTa
   return query.$call(afterKey('id', filter.afterId, filter.rows)).execute();
 }
 
-/** Of `ids`, those naming an item of the workspace that is not archived. */
-export async function liveItemIds(items: WorkspaceItems, ids: readonly number[]): Promise<Set<number>> {
+/** Of `ids`, the items of the workspace that are not archived, with what a sale names of them. */
+export async function liveItems(items: WorkspaceItems, ids: readonly number[]): Promise<Map<number, { name: string; sell_price_e4: number }>> {
   const storable = ids.filter((id) => id <= MAX_STORED_ID);
-  if (storable.length === 0) return new Set();
-  const rows = await items.selectFrom().select('id').where('id', 'in', storable).where('archived_at', 'is', null).execute();
-  return new Set(rows.map((row) => row.id));
+  if (storable.length === 0) return new Map();
+  const rows = await items.selectFrom().select(['id', 'name', 'sell_price_e4']).where('id', 'in', storable).where('archived_at', 'is', null).execute();
+  return new Map(rows.map(({ id, ...sold }) => [id, sold]));
 }
 
 export async function findItem(items: WorkspaceItems, id: number): Promise<ItemRow | undefined> {

@@ -72,8 +72,13 @@ async function sellPriceOf(tx: Tx, workspaceId: number, given: string | undefine
 }
 
 /** Of `ids`, those naming a live (not archived) item of the context's workspace: what stock may move. */
-export function liveItemIds(tx: Tx, ctx: InWorkspace, ids: readonly number[]): Promise<Set<number>> {
-  return repository.liveItemIds(scoped(tx, ctx, 'items'), ids);
+export async function liveItemIds(tx: Tx, ctx: InWorkspace, ids: readonly number[]): Promise<Set<number>> {
+  return new Set((await repository.liveItems(scoped(tx, ctx, 'items'), ids)).keys());
+}
+
+/** Of `ids`, the live items of the context's workspace with their names and sell prices: what an invoice line sells. */
+export function liveItemsForSale(tx: Tx, ctx: InWorkspace, ids: readonly number[]) {
+  return repository.liveItems(scoped(tx, ctx, 'items'), ids);
 }
 
 /** Items leave without a preferred supplier when it goes: part of the supplier's deletion. */

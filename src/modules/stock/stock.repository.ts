@@ -57,6 +57,14 @@ export async function lowerLevel(levels: WorkspaceLevels, level: { itemId: numbe
   return result.numUpdatedRows > 0n;
 }
 
+/** What an invoice's sales took, per item (positive): what voiding it gives back. */
+export async function soldBy(movements: WorkspaceMovements, invoiceId: number): Promise<Map<number, number>> {
+  const rows = await movements.selectFrom().select(['item_id', 'quantity_e4']).where('invoice_id', '=', invoiceId).where('kind', '=', 'sale').execute();
+  const sold = new Map<number, number>();
+  for (const row of rows) sold.set(row.item_id, (sold.get(row.item_id) ?? 0) - row.quantity_e4);
+  return sold;
+}
+
 export async function levelOf(levels: WorkspaceLevels, itemId: number, locationId: number): Promise<number> {
   const row = await levels.selectFrom().select('quantity_e4').where('item_id', '=', itemId).where('location_id', '=', locationId).executeTakeFirst();
   return row?.quantity_e4 ?? 0;

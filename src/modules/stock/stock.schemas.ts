@@ -27,6 +27,7 @@ export const StockMovement = Type.Object(
     quantity: Type.String({ description: 'Signed: positive for what came in, negative for what went out' }),
     reason: Nullable(Type.String()),
     transfer_id: Nullable(Type.Integer({ description: "On a transfer's incoming leg: the id of its outgoing leg, which is the transfer's id" })),
+    invoice_id: Nullable(Type.Integer({ description: 'On a sale or a return: the invoice that drew or gave back the stock' })),
     actor_user_id: Nullable(Type.Integer()),
     actor_api_key_id: Nullable(Type.Integer()),
     created_at: Timestamp,

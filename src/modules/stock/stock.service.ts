@@ -77,7 +77,7 @@ export function createStockService(deps: { db: Db; clock: Clock; recordPageEntri
   function record(
     tx: Tx,
     ctx: InWorkspaceContext,
-    movement: { kind: StockMovementKind; itemId: number; locationId: number; quantity: number; reason: string | null; transferId: number | null },
+    movement: { kind: StockMovementKind; itemId: number; locationId: number; quantity: number; reason: string | null; transferId: number | null; invoiceId?: number },
     now: string,
   ): Promise<StockMovementRow> {
     return repository.insertMovement(scoped(tx, ctx, 'stock_movements'), {
@@ -87,6 +87,7 @@ export function createStockService(deps: { db: Db; clock: Clock; recordPageEntri
       quantity_e4: movement.quantity,
       reason: movement.reason,
       transfer_id: movement.transferId,
+      invoice_id: movement.invoiceId ?? null,
       actor_user_id: ctx.actor.userId,
       actor_api_key_id: ctx.actor.kind === 'api_key' ? ctx.actor.apiKeyId : null,
       created_at: now,
@@ -149,6 +150,30 @@ export function createStockService(deps: { db: Db; clock: Clock; recordPageEntri
       const quantity = nonZero('quantity_change', input.quantity_change);
       return single(ctx, 'adjustment', { item_id: input.item_id, location_id: input.location_id, quantity, reason: input.reason });
     },
+
+    /**
+     * The stock an invoice draws when issued (`sale`) or gives back when voided (`return`), at
+     * one location, inside the invoice's transaction: one movement per item naming the
+     * invoice, levels moved in item order (as every multi-level change here moves them, so two
+     * invoices drawing the same items wait for each other instead of deadlocking). A sale takes
+     * no level below zero unless the workspace allows it (409 STOCK.INSUFFICIENT naming the item).
+     */
+    async moveForInvoice(
+      tx: Tx,
+      ctx: InWorkspaceContext,
+      movement: { kind: 'sale' | 'return'; invoiceId: number; locationId: number; quantities: ReadonlyMap<number, number>; negativeAllowed: boolean },
+      now: string,
+    ): Promise<void> {
+      const sign = movement.kind === 'sale' ? -1 : 1;
+      for (const [itemId, quantity] of [...movement.quantities].sort(([a], [b]) => a - b)) {
+        const place = { itemId, locationId: movement.locationId, quantity: sign * quantity };
+        await moveLevel(tx, ctx, { ...place, negativeAllowed: movement.negativeAllowed }, now);
+        await record(tx, ctx, { ...place, kind: movement.kind, reason: null, transferId: null, invoiceId: movement.invoiceId }, now);
+      }
+    },
+
+    /** What an invoice's sales took, per item, inside the caller's transaction. */
+    drawnBy: (tx: Tx, ctx: InWorkspaceContext, invoiceId: number) => repository.soldBy(scoped(tx, ctx, 'stock_movements'), invoiceId),
 
     /**
      * Moves stock between two locations of the workspace: both legs or neither. The two

@@ -14,6 +14,8 @@ export interface StockMovementsTable {
   reason: string | null;
   /** On a transfer's incoming leg, the id of its outgoing leg (the transfer's id). */
   transfer_id: number | null;
+  /** On a sale or a return, the invoice that moved it (migration 0021). */
+  invoice_id: number | null;
   actor_user_id: number | null;
   actor_api_key_id: number | null;
   created_at: string;

@@ -116,6 +116,11 @@ export async function updateWorkspace(
   return row && workspaceRowToWorkspace(row);
 }
 
+export async function preferredDocumentSubtypeOf(executor: Executor, id: number): Promise<string | null> {
+  const row = await executor.selectFrom('workspaces').select('preferred_document_subtype').where('id', '=', id).executeTakeFirst();
+  return row?.preferred_document_subtype ?? null;
+}
+
 /** Deletes the workspace; everything inside it goes with it (foreign-key cascades). */
 export async function deleteWorkspace(tx: Tx, id: number): Promise<boolean> {
   const result = await tx.deleteFrom('workspaces').where('id', '=', id).executeTakeFirst();

@@ -4,7 +4,7 @@ import type { AllowedLocations, InWorkspaceContext, UserContext } from '../../co
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import { createVersionedCache, readThrough, versionStamp } from '../../core/cache/versioned-cache.ts';
 import type { Clock } from '../../core/clock.ts';
-import type { Db, Tx } from '../../schema/database.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
@@ -61,6 +61,11 @@ function mapUniqueViolation(error: unknown, input: { name?: string; slug?: strin
 }
 
 export type WorkspacesService = ReturnType<typeof createWorkspacesService>;
+
+/** The NCF type new invoices of the workspace draw from (seed 001's preferred document subtype); null when none is set. */
+export function preferredDocumentSubtypeOf(executor: Executor, workspaceId: number): Promise<string | null> {
+  return repository.preferredDocumentSubtypeOf(executor, workspaceId);
+}
 
 export function createWorkspacesService(deps: {
   db: Db;

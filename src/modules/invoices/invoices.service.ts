@@ -1,0 +1,417 @@
+import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
+import type { Clock } from '../../core/clock.ts';
+import { engineOf } from '../../core/db/dialect.ts';
+import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
+import { scaledFromString, stringFromScaled, toScaled } from '../../core/decimal.ts';
+import { AppError } from '../../core/errors.ts';
+import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
+import { NCF_TYPES } from '../../schema/migrations/0021-invoices-ncf.ts';
+import { recordAudit } from '../audit-log/audit-log.service.ts';
+import { liveItemsForSale } from '../catalog/items.service.ts';
+import { findContact } from '../contacts/contacts.repository.ts';
+import { liveLocationIds } from '../locations/locations.service.ts';
+import { holdSettingsUnchanged, settingsOf } from '../settings/settings.service.ts';
+import type { WorkspaceSettings } from '../settings/settings.schemas.ts';
+import type { StockService } from '../stock/stock.service.ts';
+import { preferredDocumentSubtypeOf } from '../workspaces/workspaces.service.ts';
+import { invoiceAmounts, lineAmounts, minorUnitDigits } from './invoice-totals.ts';
+import * as repository from './invoices.repository.ts';
+import type {
+  CreateInvoiceBody,
+  Invoice,
+  InvoiceLineInput,
+  InvoiceListQuery,
+  InvoiceSummary,
+  IssueInvoiceBody,
+  PaymentBody,
+  UpdateInvoiceBody,
+  VoidInvoiceBody,
+} from './invoices.schemas.ts';
+import type { InvoiceLineRow, InvoicePaymentRow, InvoiceRow, NcfType } from './invoices.table.ts';
+import { daysAfter, fiscalDate, isNote } from './ncf.ts';
+import { drawNcf } from './ncf-sequences.service.ts';
+
+/** Amounts, quantities and percentages are kept in ten-thousandths (core/decimal.ts). */
+const SCALE = 4;
+const HUNDRED_PERCENT_E4 = 1_000_000;
+const percentText = (e4: number) => stringFromScaled(e4, SCALE, 0);
+
+function toSummary(row: InvoiceRow): InvoiceSummary {
+  const minor = minorUnitDigits(row.currency);
+  const money = (e4: number) => stringFromScaled(e4, SCALE, minor);
+  const { workspace_id: _w, number_prefix: _p, number_sequence: _s, ncf_sequence_id: _n, created_by_user_id: _c, subtotal_e4, tax_e4, total_e4, paid_e4, ...rest } = row;
+  return {
+    ...rest,
+    tax_included: row.tax_included === 1,
+    subtotal: money(subtotal_e4),
+    tax: money(tax_e4),
+    total: money(total_e4),
+    paid: money(paid_e4),
+    balance: money(total_e4 - paid_e4),
+  };
+}
+
+function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[], payments: readonly InvoicePaymentRow[]): Invoice {
+  const money = (e4: number) => stringFromScaled(e4, SCALE, minorUnitDigits(row.currency));
+  return {
+    ...toSummary(row),
+    lines: lines.map((line) => ({
+      position: line.position,
+      item_id: line.item_id,
+      description: line.description,
+      quantity: stringFromScaled(line.quantity_e4, SCALE, 0),
+      unit_price: money(line.unit_price_e4),
+      discount_percent: percentText(line.discount_percent_e4),
+      tax_percent: percentText(line.tax_percent_e4),
+      subtotal: money(line.subtotal_e4),
+      tax: money(line.tax_e4),
+      total: money(line.total_e4),
+    })),
+    payments: payments.map(({ workspace_id: _w, invoice_id: _i, amount_e4, ...payment }) => ({ ...payment, amount: money(amount_e4) })),
+  };
+}
+
+/** A stored line as the input that would make it again: a draft's lines when a change names none. */
+function asInput(line: InvoiceLineRow): InvoiceLineInput {
+  return {
+    item_id: line.item_id,
+    description: line.description,
+    quantity: stringFromScaled(line.quantity_e4, SCALE, 0),
+    unit_price: stringFromScaled(line.unit_price_e4, SCALE, 0),
+    discount_percent: percentText(line.discount_percent_e4),
+    tax_percent: percentText(line.tax_percent_e4),
+  };
+}
+
+/** What a draft is made of once every default is applied: the body of a create, or a draft with a change applied. */
+interface DraftInput {
+  contact_id: number | null;
+  location_id: number | undefined;
+  document_subtype: NcfType | null | undefined;
+  reference_invoice_id: number | null;
+  currency: string | undefined;
+  tax_included: boolean | undefined;
+  notes: string | null;
+  lines: readonly InvoiceLineInput[];
+}
+
+export type InvoicesService = ReturnType<typeof createInvoicesService>;
+
+export function createInvoicesService(deps: { db: Db; clock: Clock; stock: StockService }) {
+  const { db, clock, stock } = deps;
+  const audit = (tx: Tx, ctx: InWorkspaceContext, action: string, row: InvoiceRow, details: Record<string, unknown>, at: string) =>
+    recordAudit(tx, ctx, { action: `invoice.${action}`, targetType: 'invoice', targetId: row.id, workspaceId: ctx.workspace.id, details, locationIds: [row.location_id], at });
+
+  async function detailed(executor: Executor, ctx: InWorkspaceContext, row: InvoiceRow): Promise<Invoice> {
+    const lines = await repository.linesOf(scoped(executor, ctx, 'invoice_lines'), row.id);
+    const payments = await repository.paymentsOf(scoped(executor, ctx, 'invoice_payments'), row.id);
+    return toInvoice(row, lines, payments);
+  }
+
+  /** The invoice, held until the transaction ends on PostgreSQL; 404 when the caller cannot see it. */
+  async function held(tx: Tx, ctx: InWorkspaceContext, id: number): Promise<InvoiceRow> {
+    const row = await repository.findInvoice(scoped(tx, ctx, 'invoices'), id, engineOf(tx) === 'postgres');
+    if (!row) throw new AppError('INVOICE.NOT_FOUND');
+    return row;
+  }
+
+  /** 422 naming `field` unless `id` is a live location of the workspace the caller works at. */
+  async function requireLocation(tx: Tx, ctx: InWorkspaceContext, field: string, id: number | null): Promise<number> {
+    if (id === null) throw new AppError('VALIDATION.FAILED', { [field]: 'required: the workspace has no default_invoice_source_location_id nor default_location_id' });
+    if (!(await liveLocationIds(tx, ctx, [id])).has(id)) throw new AppError('VALIDATION.FAILED', { [field]: 'no such location in this workspace (or it is archived)' });
+    return id;
+  }
+
+  /**
+   * A draft's columns and lines from its input and the workspace's settings, every figure
+   * computed exactly (invoice-totals.ts); 422 naming each field that is wrong.
+   */
+  async function compose(tx: Tx, ctx: InWorkspaceContext, input: DraftInput, settings: WorkspaceSettings) {
+    const problems: Record<string, string> = {};
+    const location = await requireLocation(tx, ctx, 'location_id', input.location_id ?? settings.default_invoice_source_location_id ?? settings.default_location_id);
+    const contact = input.contact_id === null ? undefined : await findContact(scoped(tx, ctx, 'contacts'), input.contact_id);
+    if (input.contact_id !== null && !contact) problems.contact_id = 'no such contact in this workspace';
+
+    const preferred = input.document_subtype === undefined ? await preferredDocumentSubtypeOf(tx, ctx.workspace.id) : null;
+    const subtype = input.document_subtype !== undefined ? input.document_subtype : (NCF_TYPES as readonly string[]).includes(preferred ?? '') ? (preferred as NcfType) : null;
+    let referenceNcf: string | null = null;
+    if (subtype !== null && isNote(subtype)) {
+      const original = input.reference_invoice_id === null ? undefined : await repository.findInvoice(scoped(tx, ctx, 'invoices'), input.reference_invoice_id);
+      if (!original || original.ncf === null || original.status === 'void' || original.status === 'draft') {
+        problems.reference_invoice_id = 'a credit or debit note names an issued invoice of this workspace that has an NCF';
+      } else referenceNcf = original.ncf;
+    } else if (input.reference_invoice_id !== null) problems.reference_invoice_id = 'only a credit or debit note (B03, B04, E33, E34) names another invoice';
+
+    const currency = input.currency ?? settings.default_currency;
+    const taxIncluded = input.tax_included ?? settings.default_tax_included;
+    const minor = minorUnitDigits(currency);
+    const defaultTax = toScaled(settings.default_tax_percent, SCALE);
+    const items = await liveItemsForSale(tx, ctx, input.lines.flatMap((line) => (line.item_id == null ? [] : [line.item_id])));
+    const lines = input.lines.flatMap((line, index) => {
+      const field = (name: string) => `lines/${index}/${name}`;
+      const item = line.item_id == null ? undefined : items.get(line.item_id);
+      if (line.item_id != null && !item) {
+        problems[field('item_id')] = 'no such item in this workspace (or it is archived)';
+        return [];
+      }
+      const description = line.description?.trim() ?? item?.name;
+      if (description === undefined) problems[field('description')] = 'required for a line without an item';
+      const unitPrice = line.unit_price === undefined ? item?.sell_price_e4 : scaledFromString(line.unit_price, SCALE);
+      if (unitPrice === undefined) problems[field('unit_price')] = 'required for a line without an item';
+      const quantity = scaledFromString(line.quantity, SCALE);
+      if (quantity === 0) problems[field('quantity')] = 'must be more than zero';
+      const discount = line.discount_percent === undefined ? 0 : scaledFromString(line.discount_percent, SCALE);
+      if (discount > HUNDRED_PERCENT_E4) problems[field('discount_percent')] = 'must be at most 100';
+      const tax = line.tax_percent === undefined ? defaultTax : scaledFromString(line.tax_percent, SCALE);
+      if (tax > HUNDRED_PERCENT_E4) problems[field('tax_percent')] = 'must be at most 100';
+      if (description === undefined || unitPrice === undefined || quantity === 0) return [];
+      const figures = { quantity_e4: quantity, unit_price_e4: unitPrice, discount_percent_e4: discount, tax_percent_e4: tax };
+      const amounts = lineAmounts(figures, taxIncluded, minor);
+      if (!amounts) {
+        problems[field('quantity')] = 'the line comes to more than the largest amount kept';
+        return [];
+      }
+      return [{ position: index + 1, item_id: line.item_id ?? null, description, ...figures, ...amounts }];
+    });
+    const totals = invoiceAmounts(lines);
+    if (!totals) problems.lines = 'the invoice comes to more than the largest amount kept';
+    if (Object.keys(problems).length > 0 || !totals) throw new AppError('VALIDATION.FAILED', problems);
+    return {
+      columns: {
+        location_id: location,
+        contact_id: contact?.id ?? null,
+        document_subtype: subtype,
+        reference_invoice_id: referenceNcf === null ? null : input.reference_invoice_id,
+        reference_ncf: referenceNcf,
+        currency,
+        tax_included: taxIncluded ? 1 : 0,
+        notes: input.notes,
+        ...totals,
+      },
+      lines,
+    };
+  }
+
+  /** The stock an invoice's item lines move, per item. */
+  function quantitiesOf(lines: readonly InvoiceLineRow[]): Map<number, number> {
+    const quantities = new Map<number, number>();
+    for (const line of lines) if (line.item_id !== null) quantities.set(line.item_id, (quantities.get(line.item_id) ?? 0) + line.quantity_e4);
+    return quantities;
+  }
+
+  return {
+    async list(ctx: InWorkspaceContext, query: InvoiceListQuery): Promise<Page<InvoiceSummary>> {
+      const rows = await repository.listInvoices(scoped(db, ctx, 'invoices'), {
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.contact_id === undefined ? {} : { contactId: query.contact_id }),
+        ...(query.q === undefined ? {} : { numberOrNcf: query.q.trim() }),
+        afterId: decodeCursor(query.cursor),
+        rows: query.limit + 1,
+      });
+      const page = toPage(rows, query.limit);
+      return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
+    },
+
+    async get(ctx: InWorkspaceContext, id: number): Promise<Invoice> {
+      const row = await repository.findInvoice(scoped(db, ctx, 'invoices'), id);
+      if (!row) throw new AppError('INVOICE.NOT_FOUND');
+      return detailed(db, ctx, row);
+    },
+
+    async create(ctx: InWorkspaceContext, input: CreateInvoiceBody): Promise<Invoice> {
+      const now = clock.now().toISOString();
+      return inWorkspaceTransaction(db, ctx, async (tx) => {
+        const draft = await compose(
+          tx,
+          ctx,
+          {
+            contact_id: input.contact_id ?? null,
+            location_id: input.location_id,
+            document_subtype: input.document_subtype,
+            reference_invoice_id: input.reference_invoice_id ?? null,
+            currency: input.currency,
+            tax_included: input.tax_included,
+            notes: input.notes?.trim() ?? null,
+            lines: input.lines,
+          },
+          await settingsOf(tx, ctx.workspace.id),
+        );
+        const row = await repository.insertInvoice(scoped(tx, ctx, 'invoices'), {
+          ...draft.columns,
+          status: 'draft',
+          ncf: null,
+          ncf_sequence_id: null,
+          number_prefix: null,
+          number_sequence: null,
+          number: null,
+          issue_date: null,
+          due_date: null,
+          customer_name: null,
+          customer_tax_id: null,
+          issuer_name: null,
+          issuer_email: null,
+          issuer_address: null,
+          void_reason: null,
+          void_note: null,
+          created_by_user_id: ctx.actor.userId,
+          issued_at: null,
+          paid_at: null,
+          voided_at: null,
+          created_at: now,
+          updated_at: now,
+        });
+        await repository.replaceLines(scoped(tx, ctx, 'invoice_lines'), row.id, draft.lines);
+        await audit(tx, ctx, 'created', row, { total: toSummary(row).total, currency: row.currency, lines: draft.lines.length }, now);
+        return detailed(tx, ctx, row);
+      });
+    },
+
+    async update(ctx: InWorkspaceContext, id: number, input: UpdateInvoiceBody): Promise<Invoice> {
+      const now = clock.now().toISOString();
+      return inWorkspaceTransaction(db, ctx, async (tx) => {
+        const current = await held(tx, ctx, id);
+        if (current.status !== 'draft') throw new AppError('INVOICE.NOT_DRAFT', { status: current.status });
+        const lines = input.lines ?? (await repository.linesOf(scoped(tx, ctx, 'invoice_lines'), id)).map(asInput);
+        const draft = await compose(
+          tx,
+          ctx,
+          {
+            contact_id: input.contact_id === undefined ? current.contact_id : input.contact_id,
+            location_id: input.location_id ?? current.location_id,
+            document_subtype: input.document_subtype === undefined ? current.document_subtype : input.document_subtype,
+            reference_invoice_id: input.reference_invoice_id === undefined ? current.reference_invoice_id : input.reference_invoice_id,
+            currency: input.currency ?? current.currency,
+            tax_included: input.tax_included ?? current.tax_included === 1,
+            notes: input.notes === undefined ? current.notes : (input.notes?.trim() ?? null),
+            lines,
+          },
+          await settingsOf(tx, ctx.workspace.id),
+        );
+        const row = await repository.updateInvoice(scoped(tx, ctx, 'invoices'), id, 'draft', { ...draft.columns, updated_at: now });
+        if (!row) throw new AppError('INVOICE.NOT_DRAFT');
+        await repository.replaceLines(scoped(tx, ctx, 'invoice_lines'), id, draft.lines);
+        await audit(tx, ctx, 'updated', row, { changed: Object.keys(input), total: toSummary(row).total }, now);
+        return detailed(tx, ctx, row);
+      });
+    },
+
+    async remove(ctx: InWorkspaceContext, id: number): Promise<void> {
+      const now = clock.now().toISOString();
+      await inWorkspaceTransaction(db, ctx, async (tx) => {
+        const current = await held(tx, ctx, id);
+        if (current.status !== 'draft') throw new AppError('INVOICE.NOT_DRAFT', { status: current.status });
+        await repository.deleteDraft(scoped(tx, ctx, 'invoices'), id);
+        await audit(tx, ctx, 'deleted', current, {}, now);
+      });
+    },
+
+    /**
+     * Issues a draft, in one transaction: its number (the workspace's prefix + the series'
+     * next, gapless), its NCF (the next of its subtype), the customer's and issuer's details
+     * as they are now, its dates, and the stock its item lines draw from its location. Any
+     * refusal (409 NCF.SEQUENCE_EXHAUSTED, STOCK.INSUFFICIENT …) leaves everything as it was:
+     * no number or NCF is used up.
+     *
+     * Locks, always in this order: the invoice, the settings (shared), the number series, the
+     * NCF range, the stock levels in item order. Two issues in one workspace queue on the
+     * series; issues in two workspaces share no row and never wait for each other.
+     */
+    async issue(ctx: InWorkspaceContext, id: number, input: IssueInvoiceBody): Promise<Invoice> {
+      const instant = clock.now();
+      const now = instant.toISOString();
+      return inWorkspaceTransaction(db, ctx, async (tx) => {
+        const draft = await held(tx, ctx, id);
+        if (draft.status !== 'draft') throw new AppError('INVOICE.NOT_DRAFT', { status: draft.status });
+        const settings = await holdSettingsUnchanged(tx, ctx.workspace.id);
+        const location = input.location_id === undefined ? draft.location_id : await requireLocation(tx, ctx, 'location_id', input.location_id);
+        const lines = await repository.linesOf(scoped(tx, ctx, 'invoice_lines'), id);
+        const sequence = await repository.drawInvoiceNumber(scoped(tx, ctx, 'invoice_number_series'), settings.invoice_number_prefix);
+        const today = fiscalDate(instant);
+        const fiscal = draft.document_subtype === null ? null : await drawNcf(tx, ctx, draft.document_subtype, today);
+        const contact = draft.contact_id === null ? undefined : await findContact(scoped(tx, ctx, 'contacts'), draft.contact_id);
+        const paidAtOnce = draft.total_e4 === 0;
+        const row = await repository.updateInvoice(scoped(tx, ctx, 'invoices'), id, 'draft', {
+          status: paidAtOnce ? 'paid' : 'issued',
+          location_id: location,
+          number_prefix: settings.invoice_number_prefix,
+          number_sequence: sequence,
+          number: `${settings.invoice_number_prefix}${String(sequence).padStart(6, '0')}`,
+          ncf: fiscal?.ncf ?? null,
+          ncf_sequence_id: fiscal?.sequenceId ?? null,
+          issue_date: today,
+          due_date: daysAfter(today, settings.default_invoice_due_days),
+          customer_name: contact?.name ?? null,
+          customer_tax_id: contact?.tax_id ?? null,
+          issuer_name: settings.invoicing_business_name,
+          issuer_email: settings.invoicing_email,
+          issuer_address: settings.invoicing_address,
+          issued_at: now,
+          paid_at: paidAtOnce ? now : null,
+          updated_at: now,
+        });
+        if (!row) throw new AppError('INVOICE.NOT_DRAFT');
+        // A credit note gives nothing back here: returned goods are booked as receipts.
+        if (!(draft.document_subtype !== null && isNote(draft.document_subtype))) {
+          await stock.moveForInvoice(tx, ctx, { kind: 'sale', invoiceId: id, locationId: location, quantities: quantitiesOf(lines), negativeAllowed: settings.allow_negative_stock }, now);
+        }
+        await audit(tx, ctx, 'issued', row, { number: row.number, ncf: row.ncf, total: toSummary(row).total }, now);
+        return detailed(tx, ctx, row);
+      });
+    },
+
+    /**
+     * Voids an issued invoice with no payments: it keeps its number and NCF (reported in the
+     * month's 608), and the stock it drew comes back to where it was drawn from.
+     */
+    async void(ctx: InWorkspaceContext, id: number, input: VoidInvoiceBody): Promise<Invoice> {
+      const now = clock.now().toISOString();
+      return inWorkspaceTransaction(db, ctx, async (tx) => {
+        const issued = await held(tx, ctx, id);
+        if (issued.status !== 'issued' && issued.status !== 'paid') throw new AppError('INVOICE.NOT_OPEN', { status: issued.status });
+        if (issued.paid_e4 > 0) throw new AppError('INVOICE.HAS_PAYMENTS', { paid: toSummary(issued).paid });
+        const row = await repository.updateInvoice(scoped(tx, ctx, 'invoices'), id, issued.status, {
+          status: 'void',
+          void_reason: input.reason,
+          void_note: input.note?.trim() ?? null,
+          voided_at: now,
+          updated_at: now,
+        });
+        if (!row) throw new AppError('INVOICE.NOT_OPEN');
+        const drawn = await stock.drawnBy(tx, ctx, id);
+        // Giving back raises levels only, so the negative-stock setting has nothing to decide.
+        await stock.moveForInvoice(tx, ctx, { kind: 'return', invoiceId: id, locationId: issued.location_id, quantities: drawn, negativeAllowed: true }, now);
+        await audit(tx, ctx, 'voided', row, { number: row.number, ncf: row.ncf, reason: input.reason }, now);
+        return detailed(tx, ctx, row);
+      });
+    },
+
+    /** Records a payment (partial allowed); paid in full, the invoice is paid. */
+    async pay(ctx: InWorkspaceContext, id: number, input: PaymentBody): Promise<Invoice> {
+      const instant = clock.now();
+      const now = instant.toISOString();
+      return inWorkspaceTransaction(db, ctx, async (tx) => {
+        const issued = await held(tx, ctx, id);
+        if (issued.status !== 'issued') throw new AppError('INVOICE.NOT_OPEN', { status: issued.status });
+        const minor = minorUnitDigits(issued.currency);
+        const amount = scaledFromString(input.amount, SCALE);
+        if (amount === 0) throw new AppError('VALIDATION.FAILED', { amount: 'must be more than zero' });
+        if (amount % 10 ** (SCALE - minor) !== 0) throw new AppError('VALIDATION.FAILED', { amount: `has more than ${minor} decimal places for ${issued.currency}` });
+        const row = await repository.addPaid(scoped(tx, ctx, 'invoices'), id, amount, now);
+        if (!row) throw new AppError('INVOICE.OVERPAYMENT', { balance: toSummary(issued).balance });
+        await repository.insertPayment(scoped(tx, ctx, 'invoice_payments'), {
+          invoice_id: id,
+          amount_e4: amount,
+          method: input.method,
+          reference: input.reference?.trim() ?? null,
+          paid_on: input.paid_on ?? fiscalDate(instant),
+          actor_user_id: ctx.actor.userId,
+          actor_api_key_id: ctx.actor.kind === 'api_key' ? ctx.actor.apiKeyId : null,
+          created_at: now,
+        });
+        await audit(tx, ctx, 'payment_recorded', row, { amount: stringFromScaled(amount, SCALE, minor), method: input.method, status: row.status }, now);
+        return detailed(tx, ctx, row);
+      });
+    },
+  };
+}

@@ -210,6 +210,21 @@ describe('invoices', () => {
   });
 });
 
+describe('what invoices name', () => {
+  it('keeps a contact, an item and a location an invoice names (409, nothing deleted)', async () => {
+    const s = await shop('Kept');
+    const customer = await ok(await s.send('POST', '/api/v1/contacts', { name: 'Kept customer' }), 201);
+    const counter = await ok(await s.send('POST', '/api/v1/locations', { name: 'Counter', type: 'site' }), 201);
+    const item = await ok(await s.send('POST', '/api/v1/items', { sku: 'KEPT', name: 'Kept item', sell_price: '5' }), 201);
+    await ok(await s.send('POST', '/api/v1/invoices', { contact_id: customer.id, location_id: counter.id, lines: [{ item_id: item.id, quantity: '1' }] }), 201);
+    for (const [url, code] of [[`/api/v1/contacts/${customer.id}`, 'CONTACT.IN_USE'], [`/api/v1/items/${item.id}`, 'ITEM.IN_USE'], [`/api/v1/locations/${counter.id}`, 'LOCATION.IN_USE']] as const) {
+      const refused = await s.send('DELETE', url);
+      expect([refused.statusCode, refused.json().error.code], url).toEqual([409, code]);
+      await ok(await s.send('GET', url));
+    }
+  });
+});
+
 describe('NCF sequences', () => {
   it('hands over to the queued range when one is used up; with both used up, issuing is 409 and writes nothing', async () => {
     const s = await shop('Handover');

@@ -262,4 +262,25 @@ describe('seed 001', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual(foreign.json());
   });
+  it('Example: Create Invoice in Specific Workspace — POST /api/v1/invoices with X-Workspace-ID creates it there; a workspace you cannot access is 404', async () => {
+    // The seed elides the body ('{...}'): a draft of one free-text line, Tessera's shape.
+    const body = JSON.stringify({ lines: [{ description: 'Consulting', quantity: '2', unit_price: '150.00' }] });
+    const response = await t.request({
+      method: 'POST',
+      url: '/api/v1/invoices',
+      headers: { Authorization: `Bearer ${admin.accessToken}`, 'X-Workspace-ID': String(warehouse.id), 'Content-Type': 'application/json' },
+      payload: body,
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const created = response.json().data;
+    expect(created).toMatchObject({ status: 'draft', subtotal: '300.00' });
+    expect((await t.db.selectFrom('invoices').select('workspace_id').where('id', '=', created.id).executeTakeFirstOrThrow()).workspace_id).toBe(warehouse.id);
+    // Not in the current workspace: the header chose where it went.
+    const inCurrent = await t.request({ method: 'GET', url: `/api/v1/invoices/${created.id}`, headers: admin.auth });
+    expect(inCurrent.statusCode).toBe(404);
+    const foreign = await t.request({ method: 'POST', url: '/api/v1/invoices', headers: { Authorization: `Bearer ${jane.accessToken}`, 'X-Workspace-ID': String(warehouse.id), 'Content-Type': 'application/json' }, payload: body });
+    const missing = await t.request({ method: 'POST', url: '/api/v1/invoices', headers: { Authorization: `Bearer ${jane.accessToken}`, 'X-Workspace-ID': '999999', 'Content-Type': 'application/json' }, payload: body });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json()).toEqual(missing.json());
+  });
 });

@@ -1,6 +1,6 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import { isUniqueViolation } from '../../core/db/dialect.ts';
+import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
 import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
@@ -111,10 +111,15 @@ export function createContactsService(deps: { db: Db; clock: Clock }) {
 
     async remove(ctx: InWorkspaceContext, id: number): Promise<void> {
       const now = clock.now().toISOString();
-      await inWorkspaceTransaction(db, ctx, async (tx) => {
-        if (!(await repository.deleteContact(scoped(tx, ctx, 'contacts'), id))) throw new AppError('CONTACT.NOT_FOUND');
-        await audit(tx, ctx, 'deleted', id, {}, now);
-      });
+      try {
+        await inWorkspaceTransaction(db, ctx, async (tx) => {
+          if (!(await repository.deleteContact(scoped(tx, ctx, 'contacts'), id))) throw new AppError('CONTACT.NOT_FOUND');
+          await audit(tx, ctx, 'deleted', id, {}, now);
+        });
+      } catch (error) {
+        // The invoices' foreign key decides: a contact an invoice names is kept.
+        throw isForeignKeyViolation(error) ? new AppError('CONTACT.IN_USE') : error;
+      }
     },
   };
 }

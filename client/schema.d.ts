@@ -777,6 +777,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quotations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quotations of the workspace, by id; filter by status or contact */
+        get: operations["listQuotations"];
+        put?: never;
+        /** Create a quotation: lines priced and taxed as an invoice’s */
+        post: operations["createQuotation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One quotation */
+        get: operations["getQuotation"];
+        put?: never;
+        post?: never;
+        /** Delete an open quotation (a converted one is kept) */
+        delete: operations["deleteQuotation"];
+        options?: never;
+        head?: never;
+        /** Change a quotation */
+        patch: operations["updateQuotation"];
+        trace?: never;
+    };
+    "/api/v1/quotations/{id}/convert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert an open quotation into a draft invoice, once (409 QUOTATION.CONVERTED after) */
+        post: operations["convertQuotation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{id}/invite-code": {
         parameters: {
             query?: never;
@@ -1703,6 +1757,14 @@ export interface components {
             data: components["schemas"]["Contact"];
             message?: string;
         };
+        /**
+         * ConvertQuotationBody
+         * @description The draft invoice's location and NCF type, when not the workspace's defaults
+         */
+        ConvertQuotationBody: {
+            location_id?: number;
+            document_subtype?: ("B01" | "B02" | "B03" | "B04" | "B11" | "B12" | "B13" | "B14" | "B15" | "B16" | "B17" | "E31" | "E32" | "E33" | "E34" | "E41" | "E43" | "E44" | "E45" | "E46" | "E47") | null;
+        };
         /** CreateContactBody */
         CreateContactBody: {
             /** @description Default "customer" */
@@ -1799,6 +1861,22 @@ export interface components {
             authorized_on: string;
             /** @description Default: a tenth of the range */
             low_remaining_threshold?: number;
+        };
+        /**
+         * CreateQuotationBody
+         * @description Priced as an invoice is, from the same workspace settings
+         */
+        CreateQuotationBody: {
+            contact_id?: number | null;
+            /**
+             * Format: currency-code
+             * @description ISO 4217, e.g. USD, EUR, DOP
+             */
+            currency?: string;
+            tax_included?: boolean;
+            valid_until?: string | null;
+            notes?: string | null;
+            lines: components["schemas"]["InvoiceLineInput"][];
         };
         /** CreateSupplierBody */
         CreateSupplierBody: {
@@ -2356,6 +2434,63 @@ export interface components {
             data: components["schemas"]["PermittedWorkspace"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** Quotation */
+        Quotation: {
+            id: number;
+            /** @description open, or converted (into converted_invoice_id, once) */
+            status: "open" | "converted";
+            contact_id: number | null;
+            currency: string;
+            tax_included: boolean;
+            valid_until: string | null;
+            notes: string | null;
+            /** @description Sum of the lines before tax; exact, in the currency's minor unit */
+            subtotal: string;
+            /** @description Sum of the lines’ tax; exact, in the currency's minor unit */
+            tax: string;
+            /** @description subtotal + tax; exact, in the currency's minor unit */
+            total: string;
+            converted_invoice_id: number | null;
+            converted_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            lines: components["schemas"]["InvoiceLine"][];
+        };
+        /** QuotationResponse */
+        QuotationResponse: {
+            data: components["schemas"]["Quotation"];
+            message?: string;
+        };
+        /** QuotationSummary */
+        QuotationSummary: {
+            id: number;
+            /** @description open, or converted (into converted_invoice_id, once) */
+            status: "open" | "converted";
+            contact_id: number | null;
+            currency: string;
+            tax_included: boolean;
+            valid_until: string | null;
+            notes: string | null;
+            /** @description Sum of the lines before tax; exact, in the currency's minor unit */
+            subtotal: string;
+            /** @description Sum of the lines’ tax; exact, in the currency's minor unit */
+            tax: string;
+            /** @description subtotal + tax; exact, in the currency's minor unit */
+            total: string;
+            converted_invoice_id: number | null;
+            converted_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** QuotationSummaryList */
+        QuotationSummaryList: {
+            data: components["schemas"]["QuotationSummary"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** Role */
         Role: {
             id: number;
@@ -2704,6 +2839,22 @@ export interface components {
             tag_ids?: number[];
             preferred_supplier_id?: number | null;
             archived?: boolean;
+        };
+        /**
+         * UpdateQuotationBody
+         * @description Changes an open quotation; lines, when given, replace them all
+         */
+        UpdateQuotationBody: {
+            contact_id?: number | null;
+            /**
+             * Format: currency-code
+             * @description ISO 4217, e.g. USD, EUR, DOP
+             */
+            currency?: string;
+            tax_included?: boolean;
+            valid_until?: string | null;
+            notes?: string | null;
+            lines?: components["schemas"]["InvoiceLineInput"][];
         };
         /** UpdateSupplierBody */
         UpdateSupplierBody: {
@@ -6663,9 +6814,9 @@ export interface operations {
     };
     exportVoidedNcfReport: {
         parameters: {
-            query: {
-                /** @description The month, YYYYMM (voided within it, in Santo Domingo) */
-                period: string;
+            query?: {
+                /** @description The month, YYYYMM (voided within it, in Santo Domingo); default the current one */
+                period?: string;
             };
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
@@ -6693,6 +6844,346 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listQuotations: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's `meta.next_cursor` */
+                cursor?: string;
+                status?: "open" | "converted";
+                contact_id?: number;
+            };
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotationSummaryList"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createQuotation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Priced as an invoice is, from the same workspace settings */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateQuotationBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getQuotation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteQuotation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateQuotation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Changes an open quotation; lines, when given, replace them all */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateQuotationBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotationResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    convertQuotation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The id of the workspace to act in; without it, your current workspace (409 `CONTEXT.REQUIRED` when you have none). A malformed id answers 400 `CONTEXT.INVALID`, a workspace you cannot see 404. An API key always acts in its own workspace: naming another answers 404. */
+                "X-Workspace-ID"?: string;
+                /** @description Act as a sub workspace of a workspace group (seed 004): the id of a sub workspace whose admin workspace you belong to (or whose API key you use). The request runs in the sub workspace with your permissions in the admin workspace. Not such a sub workspace: 404. Naming another workspace than `X-Workspace-ID` or the path: 400 `CONTEXT.CONFLICT`. */
+                "x-as-workspace"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path: {
+                /** @description Integer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The draft invoice's location and NCF type, when not the workspace's defaults */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConvertQuotationBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The workspace the request ran in. */
+                    "X-Workspace-ID"?: string;
+                    /** @description Only when acting as a sub workspace (`x-as-workspace`): the admin workspace whose permissions applied. */
+                    "X-Acting-From-Workspace-ID"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceResponse"];
                 };
             };
             /** @description Error (see error.code) */

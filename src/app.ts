@@ -62,6 +62,8 @@ import { createContactsService } from './modules/contacts/contacts.service.ts';
 import { invoicesRoutes } from './modules/invoices/invoices.routes.ts';
 import { createInvoicesService } from './modules/invoices/invoices.service.ts';
 import { createNcfSequencesService } from './modules/invoices/ncf-sequences.service.ts';
+import { quotationsRoutes } from './modules/quotations/quotations.routes.ts';
+import { createQuotationsService } from './modules/quotations/quotations.service.ts';
 import { workspacesSeedRoutes } from './modules/workspaces/workspaces.seed-routes.ts';
 import { createLocationsService, liveLocationIds } from './modules/locations/locations.service.ts';
 import { createSettingsService } from './modules/settings/settings.service.ts';
@@ -267,7 +269,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(stockRoutes, { stock });
       await api.register(contactsRoutes, { contacts: createContactsService({ db, clock }) });
       await api.register(stockReportsRoutes, { reports: createStockReportsService({ db }) });
-      await api.register(invoicesRoutes, { invoices: createInvoicesService({ db, clock, stock }), ncfSequences: createNcfSequencesService({ db, clock }) });
+      const invoices = createInvoicesService({ db, clock, stock });
+      await api.register(invoicesRoutes, { invoices, ncfSequences: createNcfSequencesService({ db, clock }) });
+      await api.register(quotationsRoutes, { quotations: createQuotationsService({ db, clock, invoices }) });
       await api.register(inviteCodesRoutes, {
         inviteCodes,
         joinAttempts: createAttemptLimiter(app, {

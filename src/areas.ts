@@ -17,6 +17,7 @@ import { catalogCatalogue } from './modules/catalog/catalog.catalogue.ts';
 import { stockCatalogue } from './modules/stock/stock.catalogue.ts';
 import { contactsCatalogue } from './modules/contacts/contacts.catalogue.ts';
 import { invoicesCatalogue } from './modules/invoices/invoices.catalogue.ts';
+import { quotationsCatalogue } from './modules/quotations/quotations.catalogue.ts';
 
 /**
  * The catalogues of every area Tessera is built from, in the order their permissions are
@@ -41,4 +42,5 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   stockCatalogue,
   contactsCatalogue,
   invoicesCatalogue,
+  quotationsCatalogue,
 ];

@@ -78,6 +78,8 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   invoice_payments: 'read uncached (migration 0021)',
   invoice_number_series: 'read only by the issue that draws from it (migration 0021)',
   ncf_sequences: 'read uncached (migration 0021)',
+  quotations: 'read uncached (migration 0022)',
+  quotation_lines: 'read uncached (migration 0022)',
   workspace_invite_codes: 'read uncached; joining by one writes memberships, which are covered (migration 0012)',
 };
 

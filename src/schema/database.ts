@@ -16,6 +16,7 @@ import type { WorkspaceSettingsTable } from '../modules/settings/settings.table.
 import type { ItemsTable, ItemTagsTable, SuppliersTable, TagsTable } from '../modules/catalog/catalog.table.ts';
 import type { StockLevelsTable, StockMovementsTable } from '../modules/stock/stock.table.ts';
 import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
+import type { QuotationLinesTable, QuotationsTable } from '../modules/quotations/quotations.table.ts';
 import type { InvoiceLinesTable, InvoiceNumberSeriesTable, InvoicePaymentsTable, InvoicesTable, NcfSequencesTable } from '../modules/invoices/invoices.table.ts';
 import type { WorkspaceInviteCodesTable } from '../modules/invite-codes/invite-codes.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
@@ -70,6 +71,8 @@ export interface Database {
   invoice_payments: InvoicePaymentsTable;
   invoice_number_series: InvoiceNumberSeriesTable;
   ncf_sequences: NcfSequencesTable;
+  quotations: QuotationsTable;
+  quotation_lines: QuotationLinesTable;
 }
 
 /** The database outside any transaction: reads, and the entry to `inTransaction`. */

@@ -22,6 +22,7 @@ import * as recordVersions from './migrations/0018-record-versions.ts';
 import * as contacts from './migrations/0019-contacts.ts';
 import * as auditEventLocations from './migrations/0020-audit-event-locations.ts';
 import * as invoicesNcf from './migrations/0021-invoices-ncf.ts';
+import * as quotations from './migrations/0022-quotations.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0019-contacts', up: contacts.up },
   { name: '0020-audit-event-locations', up: auditEventLocations.up },
   { name: '0021-invoices-ncf', up: invoicesNcf.up },
+  { name: '0022-quotations', up: quotations.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

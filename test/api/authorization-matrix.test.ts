@@ -585,6 +585,13 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'POST /api/v1/invoices/:id/issue': inWs('context', 'invoices:issue'),
   'POST /api/v1/invoices/:id/void': inWs('context', 'invoices:void'),
   'POST /api/v1/invoices/:id/payments': inWs('context', 'invoices:edit'),
+  'GET /api/v1/quotations': inWs('context', 'quotations:view'),
+  'POST /api/v1/quotations': inWs('context', 'quotations:create'),
+  'GET /api/v1/quotations/:id': inWs('context', 'quotations:view'),
+  'PATCH /api/v1/quotations/:id': inWs('context', 'quotations:edit'),
+  'DELETE /api/v1/quotations/:id': inWs('context', 'quotations:delete'),
+  // Converting a quotation makes an invoice.
+  'POST /api/v1/quotations/:id/convert': inWs('context', 'invoices:create'),
   'GET /api/v1/ncf-sequences': inWs('context', 'settings:view'),
   'POST /api/v1/ncf-sequences': inWs('context', 'settings:edit'),
   'DELETE /api/v1/ncf-sequences/:id': inWs('context', 'settings:edit'),
@@ -792,8 +799,9 @@ function catalogRecipes(kind: CatalogKind): Record<string, Recipe> {
   };
 }
 
-/** Each workspace's draft invoice, read and edited (no-op) by the rows. */
+/** Each workspace's draft invoice and open quotation, read and edited (no-op) by the rows. */
 const draftInvoice = {} as Record<WsName, number>;
+const openQuotation = {} as Record<WsName, number>;
 /** A line of 1.00 with no tax; no NCF type, so issuing needs no range whatever the workspace prefers. */
 const invoicePayload = { document_subtype: null, lines: [{ description: 'Matrix line', quantity: '1', unit_price: '1', tax_percent: '0' }] };
 
@@ -805,13 +813,19 @@ async function createThrowawayInvoice(ws: WsName, issued: boolean): Promise<numb
   return id;
 }
 
+/** An open quotation of the workspace, made by its owner. */
+async function createThrowawayQuotation(ws: WsName): Promise<number> {
+  const headers = { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) };
+  return (await support({ method: 'POST', url: '/api/v1/quotations', headers, payload: { lines: invoicePayload.lines } }, 201)).data.id as number;
+}
+
 /** An NCF range of the workspace nothing was drawn from, made by its owner; the counter keeps ranges apart. */
 function ncfRangePayload(): object {
   throwaways += 1;
   return { document_type: 'B11', range_start: 1_000_000 + throwaways * 10, range_end: 1_000_000 + throwaways * 10 + 9, authorization_number: 'MATRIX', authorized_on: '2026-01-02' };
 }
 
-/** The invoice and NCF routes: allowed creates are deleted again by the owner; issue, void and pay act on throwaways. */
+/** The invoice, quotation and NCF routes: allowed creates are deleted again by the owner; issue, void and pay act on throwaways. */
 function invoiceRecipes(): Record<string, Recipe> {
   const ownerHeaders = (ws: WsName) => ({ ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) });
   const deletedAfter = (ws: WsName, collection: string) => async (response: { statusCode: number; json(): unknown }) => {
@@ -830,6 +844,11 @@ function invoiceRecipes(): Record<string, Recipe> {
       url: `/api/v1/invoices/${await createThrowawayInvoice(objectsWs(row), true)}/payments`,
       payload: { amount: '0.50', method: 'cash' },
     }),
+    'POST /api/v1/quotations': async (row) => ({ url: '/api/v1/quotations', payload: { lines: invoicePayload.lines }, after: deletedAfter(objectsWs(row), 'quotations') }),
+    'GET /api/v1/quotations/:id': async (row) => ({ url: `/api/v1/quotations/${openQuotation[objectsWs(row)]}` }),
+    'PATCH /api/v1/quotations/:id': async (row) => ({ url: `/api/v1/quotations/${openQuotation[objectsWs(row)]}`, payload: { notes: null } }),
+    'DELETE /api/v1/quotations/:id': async (row) => ({ url: `/api/v1/quotations/${await createThrowawayQuotation(objectsWs(row))}` }),
+    'POST /api/v1/quotations/:id/convert': async (row) => ({ url: `/api/v1/quotations/${await createThrowawayQuotation(objectsWs(row))}/convert`, payload: {} }),
     'POST /api/v1/ncf-sequences': async (row) => ({ url: '/api/v1/ncf-sequences', payload: ncfRangePayload(), after: deletedAfter(objectsWs(row), 'ncf-sequences') }),
     'DELETE /api/v1/ncf-sequences/:id': async (row) => {
       const ws = objectsWs(row);
@@ -1680,6 +1699,7 @@ async function createFixtureWorkspace(ws: WsName, owner: ActorFacts): Promise<vo
   const item = { ...catalogPayload.items(0), tag_ids: [catalogRecord.tags[ws]], preferred_supplier_id: catalogRecord.suppliers[ws] };
   catalogRecord.items[ws] = (await support({ method: 'POST', url: '/api/v1/items', headers: inIt, payload: item }, 201)).data.id;
   draftInvoice[ws] = await createThrowawayInvoice(ws, false);
+  openQuotation[ws] = await createThrowawayQuotation(ws);
 }
 
 async function insertMembership(ws: WsName, userId: number, role: string) {

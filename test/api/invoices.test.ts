@@ -43,7 +43,7 @@ async function shop(name: string, settings: Record<string, unknown> = {}) {
   const location = details.default_location_id as number;
   const item = await ok(await send('POST', '/api/v1/items', { sku: 'CEM-42', name: 'Cemento gris 42.5 kg', unit_cost: '300', sell_price: '450' }), 201);
   await ok(await send('POST', '/api/v1/stock/receipts', { item_id: item.id, location_id: location, quantity: '100' }), 201);
-  return { id: workspace.id as number, send, location, item: item.id as number };
+  return { id: workspace.id, send, location, item: item.id as number };
 }
 
 const levelOf = async (workspaceId: number, itemId: number, locationId: number) =>

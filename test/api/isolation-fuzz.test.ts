@@ -113,7 +113,7 @@ const KEY_SCOPES = [
   'locations:create',
   'locations:edit',
   'locations:delete',
-  ...(['products', 'suppliers', 'tags', 'contacts', 'invoices'] as const).flatMap((resource) => (['view', 'create', 'edit', 'delete'] as const).map((action) => `${resource}:${action}` as const)),
+  ...(['products', 'suppliers', 'tags', 'contacts', 'invoices', 'quotations'] as const).flatMap((resource) => (['view', 'create', 'edit', 'delete'] as const).map((action) => `${resource}:${action}` as const)),
   'invoices:issue',
   'invoices:void',
   'stock:view',
@@ -477,6 +477,7 @@ async function seed(t: TestApp): Promise<{ fixtures: Record<Side, SideFixtures>;
       await call(t, side, by, 'POST', '/api/v1/invoices', invoiceOf({ item_id: item.data.id, quantity: '1', unit_price: '3' }), headers);
       const service = await call(t, side, by, 'POST', '/api/v1/invoices', invoiceOf({ description: text('Delivery', side, spec.by), quantity: '1', unit_price: '10' }), headers);
       await call(t, side, by, 'POST', `/api/v1/invoices/${service.data.id}/issue`, {}, headers);
+      await call(t, side, by, 'POST', '/api/v1/quotations', { notes: text('Quotation note', side, spec.by), lines: [{ description: text('Offer', side, spec.by), quantity: '2', unit_price: '5' }] }, headers);
     }
   }
   // Invite codes: Main Branch's, rotated twice (the first is dead). The victim's are secrets.
@@ -791,7 +792,7 @@ interface JsonSchema {
 
 /** `slug`: seed 002's `{idOrSlug}`, a workspace's id or its slug. */
 /** Workspace records whose ids have routes of their own: an id of another kind is no victim id there. */
-const RECORD_KINDS = ['items', 'suppliers', 'tags', 'contacts', 'invoices'] as const;
+const RECORD_KINDS = ['items', 'suppliers', 'tags', 'contacts', 'invoices', 'quotations'] as const;
 type RecordKind = (typeof RECORD_KINDS)[number];
 type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'location' | RecordKind | 'biz' | 'slug' | 'any';
 /** `permission`: a permission name asked about (GET /api/v1/me/workspaces?can=). */
@@ -1021,6 +1022,7 @@ function idsFor(ids: Ids, kind: IdKind): Array<number | string> {
     case 'tags':
     case 'contacts':
     case 'invoices':
+    case 'quotations':
       return ids.records[kind];
     case 'biz':
       return [...ids.bizIds, ...ids.workspaces];
@@ -2031,7 +2033,7 @@ describe('tenant isolation fuzzer (C3)', () => {
     const a = fixtures.attacker;
     const v = fixtures.victim;
     const before = await snapshotTenant(t, v.tenantId);
-    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags', 'stock_levels', 'stock_movements', 'contacts', 'invoices', 'invoice_lines', 'invoice_payments', 'invoice_number_series'] as const;
+    const watched = ['locations', 'workspace_settings', 'items', 'suppliers', 'tags', 'item_tags', 'stock_levels', 'stock_movements', 'contacts', 'invoices', 'invoice_lines', 'invoice_payments', 'invoice_number_series', 'quotations', 'quotation_lines'] as const;
     const table = (name: (typeof watched)[number]) =>
       rawRows<Record<string, unknown>>(t, `select * from ${q(name)} order by workspace_id, ${name === 'workspace_settings' ? 'workspace_id' : name === 'item_tags' ? 'item_id, tag_id' : name === 'invoice_number_series' ? 'prefix' : 'id'}`);
     const tablesBefore = await Promise.all(watched.map(table));
@@ -2128,6 +2130,14 @@ describe('tenant isolation fuzzer (C3)', () => {
         plural: 'contacts' as const,
         notFound: 'CONTACT.NOT_FOUND',
         probes: (): Probe[] => inPathProbes('contacts', [{ name: 'Renamed by the sweep' }, { tax_id: null }]),
+      },
+      {
+        plural: 'quotations' as const,
+        notFound: 'QUOTATION.NOT_FOUND',
+        probes: (): Probe[] => [
+          ...inPathProbes('quotations', [{ notes: 'Changed by the sweep' }]),
+          { method: 'POST', url: (x) => `/api/v1/quotations/${x}/convert`, payload: () => ({}), expected: (inPath) => inPath },
+        ],
       },
       {
         plural: 'invoices' as const,
@@ -2400,6 +2410,8 @@ describe('tenant isolation fuzzer (C3)', () => {
       if (location !== shop) await asOwner('POST', `/api/v1/invoices/${id}/void`, { reason: '04', note: hidden('Voided') });
     }
     const shopDraft = await invoiceAt(shop);
+    // A quotation names no location; converting it names the draft's.
+    const roomQuotation = (await asOwner('POST', '/api/v1/quotations', { lines: [{ item_id: widget, quantity: '1' }] })).data.id as number;
     await asOwner('PATCH', `/api/v1/locations/${cellar}`, { archived: true });
     // The workspace's transfer default and invoice source are hidden locations: a transfer that
     // leaves out from_location_id names one.
@@ -2592,8 +2604,8 @@ describe('tenant isolation fuzzer (C3)', () => {
           const url = (x: number) => {
             let path = op.path;
             for (const f of op.fields.filter((g) => g.where === 'path')) {
-              const invoiceId = op.path.startsWith('/api/v1/invoices/{id}') && f.name === 'id';
-              const value = f === field ? x : f.kind === 'workspace' || f.kind === 'slug' ? room : invoiceId ? shopDraft : undefined;
+              const documentId = f.name === 'id' ? (op.path.startsWith('/api/v1/invoices/{id}') ? shopDraft : op.path.startsWith('/api/v1/quotations/{id}') ? roomQuotation : undefined) : undefined;
+              const value = f === field ? x : f.kind === 'workspace' || f.kind === 'slug' ? room : documentId;
               if (value === undefined) throw new Error(`no value for ${op.key} {${f.name}}`);
               path = path.replace(`{${f.name}}`, String(value));
             }

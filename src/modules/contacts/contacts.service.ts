@@ -1,11 +1,11 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
-import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
+import { inWorkspaceTransaction, scoped, type InWorkspace } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { normalizeKey } from '../../core/normalize.ts';
-import type { Db, Tx } from '../../schema/database.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import * as repository from './contacts.repository.ts';
 import type { Contact, ContactListQuery, CreateContactBody, UpdateContactBody } from './contacts.schemas.ts';
@@ -41,6 +41,11 @@ function columnsOf(input: UpdateContactBody) {
 /** The database's unique index decides a taken tax id, whatever ran at the same time. */
 const refusal = (error: unknown, taxId: string | null | undefined) =>
   taxId != null && isUniqueViolation(error, 'tax_id') ? new AppError('CONTACT.TAX_ID_TAKEN', { tax_id: taxId }) : error;
+
+/** A contact of the context's workspace, for documents that name one (undefined when it is not there). */
+export function contactOf(executor: Executor, ctx: InWorkspace, id: number): Promise<ContactRow | undefined> {
+  return repository.findContact(scoped(executor, ctx, 'contacts'), id);
+}
 
 export type ContactsService = ReturnType<typeof createContactsService>;
 

@@ -1,6 +1,6 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import { engineOf } from '../../core/db/dialect.ts';
+import { engineOf, isForeignKeyViolation } from '../../core/db/dialect.ts';
 import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
 import { scaledFromString, stringFromScaled, toScaled } from '../../core/decimal.ts';
 import { AppError } from '../../core/errors.ts';
@@ -8,14 +8,14 @@ import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { NCF_TYPES } from '../../schema/migrations/0021-invoices-ncf.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
-import { liveItemsForSale } from '../catalog/items.service.ts';
-import { findContact } from '../contacts/contacts.repository.ts';
+import { contactOf } from '../contacts/contacts.service.ts';
 import { liveLocationIds } from '../locations/locations.service.ts';
 import { holdSettingsUnchanged, settingsOf } from '../settings/settings.service.ts';
 import type { WorkspaceSettings } from '../settings/settings.schemas.ts';
 import type { StockService } from '../stock/stock.service.ts';
 import { preferredDocumentSubtypeOf } from '../workspaces/workspaces.service.ts';
-import { invoiceAmounts, lineAmounts, minorUnitDigits } from './invoice-totals.ts';
+import { composeLines, lineAsInput, lineShown, moneyIn } from './document-lines.ts';
+import { minorUnitDigits } from './invoice-totals.ts';
 import * as repository from './invoices.repository.ts';
 import type {
   CreateInvoiceBody,
@@ -32,14 +32,11 @@ import type { InvoiceLineRow, InvoicePaymentRow, InvoiceRow, NcfType } from './i
 import { daysAfter, fiscalDate, isNote } from './ncf.ts';
 import { drawNcf } from './ncf-sequences.service.ts';
 
-/** Amounts, quantities and percentages are kept in ten-thousandths (core/decimal.ts). */
+/** Amounts are kept in ten-thousandths (core/decimal.ts). */
 const SCALE = 4;
-const HUNDRED_PERCENT_E4 = 1_000_000;
-const percentText = (e4: number) => stringFromScaled(e4, SCALE, 0);
 
 function toSummary(row: InvoiceRow): InvoiceSummary {
-  const minor = minorUnitDigits(row.currency);
-  const money = (e4: number) => stringFromScaled(e4, SCALE, minor);
+  const money = moneyIn(row.currency);
   const { workspace_id: _w, number_prefix: _p, number_sequence: _s, ncf_sequence_id: _n, created_by_user_id: _c, subtotal_e4, tax_e4, total_e4, paid_e4, ...rest } = row;
   return {
     ...rest,
@@ -53,39 +50,16 @@ function toSummary(row: InvoiceRow): InvoiceSummary {
 }
 
 function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[], payments: readonly InvoicePaymentRow[]): Invoice {
-  const money = (e4: number) => stringFromScaled(e4, SCALE, minorUnitDigits(row.currency));
+  const money = moneyIn(row.currency);
   return {
     ...toSummary(row),
-    lines: lines.map((line) => ({
-      position: line.position,
-      item_id: line.item_id,
-      description: line.description,
-      quantity: stringFromScaled(line.quantity_e4, SCALE, 0),
-      unit_price: money(line.unit_price_e4),
-      discount_percent: percentText(line.discount_percent_e4),
-      tax_percent: percentText(line.tax_percent_e4),
-      subtotal: money(line.subtotal_e4),
-      tax: money(line.tax_e4),
-      total: money(line.total_e4),
-    })),
+    lines: lines.map((line) => lineShown(line, row.currency)),
     payments: payments.map(({ workspace_id: _w, invoice_id: _i, amount_e4, ...payment }) => ({ ...payment, amount: money(amount_e4) })),
   };
 }
 
-/** A stored line as the input that would make it again: a draft's lines when a change names none. */
-function asInput(line: InvoiceLineRow): InvoiceLineInput {
-  return {
-    item_id: line.item_id,
-    description: line.description,
-    quantity: stringFromScaled(line.quantity_e4, SCALE, 0),
-    unit_price: stringFromScaled(line.unit_price_e4, SCALE, 0),
-    discount_percent: percentText(line.discount_percent_e4),
-    tax_percent: percentText(line.tax_percent_e4),
-  };
-}
-
 /** What a draft is made of once every default is applied: the body of a create, or a draft with a change applied. */
-interface DraftInput {
+export interface DraftInput {
   contact_id: number | null;
   location_id: number | undefined;
   document_subtype: NcfType | null | undefined;
@@ -130,7 +104,7 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
   async function compose(tx: Tx, ctx: InWorkspaceContext, input: DraftInput, settings: WorkspaceSettings) {
     const problems: Record<string, string> = {};
     const location = await requireLocation(tx, ctx, 'location_id', input.location_id ?? settings.default_invoice_source_location_id ?? settings.default_location_id);
-    const contact = input.contact_id === null ? undefined : await findContact(scoped(tx, ctx, 'contacts'), input.contact_id);
+    const contact = input.contact_id === null ? undefined : await contactOf(tx, ctx, input.contact_id);
     if (input.contact_id !== null && !contact) problems.contact_id = 'no such contact in this workspace';
 
     const preferred = input.document_subtype === undefined ? await preferredDocumentSubtypeOf(tx, ctx.workspace.id) : null;
@@ -144,38 +118,8 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
     } else if (input.reference_invoice_id !== null) problems.reference_invoice_id = 'only a credit or debit note (B03, B04, E33, E34) names another invoice';
 
     const currency = input.currency ?? settings.default_currency;
-    const taxIncluded = input.tax_included ?? settings.default_tax_included;
-    const minor = minorUnitDigits(currency);
-    const defaultTax = toScaled(settings.default_tax_percent, SCALE);
-    const items = await liveItemsForSale(tx, ctx, input.lines.flatMap((line) => (line.item_id == null ? [] : [line.item_id])));
-    const lines = input.lines.flatMap((line, index) => {
-      const field = (name: string) => `lines/${index}/${name}`;
-      const item = line.item_id == null ? undefined : items.get(line.item_id);
-      if (line.item_id != null && !item) {
-        problems[field('item_id')] = 'no such item in this workspace (or it is archived)';
-        return [];
-      }
-      const description = line.description?.trim() ?? item?.name;
-      if (description === undefined) problems[field('description')] = 'required for a line without an item';
-      const unitPrice = line.unit_price === undefined ? item?.sell_price_e4 : scaledFromString(line.unit_price, SCALE);
-      if (unitPrice === undefined) problems[field('unit_price')] = 'required for a line without an item';
-      const quantity = scaledFromString(line.quantity, SCALE);
-      if (quantity === 0) problems[field('quantity')] = 'must be more than zero';
-      const discount = line.discount_percent === undefined ? 0 : scaledFromString(line.discount_percent, SCALE);
-      if (discount > HUNDRED_PERCENT_E4) problems[field('discount_percent')] = 'must be at most 100';
-      const tax = line.tax_percent === undefined ? defaultTax : scaledFromString(line.tax_percent, SCALE);
-      if (tax > HUNDRED_PERCENT_E4) problems[field('tax_percent')] = 'must be at most 100';
-      if (description === undefined || unitPrice === undefined || quantity === 0) return [];
-      const figures = { quantity_e4: quantity, unit_price_e4: unitPrice, discount_percent_e4: discount, tax_percent_e4: tax };
-      const amounts = lineAmounts(figures, taxIncluded, minor);
-      if (!amounts) {
-        problems[field('quantity')] = 'the line comes to more than the largest amount kept';
-        return [];
-      }
-      return [{ position: index + 1, item_id: line.item_id ?? null, description, ...figures, ...amounts }];
-    });
-    const totals = invoiceAmounts(lines);
-    if (!totals) problems.lines = 'the invoice comes to more than the largest amount kept';
+    const pricing = { currency, taxIncluded: input.tax_included ?? settings.default_tax_included, defaultTaxE4: toScaled(settings.default_tax_percent, SCALE) };
+    const { lines, totals } = await composeLines(tx, ctx, input.lines, pricing, problems);
     if (Object.keys(problems).length > 0 || !totals) throw new AppError('VALIDATION.FAILED', problems);
     return {
       columns: {
@@ -185,12 +129,45 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
         reference_invoice_id: referenceNcf === null ? null : input.reference_invoice_id,
         reference_ncf: referenceNcf,
         currency,
-        tax_included: taxIncluded ? 1 : 0,
+        tax_included: pricing.taxIncluded ? 1 : 0,
         notes: input.notes,
         ...totals,
       },
       lines,
     };
+  }
+
+  /** A new draft from its input and the workspace's settings, its lines with it, audited. */
+  async function insertDraft(tx: Tx, ctx: InWorkspaceContext, input: DraftInput): Promise<Invoice> {
+    const now = clock.now().toISOString();
+    const draft = await compose(tx, ctx, input, await settingsOf(tx, ctx.workspace.id));
+    const row = await repository.insertInvoice(scoped(tx, ctx, 'invoices'), {
+      ...draft.columns,
+      status: 'draft',
+      ncf: null,
+      ncf_sequence_id: null,
+      number_prefix: null,
+      number_sequence: null,
+      number: null,
+      issue_date: null,
+      due_date: null,
+      customer_name: null,
+      customer_tax_id: null,
+      issuer_name: null,
+      issuer_email: null,
+      issuer_address: null,
+      void_reason: null,
+      void_note: null,
+      created_by_user_id: ctx.actor.userId,
+      issued_at: null,
+      paid_at: null,
+      voided_at: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await repository.replaceLines(scoped(tx, ctx, 'invoice_lines'), row.id, draft.lines);
+    await audit(tx, ctx, 'created', row, { total: toSummary(row).total, currency: row.currency, lines: draft.lines.length }, now);
+    return detailed(tx, ctx, row);
   }
 
   /** The stock an invoice's item lines move, per item. */
@@ -219,60 +196,30 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
       return detailed(db, ctx, row);
     },
 
-    async create(ctx: InWorkspaceContext, input: CreateInvoiceBody): Promise<Invoice> {
-      const now = clock.now().toISOString();
-      return inWorkspaceTransaction(db, ctx, async (tx) => {
-        const draft = await compose(
-          tx,
-          ctx,
-          {
-            contact_id: input.contact_id ?? null,
-            location_id: input.location_id,
-            document_subtype: input.document_subtype,
-            reference_invoice_id: input.reference_invoice_id ?? null,
-            currency: input.currency,
-            tax_included: input.tax_included,
-            notes: input.notes?.trim() ?? null,
-            lines: input.lines,
-          },
-          await settingsOf(tx, ctx.workspace.id),
-        );
-        const row = await repository.insertInvoice(scoped(tx, ctx, 'invoices'), {
-          ...draft.columns,
-          status: 'draft',
-          ncf: null,
-          ncf_sequence_id: null,
-          number_prefix: null,
-          number_sequence: null,
-          number: null,
-          issue_date: null,
-          due_date: null,
-          customer_name: null,
-          customer_tax_id: null,
-          issuer_name: null,
-          issuer_email: null,
-          issuer_address: null,
-          void_reason: null,
-          void_note: null,
-          created_by_user_id: ctx.actor.userId,
-          issued_at: null,
-          paid_at: null,
-          voided_at: null,
-          created_at: now,
-          updated_at: now,
-        });
-        await repository.replaceLines(scoped(tx, ctx, 'invoice_lines'), row.id, draft.lines);
-        await audit(tx, ctx, 'created', row, { total: toSummary(row).total, currency: row.currency, lines: draft.lines.length }, now);
-        return detailed(tx, ctx, row);
-      });
+    create(ctx: InWorkspaceContext, input: CreateInvoiceBody): Promise<Invoice> {
+      return inWorkspaceTransaction(db, ctx, (tx) =>
+        insertDraft(tx, ctx, {
+          contact_id: input.contact_id ?? null,
+          location_id: input.location_id,
+          document_subtype: input.document_subtype,
+          reference_invoice_id: input.reference_invoice_id ?? null,
+          currency: input.currency,
+          tax_included: input.tax_included,
+          notes: input.notes?.trim() ?? null,
+          lines: input.lines,
+        }),
+      );
     },
+
+    /** A draft made inside the caller's transaction (a quotation's conversion), as `create` makes one. */
+    draftInTransaction: insertDraft,
 
     async update(ctx: InWorkspaceContext, id: number, input: UpdateInvoiceBody): Promise<Invoice> {
       const now = clock.now().toISOString();
       return inWorkspaceTransaction(db, ctx, async (tx) => {
         const current = await held(tx, ctx, id);
         if (current.status !== 'draft') throw new AppError('INVOICE.NOT_DRAFT', { status: current.status });
-        const lines = input.lines ?? (await repository.linesOf(scoped(tx, ctx, 'invoice_lines'), id)).map(asInput);
+        const lines = input.lines ?? (await repository.linesOf(scoped(tx, ctx, 'invoice_lines'), id)).map(lineAsInput);
         const draft = await compose(
           tx,
           ctx,
@@ -298,12 +245,17 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
 
     async remove(ctx: InWorkspaceContext, id: number): Promise<void> {
       const now = clock.now().toISOString();
-      await inWorkspaceTransaction(db, ctx, async (tx) => {
-        const current = await held(tx, ctx, id);
-        if (current.status !== 'draft') throw new AppError('INVOICE.NOT_DRAFT', { status: current.status });
-        await repository.deleteDraft(scoped(tx, ctx, 'invoices'), id);
-        await audit(tx, ctx, 'deleted', current, {}, now);
-      });
+      try {
+        await inWorkspaceTransaction(db, ctx, async (tx) => {
+          const current = await held(tx, ctx, id);
+          if (current.status !== 'draft') throw new AppError('INVOICE.NOT_DRAFT', { status: current.status });
+          await repository.deleteDraft(scoped(tx, ctx, 'invoices'), id);
+          await audit(tx, ctx, 'deleted', current, {}, now);
+        });
+      } catch (error) {
+        // The quotations' foreign key decides: a draft a quotation was converted into is kept.
+        throw isForeignKeyViolation(error) ? new AppError('INVOICE.IN_USE') : error;
+      }
     },
 
     /**
@@ -329,7 +281,7 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
         const sequence = await repository.drawInvoiceNumber(scoped(tx, ctx, 'invoice_number_series'), settings.invoice_number_prefix);
         const today = fiscalDate(instant);
         const fiscal = draft.document_subtype === null ? null : await drawNcf(tx, ctx, draft.document_subtype, today);
-        const contact = draft.contact_id === null ? undefined : await findContact(scoped(tx, ctx, 'contacts'), draft.contact_id);
+        const contact = draft.contact_id === null ? undefined : await contactOf(tx, ctx, draft.contact_id);
         const paidAtOnce = draft.total_e4 === 0;
         const row = await repository.updateInvoice(scoped(tx, ctx, 'invoices'), id, 'draft', {
           status: paidAtOnce ? 'paid' : 'issued',

@@ -56,6 +56,32 @@ function ncfText(engine: Engine, type: RawBuilder<unknown>, number: RawBuilder<u
     : sql`${type} || substr('0000000000' || (${number}), case when substr(${type}, 1, 1) = 'B' then -8 else -10 end)`;
 }
 
+/**
+ * The lines of a sales document (`invoice_lines` here, `quotation_lines` in 0022): an item of
+ * the document's workspace or free text, its figures exact and adding up. FROZEN once
+ * released: later migrations replay it.
+ */
+export async function createDocumentLines(db: Kysely<any>, engine: Engine, document: { table: string; parent: string; parentColumn: string }): Promise<void> {
+  const amount = engine === 'postgres' ? 'bigint' : 'integer';
+  await withIdColumn(db.schema.createTable(document.table), engine)
+    .addColumn('workspace_id', 'integer', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
+    .addColumn(document.parentColumn, 'integer', (c) => c.notNull())
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('item_id', 'integer')
+    .addColumn('description', 'text', (c) => c.notNull())
+    .addColumn('quantity_e4', amount, (c) => c.notNull().check(sql`quantity_e4 > 0`))
+    .addColumn('unit_price_e4', amount, (c) => c.notNull().check(sql`unit_price_e4 >= 0`))
+    .addColumn('discount_percent_e4', 'integer', (c) => c.notNull().check(sql`discount_percent_e4 between 0 and 1000000`))
+    .addColumn('tax_percent_e4', 'integer', (c) => c.notNull().check(sql`tax_percent_e4 between 0 and 1000000`))
+    .addColumn('subtotal_e4', amount, (c) => c.notNull().check(sql`subtotal_e4 >= 0`))
+    .addColumn('tax_e4', amount, (c) => c.notNull().check(sql`tax_e4 >= 0`))
+    .addColumn('total_e4', amount, (c) => c.notNull().check(sql`total_e4 = subtotal_e4 + tax_e4`))
+    .addUniqueConstraint(`${document.table}_position`, ['workspace_id', document.parentColumn, 'position'])
+    .addForeignKeyConstraint(`${document.table}_${document.parent.replace(/s$/, '')}`, ['workspace_id', document.parentColumn], document.parent, ['workspace_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint(`${document.table}_item`, ['workspace_id', 'item_id'], 'items', ['workspace_id', 'id'])
+    .execute();
+}
+
 export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
   const ts = timestampType(engine);
   const amount = engine === 'postgres' ? 'bigint' : 'integer';
@@ -145,23 +171,7 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
   await db.schema.createIndex('invoices_status').on('invoices').columns(['workspace_id', 'status', 'id']).execute();
   await db.schema.createIndex('invoices_voided').on('invoices').columns(['workspace_id', 'voided_at']).execute();
 
-  await withIdColumn(db.schema.createTable('invoice_lines'), engine)
-    .addColumn('workspace_id', 'integer', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
-    .addColumn('invoice_id', 'integer', (c) => c.notNull())
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addColumn('item_id', 'integer')
-    .addColumn('description', 'text', (c) => c.notNull())
-    .addColumn('quantity_e4', amount, (c) => c.notNull().check(sql`quantity_e4 > 0`))
-    .addColumn('unit_price_e4', amount, (c) => c.notNull().check(sql`unit_price_e4 >= 0`))
-    .addColumn('discount_percent_e4', 'integer', (c) => c.notNull().check(sql`discount_percent_e4 between 0 and 1000000`))
-    .addColumn('tax_percent_e4', 'integer', (c) => c.notNull().check(sql`tax_percent_e4 between 0 and 1000000`))
-    .addColumn('subtotal_e4', amount, (c) => c.notNull().check(sql`subtotal_e4 >= 0`))
-    .addColumn('tax_e4', amount, (c) => c.notNull().check(sql`tax_e4 >= 0`))
-    .addColumn('total_e4', amount, (c) => c.notNull().check(sql`total_e4 = subtotal_e4 + tax_e4`))
-    .addUniqueConstraint('invoice_lines_position', ['workspace_id', 'invoice_id', 'position'])
-    .addForeignKeyConstraint('invoice_lines_invoice', ['workspace_id', 'invoice_id'], 'invoices', ['workspace_id', 'id'], (fk) => fk.onDelete('cascade'))
-    .addForeignKeyConstraint('invoice_lines_item', ['workspace_id', 'item_id'], 'items', ['workspace_id', 'id'])
-    .execute();
+  await createDocumentLines(db, engine, { table: 'invoice_lines', parent: 'invoices', parentColumn: 'invoice_id' });
 
   await withIdColumn(db.schema.createTable('invoice_payments'), engine)
     .addColumn('workspace_id', 'integer', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))

@@ -36,6 +36,20 @@ export interface ScenarioResult {
   };
   /** For the mixed workload: what its connections saw during the measured seconds. */
   mix?: MixSeen;
+  /** For invoicing: invoices drafted and issued during the measured seconds. */
+  invoicing?: InvoicingSeen;
+}
+
+export interface InvoicingSeen {
+  /** The workspaces the connections were spread over. */
+  workspaces: number;
+  /** Invoices issued (each after its draft was created), per second. */
+  issuedPerSec: number;
+  /** issuedPerSec ÷ the write floor measured just before it (one one-row update per request). */
+  issuedRatioToFloor: number;
+  drafted: number;
+  issued: number;
+  failed: number;
 }
 
 export interface MixSeen {
@@ -129,6 +143,13 @@ export function scenarioNotes(s: ScenarioResult): string[] {
     notes.push(
       `reads ${s.mix.readsPerSec.toFixed(0)}/s, ${s.mix.readsRatioToFloor.toFixed(2)}× the floor measured before it; ` +
         `answered in the measured seconds: ${answered}; cache hit rates: ${hitRates}`,
+    );
+  }
+  if (s.invoicing) {
+    const seen = s.invoicing;
+    notes.push(
+      `over ${seen.workspaces} workspace(s): ${seen.issuedPerSec.toFixed(0)} invoices created and issued per second, ` +
+        `${seen.issuedRatioToFloor.toFixed(2)}× the write floor measured before it; ${seen.drafted} drafted, ${seen.issued} issued, ${seen.failed} non-2xx`,
     );
   }
   return notes;

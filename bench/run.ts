@@ -7,6 +7,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { openDatabase } from '../src/schema/database.ts';
 import { findPostgres, postgresDatabase, sqliteDatabase, type BenchDatabase } from './databases.ts';
 import { cacheLookups, call, expectPage, hitRatesBetween, json, type CacheLookups, type Load, type Request } from './http.ts';
+import { INVOICING_WORKSPACES, setUpInvoicing } from './invoices.ts';
 import { SIGNED_IN, setUpMixedWorkload } from './mixed.ts';
 import { REPO_ROOT, startServer, stopAllServers, type Server } from './processes.ts';
 import {
@@ -117,6 +118,8 @@ const ITEMS_PAGE = `GET /api/v1/items?limit=${RECORDS_PAGE} (${CATALOGUE_ITEMS.t
 const STOCK_PAGE = `GET /api/v1/stock?location_id=…&limit=${RECORDS_PAGE} (${CATALOGUE_ITEMS.toLocaleString('en-US')} levels)`;
 // Reported, held to no target: one unit back and forth between two locations, both legs and both levels per request.
 const TRANSFERS = 'POST /api/v1/stock/transfers';
+/** Draft and issue, one after the other on each connection: its requests per second count both. */
+const INVOICING = 'POST /api/v1/invoices + …/issue';
 /** The record reads held to the floor-ratio target (issue 17); their p99 is reported, not held. */
 const RECORD_READS = [ITEMS_PAGE, STOCK_PAGE] as const;
 /** The reads held to the floor-ratio and p99 targets. */
@@ -141,7 +144,7 @@ interface Observer {
     warmup: autocannon.Result;
     result: autocannon.Result;
     floorRequestsPerSec: number | undefined;
-  }): Promise<Pick<ScenarioResult, 'mail' | 'mix'>>;
+  }): Promise<Pick<ScenarioResult, 'mail' | 'mix' | 'invoicing'>>;
 }
 
 /** Undo steps, newest first, run at the end of an engine, on error and on a signal alike. */
@@ -401,8 +404,18 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     await measureMixed(MIXED + CACHES_OFF, uncached);
     await uncached.stop();
 
+    // Set up only now: its workspaces would change the owner's lists the reads above check and measure.
+    const invoicing = await setUpInvoicing(tessera, auth);
     await measureAgainstFloor(SWITCH, tessera, switchWorkspace, { floor: writeFloor, connections: WRITE_CONNECTIONS });
     await measureAgainstFloor(TRANSFERS, tessera, catalogue.transfers, { floor: writeFloor, connections: WRITE_CONNECTIONS });
+    for (const spread of [1, INVOICING_WORKSPACES] as const) {
+      const workload = invoicing.workload(spread);
+      await measureAgainstFloor(`${INVOICING} (${spread} workspace${spread > 1 ? 's' : ''})`, tessera, workload, {
+        floor: writeFloor,
+        connections: WRITE_CONNECTIONS,
+        observe: { measuring: () => workload.resetCounts(), finish: async ({ floorRequestsPerSec }) => ({ invoicing: workload.seen(SECONDS, floorRequestsPerSec) }) },
+      });
+    }
     // argon2id-bound, not a database write: held to no floor, shown against the median read floor.
     const floor = median(readFloor.runs.filter((run) => run.connections === READ_CONNECTIONS));
     measured.push(

@@ -156,6 +156,21 @@ describe('invoices', () => {
     expect(await countRows('invoices')).toBe(before);
   });
 
+  it('numbers per workspace and prefix: a new prefix starts its own series, and the old one goes on where it stopped', async () => {
+    const s = await shop('Prefixes', { invoice_number_prefix: 'A-' });
+    const other = await shop('Prefixes elsewhere', { invoice_number_prefix: 'A-' });
+    const issueOne = async (send: typeof s.send) => {
+      const draft = await ok(await send('POST', '/api/v1/invoices', { document_subtype: null, lines: [{ description: 'x', quantity: '1', unit_price: '1' }] }), 201);
+      return (await ok(await send('POST', `/api/v1/invoices/${draft.id}/issue`))).number as string;
+    };
+    const numbers = [await issueOne(s.send), await issueOne(s.send), await issueOne(other.send)];
+    await ok(await s.send('PATCH', `/api/v1/workspaces/${s.id}/settings`, { invoice_number_prefix: 'B-' }));
+    numbers.push(await issueOne(s.send));
+    await ok(await s.send('PATCH', `/api/v1/workspaces/${s.id}/settings`, { invoice_number_prefix: 'A-' }));
+    numbers.push(await issueOne(s.send));
+    expect(numbers).toEqual(['A-000001', 'A-000002', 'A-000001', 'B-000001', 'A-000003']);
+  });
+
   it('changes a draft (lines replaced, totals recomputed) and deletes a draft', async () => {
     const s = await shop('Drafts');
     const draft = await ok(await s.send('POST', '/api/v1/invoices', { lines: [{ item_id: s.item, quantity: '1' }] }), 201);

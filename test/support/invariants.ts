@@ -138,6 +138,35 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
       .select('w.id')
       .where((eb) => eb.or([eb('s.workspace_id', 'is', null), eb('s.default_location_id', 'is', null)]))
       .execute(),
+    // Issue 18: what an invoice shows is what its lines and payments add up to.
+    'invoice whose lines do not add up to its totals': sql<{ id: number }>`
+      select i.id from invoices i
+      left join (select workspace_id, invoice_id, sum(subtotal_e4) as subtotal, sum(tax_e4) as tax from invoice_lines group by workspace_id, invoice_id) l
+        on l.workspace_id = i.workspace_id and l.invoice_id = i.id
+      where coalesce(l.subtotal, 0) <> i.subtotal_e4 or coalesce(l.tax, 0) <> i.tax_e4`
+      .execute(db)
+      .then((result) => result.rows),
+    'invoice whose payments do not add up to what it shows paid': sql<{ id: number }>`
+      select i.id from invoices i
+      left join (select workspace_id, invoice_id, sum(amount_e4) as paid from invoice_payments group by workspace_id, invoice_id) p
+        on p.workspace_id = i.workspace_id and p.invoice_id = i.id
+      where coalesce(p.paid, 0) <> i.paid_e4`
+      .execute(db)
+      .then((result) => result.rows),
+    'issued invoice whose sales are not its item lines (or a voided one whose stock did not come back)': sql<{ id: number }>`
+      select i.id from invoices i
+      where i.status <> 'draft' and i.document_subtype is distinct from 'B04' and i.document_subtype is distinct from 'E34'
+        and coalesce((select sum(quantity_e4) from invoice_lines l where l.workspace_id = i.workspace_id and l.invoice_id = i.id and l.item_id is not null), 0)
+          <> coalesce((select -sum(quantity_e4) from stock_movements m where m.workspace_id = i.workspace_id and m.invoice_id = i.id and m.kind = 'sale'), 0)
+        or i.status = 'void' and coalesce((select sum(quantity_e4) from stock_movements m where m.workspace_id = i.workspace_id and m.invoice_id = i.id), 0) <> 0`
+      .execute(db)
+      .then((result) => result.rows),
+    'NCF range of a workspace of another tenant': db
+      .selectFrom('ncf_sequences as n')
+      .innerJoin('workspaces as w', 'w.id', 'n.workspace_id')
+      .select('n.id')
+      .whereRef('w.tenant_id', '<>', 'n.tenant_id')
+      .execute(),
     'session without a refresh token': db
       .selectFrom('sessions as s')
       .select('s.id')

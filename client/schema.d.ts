@@ -4349,8 +4349,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description NCF sequence type, e.g. B01 (tax credit), B02 (consumer), E31 (e-CF) */
-                    document_subtype: string;
+                    /** @description The NCF type new invoices draw from: B01/E31 tax credit, B02/E32 consumer, … (not a credit or debit note type, which amends another invoice) */
+                    document_subtype: "B01" | "B02" | "B11" | "B12" | "B13" | "B14" | "B15" | "B16" | "B17" | "E31" | "E32" | "E41" | "E43" | "E44" | "E45" | "E46" | "E47";
                 };
             };
         };

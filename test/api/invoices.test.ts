@@ -145,8 +145,9 @@ describe('invoices', () => {
     const s = await shop('Bad Lines');
     const before = await countRows('invoices');
     const answer = await s.send('POST', '/api/v1/invoices', {
-      contact_id: 2147483647,
-      lines: [{ quantity: '1' }, { item_id: 2147483647, quantity: '1' }, { description: 'x', quantity: '0', unit_price: '1' }, { description: 'y', quantity: '1', unit_price: '1', tax_percent: '100.5' }],
+      // Ids past PostgreSQL's int4 name nothing: 422, never 500.
+      contact_id: 2147483648,
+      lines: [{ quantity: '1' }, { item_id: 2147483648, quantity: '1' }, { description: 'x', quantity: '0', unit_price: '1' }, { description: 'y', quantity: '1', unit_price: '1', tax_percent: '100.5' }],
     });
     expect(answer.statusCode, answer.body).toBe(422);
     expect(Object.keys(answer.json().error.details).sort()).toEqual(['contact_id', 'lines/0/description', 'lines/0/unit_price', 'lines/1/item_id', 'lines/2/quantity', 'lines/3/tax_percent']);
@@ -222,6 +223,60 @@ describe('invoices', () => {
     expect(await levelOf(s.id, s.item, s.location)).toBe(98);
     const wrong = await s.send('POST', '/api/v1/invoices', { document_subtype: 'B01', reference_invoice_id: original.id, lines: [{ item_id: s.item, quantity: '1' }] });
     expect(wrong.statusCode).toBe(422);
+    const beyond = await s.send('POST', '/api/v1/invoices', { document_subtype: 'B04', reference_invoice_id: Number.MAX_SAFE_INTEGER, lines: [{ item_id: s.item, quantity: '1' }] });
+    expect([beyond.statusCode, Object.keys(beyond.json().error.details)]).toEqual([422, ['reference_invoice_id']]);
+  });
+});
+
+describe('notes and limits', () => {
+  it('issues a credit note only while the invoice it amends stands, never crediting past its total, in its currency', async () => {
+    const s = await shop('Credit limits', { default_currency: 'DOP', default_tax_percent: 0 });
+    for (const type of ['B01', 'B04']) await ok(await s.send('POST', '/api/v1/ncf-sequences', { document_type: type, range_start: 700, range_end: 799, authorization_number: `C-${type}`, authorized_on: '2026-03-01' }), 201);
+    const original = await ok(await s.send('POST', '/api/v1/invoices', { document_subtype: 'B01', lines: [{ description: 'Obra', quantity: '1', unit_price: '100' }] }), 201);
+    await ok(await s.send('POST', `/api/v1/invoices/${original.id}/issue`));
+    const note = (amount: string) => s.send('POST', '/api/v1/invoices', { document_subtype: 'B04', reference_invoice_id: original.id, lines: [{ description: 'Crédito', quantity: '1', unit_price: amount }] });
+    const otherCurrency = await s.send('POST', '/api/v1/invoices', { document_subtype: 'B04', reference_invoice_id: original.id, currency: 'USD', lines: [{ description: 'x', quantity: '1', unit_price: '1' }] });
+    expect([otherCurrency.statusCode, Object.keys(otherCurrency.json().error.details)]).toEqual([422, ['currency']]);
+    const sixty = await ok(await note('60'), 201);
+    const fifty = await ok(await note('50'), 201);
+    const forty = await ok(await note('40'), 201);
+    await ok(await s.send('POST', `/api/v1/invoices/${sixty.id}/issue`));
+    const tooMuch = await s.send('POST', `/api/v1/invoices/${fifty.id}/issue`);
+    expect([tooMuch.statusCode, tooMuch.json().error]).toEqual([409, expect.objectContaining({ code: 'INVOICE.CREDIT_TOO_LARGE', details: { total: '100.00', credited: '60.00' } })]);
+    await ok(await s.send('POST', `/api/v1/invoices/${forty.id}/issue`));
+
+    // Voided after a note was drafted: the note is not issued.
+    const second = await ok(await s.send('POST', '/api/v1/invoices', { document_subtype: 'B01', lines: [{ description: 'Obra 2', quantity: '1', unit_price: '10' }] }), 201);
+    await ok(await s.send('POST', `/api/v1/invoices/${second.id}/issue`));
+    const late = await ok(await s.send('POST', '/api/v1/invoices', { document_subtype: 'B04', reference_invoice_id: second.id, lines: [{ description: 'x', quantity: '1', unit_price: '1' }] }), 201);
+    await ok(await s.send('POST', `/api/v1/invoices/${second.id}/void`, { reason: '04' }));
+    const refused = await s.send('POST', `/api/v1/invoices/${late.id}/issue`);
+    expect([refused.statusCode, refused.json().error.code, refused.json().error.details.status]).toEqual([409, 'INVOICE.NOT_OPEN', 'void']);
+    expect((await ok(await s.send('GET', `/api/v1/invoices/${late.id}`))).status).toBe('draft');
+  });
+
+  it('refuses an invoice whose lines of one item come to more than a stock level holds, a 608 period out of range, and a note type as the preferred subtype', async () => {
+    const s = await shop('Limits', { allow_negative_stock: true });
+    const huge = await s.send('POST', '/api/v1/invoices', { lines: [{ item_id: s.item, quantity: '99999999999.9999', unit_price: '0' }, { item_id: s.item, quantity: '0.0001', unit_price: '0' }] });
+    expect([huge.statusCode, Object.keys(huge.json().error.details)]).toEqual([422, ['lines']]);
+    expect((await s.send('GET', '/api/v1/ncf-reports/608.csv?period=009912')).statusCode).toBe(422);
+    for (const subtype of ['B04', 'E33', 'X99']) expect((await s.send('PUT', `/api/v1/workspaces/${s.id}/preferred-document-subtype`, { document_subtype: subtype })).statusCode, subtype).toBe(422);
+  });
+
+  it('deletes a workspace with everything it issued, voided, converted and drew', async () => {
+    const s = await shop('Deleted with documents');
+    await ok(await s.send('POST', '/api/v1/ncf-sequences', { document_type: 'B14', range_start: 1, range_end: 10, authorization_number: 'D', authorized_on: '2026-03-01' }), 201);
+    const draftOf = async () => (await ok(await s.send('POST', '/api/v1/invoices', { document_subtype: 'B14', lines: [{ item_id: s.item, quantity: '1' }] }), 201)).id as number;
+    const [issued, paid, voided] = [await draftOf(), await draftOf(), await draftOf()];
+    for (const id of [issued, paid, voided]) await ok(await s.send('POST', `/api/v1/invoices/${id}/issue`));
+    await ok(await s.send('POST', `/api/v1/invoices/${paid}/payments`, { amount: '450', method: 'card' }), 201);
+    await ok(await s.send('POST', `/api/v1/invoices/${voided}/void`, { reason: '02' }));
+    const quotation = await ok(await s.send('POST', '/api/v1/quotations', { lines: [{ item_id: s.item, quantity: '1' }] }), 201);
+    await ok(await s.send('POST', `/api/v1/quotations/${quotation.id}/convert`), 201);
+    await ok(await s.send('DELETE', `/api/v1/workspaces/${s.id}`));
+    for (const table of ['invoices', 'invoice_lines', 'invoice_payments', 'invoice_number_series', 'ncf_sequences', 'quotations', 'quotation_lines', 'stock_movements'] as const) {
+      expect(await t.db.selectFrom(table).select('workspace_id').where('workspace_id', '=', s.id).execute(), table).toEqual([]);
+    }
   });
 });
 

@@ -129,8 +129,19 @@ describe.skipIf(!chromiumInstalled)('the API reference at /docs', () => {
     );
     const { page, problems } = await watchedPage();
     await page.goto(`${server.url}/docs`);
+    // Past 150 rows (tags and operations) Swagger UI virtualizes the list and renders only what
+    // is in view: scroll through the page and collect every operation it shows on the way.
     await page.waitForSelector('.opblock', { timeout: 20_000 });
-    expect(await page.locator('.opblock').count()).toBe(operations);
+    const shown = new Set<string>();
+    for (let step = 0; step < 1000; step += 1) {
+      for (const id of await page.locator('.opblock').evaluateAll((blocks) => blocks.map((block) => block.id))) shown.add(id);
+      const atBottom = await page.evaluate('window.scrollBy(0, 300), window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 1');
+      await page.waitForTimeout(40);
+      if (atBottom && step > 0) break;
+    }
+    for (const id of await page.locator('.opblock').evaluateAll((blocks) => blocks.map((block) => block.id))) shown.add(id);
+    expect(shown.size).toBe(operations);
+    await page.evaluate('window.scrollTo(0, 0)');
 
     await page.click('button.authorize');
     const bearer = page.locator('.modal-ux .auth-container').first();
@@ -139,6 +150,11 @@ describe.skipIf(!chromiumInstalled)('the API reference at /docs', () => {
     await page.click('.modal-ux button.btn-done');
 
     const me = page.locator('#operations-identity-getMe');
+    // Virtualized: it is rendered once scrolled into view.
+    for (let step = 0; step < 100 && (await me.count()) === 0; step += 1) {
+      await page.evaluate('window.scrollBy(0, 200)');
+      await page.waitForTimeout(40);
+    }
     await me.locator('.opblock-summary').click();
     await me.locator('.try-out__btn').click();
     await me.locator('.execute').click();

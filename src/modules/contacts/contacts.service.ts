@@ -1,6 +1,6 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
+import { isForeignKeyViolation, isUniqueViolation, MAX_STORED_ID } from '../../core/db/dialect.ts';
 import { inWorkspaceTransaction, scoped, type InWorkspace } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
@@ -43,8 +43,9 @@ const refusal = (error: unknown, taxId: string | null | undefined) =>
   taxId != null && isUniqueViolation(error, 'tax_id') ? new AppError('CONTACT.TAX_ID_TAKEN', { tax_id: taxId }) : error;
 
 /** A contact of the context's workspace, for documents that name one (undefined when it is not there). */
-export function contactOf(executor: Executor, ctx: InWorkspace, id: number): Promise<ContactRow | undefined> {
-  return repository.findContact(scoped(executor, ctx, 'contacts'), id);
+export async function contactOf(executor: Executor, ctx: InWorkspace, id: number): Promise<ContactRow | undefined> {
+  // A body's id past any stored one names nothing, and must not reach PostgreSQL's int4 column.
+  return id > MAX_STORED_ID ? undefined : repository.findContact(scoped(executor, ctx, 'contacts'), id);
 }
 
 export type ContactsService = ReturnType<typeof createContactsService>;

@@ -1,7 +1,8 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
-import { scaledFromString, stringFromScaled } from '../../core/decimal.ts';
+import { scaledFromString, stringFromScaled, toScaled } from '../../core/decimal.ts';
 import type { Tx } from '../../schema/database.ts';
 import { liveItemsForSale } from '../catalog/items.service.ts';
+import type { WorkspaceSettings } from '../settings/settings.schemas.ts';
 import { invoiceAmounts, lineAmounts, minorUnitDigits, type Amounts, type LineFigures } from './invoice-totals.ts';
 import type { InvoiceLineInput } from './invoices.schemas.ts';
 
@@ -23,6 +24,15 @@ export interface Pricing {
   taxIncluded: boolean;
   /** The tax of a line that names none: the workspace's default_tax_percent. */
   defaultTaxE4: number;
+}
+
+/** How a document is priced: what it names, else the workspace's defaults. */
+export function pricingOf(settings: WorkspaceSettings, named: { currency: string | undefined; taxIncluded: boolean | undefined }): Pricing {
+  return {
+    currency: named.currency ?? settings.default_currency,
+    taxIncluded: named.taxIncluded ?? settings.default_tax_included,
+    defaultTaxE4: toScaled(settings.default_tax_percent, SCALE),
+  };
 }
 
 /**

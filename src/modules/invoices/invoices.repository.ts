@@ -2,7 +2,7 @@ import { MAX_STORED_ID } from '../../core/db/dialect.ts';
 import type { WorkspaceTable } from '../../core/db/workspace-scope.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { Database } from '../../schema/database.ts';
-import type { InvoiceLineRow, InvoiceLinesTable, InvoicePaymentRow, InvoicePaymentsTable, InvoiceRow, InvoicesTable, InvoiceStatus } from './invoices.table.ts';
+import type { InvoiceLineRow, InvoiceLinesTable, InvoicePaymentRow, InvoicePaymentsTable, InvoiceRow, InvoicesTable, InvoiceStatus, NcfType } from './invoices.table.ts';
 
 export type WorkspaceInvoices = WorkspaceTable<Database, 'invoices'>;
 export type WorkspaceInvoiceLines = WorkspaceTable<Database, 'invoice_lines'>;
@@ -96,6 +96,18 @@ export async function drawInvoiceNumber(series: WorkspaceNumberSeries, prefix: s
     .returning('last_number')
     .executeTakeFirstOrThrow();
   return row.last_number;
+}
+
+/** The totals of the issued (or paid) notes of `types` that amend an invoice, added up. */
+export async function creditedAgainst(invoices: WorkspaceInvoices, originalId: number, types: readonly NcfType[]): Promise<number> {
+  const row = await invoices
+    .selectFrom()
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_e4'), eb.lit(0)).as('credited'))
+    .where('reference_invoice_id', '=', originalId)
+    .where('status', 'in', ['issued', 'paid'])
+    .where('document_subtype', 'in', [...types])
+    .executeTakeFirstOrThrow();
+  return Number(row.credited);
 }
 
 /** Voided invoices with an NCF, voided within [from, to): the rows of DGII's format 608. */

@@ -1,8 +1,8 @@
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
-import { engineOf, isForeignKeyViolation } from '../../core/db/dialect.ts';
+import { engineOf, isForeignKeyViolation, MAX_STORED_ID } from '../../core/db/dialect.ts';
 import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
-import { scaledFromString, stringFromScaled, toScaled } from '../../core/decimal.ts';
+import { scaledFromString, stringFromScaled } from '../../core/decimal.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
@@ -13,8 +13,9 @@ import { liveLocationIds } from '../locations/locations.service.ts';
 import { holdSettingsUnchanged, settingsOf } from '../settings/settings.service.ts';
 import type { WorkspaceSettings } from '../settings/settings.schemas.ts';
 import type { StockService } from '../stock/stock.service.ts';
+import { MAX_LEVEL_E4 } from '../../schema/migrations/0015-stock.ts';
 import { preferredDocumentSubtypeOf } from '../workspaces/workspaces.service.ts';
-import { composeLines, lineAsInput, lineShown, moneyIn } from './document-lines.ts';
+import { composeLines, lineAsInput, lineShown, moneyIn, pricingOf, type DocumentLine } from './document-lines.ts';
 import { minorUnitDigits } from './invoice-totals.ts';
 import * as repository from './invoices.repository.ts';
 import type {
@@ -29,7 +30,7 @@ import type {
   VoidInvoiceBody,
 } from './invoices.schemas.ts';
 import type { InvoiceLineRow, InvoicePaymentRow, InvoiceRow, NcfType } from './invoices.table.ts';
-import { daysAfter, fiscalDate, isNote } from './ncf.ts';
+import { CREDIT_NOTE_TYPES, daysAfter, fiscalDate, isCreditNote, isNote } from './ncf.ts';
 import { drawNcf } from './ncf-sequences.service.ts';
 
 /** Amounts are kept in ten-thousandths (core/decimal.ts). */
@@ -49,7 +50,8 @@ function toSummary(row: InvoiceRow): InvoiceSummary {
   };
 }
 
-function toInvoice(row: InvoiceRow, lines: readonly InvoiceLineRow[], payments: readonly InvoicePaymentRow[]): Invoice {
+/** An invoice as shown, from its row and the lines and payments in hand (a change answers without reading them back). */
+function toInvoice(row: InvoiceRow, lines: readonly DocumentLine[], payments: readonly InvoicePaymentRow[]): Invoice {
   const money = moneyIn(row.currency);
   return {
     ...toSummary(row),
@@ -111,15 +113,19 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
     const subtype = input.document_subtype !== undefined ? input.document_subtype : (NCF_TYPES as readonly string[]).includes(preferred ?? '') ? (preferred as NcfType) : null;
     let referenceNcf: string | null = null;
     if (subtype !== null && isNote(subtype)) {
-      const original = input.reference_invoice_id === null ? undefined : await repository.findInvoice(scoped(tx, ctx, 'invoices'), input.reference_invoice_id);
+      const reference = input.reference_invoice_id;
+      const original = reference === null || reference > MAX_STORED_ID ? undefined : await repository.findInvoice(scoped(tx, ctx, 'invoices'), reference);
       if (!original || original.ncf === null || original.status === 'void' || original.status === 'draft') {
         problems.reference_invoice_id = 'a credit or debit note names an issued invoice of this workspace that has an NCF';
+      } else if (original.currency !== (input.currency ?? settings.default_currency)) {
+        problems.currency = `a note is in the currency of the invoice it amends (${original.currency})`;
       } else referenceNcf = original.ncf;
     } else if (input.reference_invoice_id !== null) problems.reference_invoice_id = 'only a credit or debit note (B03, B04, E33, E34) names another invoice';
 
-    const currency = input.currency ?? settings.default_currency;
-    const pricing = { currency, taxIncluded: input.tax_included ?? settings.default_tax_included, defaultTaxE4: toScaled(settings.default_tax_percent, SCALE) };
+    const pricing = pricingOf(settings, { currency: input.currency, taxIncluded: input.tax_included });
     const { lines, totals } = await composeLines(tx, ctx, input.lines, pricing, problems);
+    // Issuing moves one level per item by the sum of its lines: within what a level holds.
+    for (const [itemId, quantity] of quantitiesOf(lines)) if (quantity > MAX_LEVEL_E4) problems.lines = `item ${itemId} comes to more than the largest stock level kept`;
     if (Object.keys(problems).length > 0 || !totals) throw new AppError('VALIDATION.FAILED', problems);
     return {
       columns: {
@@ -128,7 +134,7 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
         document_subtype: subtype,
         reference_invoice_id: referenceNcf === null ? null : input.reference_invoice_id,
         reference_ncf: referenceNcf,
-        currency,
+        currency: pricing.currency,
         tax_included: pricing.taxIncluded ? 1 : 0,
         notes: input.notes,
         ...totals,
@@ -167,11 +173,32 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
     });
     await repository.replaceLines(scoped(tx, ctx, 'invoice_lines'), row.id, draft.lines);
     await audit(tx, ctx, 'created', row, { total: toSummary(row).total, currency: row.currency, lines: draft.lines.length }, now);
-    return detailed(tx, ctx, row);
+    return toInvoice(row, draft.lines, []);
+  }
+
+  /**
+   * A note is issued only while the invoice it amends stands (issued or paid, not voided since
+   * the note was drafted), and credit notes never credit more than that invoice's total. The
+   * original is held until the transaction ends, so its voiding and other notes against it
+   * wait; the sum counts every credit note of the workspace, at any location, as the limit is
+   * the invoice's and not the caller's (it is not shown).
+   */
+  async function requireAmendable(tx: Tx, ctx: InWorkspaceContext, note: InvoiceRow): Promise<void> {
+    const everywhere = { workspace: { ...ctx.workspace, locations: 'all' as const } };
+    const original = await repository.findInvoice(scoped(tx, everywhere, 'invoices'), note.reference_invoice_id ?? 0, engineOf(tx) === 'postgres');
+    if (!original || (original.status !== 'issued' && original.status !== 'paid')) {
+      throw new AppError('INVOICE.NOT_OPEN', { reference_invoice_id: String(note.reference_invoice_id), status: original?.status ?? 'missing' });
+    }
+    if (note.document_subtype === null || !isCreditNote(note.document_subtype)) return;
+    const credited = await repository.creditedAgainst(scoped(tx, everywhere, 'invoices'), original.id, CREDIT_NOTE_TYPES);
+    if (credited + note.total_e4 > original.total_e4) {
+      const money = moneyIn(original.currency);
+      throw new AppError('INVOICE.CREDIT_TOO_LARGE', { total: money(original.total_e4), credited: money(credited) });
+    }
   }
 
   /** The stock an invoice's item lines move, per item. */
-  function quantitiesOf(lines: readonly InvoiceLineRow[]): Map<number, number> {
+  function quantitiesOf(lines: readonly Pick<InvoiceLineRow, 'item_id' | 'quantity_e4'>[]): Map<number, number> {
     const quantities = new Map<number, number>();
     for (const line of lines) if (line.item_id !== null) quantities.set(line.item_id, (quantities.get(line.item_id) ?? 0) + line.quantity_e4);
     return quantities;
@@ -239,7 +266,8 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
         if (!row) throw new AppError('INVOICE.NOT_DRAFT');
         await repository.replaceLines(scoped(tx, ctx, 'invoice_lines'), id, draft.lines);
         await audit(tx, ctx, 'updated', row, { changed: Object.keys(input), total: toSummary(row).total }, now);
-        return detailed(tx, ctx, row);
+        // A draft takes no payment.
+        return toInvoice(row, draft.lines, []);
       });
     },
 
@@ -276,7 +304,9 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
         const draft = await held(tx, ctx, id);
         if (draft.status !== 'draft') throw new AppError('INVOICE.NOT_DRAFT', { status: draft.status });
         const settings = await holdSettingsUnchanged(tx, ctx.workspace.id);
-        const location = input.location_id === undefined ? draft.location_id : await requireLocation(tx, ctx, 'location_id', input.location_id);
+        // Where it was drafted may have been archived since.
+        const location = await requireLocation(tx, ctx, 'location_id', input.location_id ?? draft.location_id);
+        if (draft.reference_invoice_id !== null) await requireAmendable(tx, ctx, draft);
         const lines = await repository.linesOf(scoped(tx, ctx, 'invoice_lines'), id);
         const sequence = await repository.drawInvoiceNumber(scoped(tx, ctx, 'invoice_number_series'), settings.invoice_number_prefix);
         const today = fiscalDate(instant);
@@ -308,7 +338,7 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
           await stock.moveForInvoice(tx, ctx, { kind: 'sale', invoiceId: id, locationId: location, quantities: quantitiesOf(lines), negativeAllowed: settings.allow_negative_stock }, now);
         }
         await audit(tx, ctx, 'issued', row, { number: row.number, ncf: row.ncf, total: toSummary(row).total }, now);
-        return detailed(tx, ctx, row);
+        return toInvoice(row, lines, []);
       });
     },
 

@@ -35,7 +35,7 @@ export const CreateNcfSequenceBody = Type.Object(
     range_end: Type.Integer({ minimum: 1, maximum: 9_999_999_999, description: 'Inclusive; at most 8 digits for B types, 10 for E types' }),
     authorization_number: PlainText({ minLength: 1, maxLength: 40, pattern: PATTERNS.notBlank, description: "DGII's authorisation of the range" }),
     authorized_on: CalendarDate('The day DGII authorised the range'),
-    low_remaining_threshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 9_999_999_999, description: 'Default: a tenth of the range' })),
+    low_remaining_threshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Default: a tenth of the range' })),
   },
   {
     additionalProperties: false,
@@ -46,7 +46,7 @@ export const CreateNcfSequenceBody = Type.Object(
 export type CreateNcfSequenceBody = Static<typeof CreateNcfSequenceBody>;
 
 export const Report608Query = Type.Object(
-  { period: Type.Optional(Type.String({ pattern: '^[0-9]{4}(0[1-9]|1[0-2])$', description: 'The month, YYYYMM (voided within it, in Santo Domingo); default the current one' })) },
+  { period: Type.Optional(Type.String({ pattern: '^2[0-9]{3}(0[1-9]|1[0-2])$', description: 'The month, YYYYMM (voided within it, in Santo Domingo); default the current one' })) },
   { additionalProperties: false },
 );
 export type Report608Query = Static<typeof Report608Query>;

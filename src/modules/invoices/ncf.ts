@@ -1,3 +1,4 @@
+import { NOTE_TYPES } from '../../schema/migrations/0021-invoices-ncf.ts';
 import type { NcfType } from './invoices.table.ts';
 
 /**
@@ -33,5 +34,6 @@ export function ncfText(type: NcfType, number: number): string {
   return `${type}${String(number).padStart(type.startsWith('B') ? 8 : 10, '0')}`;
 }
 
-/** Credit and debit notes (04/34, 03/33) amend an earlier receipt and name its NCF. */
-export const isNote = (type: NcfType) => ['B03', 'B04', 'E33', 'E34'].includes(type);
+export const isNote = (type: NcfType) => NOTE_TYPES.includes(type);
+export const CREDIT_NOTE_TYPES: readonly NcfType[] = ['B04', 'E34'];
+export const isCreditNote = (type: NcfType) => CREDIT_NOTE_TYPES.includes(type);

@@ -2,13 +2,12 @@ import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
 import { engineOf } from '../../core/db/dialect.ts';
 import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
-import { toScaled } from '../../core/decimal.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import { contactOf } from '../contacts/contacts.service.ts';
-import { composeLines, lineAsInput, lineShown, moneyIn } from '../invoices/document-lines.ts';
+import { composeLines, lineAsInput, lineShown, moneyIn, pricingOf } from '../invoices/document-lines.ts';
 import type { Invoice, InvoiceLineInput } from '../invoices/invoices.schemas.ts';
 import type { InvoicesService } from '../invoices/invoices.service.ts';
 import { settingsOf } from '../settings/settings.service.ts';
@@ -58,12 +57,11 @@ export function createQuotationsService(deps: { db: Db; clock: Clock; invoices: 
     const settings = await settingsOf(tx, ctx.workspace.id);
     const problems: Record<string, string> = {};
     if (input.contact_id !== null && !(await contactOf(tx, ctx, input.contact_id))) problems.contact_id = 'no such contact in this workspace';
-    const currency = input.currency ?? settings.default_currency;
-    const pricing = { currency, taxIncluded: input.tax_included ?? settings.default_tax_included, defaultTaxE4: toScaled(settings.default_tax_percent, 4) };
+    const pricing = pricingOf(settings, { currency: input.currency, taxIncluded: input.tax_included });
     const { lines, totals } = await composeLines(tx, ctx, input.lines, pricing, problems);
     if (Object.keys(problems).length > 0 || !totals) throw new AppError('VALIDATION.FAILED', problems);
     return {
-      columns: { contact_id: input.contact_id, currency, tax_included: pricing.taxIncluded ? 1 : 0, valid_until: input.valid_until, notes: input.notes, ...totals },
+      columns: { contact_id: input.contact_id, currency: pricing.currency, tax_included: pricing.taxIncluded ? 1 : 0, valid_until: input.valid_until, notes: input.notes, ...totals },
       lines,
     };
   }

@@ -34,6 +34,9 @@ export const NCF_TYPES = [
   'E31', 'E32', 'E33', 'E34', 'E41', 'E43', 'E44', 'E45', 'E46', 'E47',
 ] as const;
 
+/** Credit and debit notes (04/34, 03/33): they amend an earlier receipt and name its NCF. */
+export const NOTE_TYPES: readonly (typeof NCF_TYPES)[number][] = ['B03', 'B04', 'E33', 'E34'];
+
 /** DGII's reasons for voiding an NCF (format 608, "tipo de anulación"). */
 export const VOID_REASONS = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10'] as const;
 
@@ -271,8 +274,10 @@ async function postgresRules(db: Kysely<any>): Promise<void> {
 
   await sql`create function invoice_lines_fixed_once_issued() returns trigger language plpgsql as $$
     begin
+      -- A workspace's deletion takes its invoices' lines with it (the workspace is gone by then).
       if exists (select 1 from invoices i where i.workspace_id = coalesce(new.workspace_id, old.workspace_id)
-          and i.id = coalesce(new.invoice_id, old.invoice_id) and i.status <> 'draft') then
+          and i.id = coalesce(new.invoice_id, old.invoice_id) and i.status <> 'draft')
+        and exists (select 1 from workspaces w where w.id = coalesce(new.workspace_id, old.workspace_id)) then
         ${refusal(RULES.fixedOnceIssued, 'the lines of an issued invoice do not change')};
       end if;
       return coalesce(new, old);
@@ -308,7 +313,7 @@ async function sqliteRules(db: Kysely<any>): Promise<void> {
   const overlaps = sql`exists (select 1 from ncf_sequences o where o.tenant_id = new.tenant_id and o.document_type = new.document_type
     and o.range_start <= new.range_end and new.range_start <= o.range_end and o.id is not new.id)`;
   await trigger(`${RULES.rangesDisjoint}_insert`, sql`before insert on ncf_sequences`, overlaps, RULES.rangesDisjoint, 'NCF ranges of one type in a tenant do not overlap');
-  await trigger(`${RULES.rangesDisjoint}_update`, sql`before update on ncf_sequences`, overlaps, RULES.rangesDisjoint, 'NCF ranges of one type in a tenant do not overlap');
+  await trigger(`${RULES.rangesDisjoint}_update`, sql`before update of tenant_id, document_type, range_start, range_end on ncf_sequences`, overlaps, RULES.rangesDisjoint, 'NCF ranges of one type in a tenant do not overlap');
 
   const numberDrawn = sql`new.number_sequence is not null and not exists (select 1 from invoice_number_series s where s.workspace_id = new.workspace_id
     and s.prefix = new.number_prefix and s.last_number = new.number_sequence)`;
@@ -336,7 +341,10 @@ async function sqliteRules(db: Kysely<any>): Promise<void> {
     'an issued invoice is kept',
   );
   const issuedInvoice = (row: 'new' | 'old') =>
-    sql.raw(`exists (select 1 from invoices i where i.workspace_id = ${row}.workspace_id and i.id = ${row}.invoice_id and i.status <> 'draft')`);
+    sql.raw(
+      `exists (select 1 from invoices i where i.workspace_id = ${row}.workspace_id and i.id = ${row}.invoice_id and i.status <> 'draft')` +
+        ` and exists (select 1 from workspaces w where w.id = ${row}.workspace_id)`,
+    );
   for (const [event, row] of [['insert', 'new'], ['update', 'new'], ['delete', 'old']] as const) {
     await trigger(`invoice_lines_fixed_once_issued_${event}`, sql.raw(`before ${event} on invoice_lines`), issuedInvoice(row), RULES.fixedOnceIssued, 'the lines of an issued invoice do not change');
   }

@@ -9,7 +9,8 @@ import { createDocumentLines } from './0021-invoices-ncf.ts';
  * What the database keeps, past the service:
  * - a quotation is converted at most once, into an invoice of its own workspace (a composite
  *   foreign key; unique), and a converted quotation and its lines never change and are kept
- *   while the workspace exists (`quotation_fixed_once_converted`);
+ *   while the workspace exists (`quotation_fixed_once_converted`; a workspace's deletion takes
+ *   them all);
  * - money is exact, as on invoices.
  */
 export const QUOTATION_STATUSES = ['open', 'converted'] as const;
@@ -54,7 +55,8 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
             raise exception '${sql.raw(refusal)}' using errcode = 'check_violation', constraint = '${sql.raw(QUOTATION_FIXED_RULE)}';
           end if;
         elsif exists (select 1 from quotations q where q.workspace_id = coalesce(new.workspace_id, old.workspace_id)
-            and q.id = coalesce(new.quotation_id, old.quotation_id) and q.status = 'converted') then
+            and q.id = coalesce(new.quotation_id, old.quotation_id) and q.status = 'converted')
+          and exists (select 1 from workspaces w where w.id = coalesce(new.workspace_id, old.workspace_id)) then
           raise exception '${sql.raw(refusal)}' using errcode = 'check_violation', constraint = '${sql.raw(QUOTATION_FIXED_RULE)}';
         end if;
         return coalesce(new, old);
@@ -72,6 +74,7 @@ export async function up(db: Kysely<any>, engine: Engine): Promise<void> {
   for (const [event, row] of [['insert', 'new'], ['update', 'new'], ['delete', 'old']] as const) {
     await sql`create trigger ${sql.raw(`${QUOTATION_FIXED_RULE}_lines_${event}`)} before ${sql.raw(event)} on quotation_lines
       when exists (select 1 from quotations q where q.workspace_id = ${sql.raw(row)}.workspace_id and q.id = ${sql.raw(row)}.quotation_id and q.status = 'converted')
+        and exists (select 1 from workspaces w where w.id = ${sql.raw(row)}.workspace_id)
       begin ${abort}; end`.execute(db);
   }
 }

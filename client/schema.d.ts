@@ -2393,7 +2393,7 @@ export interface components {
             reference?: string;
             /**
              * Format: date
-             * @description Default: today in Santo Domingo (YYYY-MM-DD)
+             * @description From the issue date to today; default today in Santo Domingo (YYYY-MM-DD)
              */
             paid_on?: string;
         };

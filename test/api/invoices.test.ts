@@ -116,6 +116,10 @@ describe('invoices', () => {
     expect(partial).toMatchObject({ status: 'issued', paid: '1000.00', balance: '948.02' });
     const over = await s.send('POST', `/api/v1/invoices/${draft.id}/payments`, { amount: '948.03', method: 'cash' });
     expect([over.statusCode, over.json().error]).toEqual([409, expect.objectContaining({ code: 'INVOICE.OVERPAYMENT', details: { balance: '948.02' } })]);
+    for (const paidOn of ['2020-01-01', '2999-01-01']) {
+      const outside = await s.send('POST', `/api/v1/invoices/${draft.id}/payments`, { amount: '1', method: 'cash', paid_on: paidOn });
+      expect([outside.statusCode, Object.keys(outside.json().error.details)], paidOn).toEqual([422, ['paid_on']]);
+    }
     const tooFine = await s.send('POST', `/api/v1/invoices/${draft.id}/payments`, { amount: '0.001', method: 'cash' });
     expect([tooFine.statusCode, Object.keys(tooFine.json().error.details)]).toEqual([422, ['amount']]);
     const paid = await ok(await s.send('POST', `/api/v1/invoices/${draft.id}/payments`, { amount: '948.02', method: 'cash' }), 201);

@@ -143,7 +143,7 @@ export const PaymentBody = Type.Object(
     amount: Money({ description: "More than zero, at most the balance, in the currency's minor unit" }),
     method: Type.Union(PAYMENT_METHODS.map((method) => Type.Literal(method))),
     reference: Type.Optional(Text(200)),
-    paid_on: Type.Optional(CalendarDate('Default: today in Santo Domingo')),
+    paid_on: Type.Optional(CalendarDate('From the issue date to today; default today in Santo Domingo')),
   },
   { additionalProperties: false, title: 'PaymentBody' },
 );

@@ -379,6 +379,11 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
         const amount = scaledFromString(input.amount, SCALE);
         if (amount === 0) throw new AppError('VALIDATION.FAILED', { amount: 'must be more than zero' });
         if (amount % 10 ** (SCALE - minor) !== 0) throw new AppError('VALIDATION.FAILED', { amount: `has more than ${minor} decimal places for ${issued.currency}` });
+        const today = fiscalDate(instant);
+        const paidOn = input.paid_on ?? today;
+        if (paidOn > today || (issued.issue_date !== null && paidOn < issued.issue_date)) {
+          throw new AppError('VALIDATION.FAILED', { paid_on: `must be between the issue date (${issued.issue_date}) and today (${today})` });
+        }
         const row = await repository.addPaid(scoped(tx, ctx, 'invoices'), id, amount, now);
         if (!row) throw new AppError('INVOICE.OVERPAYMENT', { balance: toSummary(issued).balance });
         await repository.insertPayment(scoped(tx, ctx, 'invoice_payments'), {
@@ -386,7 +391,7 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
           amount_e4: amount,
           method: input.method,
           reference: input.reference?.trim() ?? null,
-          paid_on: input.paid_on ?? fiscalDate(instant),
+          paid_on: paidOn,
           actor_user_id: ctx.actor.userId,
           actor_api_key_id: ctx.actor.kind === 'api_key' ? ctx.actor.apiKeyId : null,
           created_at: now,

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 
 /**
@@ -17,4 +17,12 @@ export function registerJsonBodies(app: FastifyInstance): void {
     }
     void parseJson(request, body.toString('utf8'), done);
   });
+}
+
+/**
+ * A route's `preValidation` hook for a body that may be left out (an action whose fields
+ * are all optional): none is read as `{}`, so the body schema still decides what is sent.
+ */
+export async function bodyMayBeLeftOut(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
 }

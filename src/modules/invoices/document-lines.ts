@@ -2,6 +2,7 @@ import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import { scaledFromString, stringFromScaled, toScaled } from '../../core/decimal.ts';
 import type { Tx } from '../../schema/database.ts';
 import { liveItemsForSale } from '../catalog/items.service.ts';
+import { contactOf } from '../contacts/contacts.service.ts';
 import type { WorkspaceSettings } from '../settings/settings.schemas.ts';
 import { invoiceAmounts, lineAmounts, minorUnitDigits, type Amounts, type LineFigures } from './invoice-totals.ts';
 import type { InvoiceLineInput } from './invoices.schemas.ts';
@@ -26,13 +27,27 @@ export interface Pricing {
   defaultTaxE4: number;
 }
 
-/** How a document is priced: what it names, else the workspace's defaults. */
-export function pricingOf(settings: WorkspaceSettings, named: { currency: string | undefined; taxIncluded: boolean | undefined }): Pricing {
-  return {
-    currency: named.currency ?? settings.default_currency,
-    taxIncluded: named.taxIncluded ?? settings.default_tax_included,
+/** What every sales document names: its customer, how it is priced (else the workspace's defaults), its lines. */
+export interface DocumentInput {
+  contact_id: number | null;
+  currency: string | undefined;
+  tax_included: boolean | undefined;
+  lines: readonly InvoiceLineInput[];
+}
+
+/**
+ * The customer, pricing, lines and totals of a sales document; each problem goes into
+ * `problems` (the caller adds its own and answers 422 with all of them).
+ */
+export async function composeDocument(tx: Tx, ctx: InWorkspaceContext, input: DocumentInput, settings: WorkspaceSettings, problems: Record<string, string>) {
+  const contact = input.contact_id === null ? undefined : await contactOf(tx, ctx, input.contact_id);
+  if (input.contact_id !== null && !contact) problems.contact_id = 'no such contact in this workspace';
+  const pricing: Pricing = {
+    currency: input.currency ?? settings.default_currency,
+    taxIncluded: input.tax_included ?? settings.default_tax_included,
     defaultTaxE4: toScaled(settings.default_tax_percent, SCALE),
   };
+  return { contact, pricing, ...(await composeLines(tx, ctx, input.lines, pricing, problems)) };
 }
 
 /**
@@ -40,7 +55,7 @@ export function pricingOf(settings: WorkspaceSettings, named: { currency: string
  * (the caller answers 422 with all of them). An item line takes the item's name and sell
  * price unless it names its own.
  */
-export async function composeLines(
+async function composeLines(
   tx: Tx,
   ctx: InWorkspaceContext,
   inputs: readonly InvoiceLineInput[],

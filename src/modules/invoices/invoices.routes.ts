@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { inContext } from '../../core/auth/policy.ts';
 import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { bodyMayBeLeftOut } from '../../core/http/json-body.ts';
 import { mountRecordRoutes } from '../../core/http/record-routes.ts';
 import { DataEnvelope, IdParams, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import { CreateInvoiceBody, Invoice, InvoiceListQuery, InvoiceSummary, IssueInvoiceBody, PaymentBody, UpdateInvoiceBody, VoidInvoiceBody } from './invoices.schemas.ts';
@@ -33,10 +34,7 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox<{ invoices: InvoicesServi
     '/invoices/:id/issue',
     {
       config: { policy: inContext('invoices:issue') },
-      // The body is optional: none is read as `{}` (no location named).
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: bodyMayBeLeftOut,
       schema: {
         operationId: 'issueInvoice',
         tags: ['invoices'],

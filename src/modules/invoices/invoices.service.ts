@@ -6,7 +6,6 @@ import { scaledFromString, stringFromScaled } from '../../core/decimal.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
-import { NCF_TYPES } from '../../schema/migrations/0021-invoices-ncf.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
 import { contactOf } from '../contacts/contacts.service.ts';
 import { liveLocationIds } from '../locations/locations.service.ts';
@@ -15,13 +14,12 @@ import type { WorkspaceSettings } from '../settings/settings.schemas.ts';
 import type { StockService } from '../stock/stock.service.ts';
 import { MAX_LEVEL_E4 } from '../../schema/migrations/0015-stock.ts';
 import { preferredDocumentSubtypeOf } from '../workspaces/workspaces.service.ts';
-import { composeLines, lineAsInput, lineShown, moneyIn, pricingOf, type DocumentLine } from './document-lines.ts';
+import { composeDocument, lineAsInput, lineShown, moneyIn, type DocumentInput, type DocumentLine } from './document-lines.ts';
 import { minorUnitDigits } from './invoice-totals.ts';
 import * as repository from './invoices.repository.ts';
 import type {
   CreateInvoiceBody,
   Invoice,
-  InvoiceLineInput,
   InvoiceListQuery,
   InvoiceSummary,
   IssueInvoiceBody,
@@ -30,7 +28,7 @@ import type {
   VoidInvoiceBody,
 } from './invoices.schemas.ts';
 import type { InvoiceLineRow, InvoicePaymentRow, InvoiceRow, NcfType } from './invoices.table.ts';
-import { CREDIT_NOTE_TYPES, daysAfter, fiscalDate, isCreditNote, isNote } from './ncf.ts';
+import { CREDIT_NOTE_TYPES, daysAfter, fiscalDate, isCreditNote, isNote, PREFERABLE_NCF_TYPES } from './ncf.ts';
 import { drawNcf } from './ncf-sequences.service.ts';
 
 /** Amounts are kept in ten-thousandths (core/decimal.ts). */
@@ -61,15 +59,11 @@ function toInvoice(row: InvoiceRow, lines: readonly DocumentLine[], payments: re
 }
 
 /** What a draft is made of once every default is applied: the body of a create, or a draft with a change applied. */
-export interface DraftInput {
-  contact_id: number | null;
+export interface DraftInput extends DocumentInput {
   location_id: number | undefined;
   document_subtype: NcfType | null | undefined;
   reference_invoice_id: number | null;
-  currency: string | undefined;
-  tax_included: boolean | undefined;
   notes: string | null;
-  lines: readonly InvoiceLineInput[];
 }
 
 export type InvoicesService = ReturnType<typeof createInvoicesService>;
@@ -106,24 +100,21 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
   async function compose(tx: Tx, ctx: InWorkspaceContext, input: DraftInput, settings: WorkspaceSettings) {
     const problems: Record<string, string> = {};
     const location = await requireLocation(tx, ctx, 'location_id', input.location_id ?? settings.default_invoice_source_location_id ?? settings.default_location_id);
-    const contact = input.contact_id === null ? undefined : await contactOf(tx, ctx, input.contact_id);
-    if (input.contact_id !== null && !contact) problems.contact_id = 'no such contact in this workspace';
+    const { contact, pricing, lines, totals } = await composeDocument(tx, ctx, input, settings, problems);
 
     const preferred = input.document_subtype === undefined ? await preferredDocumentSubtypeOf(tx, ctx.workspace.id) : null;
-    const subtype = input.document_subtype !== undefined ? input.document_subtype : (NCF_TYPES as readonly string[]).includes(preferred ?? '') ? (preferred as NcfType) : null;
+    const subtype = input.document_subtype !== undefined ? input.document_subtype : PREFERABLE_NCF_TYPES.find((type) => type === preferred) ?? null;
     let referenceNcf: string | null = null;
     if (subtype !== null && isNote(subtype)) {
       const reference = input.reference_invoice_id;
       const original = reference === null || reference > MAX_STORED_ID ? undefined : await repository.findInvoice(scoped(tx, ctx, 'invoices'), reference);
       if (!original || original.ncf === null || original.status === 'void' || original.status === 'draft') {
         problems.reference_invoice_id = 'a credit or debit note names an issued invoice of this workspace that has an NCF';
-      } else if (original.currency !== (input.currency ?? settings.default_currency)) {
+      } else if (original.currency !== pricing.currency) {
         problems.currency = `a note is in the currency of the invoice it amends (${original.currency})`;
       } else referenceNcf = original.ncf;
     } else if (input.reference_invoice_id !== null) problems.reference_invoice_id = 'only a credit or debit note (B03, B04, E33, E34) names another invoice';
 
-    const pricing = pricingOf(settings, { currency: input.currency, taxIncluded: input.tax_included });
-    const { lines, totals } = await composeLines(tx, ctx, input.lines, pricing, problems);
     // Issuing moves one level per item by the sum of its lines: within what a level holds.
     for (const [itemId, quantity] of quantitiesOf(lines)) if (quantity > MAX_LEVEL_E4) problems.lines = `item ${itemId} comes to more than the largest stock level kept`;
     if (Object.keys(problems).length > 0 || !totals) throw new AppError('VALIDATION.FAILED', problems);
@@ -333,7 +324,7 @@ export function createInvoicesService(deps: { db: Db; clock: Clock; stock: Stock
           updated_at: now,
         });
         if (!row) throw new AppError('INVOICE.NOT_DRAFT');
-        // A credit note gives nothing back here: returned goods are booked as receipts.
+        // A note (credit or debit) amends another invoice and moves no stock: returned goods are booked as receipts.
         if (!(draft.document_subtype !== null && isNote(draft.document_subtype))) {
           await stock.moveForInvoice(tx, ctx, { kind: 'sale', invoiceId: id, locationId: location, quantities: quantitiesOf(lines), negativeAllowed: settings.allow_negative_stock }, now);
         }

@@ -1,4 +1,4 @@
-import { NOTE_TYPES } from '../../schema/migrations/0021-invoices-ncf.ts';
+import { NCF_TYPES, NOTE_TYPES } from '../../schema/migrations/0021-invoices-ncf.ts';
 import type { NcfType } from './invoices.table.ts';
 
 /**
@@ -35,5 +35,7 @@ export function ncfText(type: NcfType, number: number): string {
 }
 
 export const isNote = (type: NcfType) => NOTE_TYPES.includes(type);
+/** The types an invoice may draw by default (a workspace's preferred subtype): every one but the notes, which name the invoice they amend. */
+export const PREFERABLE_NCF_TYPES: readonly NcfType[] = NCF_TYPES.filter((type) => !isNote(type));
 export const CREDIT_NOTE_TYPES: readonly NcfType[] = ['B04', 'E34'];
 export const isCreditNote = (type: NcfType) => CREDIT_NOTE_TYPES.includes(type);

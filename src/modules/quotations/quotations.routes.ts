@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { inContext } from '../../core/auth/policy.ts';
 import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { bodyMayBeLeftOut } from '../../core/http/json-body.ts';
 import { mountRecordRoutes } from '../../core/http/record-routes.ts';
 import { DataEnvelope, IdParams, parseId } from '../../core/http/schemas.ts';
 import { Invoice } from '../invoices/invoices.schemas.ts';
@@ -29,11 +30,9 @@ export const quotationsRoutes: FastifyPluginAsyncTypebox<{ quotations: Quotation
   app.post(
     '/quotations/:id/convert',
     {
-      // A conversion makes an invoice: it is creating one. The body is optional: none is read as `{}`.
+      // A conversion makes an invoice: it is creating one.
       config: { policy: inContext('invoices:create') },
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: bodyMayBeLeftOut,
       schema: {
         operationId: 'convertQuotation',
         tags: ['quotations'],

@@ -6,9 +6,8 @@ import { AppError } from '../../core/errors.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { recordAudit } from '../audit-log/audit-log.service.ts';
-import { contactOf } from '../contacts/contacts.service.ts';
-import { composeLines, lineAsInput, lineShown, moneyIn, pricingOf } from '../invoices/document-lines.ts';
-import type { Invoice, InvoiceLineInput } from '../invoices/invoices.schemas.ts';
+import { composeDocument, lineAsInput, lineShown, moneyIn, type DocumentInput } from '../invoices/document-lines.ts';
+import type { Invoice } from '../invoices/invoices.schemas.ts';
 import type { InvoicesService } from '../invoices/invoices.service.ts';
 import { settingsOf } from '../settings/settings.service.ts';
 import * as repository from './quotations.repository.ts';
@@ -24,13 +23,9 @@ function toSummary(row: QuotationRow): QuotationSummary {
 const toQuotation = (row: QuotationRow, lines: readonly QuotationLineRow[]): Quotation => ({ ...toSummary(row), lines: lines.map((line) => lineShown(line, row.currency)) });
 
 /** A quotation's content once every default is applied. */
-interface QuotationInput {
-  contact_id: number | null;
-  currency: string | undefined;
-  tax_included: boolean | undefined;
+interface QuotationInput extends DocumentInput {
   valid_until: string | null;
   notes: string | null;
-  lines: readonly InvoiceLineInput[];
 }
 
 export type QuotationsService = ReturnType<typeof createQuotationsService>;
@@ -56,9 +51,7 @@ export function createQuotationsService(deps: { db: Db; clock: Clock; invoices: 
   async function compose(tx: Tx, ctx: InWorkspaceContext, input: QuotationInput) {
     const settings = await settingsOf(tx, ctx.workspace.id);
     const problems: Record<string, string> = {};
-    if (input.contact_id !== null && !(await contactOf(tx, ctx, input.contact_id))) problems.contact_id = 'no such contact in this workspace';
-    const pricing = pricingOf(settings, { currency: input.currency, taxIncluded: input.tax_included });
-    const { lines, totals } = await composeLines(tx, ctx, input.lines, pricing, problems);
+    const { pricing, lines, totals } = await composeDocument(tx, ctx, input, settings, problems);
     if (Object.keys(problems).length > 0 || !totals) throw new AppError('VALIDATION.FAILED', problems);
     return {
       columns: { contact_id: input.contact_id, currency: pricing.currency, tax_included: pricing.taxIncluded ? 1 : 0, valid_until: input.valid_until, notes: input.notes, ...totals },

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { NCF_TYPES, NOTE_TYPES } from '../../schema/migrations/0021-invoices-ncf.ts';
+import { PREFERABLE_NCF_TYPES } from '../invoices/ncf.ts';
 import { AccessProfile } from '../members/members.schemas.ts';
 import { ImageUrl, PlainText } from '../../core/http/formats.ts';
 import { camelSchema } from '../../core/http/casing.ts';
@@ -55,13 +55,10 @@ export const ContextSwitched = Type.Object(
   { title: 'CurrentWorkspace' },
 );
 
-/** The NCF types an invoice may draw by default: every one but the notes, which name the invoice they amend. */
-const PREFERRED_DOCUMENT_SUBTYPES = NCF_TYPES.filter((type) => !NOTE_TYPES.includes(type));
-
 export const DocumentSubtypeBody = Type.Object(
   {
     document_subtype: Type.Union(
-      PREFERRED_DOCUMENT_SUBTYPES.map((type) => Type.Literal(type)),
+      PREFERABLE_NCF_TYPES.map((type) => Type.Literal(type)),
       { description: 'The NCF type new invoices draw from: B01/E31 tax credit, B02/E32 consumer, … (not a credit or debit note type, which amends another invoice)' },
     ),
   },

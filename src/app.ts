@@ -29,7 +29,11 @@ import { createGroupInvitationLimiter, groupsRoutes } from './modules/groups/gro
 import { createGroupsService } from './modules/groups/groups.service.ts';
 import { identityRoutes, wellKnownRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService, loadIdentityKeys } from './modules/identity/identity.service.ts';
+import { accountRoutes } from './modules/identity/account.routes.ts';
+import { createAccountService } from './modules/identity/account.service.ts';
+import { createMfaService } from './modules/identity/mfa.service.ts';
 import { invitationPageRoutes } from './modules/invitations/invitations.page.ts';
+import { accountPageRoutes } from './modules/identity/account.page.ts';
 import { createInvitationLimiters, invitationsRoutes } from './modules/invitations/invitations.routes.ts';
 import { invitationsWebRoutes } from './modules/invitations/invitations.web-routes.ts';
 import { createInvitationsService } from './modules/invitations/invitations.service.ts';
@@ -183,6 +187,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     clock,
     accessTokens,
     tenants,
+    publicUrl: config.publicUrl,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshTokenReuseSeconds: config.refreshTokenReuseSeconds,
     successorKey,
@@ -259,10 +264,16 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   });
   await app.register(wellKnownRoutes, { accessTokens });
   await app.register(invitationPageRoutes);
+  await app.register(accountPageRoutes);
   await app.register(
     async (api) => {
       await api.register(tenantsRoutes, { tenants });
       await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit });
+      await api.register(accountRoutes, {
+        accounts: createAccountService({ db, clock, publicUrl: config.publicUrl }),
+        mfa: createMfaService({ db, clock, identity }),
+        authRateLimit: config.authRateLimit,
+      });
       await api.register(workspacesRoutes, { workspaces });
       await api.register(locationsRoutes, { locations });
       await api.register(catalogRoutes, catalog);

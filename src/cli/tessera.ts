@@ -50,6 +50,7 @@ async function services(db: Db, config: Config) {
     clock: systemClock,
     ...keys,
     tenants,
+    publicUrl: config.publicUrl,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshTokenReuseSeconds: config.refreshTokenReuseSeconds,
   });

@@ -80,6 +80,8 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   ncf_sequences: 'read uncached (migration 0021)',
   quotations: 'read uncached (migration 0022)',
   quotation_lines: 'read uncached (migration 0022)',
+  account_tokens: 'read uncached, by digest (migration 0023)',
+  recovery_codes: 'read uncached (migration 0023)',
   workspace_invite_codes: 'read uncached; joining by one writes memberships, which are covered (migration 0012)',
 };
 

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { openKysely, type DatabaseOptions } from '../core/db/open.ts';
 import type { TenantsTable } from '../modules/tenants/tenants.table.ts';
-import type { RefreshTokensTable, SessionsTable, SigningKeysTable, UsersTable } from '../modules/identity/identity.table.ts';
+import type { AccountTokensTable, RecoveryCodesTable, RefreshTokensTable, SessionsTable, SigningKeysTable, UsersTable } from '../modules/identity/identity.table.ts';
 import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
 import type { MemberLocationRestrictionsTable, MemberLocationsTable, MemberPermissionOverridesTable, MembershipsTable } from '../modules/members/members.table.ts';
 import type { RolePermissionsTable, RolesTable } from '../modules/roles/roles.table.ts';
@@ -73,6 +73,8 @@ export interface Database {
   ncf_sequences: NcfSequencesTable;
   quotations: QuotationsTable;
   quotation_lines: QuotationLinesTable;
+  account_tokens: AccountTokensTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 /** The database outside any transaction: reads, and the entry to `inTransaction`. */

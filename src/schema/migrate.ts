@@ -23,6 +23,7 @@ import * as contacts from './migrations/0019-contacts.ts';
 import * as auditEventLocations from './migrations/0020-audit-event-locations.ts';
 import * as invoicesNcf from './migrations/0021-invoices-ncf.ts';
 import * as quotations from './migrations/0022-quotations.ts';
+import * as accountLifeCycle from './migrations/0023-account-life-cycle.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0020-audit-event-locations', up: auditEventLocations.up },
   { name: '0021-invoices-ncf', up: invoicesNcf.up },
   { name: '0022-quotations', up: quotations.up },
+  { name: '0023-account-life-cycle', up: accountLifeCycle.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

@@ -529,6 +529,30 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'POST /api/v1/auth/refresh': { access: 'anonymous' },
   'POST /api/v1/auth/logout': { access: 'authenticated' },
   'GET /api/v1/me': { access: 'authenticated' },
+  'GET /account': { access: 'public' },
+  'GET /account.js': { access: 'public' },
+  'POST /api/v1/auth/email-verification': { access: 'anonymous' },
+  'POST /api/v1/auth/email-verification/confirm': { access: 'anonymous' },
+  'POST /api/v1/auth/password-reset': { access: 'anonymous' },
+  'POST /api/v1/auth/password-reset/confirm': { access: 'anonymous' },
+  'POST /api/v1/auth/email-change/confirm': { access: 'anonymous' },
+  'POST /api/v1/auth/mfa/verify': { access: 'anonymous' },
+  'POST /api/v1/auth/mfa/enroll': { access: 'anonymous' },
+  'PATCH /api/v1/me': { access: 'authenticated' },
+  'PUT /api/v1/me/password': { access: 'authenticated' },
+  'POST /api/v1/me/email': { access: 'authenticated' },
+  'GET /api/v1/me/sessions': { access: 'authenticated' },
+  'DELETE /api/v1/me/sessions/:id': { access: 'authenticated' },
+  'DELETE /api/v1/me/sessions': { access: 'authenticated' },
+  'GET /api/v1/me/mfa': { access: 'authenticated' },
+  'POST /api/v1/me/mfa/totp': { access: 'authenticated' },
+  'POST /api/v1/me/mfa/totp/confirm': { access: 'authenticated' },
+  'POST /api/v1/me/mfa/disable': { access: 'authenticated' },
+  'POST /api/v1/me/mfa/recovery-codes': { access: 'authenticated' },
+  'GET /api/v1/tenant/users/:id/sessions': { access: 'tenant', permission: 'tenant_users:view' },
+  'DELETE /api/v1/tenant/users/:id/sessions': { access: 'tenant', permission: 'tenant_users:manage' },
+  'GET /api/v1/tenant/account-policy': { access: 'tenant', permission: 'tenant:view' },
+  'PATCH /api/v1/tenant/account-policy': { access: 'tenant', permission: 'tenant:edit' },
   'GET /api/v1/tenant': { access: 'tenant', permission: 'tenant:view' },
   'PATCH /api/v1/tenant': { access: 'tenant', permission: 'tenant:edit' },
   'GET /api/v1/tenant/users': { access: 'tenant', permission: 'tenant_users:view' },
@@ -1165,6 +1189,56 @@ const RECIPES: Record<string, Recipe> = {
   'POST /api/v1/auth/register': async () => ({ url: '/api/v1/auth/register', payload: {} }),
   'POST /api/v1/auth/login': async () => ({ url: '/api/v1/auth/login', payload: {} }),
   'POST /api/v1/auth/refresh': async () => ({ url: '/api/v1/auth/refresh', payload: {} }),
+
+  'POST /api/v1/auth/email-verification': async () => ({ url: '/api/v1/auth/email-verification', payload: {} }),
+  'POST /api/v1/auth/email-verification/confirm': async () => ({ url: '/api/v1/auth/email-verification/confirm', payload: {} }),
+  'POST /api/v1/auth/password-reset': async () => ({ url: '/api/v1/auth/password-reset', payload: {} }),
+  'POST /api/v1/auth/password-reset/confirm': async () => ({ url: '/api/v1/auth/password-reset/confirm', payload: {} }),
+  'POST /api/v1/auth/email-change/confirm': async () => ({ url: '/api/v1/auth/email-change/confirm', payload: {} }),
+  'POST /api/v1/auth/mfa/verify': async () => ({ url: '/api/v1/auth/mfa/verify', payload: {} }),
+  'POST /api/v1/auth/mfa/enroll': async () => ({ url: '/api/v1/auth/mfa/enroll', payload: {} }),
+
+  // The account routes act on the caller's own account: each allowed row is sent so that it
+  // changes nothing another row relies on (a 409 or 422 from the handler where a 2xx would).
+  'PATCH /api/v1/me': async () => ({ url: '/api/v1/me', payload: { locale: null } }),
+  // The same password again: 422 from the handler, after the current one checked out.
+  'PUT /api/v1/me/password': async () => ({ url: '/api/v1/me/password', payload: { current_password: PASSWORD, new_password: PASSWORD } }),
+  // The caller's own address: 422 from the handler.
+  'POST /api/v1/me/email': async (row) => ({
+    url: '/api/v1/me/email',
+    payload: { email: (isUser(row.actor) && live.has(row.actor) ? liveOf(row.actor).email : undefined) ?? 'nobody@example.com', current_password: PASSWORD },
+  }),
+  // A fresh session of the caller's own, ended by the caller's fixture session.
+  'DELETE /api/v1/me/sessions/:id': async (row) => {
+    if (!(allowed(row) && isUser(row.actor))) return { url: '/api/v1/me/sessions/1' };
+    const headers = tenantHeader(row.actor.sendsTo);
+    const signedIn = await support({ method: 'POST', url: '/api/v1/auth/login', headers, payload: { email: liveOf(row.actor).email ?? '', password: PASSWORD } }, 200);
+    const sessions = await support({ method: 'GET', url: '/api/v1/me/sessions', headers: { ...headers, authorization: `Bearer ${signedIn.data.access_token}` } }, 200);
+    const fresh = (sessions.data as Array<{ id: number; current: boolean }>).find((session) => session.current);
+    return { url: `/api/v1/me/sessions/${fresh?.id ?? 1}` };
+  },
+  // Ends the caller's other sessions: the fixture holds one per user, and recipes' fresh ones are done with.
+  'DELETE /api/v1/me/sessions': async () => ({ url: '/api/v1/me/sessions' }),
+  // Starting an enrollment guards nothing; the pending secret is dropped again after it.
+  'POST /api/v1/me/mfa/totp': async (row) => ({
+    url: '/api/v1/me/mfa/totp',
+    after: async () => {
+      const userId = isUser(row.actor) && live.has(row.actor) ? liveOf(row.actor).userId : undefined;
+      if (userId !== undefined) await t.db.updateTable('users').set({ totp_pending_secret: null }).where('id', '=', userId).execute();
+    },
+  }),
+  // Nobody in the fixture is enrolling or enrolled: 409 MFA.NOT_PENDING / MFA.NOT_ENABLED from the handler.
+  'POST /api/v1/me/mfa/totp/confirm': async () => ({ url: '/api/v1/me/mfa/totp/confirm', payload: { code: '000000' } }),
+  'POST /api/v1/me/mfa/disable': async () => ({ url: '/api/v1/me/mfa/disable', payload: { code: '000000' } }),
+  'POST /api/v1/me/mfa/recovery-codes': async () => ({ url: '/api/v1/me/mfa/recovery-codes', payload: { code: '000000' } }),
+  'GET /api/v1/tenant/users/:id/sessions': async (row) => ({ url: `/api/v1/tenant/users/${tenantMemberTarget[row.actor.sendsTo]}/sessions` }),
+  // A throwaway user of the tenant the request goes to: ending a fixture user's sessions would end an actor.
+  'DELETE /api/v1/tenant/users/:id/sessions': async (row) => {
+    throwaways += 1;
+    const target = await register(t, { email: uniqueEmail(`matrix-sessions-${throwaways}`), password: PASSWORD, tenant: row.actor.sendsTo === 'other' ? 'other' : undefined });
+    return { url: `/api/v1/tenant/users/${target.userId}/sessions` };
+  },
+  'PATCH /api/v1/tenant/account-policy': async () => ({ url: '/api/v1/tenant/account-policy', payload: { email_verification: 'optional' } }),
 
   'POST /api/v1/auth/logout': async (row) => {
     if (!(allowed(row) && isUser(row.actor))) return { url: '/api/v1/auth/logout' };

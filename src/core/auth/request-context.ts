@@ -21,6 +21,12 @@ export interface UserProfile {
   name: string;
   email: string;
   createdAt: string;
+  /** Whether the owner of the address proved it. */
+  emailVerified: boolean;
+  /** The language the user chose; null when they chose none. */
+  locale: string | null;
+  /** Whether a second factor guards their sign-in. */
+  mfaEnabled: boolean;
   currentWorkspaceId: number | null;
   defaultWorkspaceId: number | null;
 }

@@ -72,11 +72,17 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent
 }
 
 /**
- * The audit step for a change a user makes while their account is being created (joining a
- * workspace at registration): no request context names them yet.
+ * The audit step for a change a user makes with no request context naming them: while their
+ * account is being created (joining a workspace at registration), or through a link mailed to
+ * them (`via` says which).
  */
-export async function recordAuditOfNewUser(tx: Tx, user: { tenantId: number; userId: number }, event: AuditEvent): Promise<void> {
-  await insertAuditEvent(tx, auditRow({ tenantId: user.tenantId, userId: user.userId, apiKeyId: null, actingFrom: null, via: 'registration' }, event), event.locationIds ?? []);
+export async function recordAuditOfNewUser(
+  tx: Tx,
+  user: { tenantId: number; userId: number },
+  event: AuditEvent,
+  via: 'registration' | 'account_link' | 'sign_in' = 'registration',
+): Promise<void> {
+  await insertAuditEvent(tx, auditRow({ tenantId: user.tenantId, userId: user.userId, apiKeyId: null, actingFrom: null, via }, event), event.locationIds ?? []);
 }
 
 export type AuditLogService = ReturnType<typeof createAuditLogService>;

@@ -40,16 +40,16 @@ export async function listUsers(db: Executor, tenantId: number, afterId: number,
   return rows.map(userRowToUser);
 }
 
-/** Locks the tenant row and tells whether sign-up is open and whether anyone has registered yet. */
+/** Locks the tenant row and tells whether sign-up is open, whether anyone has registered yet, and what its account policy asks. */
 export async function lockTenantForSignup(
   tx: Tx,
   tenantId: number,
-): Promise<{ selfSignup: boolean; hasUsers: boolean } | undefined> {
+): Promise<{ selfSignup: boolean; hasUsers: boolean; emailVerification: string } | undefined> {
   await lockRow(tx, 'tenants', tenantId);
-  const tenant = await tx.selectFrom('tenants').select('self_signup').where('id', '=', tenantId).executeTakeFirst();
+  const tenant = await tx.selectFrom('tenants').select(['self_signup', 'email_verification']).where('id', '=', tenantId).executeTakeFirst();
   if (!tenant) return undefined;
   const anyone = await tx.selectFrom('users').select('id').where('tenant_id', '=', tenantId).limit(1).executeTakeFirst();
-  return { selfSignup: tenant.self_signup === 1, hasUsers: anyone !== undefined };
+  return { selfSignup: tenant.self_signup === 1, hasUsers: anyone !== undefined, emailVerification: tenant.email_verification };
 }
 
 export async function insertUser(
@@ -61,6 +61,7 @@ export async function insertUser(
     emailKey: string;
     passwordHash: string;
     tenantRole: TenantRole;
+    emailVerifiedAt: string | null;
     now: string;
   },
 ): Promise<User> {
@@ -73,6 +74,7 @@ export async function insertUser(
       email_key: values.emailKey,
       password_hash: values.passwordHash,
       tenant_role: values.tenantRole,
+      email_verified_at: values.emailVerifiedAt,
       created_at: values.now,
       updated_at: values.now,
     })
@@ -123,20 +125,38 @@ export async function updateUserKeepingAnOwner(
   return row && userRowToUser(row);
 }
 
+/** Where a sign-in or refresh came from, as the user's list of sessions shows it. */
+export interface SessionClient {
+  userAgent: string | null;
+  ip: string | null;
+}
+
 export async function insertSession(
   tx: Tx,
-  values: { tenantId: number; userId: number; now: string; expiresAt: string },
+  values: { tenantId: number; userId: number; now: string; expiresAt: string; client: SessionClient },
 ): Promise<number> {
   const row = await tx
     .insertInto('sessions')
-    .values({ tenant_id: values.tenantId, user_id: values.userId, created_at: values.now, expires_at: values.expiresAt })
+    .values({
+      tenant_id: values.tenantId,
+      user_id: values.userId,
+      created_at: values.now,
+      last_used_at: values.now,
+      expires_at: values.expiresAt,
+      user_agent: values.client.userAgent,
+      ip: values.client.ip,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
 }
 
-export async function extendSession(tx: Tx, sessionId: number, expiresAt: string): Promise<void> {
-  await tx.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', sessionId).execute();
+export async function extendSession(tx: Tx, sessionId: number, values: { expiresAt: string; now: string; client: SessionClient }): Promise<void> {
+  await tx
+    .updateTable('sessions')
+    .set({ expires_at: values.expiresAt, last_used_at: values.now, user_agent: values.client.userAgent, ip: values.client.ip })
+    .where('id', '=', sessionId)
+    .execute();
 }
 
 export async function revokeSession(tx: Tx, sessionId: number, now: string, reason: string): Promise<void> {

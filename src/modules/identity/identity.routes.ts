@@ -9,31 +9,16 @@ import {
   Jwks,
   LoginBody,
   Me,
+  PendingVerification,
   RefreshBody,
   RegisterBody,
+  SecondFactorChallenge,
   TenantUser,
   TokenPair,
   UpdateTenantUserBody,
 } from './identity.schemas.ts';
-import type { IdentityService, IssuedSession, User } from './identity.service.ts';
-
-function userSummary(user: User) {
-  return { id: user.id, name: user.name, email: user.email, tenant_role: user.tenantRole, created_at: user.createdAt };
-}
-
-function tenantUser(user: User) {
-  return { ...userSummary(user), disabled: user.disabledAt !== null, updated_at: user.updatedAt };
-}
-
-function tokenPair(issued: IssuedSession) {
-  return {
-    user: userSummary(issued.user),
-    access_token: issued.accessToken,
-    refresh_token: issued.refreshToken,
-    token_type: 'Bearer' as const,
-    expires_in: issued.expiresInSeconds,
-  };
-}
+import type { IdentityService } from './identity.service.ts';
+import { clientOf, me, secondFactorChallenge, tenantUser, tokenPair, userSummary } from './identity.views.ts';
 
 export const identityRoutes: FastifyPluginAsyncTypebox<{
   identity: IdentityService;
@@ -55,13 +40,22 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'register',
         tags: ['identity'],
         summary: 'Create an account (self sign-up); the first user of a tenant becomes its owner',
+        description:
+          'Answers 201 with tokens, or 202 with no tokens where the tenant requires a proved address before sign-in. ' +
+          'Either way a link that proves the address is mailed to it.',
         body: RegisterBody,
-        response: { 201: DataEnvelope(TokenPair) },
+        response: { 201: DataEnvelope(TokenPair), 202: DataEnvelope(PendingVerification) },
       },
     },
     async (request, reply) => {
-      const issued = await identity.register(tenantContextOf(request), request.body);
-      return reply.code(201).send({ data: tokenPair(issued), message: request.translate('auth.registered') });
+      const registration = await identity.register(tenantContextOf(request), request.body, clientOf(request));
+      if (registration.kind === 'verification_required') {
+        return reply.code(202).send({
+          data: { user: userSummary(registration.user), email_verification_required: true as const },
+          message: request.translate('auth.verification_required'),
+        });
+      }
+      return reply.code(201).send({ data: tokenPair(registration.issued), message: request.translate('auth.registered') });
     },
   );
 
@@ -70,11 +64,22 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { policy: anonymous() },
       ...rateLimited,
-      schema: { operationId: 'login', tags: ['identity'], summary: 'Sign in', body: LoginBody, response: { 200: DataEnvelope(TokenPair) } },
+      schema: {
+        operationId: 'login',
+        tags: ['identity'],
+        summary: 'Sign in',
+        description:
+          'Answers 200 with tokens, or 202 with a second-factor challenge (the account has a second factor, or the tenant ' +
+          'requires one of owners and admins): finish with POST /auth/mfa/verify. 403 AUTH.EMAIL_NOT_VERIFIED where the tenant ' +
+          'requires a proved address (a new link is mailed).',
+        body: LoginBody,
+        response: { 200: DataEnvelope(TokenPair), 202: DataEnvelope(SecondFactorChallenge) },
+      },
     },
-    async (request) => {
-      const issued = await identity.login(tenantContextOf(request), request.body);
-      return { data: tokenPair(issued), message: request.translate('auth.logged_in') };
+    async (request, reply) => {
+      const signIn = await identity.login(tenantContextOf(request), request.body, clientOf(request));
+      if (signIn.kind === 'second_factor') return reply.code(202).send(secondFactorChallenge(request, signIn));
+      return { data: tokenPair(signIn.issued), message: request.translate('auth.logged_in') };
     },
   );
 
@@ -91,7 +96,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => {
-      const issued = await identity.refresh(tenantContextOf(request), request.body.refresh_token);
+      const issued = await identity.refresh(tenantContextOf(request), request.body.refresh_token, clientOf(request));
       return { data: tokenPair(issued), message: request.translate('auth.refreshed') };
     },
   );
@@ -116,18 +121,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const { actor, tenant } = userContextOf(request);
-      return {
-        data: {
-          id: actor.userId,
-          name: actor.profile.name,
-          email: actor.profile.email,
-          tenant_role: actor.tenantRole,
-          created_at: actor.profile.createdAt,
-          current_workspace_id: actor.profile.currentWorkspaceId,
-          default_workspace_id: actor.profile.defaultWorkspaceId,
-          tenant: { slug: tenant.slug, name: tenant.name },
-        },
-      };
+      return { data: me({ id: actor.userId, tenantRole: actor.tenantRole, ...actor.profile }, tenant) };
     },
   );
 

@@ -12,10 +12,16 @@ import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import * as repository from './identity.repository.ts';
+import * as accounts from './account.repository.ts';
+import { mailAccountToken, type MailedAccount } from './account-mail.ts';
+import type { SessionClient } from './identity.repository.ts';
 import type { LoginBody, RegisterBody, UpdateTenantUserBody } from './identity.schemas.ts';
 import type { TenantRole, User } from './identity.table.ts';
 
-export type { User };
+export type { User, SessionClient };
+
+/** The tenant roles a tenant's second-factor policy covers. */
+export const MFA_POLICY_ROLES: readonly TenantRole[] = ['owner', 'admin'];
 
 export interface IssuedSession {
   user: User;
@@ -23,6 +29,19 @@ export interface IssuedSession {
   refreshToken: string;
   expiresInSeconds: number;
 }
+
+/** A sign-in: a session, or a second step first (a code from the user's authenticator, or enrolling one). */
+export type SignIn =
+  | { kind: 'session'; issued: IssuedSession }
+  | { kind: 'second_factor'; challengeToken: string; enrollment: boolean; expiresInSeconds: number };
+
+/** A registration: signed in, or (where the tenant asks for it) waiting for the address to be proved first. */
+export type Registration = { kind: 'session'; issued: IssuedSession } | { kind: 'verification_required'; user: User };
+
+/** How long a password sign-in waits for its second factor. */
+export const MFA_CHALLENGE_SECONDS = 300;
+/** A person asking again for a verification e-mail gets at most one a minute. */
+const VERIFICATION_MAIL_SPACING_MS = 60_000;
 
 /** Transaction steps for the workspaces and members services: the user's current and default workspace. */
 export function setCurrentWorkspace(tx: Tx, userId: number, workspaceId: number | null): Promise<void> {
@@ -41,6 +60,17 @@ export function forgetWorkspaceForUser(tx: Tx, userId: number, workspaceId: numb
 
 export function forgetCurrentWorkspace(tx: Tx, userId: number, workspaceId: number): Promise<void> {
   return repository.clearWorkspacePointers(tx, userId, workspaceId, ['current_workspace_id']);
+}
+
+/**
+ * A transaction step before a signed-in user joins a workspace (an invitation, an invite code):
+ * where the tenant asks for a proved address, an unproved one is refused (403
+ * AUTH.EMAIL_NOT_VERIFIED), since a token handed to whoever invited proves no mailbox.
+ */
+export async function requireAddressProvedToJoin(tx: Tx, ctx: UserContext): Promise<void> {
+  if (ctx.actor.profile.emailVerified) return;
+  const policy = await accounts.readAccountPolicy(tx, ctx.tenant.id);
+  if (policy && policy.emailVerification !== 'optional') throw new AppError('AUTH.EMAIL_NOT_VERIFIED');
 }
 
 export interface IdentityKeys {
@@ -72,6 +102,8 @@ export function createIdentityService(deps: {
   clock: Clock;
   accessTokens: AccessTokens;
   tenants: TenantsService;
+  /** Where the account e-mails' links lead. */
+  publicUrl: string;
   refreshTokenTtlSeconds: number;
   /** Zero: every reuse of a refresh token revokes its session. */
   refreshTokenReuseSeconds: number;
@@ -92,10 +124,10 @@ export function createIdentityService(deps: {
   // Unknown emails are checked against this hash, so a login costs the same whether or not the account exists.
   const decoyHash = hashPassword(randomToken());
 
-  async function startSession(tx: Tx, user: User): Promise<{ sessionId: number; refreshToken: string }> {
+  async function startSession(tx: Tx, user: User, client: SessionClient): Promise<{ sessionId: number; refreshToken: string }> {
     const now = clock.now().toISOString();
     const expiresAt = isoAfter(clock, deps.refreshTokenTtlSeconds);
-    const sessionId = await repository.insertSession(tx, { tenantId: user.tenantId, userId: user.id, now, expiresAt });
+    const sessionId = await repository.insertSession(tx, { tenantId: user.tenantId, userId: user.id, now, expiresAt, client });
     const refreshToken = randomToken('rt_');
     await repository.insertRefreshToken(tx, { sessionId, tokenHash: digestToken(refreshToken), now, expiresAt });
     return { sessionId, refreshToken };
@@ -108,6 +140,11 @@ export function createIdentityService(deps: {
       tenantId: user.tenantId,
     });
     return { user, accessToken, refreshToken: session.refreshToken, expiresInSeconds: accessTokens.ttlSeconds };
+  }
+
+  /** A transaction step: mails a link that proves the user's address. */
+  function mailVerification(tx: Tx, tenant: MailedAccount['tenant'], user: User): Promise<void> {
+    return mailAccountToken(tx, { tenant, user }, { purpose: 'verify_email', recipient: user.email, publicUrl: deps.publicUrl, now: clock.now() });
   }
 
   type Joining = (tx: Tx, input: { tenantId: number; userId: number; emailKey: string; now: string }) => Promise<{ workspaceId: number }>;
@@ -132,77 +169,135 @@ export function createIdentityService(deps: {
   }
 
   async function createUser(
-    tenantId: number,
+    tenant: MailedAccount['tenant'],
     input: RegisterBody,
-    chooseRole: (state: { selfSignup: boolean; hasUsers: boolean; invited: boolean }) => TenantRole,
-  ): Promise<IssuedSession> {
+    options: {
+      chooseRole: (state: { selfSignup: boolean; hasUsers: boolean; invited: boolean }) => TenantRole;
+      /** An operator vouches for the address; anyone else proves it by the mailed link. */
+      vouched: boolean;
+      client: SessionClient;
+    },
+  ): Promise<Registration> {
     const passwordHash = await hashPassword(input.password);
     const joining = joiningOf(input);
     try {
-      const { user, session } = await inTransaction(db, async (tx) => {
-        const state = await repository.lockTenantForSignup(tx, tenantId);
+      const outcome = await inTransaction(db, async (tx) => {
+        const state = await repository.lockTenantForSignup(tx, tenant.id);
         if (!state) throw new AppError('TENANT.NOT_FOUND');
         const now = clock.now().toISOString();
         const emailKey = normalizeKey(input.email);
         const created = await repository.insertUser(tx, {
-          tenantId,
+          tenantId: tenant.id,
           name: input.name.trim(),
           email: input.email.trim(),
           emailKey,
           passwordHash,
-          tenantRole: chooseRole({ ...state, invited: joining !== undefined }),
+          tenantRole: options.chooseRole({ ...state, invited: joining !== undefined }),
+          emailVerifiedAt: options.vouched ? now : null,
           now,
         });
-        if (joining) {
+        // An invitation or a code admits the account, but proves no mailbox: where the tenant
+        // wants a proved address before anyone joins, the joining waits (the invitation or the
+        // code stays usable, signed in, once the address is proved).
+        if (joining && state.emailVerification === 'optional') {
           // Joining fails (and so rolls the account back) unless the token is a live invitation
           // for this address, or the code a live code of the tenant.
-          const { workspaceId } = await joining(tx, { tenantId, userId: created.id, emailKey, now });
+          const { workspaceId } = await joining(tx, { tenantId: tenant.id, userId: created.id, emailKey, now });
           await repository.setWorkspacePointers(tx, created.id, { current_workspace_id: workspaceId });
           created.currentWorkspaceId = workspaceId;
         }
-        return { user: created, session: await startSession(tx, created) };
+        if (!options.vouched) await mailVerification(tx, tenant, created);
+        if (state.emailVerification === 'before_sign_in' && !options.vouched) return { user: created, session: undefined };
+        return { user: created, session: await startSession(tx, created, options.client) };
       });
-      return await issue(user, session);
+      if (!outcome.session) return { kind: 'verification_required', user: outcome.user };
+      return { kind: 'session', issued: await issue(outcome.user, outcome.session) };
     } catch (error) {
       if (isUniqueViolation(error, 'email_key')) throw new AppError('IDENTITY.EMAIL_TAKEN');
       throw error;
     }
   }
 
+  /** A sign-in challenge for the second step, stored as its digest. */
+  async function challengeSecondFactor(user: User, enrollment: boolean): Promise<SignIn> {
+    const challengeToken = randomToken('mfa_');
+    const now = clock.now().toISOString();
+    await inTransaction(db, (tx) =>
+      accounts.insertAccountToken(tx, {
+        tenantId: user.tenantId,
+        userId: user.id,
+        purpose: 'mfa_challenge',
+        tokenHash: digestToken(challengeToken),
+        email: null,
+        now,
+        expiresAt: isoAfter(clock, MFA_CHALLENGE_SECONDS),
+      }),
+    );
+    return { kind: 'second_factor', challengeToken, enrollment, expiresInSeconds: MFA_CHALLENGE_SECONDS };
+  }
+
+  /** Opens a session for a user whose every sign-in step is done. */
+  async function openSession(user: User, client: SessionClient): Promise<IssuedSession> {
+    const session = await inTransaction(db, async (tx) => {
+      await repository.enterDefaultWorkspace(tx, user.id);
+      return startSession(tx, user, client);
+    });
+    return issue(user, session);
+  }
+
   return {
     /** Self sign-up, or sign-up through an invitation; the tenant's first user becomes its owner. */
-    register(ctx: RequestContext, input: RegisterBody): Promise<IssuedSession> {
-      return createUser(ctx.tenant.id, input, (state) => {
-        // An invitation proves the mailbox, and an invite code is the workspace's own invitation:
-        // either admits an account where self sign-up is off.
-        if (!state.selfSignup && !state.invited) throw new AppError('AUTH.SIGNUP_DISABLED');
-        return state.hasUsers ? 'member' : 'owner';
+    register(ctx: RequestContext, input: RegisterBody, client: SessionClient): Promise<Registration> {
+      return createUser(ctx.tenant, input, {
+        chooseRole: (state) => {
+          // An invitation or a workspace's invite code admits an account where self sign-up is off.
+          if (!state.selfSignup && !state.invited) throw new AppError('AUTH.SIGNUP_DISABLED');
+          return state.hasUsers ? 'member' : 'owner';
+        },
+        vouched: false,
+        client,
       });
     },
 
-    /** Operator CLI: an account with the given tenant role, whatever the sign-up setting. */
+    /** Operator CLI: an account with the given tenant role, whatever the sign-up setting; the operator vouches for the address. */
     async createUserAs(tenantSlug: string, input: RegisterBody, role: TenantRole): Promise<User> {
       const tenant = await deps.tenants.requireTenant(tenantSlug);
-      return (await createUser(tenant.id, input, () => role)).user;
+      const created = await createUser(tenant, input, { chooseRole: () => role, vouched: true, client: { userAgent: 'tessera-cli', ip: null } });
+      return created.kind === 'session' ? created.issued.user : created.user;
     },
 
-    /** Signing in enters the default workspace when no workspace is current (seed 003). */
-    async login(ctx: RequestContext, input: LoginBody): Promise<IssuedSession> {
+    /**
+     * Signing in enters the default workspace when no workspace is current (seed 003). A user
+     * with a second factor, or an owner or admin of a tenant that requires one, gets a challenge
+     * instead of a session; where the tenant requires a proved address, an unproved one is
+     * refused (and a new link mailed, at most once a minute). Both are told only to the holder
+     * of the right password.
+     */
+    async login(ctx: RequestContext, input: LoginBody, client: SessionClient): Promise<SignIn> {
       const user = await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(input.email));
       const matches = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
       if (!user || !matches || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
-      const session = await inTransaction(db, async (tx) => {
-        await repository.enterDefaultWorkspace(tx, user.id);
-        return startSession(tx, user);
-      });
-      return issue(user, session);
+      const policy = await accounts.readAccountPolicy(db, ctx.tenant.id);
+      if (!policy) throw new AppError('TENANT.NOT_FOUND');
+      if (policy.emailVerification === 'before_sign_in' && !user.emailVerified) {
+        const newest = await accounts.newestAccountTokenAt(db, user.id, 'verify_email');
+        if (!newest || clock.now().getTime() - Date.parse(newest) >= VERIFICATION_MAIL_SPACING_MS) {
+          await inTransaction(db, (tx) => mailVerification(tx, ctx.tenant, user));
+        }
+        throw new AppError('AUTH.EMAIL_NOT_VERIFIED');
+      }
+      if (user.mfaEnabled) return challengeSecondFactor(user, false);
+      if (policy.mfaRequiredForAdmins && MFA_POLICY_ROLES.includes(user.tenantRole)) return challengeSecondFactor(user, true);
+      return { kind: 'session', issued: await openSession(user, client) };
     },
+
+    openSession,
 
     /**
      * Rotates a refresh token. A token used twice means it leaked: the whole family
      * (the session) is revoked, committed even though the caller gets a 401.
      */
-    async refresh(ctx: RequestContext, refreshToken: string): Promise<IssuedSession> {
+    async refresh(ctx: RequestContext, refreshToken: string, client: SessionClient): Promise<IssuedSession> {
       const now = clock.now().toISOString();
       const outcome = await inTransaction(db, async (tx) => {
         const token = await repository.findRefreshToken(tx, digestToken(refreshToken));
@@ -231,7 +326,7 @@ export function createIdentityService(deps: {
         if (!user) return undefined;
         const expiresAt = isoAfter(clock, deps.refreshTokenTtlSeconds);
         await repository.insertRefreshToken(tx, { sessionId: token.sessionId, tokenHash: digestToken(next), now, expiresAt });
-        await repository.extendSession(tx, token.sessionId, expiresAt);
+        await repository.extendSession(tx, token.sessionId, { expiresAt, now, client });
         return { user, session: { sessionId: token.sessionId, refreshToken: next } };
       });
       if (!outcome) throw new AppError('AUTH.INVALID_TOKEN');

@@ -1,4 +1,5 @@
 import type { Generated, Selectable } from 'kysely';
+import type { ACCOUNT_TOKEN_PURPOSES } from '../../schema/migrations/0023-account-life-cycle.ts';
 
 export const TENANT_ROLES = ['owner', 'admin', 'member'] as const;
 export type TenantRole = (typeof TENANT_ROLES)[number];
@@ -17,6 +18,17 @@ export interface UsersTable {
   default_workspace_id: number | null;
   created_at: string;
   updated_at: string;
+  /** When the owner of the address proved it (a link mailed to it); null until then. */
+  email_verified_at: string | null;
+  /** The language of the user's e-mail; the tenant's default when null. */
+  locale: string | null;
+  /** The TOTP secret (base32) once enrolled; read only to check a code. */
+  totp_secret: string | null;
+  /** A secret handed out by an enrollment that no code has confirmed yet. */
+  totp_pending_secret: string | null;
+  totp_enabled_at: string | null;
+  /** The last TOTP time step accepted: a code is good once (migration 0023). */
+  totp_last_step: number | null;
 }
 
 /** One sign-in: the family every refresh token of that sign-in belongs to. */
@@ -28,6 +40,34 @@ export interface SessionsTable {
   expires_at: string;
   revoked_at: string | null;
   revoked_reason: string | null;
+  /** Its sign-in, or its latest refresh: within an access token's lifetime of its last request. */
+  last_used_at: string | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+/** A single-use token mailed or handed to a person (migration 0023), stored as its digest. */
+export interface AccountTokensTable {
+  id: Generated<number>;
+  tenant_id: number;
+  user_id: number;
+  purpose: AccountTokenPurpose;
+  token_hash: string;
+  email: string | null;
+  attempts: Generated<number>;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export type AccountTokenPurpose = (typeof ACCOUNT_TOKEN_PURPOSES)[number];
+
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -60,6 +100,9 @@ export interface User {
   defaultWorkspaceId: number | null;
   createdAt: string;
   updatedAt: string;
+  emailVerified: boolean;
+  locale: string | null;
+  mfaEnabled: boolean;
 }
 
 export function userRowToUser(row: UserRow): User {
@@ -74,5 +117,8 @@ export function userRowToUser(row: UserRow): User {
     defaultWorkspaceId: row.default_workspace_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    emailVerified: row.email_verified_at !== null,
+    locale: row.locale,
+    mfaEnabled: row.totp_enabled_at !== null,
   };
 }

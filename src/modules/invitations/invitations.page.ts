@@ -1,21 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { publicRoute } from '../../core/auth/policy.ts';
-import { sendPage } from '../../core/http/pages.ts';
+import { SELF_CONTAINED_PAGE_POLICY, sendPage } from '../../core/http/pages.ts';
 import { ACCEPT_PAGE_PATH } from './invitations.service.ts';
 
 const asset = (file: string) => readFileSync(new URL(`./accept-page/${file}`, import.meta.url), 'utf8');
-
-/** Everything the page needs comes from this server: no inline script or style, no other origin. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "form-action 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const FILES = [
   { path: ACCEPT_PAGE_PATH, type: 'text/html; charset=utf-8', body: asset('accept.html') },
@@ -32,7 +21,7 @@ const FILES = [
 export const invitationPageRoutes: FastifyPluginAsync = async (app) => {
   for (const file of FILES) {
     app.get(file.path, { config: { policy: publicRoute() }, schema: { hide: true } }, async (_request, reply) =>
-      sendPage(reply, { type: file.type, body: file.body, contentSecurityPolicy: CONTENT_SECURITY_POLICY }),
+      sendPage(reply, { type: file.type, body: file.body, contentSecurityPolicy: SELF_CONTAINED_PAGE_POLICY }),
     );
   }
 };

@@ -1,3 +1,4 @@
+import { requireAddressProvedToJoin } from '../identity/identity.service.ts';
 import { firstMissing } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext, RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
@@ -268,6 +269,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
     async accept(ctx: UserContext, token: string): Promise<InvitationRow> {
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
+        await requireAddressProvedToJoin(tx, ctx);
         const invitation = await repository.findByTokenHash(tx, ctx.tenant.id, digestToken(token));
         const accepted = await claimForAcceptance(tx, grants, invitation, { userId: ctx.actor.userId, emailKey: normalizeKey(ctx.actor.profile.email) }, now);
         await recordAudit(tx, { ...ctx, workspace: null }, {

@@ -1,3 +1,4 @@
+import { requireAddressProvedToJoin } from '../identity/identity.service.ts';
 import { randomInt } from 'node:crypto';
 import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -93,6 +94,7 @@ export function createInviteCodesService(deps: { db: Db; clock: Clock }) {
     async join(ctx: UserContext, code: string): Promise<Joined> {
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
+        await requireAddressProvedToJoin(tx, ctx);
         const input = { tenantId: ctx.tenant.id, code, userId: ctx.actor.userId, now };
         return joinInTransaction(tx, input, (inner, workspaceId) => audited(inner, ctx, JOINED_ACTION, workspaceId, now));
       });

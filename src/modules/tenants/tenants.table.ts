@@ -14,6 +14,10 @@ export interface TenantsTable {
   disabled_at: string | null;
   created_at: string;
   updated_at: string;
+  /** When an account must have proved its address (migration 0023): `optional`, `before_joining`, `before_sign_in`. */
+  email_verification: Generated<string>;
+  /** Whether tenant owners and admins must sign in with a second factor. */
+  mfa_required_for_admins: Generated<number>;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

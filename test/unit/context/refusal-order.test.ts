@@ -78,7 +78,7 @@ function scenario(f: Faults) {
   const tenantRole = f.tenantAdmin ? 'admin' : 'member';
   const actor: Actor = f.viaApiKey
     ? { kind: 'api_key', apiKeyId: 1, userId: 1, tenantRole }
-    : { kind: 'user', userId: 1, sessionId: 1, tenantRole, profile: { name: 'A', email: 'a@x.io', createdAt: '', currentWorkspaceId: 1, defaultWorkspaceId: null }, dataVersion: 0 };
+    : { kind: 'user', userId: 1, sessionId: 1, tenantRole, profile: { name: 'A', email: 'a@x.io', createdAt: '', emailVerified: false, locale: null, mfaEnabled: false, currentWorkspaceId: 1, defaultWorkspaceId: null }, dataVersion: 0 };
   const credential: Credential = f.viaApiKey
     ? { kind: 'api_key', secret: 'tsk_x' }
     : { kind: 'session', claims: { userId: 1, sessionId: 1, tenantId: f.tokenOfOtherTenant ? 2 : 1 } };

@@ -478,8 +478,17 @@ describe('account policy', () => {
     expect((await call('GET', '/tenant/account-policy', { headers: ownerAuth })).body.data).toEqual({ email_verification: 'optional', mfa_required_for_admins: false });
     expect((await call('PATCH', '/tenant/account-policy', { headers: ownerAuth, body: { email_verification: 'sometimes' } })).status).toBe(422);
 
-    const actions = await t.db.selectFrom('audit_events').select('action').where('workspace_id', 'is', null).execute();
-    const seen = new Set(actions.map((row) => row.action));
+    const seen = new Set<string>();
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page = await call('GET', `/tenant/audit-events?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers: ownerAuth });
+      expect(page.status).toBe(200);
+      for (const event of page.body.data as Array<{ action: string; workspace_id: number | null }>) {
+        expect(event.workspace_id).toBeNull();
+        seen.add(event.action);
+      }
+      cursor = (page.body as { meta: { next_cursor: string | null } }).meta.next_cursor;
+    }
+    expect((await call('GET', '/tenant/audit-events', { headers: member.auth })).status).toBe(403);
     for (const action of [
       'account.email_verified',
       'account.password_reset',

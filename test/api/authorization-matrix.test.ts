@@ -552,6 +552,7 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'GET /api/v1/tenant/users/:id/sessions': { access: 'tenant', permission: 'tenant_users:view' },
   'DELETE /api/v1/tenant/users/:id/sessions': { access: 'tenant', permission: 'tenant_users:manage' },
   'GET /api/v1/tenant/account-policy': { access: 'tenant', permission: 'tenant:view' },
+  'GET /api/v1/tenant/audit-events': { access: 'tenant', permission: 'tenant:view' },
   'PATCH /api/v1/tenant/account-policy': { access: 'tenant', permission: 'tenant:edit' },
   'GET /api/v1/tenant': { access: 'tenant', permission: 'tenant:view' },
   'PATCH /api/v1/tenant': { access: 'tenant', permission: 'tenant:edit' },

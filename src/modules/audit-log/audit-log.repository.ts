@@ -15,17 +15,20 @@ function namedElsewhere(eb: ExpressionBuilder<Database, 'audit_events'>, allowed
   return allowed.size === 0 ? named : named.where('l.location_id', 'not in', [...allowed]);
 }
 
-/** Newest first: a page holds events older than `beforeId` (0 means from the newest). */
+/**
+ * Newest first: a page holds events older than `beforeId` (0 means from the newest). A null
+ * workspace lists the tenant's own log: account and tenant changes, which no workspace holds.
+ */
 export async function listAuditEvents(
   db: Executor,
-  query: { tenantId: number; workspaceId: number; beforeId: number; limit: number; locations: AllowedLocations },
+  query: { tenantId: number; workspaceId: number | null; beforeId: number; limit: number; locations: AllowedLocations },
 ): Promise<AuditEventRow[]> {
   const { locations } = query;
   let events = db
     .selectFrom('audit_events')
     .selectAll()
     .where('tenant_id', '=', query.tenantId)
-    .where('workspace_id', '=', query.workspaceId)
+    .where('workspace_id', query.workspaceId === null ? 'is' : '=', query.workspaceId)
     .$if(query.beforeId > 0, (q) => q.where('id', '<', query.beforeId));
   // Within location access, only events every named location of which is one of the caller's.
   if (locations !== 'all') events = events.where((eb) => eb.not(eb.exists(namedElsewhere(eb, locations))));

@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { inContext } from '../../core/auth/policy.ts';
-import { workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import { inContext, requiresTenant } from '../../core/auth/policy.ts';
+import { userContextOf, workspaceContextOf } from '../../core/auth/resolve-context.ts';
+import type { Page } from '../../core/http/pagination.ts';
+import type { AuditEventRow } from './audit-log.table.ts';
 import { ListEnvelope, ListQuery, Nullable, Timestamp } from '../../core/http/schemas.ts';
 import type { AuditLogService } from './audit-log.service.ts';
 
@@ -36,16 +38,32 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<{ auditLog: AuditLogServi
         response: { 200: ListEnvelope(AuditEvent) },
       },
     },
-    async (request) => {
-      const page = await auditLog.list(workspaceContextOf(request), request.query);
-      return {
-        data: page.items.map((event) => ({
-          ...event,
-          acting_as: event.acting_as_workspace_id !== null,
-          details: JSON.parse(event.details) as Record<string, unknown>,
-        })),
-        meta: { next_cursor: page.nextCursor },
-      };
+    async (request) => eventsPage(await auditLog.list(workspaceContextOf(request), request.query)),
+  );
+
+  app.get(
+    '/tenant/audit-events',
+    {
+      config: { policy: requiresTenant('tenant:view') },
+      schema: {
+        operationId: 'listTenantAuditEvents',
+        tags: ['tenant'],
+        summary: "The tenant's own log, newest first: accounts (passwords, addresses, sessions, second factors) and account policy",
+        querystring: ListQuery,
+        response: { 200: ListEnvelope(AuditEvent) },
+      },
     },
+    async (request) => eventsPage(await auditLog.listTenant(userContextOf(request), request.query)),
   );
 };
+
+function eventsPage(page: Page<AuditEventRow>) {
+  return {
+    data: page.items.map((event) => ({
+      ...event,
+      acting_as: event.acting_as_workspace_id !== null,
+      details: JSON.parse(event.details) as Record<string, unknown>,
+    })),
+    meta: { next_cursor: page.nextCursor },
+  };
+}

@@ -1,3 +1,4 @@
+import type { AllowedLocations } from '../../core/auth/request-context.ts';
 import type { InWorkspaceContext, RequestContext } from '../../core/auth/request-context.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import type { Db, Tx } from '../../schema/database.ts';
@@ -88,16 +89,16 @@ export async function recordAuditOfNewUser(
 export type AuditLogService = ReturnType<typeof createAuditLogService>;
 
 export function createAuditLogService(deps: { db: Db }) {
+  const page = async (query: { tenantId: number; workspaceId: number | null; locations: AllowedLocations }, paging: { limit: number; cursor?: string }) =>
+    toPage(await listAuditEvents(deps.db, { ...query, beforeId: decodeCursor(paging.cursor), limit: paging.limit + 1 }), paging.limit);
   return {
-    async list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<AuditEventRow>> {
-      const rows = await listAuditEvents(deps.db, {
-        tenantId: ctx.tenant.id,
-        workspaceId: ctx.workspace.id,
-        beforeId: decodeCursor(query.cursor),
-        limit: query.limit + 1,
-        locations: ctx.workspace.locations,
-      });
-      return toPage(rows, query.limit);
+    /** The workspace's log, within the caller's location access. */
+    list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<AuditEventRow>> {
+      return page({ tenantId: ctx.tenant.id, workspaceId: ctx.workspace.id, locations: ctx.workspace.locations }, query);
+    },
+    /** The tenant's own log: accounts (passwords, addresses, sessions, second factors) and the tenant's policies. */
+    listTenant(ctx: { tenant: { id: number } }, query: { limit: number; cursor?: string }): Promise<Page<AuditEventRow>> {
+      return page({ tenantId: ctx.tenant.id, workspaceId: null, locations: 'all' }, query);
     },
   };
 }

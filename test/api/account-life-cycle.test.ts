@@ -396,8 +396,18 @@ describe('second factor (TOTP)', () => {
 describe('account policy', () => {
   it('before sign-in: registration waits for the address, sign-in is refused (a new link is mailed) until it is proved', async () => {
     const owner = await signInWithCode(tenantOwner.email, ownerSecret);
+    const unproved = await register(t, { name: 'Unproved' });
+    const refused = await call('PATCH', '/tenant/account-policy', { headers: unproved.auth, body: { email_verification: 'before_sign_in' } });
+    expect(refused.status, 'a member may not change it at all').toBe(403);
+    const unprovedAdmin = await register(t, { name: 'Unproved admin' });
+    expect((await call('PUT', `/tenant/users/${unprovedAdmin.userId}`, { headers: owner, body: { tenant_role: 'admin' } })).status).toBe(200);
+    const lockout = await call('PATCH', '/tenant/account-policy', { headers: unprovedAdmin.auth, body: { email_verification: 'before_sign_in' } });
+    expect(lockout, 'an admin would shut themselves out').toMatchObject({ status: 409, body: { error: { code: 'ACCOUNT.VERIFY_FIRST' } } });
+    expect((await call('GET', '/tenant/account-policy', { headers: owner })).body.data.email_verification).toBe('optional');
+    expect((await call('PUT', `/tenant/users/${unprovedAdmin.userId}`, { headers: owner, body: { tenant_role: 'member' } })).status).toBe(200);
     await setPolicy({ auth: owner } as Session, { email_verification: 'before_sign_in' });
     try {
+      expect((await call('GET', '/me', { headers: unproved.auth })).status, "an unproved account's session ended").toBe(401);
       const email = uniqueEmail('strict');
       const registered = await call('POST', '/auth/register', { body: { name: 'Strict', email, password: PASSWORD } });
       expect(registered).toMatchObject({ status: 202, body: { data: { email_verification_required: true, user: { email_verified: false } } } });
@@ -462,9 +472,12 @@ describe('account policy', () => {
       nextStep();
       const off = await call('POST', '/me/mfa/disable', { headers: adminAuth, body: { code: codeAt(enrollment.body.data.secret) } });
       expect(off).toMatchObject({ status: 409, body: { error: { code: 'MFA.REQUIRED_BY_POLICY' } } });
-      // A member is not covered.
+      // A member is not covered, until made an admin: then their password-only session ends.
       const member = await verifiedUser('Plain member');
       expect((await signIn(member.email)).status).toBe(200);
+      expect((await call('PUT', `/tenant/users/${member.userId}`, { headers: ownerAuth, body: { tenant_role: 'admin' } })).status).toBe(200);
+      expect((await call('GET', '/me', { headers: member.auth })).status).toBe(401);
+      expect((await signIn(member.email)).body.data).toMatchObject({ enrollment_required: true });
     } finally {
       await setPolicy({ auth: ownerAuth } as Session, { mfa_required_for_admins: false });
     }

@@ -1,7 +1,7 @@
 import { engineOf } from '../../core/db/dialect.ts';
 import type { Executor, Tx } from '../../schema/database.ts';
 import { MFA_CHALLENGE_ATTEMPTS } from '../../schema/migrations/0023-account-life-cycle.ts';
-import { userRowToUser, type AccountTokenPurpose, type User } from './identity.table.ts';
+import { userRowToUser, type AccountTokenPurpose, type TenantRole, type User } from './identity.table.ts';
 
 export interface AccountToken {
   id: number;
@@ -276,15 +276,19 @@ export async function updateAccountPolicy(
   await tx.updateTable('tenants').set(changes).where('id', '=', tenantId).execute();
 }
 
-/** The tenant's enabled owners and admins without a second factor. */
-export async function adminsWithoutSecondFactor(tx: Tx, tenantId: number, roles: readonly string[]): Promise<number[]> {
+/** The tenant's enabled users without a second factor (of the given roles) or without a proved address. */
+export async function usersWithout(
+  tx: Tx,
+  tenantId: number,
+  lacking: { secondFactor: true; roles: readonly TenantRole[] } | { provedAddress: true },
+): Promise<number[]> {
   const rows = await tx
     .selectFrom('users')
     .select('id')
     .where('tenant_id', '=', tenantId)
-    .where('tenant_role', 'in', roles as never)
     .where('disabled_at', 'is', null)
-    .where('totp_enabled_at', 'is', null)
+    .$if('secondFactor' in lacking, (query) => query.where('totp_enabled_at', 'is', null).where('tenant_role', 'in', 'roles' in lacking ? [...lacking.roles] : []))
+    .$if('provedAddress' in lacking, (query) => query.where('email_verified_at', 'is', null))
     .execute();
   return rows.map((row) => row.id);
 }

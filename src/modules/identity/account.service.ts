@@ -237,8 +237,9 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
 
     /**
      * Changes the account policy. Requiring a second factor of owners and admins asks the caller
-     * to have one (so nobody locks themselves out) and ends the sessions of the owners and admins
-     * without one: their next sign-in enrolls one.
+     * to have one and ends the sessions of the owners and admins without one (their next sign-in
+     * enrolls one); requiring a proved address before sign-in asks the caller to have proved theirs
+     * and ends the sessions of the accounts that have not.
      */
     async updatePolicy(ctx: UserContext, input: { email_verification?: AccountPolicy['emailVerification']; mfa_required_for_admins?: boolean }): Promise<AccountPolicy> {
       return inTransaction(db, async (tx) => {
@@ -248,13 +249,18 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
           ...(input.mfa_required_for_admins === undefined ? {} : { mfa_required_for_admins: input.mfa_required_for_admins ? 1 : 0 }),
           updated_at: now,
         });
+        // The accounts the new policy shuts out end their sessions now, not when their tokens expire;
+        // the caller is never among them (refused first), so nobody locks themselves out.
         let sessionsEnded = 0;
+        const endSessionsOf = async (userIds: readonly number[], refusal: 'MFA.ENROLL_FIRST' | 'ACCOUNT.VERIFY_FIRST', reason: string) => {
+          if (userIds.includes(ctx.actor.userId)) throw new AppError(refusal);
+          for (const userId of userIds) sessionsEnded += await accounts.revokeSessionsOf(tx, { tenantId: ctx.tenant.id, userId, now, reason });
+        };
         if (input.mfa_required_for_admins === true) {
-          const unguarded = await accounts.adminsWithoutSecondFactor(tx, ctx.tenant.id, MFA_POLICY_ROLES);
-          if (unguarded.includes(ctx.actor.userId)) throw new AppError('MFA.ENROLL_FIRST');
-          for (const userId of unguarded) {
-            sessionsEnded += await accounts.revokeSessionsOf(tx, { tenantId: ctx.tenant.id, userId, now, reason: 'mfa_required' });
-          }
+          await endSessionsOf(await accounts.usersWithout(tx, ctx.tenant.id, { secondFactor: true, roles: MFA_POLICY_ROLES }), 'MFA.ENROLL_FIRST', 'mfa_required');
+        }
+        if (input.email_verification === 'before_sign_in') {
+          await endSessionsOf(await accounts.usersWithout(tx, ctx.tenant.id, { provedAddress: true }), 'ACCOUNT.VERIFY_FIRST', 'email_verification_required');
         }
         await audit(tx, ctx, { action: 'tenant.account_policy_updated', targetType: 'tenant', targetId: ctx.tenant.id, details: { ...input, sessions_ended: sessionsEnded } }, now);
         const policy = await accounts.readAccountPolicy(tx, ctx.tenant.id);

@@ -22,6 +22,7 @@ export const identityCatalogue = defineCatalogue({
     'MFA.NOT_PENDING': 409,
     'MFA.REQUIRED_BY_POLICY': 409,
     'MFA.ENROLL_FIRST': 409,
+    'ACCOUNT.VERIFY_FIRST': 409,
   },
   messages: {
     en: {
@@ -46,6 +47,7 @@ export const identityCatalogue = defineCatalogue({
       'MFA.NOT_PENDING': 'Start setting up two-step verification first.',
       'MFA.REQUIRED_BY_POLICY': 'Your organization requires two-step verification for owners and admins.',
       'MFA.ENROLL_FIRST': 'Turn on two-step verification for your own account first.',
+      'ACCOUNT.VERIFY_FIRST': 'Confirm your own e-mail address first.',
       'auth.second_factor_required': 'Enter the code from your authenticator app.',
       'auth.second_factor_enrollment_required': 'Your organization requires two-step verification: set it up to sign in.',
       'auth.verification_required': 'Account created. Confirm your e-mail address with the link we sent you, then sign in.',
@@ -86,6 +88,7 @@ export const identityCatalogue = defineCatalogue({
       'MFA.NOT_PENDING': 'Primero empieza a configurar la verificación en dos pasos.',
       'MFA.REQUIRED_BY_POLICY': 'Tu organización exige la verificación en dos pasos a propietarios y administradores.',
       'MFA.ENROLL_FIRST': 'Activa primero la verificación en dos pasos en tu propia cuenta.',
+      'ACCOUNT.VERIFY_FIRST': 'Confirma primero tu propio correo.',
       'auth.second_factor_required': 'Introduce el código de tu aplicación de autenticación.',
       'auth.second_factor_enrollment_required': 'Tu organización exige la verificación en dos pasos: configúrala para iniciar sesión.',
       'auth.verification_required': 'Cuenta creada. Confirma tu correo con el enlace que te enviamos y luego inicia sesión.',

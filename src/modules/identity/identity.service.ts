@@ -359,6 +359,11 @@ export function createIdentityService(deps: {
         });
         if (!updated) throw new AppError('TENANT.LAST_OWNER');
         if (input.disabled === true) await repository.revokeUserSessions(tx, userId, now, 'user_disabled');
+        // Made an owner or admin where those must sign in with a second factor, and having none:
+        // the password-only sessions end, and the next sign-in enrolls one.
+        if (MFA_POLICY_ROLES.includes(updated.tenantRole) && !updated.mfaEnabled && (await accounts.readAccountPolicy(tx, ctx.tenant.id))?.mfaRequiredForAdmins) {
+          await repository.revokeUserSessions(tx, userId, now, 'mfa_required');
+        }
         // Losing the tenant-wide view loses the workspaces seen only through it, as current or default.
         if (!tenantRoleGrants(updated.tenantRole, 'view_all_locations')) await repository.clearPointersOutsideMemberships(tx, userId);
         return updated;

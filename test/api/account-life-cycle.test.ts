@@ -227,7 +227,7 @@ describe('changing the password and the address', () => {
     const user = await verifiedUser('Changer');
     const other = await signIn(user.email);
     const wrong = await call('PUT', '/me/password', { headers: user.auth, body: { current_password: 'not it at all', new_password: 'a new password' } });
-    expect(wrong).toMatchObject({ status: 403, body: { error: { code: 'ACCOUNT.PASSWORD_INCORRECT' } } });
+    expect(wrong).toMatchObject({ status: 422, body: { error: { code: 'ACCOUNT.PASSWORD_INCORRECT' } } });
 
     const changed = await call('PUT', '/me/password', { headers: user.auth, body: { current_password: PASSWORD, new_password: 'a new password' } });
     expect(changed).toMatchObject({ status: 200, body: { data: { sessions_ended: 1 } } });
@@ -330,7 +330,7 @@ describe('second factor (TOTP)', () => {
       expect(challenge).toMatchObject({ status: 202, body: { data: { enrollment_required: false } } });
       expect(challenge.body.data.access_token).toBeUndefined();
       const verified = await call('POST', '/auth/mfa/verify', { body: { mfa_token: challenge.body.data.mfa_token, code: codeAt(secret, offset) } });
-      expect(verified.status, `offset ${offset}s`).toBe(accepted ? 200 : 403);
+      expect(verified.status, `offset ${offset}s`).toBe(accepted ? 200 : 401);
     }
   });
 
@@ -342,14 +342,14 @@ describe('second factor (TOTP)', () => {
     const first = await signIn(user.email);
     expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: first.body.data.mfa_token, code } })).status).toBe(200);
     const second = await signIn(user.email);
-    expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: second.body.data.mfa_token, code } })).body.error?.code).toBe('MFA.CODE_INVALID');
+    expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: second.body.data.mfa_token, code } })).body.error?.code).toBe('AUTH.MFA_CODE_INVALID');
     // The first token is used up.
     nextStep();
     expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: first.body.data.mfa_token, code: codeAt(secret) } })).body.error?.code).toBe('AUTH.MFA_CHALLENGE_INVALID');
 
     const worn = await signIn(user.email);
     for (let i = 0; i < 5; i += 1) {
-      expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: worn.body.data.mfa_token, code: '000000' } })).status).toBe(403);
+      expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: worn.body.data.mfa_token, code: '000000' } })).status).toBe(401);
     }
     expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: worn.body.data.mfa_token, code: codeAt(secret) } })).body.error?.code).toBe('AUTH.MFA_CHALLENGE_INVALID');
 
@@ -368,15 +368,15 @@ describe('second factor (TOTP)', () => {
     const recovered = await call('POST', '/auth/mfa/verify', { body: { mfa_token: challenge.body.data.mfa_token, code: recoveryCodes[0]!.toUpperCase() } });
     expect(recovered.status).toBe(200);
     const again = await signIn(user.email);
-    expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: again.body.data.mfa_token, code: recoveryCodes[0] } })).status).toBe(403);
+    expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: again.body.data.mfa_token, code: recoveryCodes[0] } })).status).toBe(401);
     expect((await call('GET', '/me/mfa', { headers: user.auth })).body.data.recovery_codes_left).toBe(9);
 
     nextStep();
     const regenerated = await call('POST', '/me/mfa/recovery-codes', { headers: user.auth, body: { code: codeAt(secret) } });
     expect(regenerated.body.data.recovery_codes).toHaveLength(10);
-    expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: again.body.data.mfa_token, code: recoveryCodes[1] } })).status).toBe(403);
+    expect((await call('POST', '/auth/mfa/verify', { body: { mfa_token: again.body.data.mfa_token, code: recoveryCodes[1] } })).status).toBe(401);
 
-    expect((await call('POST', '/me/mfa/disable', { headers: user.auth, body: { code: '123456' } })).status).toBe(403);
+    expect((await call('POST', '/me/mfa/disable', { headers: user.auth, body: { code: '123456' } })).status).toBe(422);
     expect((await call('POST', '/me/mfa/disable', { headers: user.auth, body: { code: regenerated.body.data.recovery_codes[0] } })).status).toBe(200);
     expect((await signIn(user.email)).status).toBe(200);
     expect((await call('GET', '/me/mfa', { headers: user.auth })).body.data).toEqual({ enabled: false, enabled_at: null, recovery_codes_left: 0 });

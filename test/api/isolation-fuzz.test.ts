@@ -76,7 +76,7 @@ import { createTenant, register, startTestApp, type Session, type TestApp } from
 
 const BUDGET = Number(process.env.FUZZ_REQUESTS ?? 4000);
 const SEED = runSeed('isolation-fuzz', 'FUZZ_SEED');
-const ALLOWED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 409, 410, 415, 422, 429]);
+const ALLOWED_STATUSES = new Set([200, 201, 202, 400, 401, 403, 404, 409, 410, 415, 422, 429]);
 const CANARY_PREFIX = 'CANARY-victim-';
 /** The attacker tenant's bystander group (see above). */
 const RIVAL_CANARY_PREFIX = 'CANARY-rival-';
@@ -126,6 +126,8 @@ const WHERE_PERMISSIONS = ['workspaces:view', 'members:view', 'audit:view', 'mem
 const TOKEN_ROUTE = /\/invitations\/(lookup|accept|decline)$/;
 /** The anonymous token routes: the token alone is the credential there. */
 const ANONYMOUS_TOKEN_ROUTE = /\/invitations\/(lookup|decline)$/;
+/** The routes that take a mailed account token (issue 19): the token alone is the credential there too. */
+const ACCOUNT_TOKEN_ROUTE = /\/auth\/(email-verification|password-reset|email-change)\/confirm$/;
 
 type Side = 'attacker' | 'victim';
 const SIDES: readonly Side[] = ['attacker', 'victim'];
@@ -796,7 +798,7 @@ const RECORD_KINDS = ['items', 'suppliers', 'tags', 'contacts', 'invoices', 'quo
 type RecordKind = (typeof RECORD_KINDS)[number];
 type IdKind = 'workspace' | 'user' | 'role' | 'api_key' | 'invitation' | 'group_member' | 'group_invitation' | 'location' | RecordKind | 'biz' | 'slug' | 'any';
 /** `permission`: a permission name asked about (GET /api/v1/me/workspaces?can=). */
-type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'invite-code' | 'email' | 'password' | 'permission';
+type Special = 'id' | 'cursor' | 'secret' | 'invitation-token' | 'account-token' | 'invite-code' | 'email' | 'password' | 'permission';
 
 interface Field {
   where: 'path' | 'query' | 'body';
@@ -872,6 +874,7 @@ function operationsOf(doc: any): Operation[] {
       for (const [name, schema] of Object.entries(bodySchema?.properties ?? {})) {
         const signIn = path.endsWith('/login') || path.endsWith('/register');
         if (isIdName(name)) fields.push({ where: 'body', name, kind: kindOf(path, name), special: 'id', schema });
+        else if (name === 'token' && ACCOUNT_TOKEN_ROUTE.test(path)) fields.push({ where: 'body', name, kind: 'any', special: 'account-token', schema });
         else if (name === 'token' || name === 'invitation_token') {
           fields.push({ where: 'body', name, kind: 'any', special: 'invitation-token', schema });
         } else if (name === 'invite_code' || name === 'inviteCode') {
@@ -1129,7 +1132,13 @@ describe('tenant isolation fuzzer (C3)', () => {
         'declined',
         'accepted',
       ]);
-      const outbox = await t.db.selectFrom('outbox_messages').select('recipient').where('tenant_id', '=', fixtures[side].tenantId).execute();
+      // Invitation mail only: every registration also mailed its address a verification link.
+      const outbox = await t.db
+        .selectFrom('outbox_messages')
+        .select('recipient')
+        .where('tenant_id', '=', fixtures[side].tenantId)
+        .where('kind', 'not like', 'account.%')
+        .execute();
       // The group invitations went to the subs' owners: the second user (three) and the rival.
       const [, secondEmail, rivalEmail] = fixtures[side].emails;
       expect(outbox.map((row) => row.recipient).sort()).toEqual(
@@ -1249,9 +1258,10 @@ describe('tenant isolation fuzzer (C3)', () => {
     const before = await snapshotTenant(t, fixtures.victim.tenantId);
     expect(before.tables.get('users')?.rows).toBe(3);
     expect(before.tables.get('workspaces')?.rows).toBe(6);
-    // Seven invitations, and twelve queued e-mails (one per invitation, one more for the resend, one per group invitation).
+    // Seven invitations, and fifteen queued e-mails (one per invitation, one more for the resend, one per group invitation,
+    // and each of the three users' verification link).
     expect(before.tables.get('invitations')?.rows).toBe(7);
-    expect(before.tables.get('outbox_messages')?.rows).toBe(12);
+    expect(before.tables.get('outbox_messages')?.rows).toBe(15);
     expect(before.tables.get('workspace_group_members')?.rows).toBe(3);
     expect(before.tables.get('locations')?.rows).toBe(9);
     expect(before.tables.get('workspace_settings')?.rows).toBe(6);
@@ -1289,8 +1299,17 @@ describe('tenant isolation fuzzer (C3)', () => {
     const attackerTokens = [...a.invitationTokens.live, ...a.invitationTokens.spent];
     const attackerLive = new Set(a.invitationTokens.live);
     /** No response may carry one of these unless the request did (the attacker's rival's too). */
+    // The account links mailed at registration (issue 19): tenant-bound like invitation tokens.
+    const accountTokensOf = async (tenantId: number) => {
+      const rows = await t.db.selectFrom('outbox_messages').select('text_body').where('tenant_id', '=', tenantId).where('kind', 'like', 'account.%').execute();
+      return rows.flatMap((row) => [...row.text_body.matchAll(/#(?:verify|reset|email)=(\S+)/g)].map((match) => decodeURIComponent(match[1]!)));
+    };
+    const victimAccountTokens = await accountTokensOf(v.tenantId);
+    const attackerAccountTokens = await accountTokensOf(a.tenantId);
+    expect(victimAccountTokens).toHaveLength(3);
     const victimSecretValues = [
       ...victimTokens,
+      ...victimAccountTokens,
       v.apiKey.secret,
       v.portalCode,
       v.inviteCodes.live,
@@ -1467,6 +1486,12 @@ describe('tenant isolation fuzzer (C3)', () => {
         if (roll < 0.85) return { value: rng.pick(attackerTokens), origin: 'attacker' };
         return { value: rng.pick(victimSecrets), origin: 'secret' };
       }
+      if (field.special === 'account-token') {
+        const roll = rng.float();
+        if (roll < 0.6) return { value: rng.pick(victimAccountTokens), origin: 'victim-token' };
+        if (roll < 0.85) return { value: rng.pick(attackerAccountTokens), origin: 'attacker' };
+        return { value: rng.pick(victimSecrets), origin: 'secret' };
+      }
       if (field.special === 'invite-code') {
         // The victim's codes (live and dead), the attacker's dead one; never the attacker's live one,
         // which would really make an attacker actor a member of Main Branch (and change what it may act as).
@@ -1583,6 +1608,10 @@ describe('tenant isolation fuzzer (C3)', () => {
       if (c.actor.toVictimTenant && token?.origin === 'victim-token' && ANONYMOUS_TOKEN_ROUTE.test(c.op.path)) {
         return 'victim invitation token in the victim tenant';
       }
+      // Likewise a victim's mailed account link in the victim's tenant: it would prove their address.
+      if (c.actor.toVictimTenant && token?.origin === 'victim-token' && ACCOUNT_TOKEN_ROUTE.test(c.op.path)) {
+        return 'victim account token in the victim tenant';
+      }
       // Declining one of the attacker's own pending invitations would use up a fixture.
       if (!c.actor.toVictimTenant && c.op.path.endsWith('/invitations/decline') && attackerLive.has(String(token?.value))) {
         return "decline of the attacker's own invitation";
@@ -1604,7 +1633,7 @@ describe('tenant isolation fuzzer (C3)', () => {
 
     /** The invitation token a case sends, if any. */
     const tokenOf = (c: Case): Pick | undefined => {
-      for (const [field, pick] of c.picks) if (field.special === 'invitation-token' || field.special === 'invite-code') return pick;
+      for (const [field, pick] of c.picks) if (field.special === 'invitation-token' || field.special === 'account-token' || field.special === 'invite-code') return pick;
       return undefined;
     };
 

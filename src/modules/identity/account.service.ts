@@ -52,10 +52,10 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     return user;
   }
 
-  /** The caller's account, once the password they sent is its current one; else 403 ACCOUNT.PASSWORD_INCORRECT. */
+  /** The caller's account, once the password they sent is its current one; else 422 ACCOUNT.PASSWORD_INCORRECT naming the field. */
   async function withCurrentPassword(ctx: UserContext, password: string) {
     const known = await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(ctx.actor.profile.email));
-    if (!known || known.id !== ctx.actor.userId || !(await verifyPassword(known.passwordHash, password))) throw new AppError('ACCOUNT.PASSWORD_INCORRECT');
+    if (!known || known.id !== ctx.actor.userId || !(await verifyPassword(known.passwordHash, password))) throw new AppError('ACCOUNT.PASSWORD_INCORRECT', { current_password: 'is not the current password' });
     return known;
   }
 
@@ -130,7 +130,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
       return inTransaction(db, async (tx) => {
         const user = await accounts.findUserForUpdate(tx, ctx.tenant.id, ctx.actor.userId);
         // Changed meanwhile by another request: the password checked is no longer the account's.
-        if (!user || user.passwordHash !== known.passwordHash) throw new AppError('ACCOUNT.PASSWORD_INCORRECT');
+        if (!user || user.passwordHash !== known.passwordHash) throw new AppError('ACCOUNT.PASSWORD_INCORRECT', { current_password: 'is not the current password' });
         const now = nowIso();
         await accounts.updateUserAccount(tx, user.id, { password_hash: passwordHash, updated_at: now });
         await accounts.retireAccountTokens(tx, user.id, ['reset_password'], now);

@@ -105,7 +105,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
         if (confirmed) await recordAudit(tx, ctx, { action: 'account.mfa_enabled', targetType: 'user', targetId: user.id, workspaceId: null, at: nowIso() });
         return confirmed;
       });
-      if (!codes) throw new AppError('MFA.CODE_INVALID');
+      if (!codes) throw new AppError('MFA.CODE_INVALID', { code: 'is incorrect or was already used' });
       return codes;
     },
 
@@ -124,7 +124,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
         await recordAudit(tx, ctx, { action: 'account.mfa_disabled', targetType: 'user', targetId: user.id, workspaceId: null, details: { with: spent }, at: now });
         return true;
       });
-      if (!outcome) throw new AppError('MFA.CODE_INVALID');
+      if (!outcome) throw new AppError('MFA.CODE_INVALID', { code: 'is incorrect or was already used' });
     },
 
     /** New recovery codes for old ones (all of them), with a code from the second factor. */
@@ -140,7 +140,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
         await recordAudit(tx, ctx, { action: 'account.recovery_codes_regenerated', targetType: 'user', targetId: user.id, workspaceId: null, at: now });
         return fresh;
       });
-      if (!codes) throw new AppError('MFA.CODE_INVALID');
+      if (!codes) throw new AppError('MFA.CODE_INVALID', { code: 'is incorrect or was already used' });
       return codes;
     },
 
@@ -178,7 +178,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
         await recordAuditOfNewUser(tx, { tenantId: user.tenantId, userId: user.id }, { action: event, targetType: 'user', targetId: user.id, workspaceId: null, details: { with: passed }, at: now }, 'sign_in');
         return { user, recoveryCodes };
       });
-      if (!outcome) throw new AppError('MFA.CODE_INVALID');
+      if (!outcome) throw new AppError('AUTH.MFA_CODE_INVALID');
       return { issued: await deps.identity.openSession(outcome.user, client), recoveryCodes: outcome.recoveryCodes };
     },
   };

@@ -191,8 +191,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshTokenReuseSeconds: config.refreshTokenReuseSeconds,
     successorKey,
-    acceptInvitation: async (tx, input) => ({ workspaceId: (await invitations.acceptOnRegistration(tx, input)).workspace_id }),
-    joinByInviteCode: inviteCodes.joinOnRegistration,
+    invitations: {
+      join: async (tx, input) => ({ workspaceId: (await invitations.acceptOnRegistration(tx, input)).workspace_id }),
+      check: (tx, input) => invitations.checkOnRegistration(tx, input),
+    },
+    inviteCodes: { join: inviteCodes.joinOnRegistration, check: (tx, input) => inviteCodes.checkOnRegistration(tx, input) },
   });
   if (config.smtpUrl) {
     const mail = createMailDeliverer({

@@ -15,14 +15,16 @@ interface CustomFormat {
 /** ISO 4217 codes as the ICU bundled with Node knows them: a real list, not any three letters. */
 const CURRENCY_CODES = new Set(Intl.supportedValuesOf('currency'));
 
-const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+// Besides the categories, the fillers that print as nothing though they are letters or symbols
+// (Hangul fillers, the blank Braille pattern): a name of them alone would read as empty.
+const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\u115F\u1160\u3164\uFFA0\u2800]/u;
 const IMAGE_URL = /^(?:https:\/\/[^\s/?#]+\S{0,2040}|data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2})$/;
 
 export const CUSTOM_FORMATS = {
   /**
    * Human-entered text (names, e-mail addresses, role names): no control characters (Cc:
    * NUL, BEL, CR, LF, …), no invisible format characters (Cf: zero-width spaces and
-   * joiners, bidi overrides, soft hyphens, …) and no lone surrogates (Cs), which would let
+   * joiners, bidi overrides, soft hyphens, …), no blank fillers, and no lone surrogates (Cs), which would let
    * two names read the same, break e-mail headers and bodies, or be refused by PostgreSQL.
    */
   'plain-text': {

@@ -77,6 +77,23 @@ export async function revokeKeysCreatedBy(keys: WorkspaceKeys, userId: number, n
   return rows.map((row) => row.id);
 }
 
+/**
+ * Revokes every live key `userId` created, in whichever workspace of the tenant: the account
+ * itself is being taken back, so no workspace's context bounds this (the ids and their
+ * workspaces come back for the audit of each).
+ */
+export async function revokeAllKeysCreatedBy(tx: Tx, tenantId: number, userId: number, now: string): Promise<Array<{ id: number; workspaceId: number }>> {
+  const rows = await tx
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('created_by', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'workspace_id'])
+    .execute();
+  return rows.map((row) => ({ id: row.id, workspaceId: row.workspace_id }));
+}
+
 export async function apiKeyExists(keys: WorkspaceKeys, id: number): Promise<boolean> {
   const row = await keys.selectFrom().select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;

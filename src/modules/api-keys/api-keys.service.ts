@@ -3,7 +3,7 @@ import type { Catalogue } from '../../core/catalogue.ts';
 import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import { API_KEY_PREFIX } from '../../core/auth/resolve-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
-import { recordAudit } from '../audit-log/audit-log.service.ts';
+import { recordAudit, recordAuditOfNewUser } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
@@ -26,6 +26,19 @@ export async function revokeKeysOfMember(tx: Tx, ctx: InWorkspaceContext, userId
   for (const id of await repository.revokeKeysCreatedBy(scoped(tx, ctx, 'api_keys'), userId, now)) {
     await recordAudit(tx, ctx, { action: 'api_key.revoked', targetType: 'api_key', targetId: id, workspaceId: ctx.workspace.id, details: { reason }, at: now });
   }
+}
+
+/**
+ * A transaction step for an account taken back by its address's owner: the keys whoever held
+ * the account made act for it no longer, in any workspace. Each revocation is audited in its
+ * workspace, the account named as author.
+ */
+export async function revokeKeysOfAccount(tx: Tx, account: { tenantId: number; userId: number }, reason: string, now: string): Promise<number> {
+  const revoked = await repository.revokeAllKeysCreatedBy(tx, account.tenantId, account.userId, now);
+  for (const key of revoked) {
+    await recordAuditOfNewUser(tx, account, { action: 'api_key.revoked', targetType: 'api_key', targetId: key.id, workspaceId: key.workspaceId, details: { reason }, at: now }, 'account_link');
+  }
+  return revoked.length;
 }
 
 export type ApiKeysService = ReturnType<typeof createApiKeysService>;

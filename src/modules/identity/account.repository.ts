@@ -252,12 +252,18 @@ export interface AccountPolicy {
   mfaRequiredForAdmins: boolean;
 }
 
-/** The tenant's account policy, and the language of its users' mail when they chose none. */
-export async function readAccountPolicy(db: Executor, tenantId: number): Promise<(AccountPolicy & { defaultLocale: string }) | undefined> {
+/** The tenant's account policy, and the language of its users' mail when they chose none; `hold` locks the row shared. */
+export async function readAccountPolicy(
+  db: Executor,
+  tenantId: number,
+  options: { hold?: boolean } = {},
+): Promise<(AccountPolicy & { defaultLocale: string }) | undefined> {
   const row = await db
     .selectFrom('tenants')
     .select(['email_verification', 'mfa_required_for_admins', 'default_locale'])
     .where('id', '=', tenantId)
+    // Held (shared) in a transaction that acts on it: a policy change (an update of the row) waits for it.
+    .$if(options.hold === true && engineOf(db) === 'postgres', (query) => query.forShare())
     .executeTakeFirst();
   return (
     row && {

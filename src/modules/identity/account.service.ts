@@ -7,6 +7,7 @@ import { AppError } from '../../core/errors.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { recordAudit, recordAuditOfNewUser, type AuditEvent } from '../audit-log/audit-log.service.ts';
+import { revokeKeysOfAccount } from '../api-keys/api-keys.service.ts';
 import { mailAccountNotice, mailAccountToken, type MailedAccount } from './account-mail.ts';
 import * as accounts from './account.repository.ts';
 import type { AccountPolicy, SessionRecord } from './account.repository.ts';
@@ -20,6 +21,13 @@ export type { AccountPolicy, SessionRecord };
 type AccountEvent = Pick<AuditEvent, 'action' | 'details'> & { targetType?: string; targetId?: number };
 
 export type AccountService = ReturnType<typeof createAccountService>;
+
+/**
+ * What else ends when a person locks someone out of their account (a password change, ending
+ * their other sessions, an admin ending them all): a pending change of address, a sign-in
+ * waiting for its second factor, and reset links, any of which the intruder may hold.
+ */
+const LOCKED_OUT: readonly AccountTokenPurpose[] = ['change_email', 'mfa_challenge', 'reset_password'];
 
 /**
  * The account life cycle beside sign-up and sign-in (identity.service.ts): proving an address,
@@ -38,18 +46,19 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
 
   const mailed = (tenant: TenantContext, user: { id: number; locale: string | null }): MailedAccount => ({ tenant, user });
 
-  /** Claims a live token of the purpose for this tenant, or 400 ACCOUNT.TOKEN_INVALID (unknown, used, expired, another tenant's). */
-  async function claimToken(tx: Tx, tenantId: number, purpose: AccountTokenPurpose, token: string): Promise<accounts.AccountToken> {
+  /**
+   * Claims a live token of the purpose for this tenant, with its enabled user, or 400
+   * ACCOUNT.TOKEN_INVALID (unknown, used, expired, another tenant's, a disabled account's). The
+   * user's row is locked before the token's, the order every account change takes, so two
+   * changes of one account (a verification and an e-mail change that retires it) queue instead
+   * of deadlocking.
+   */
+  async function claimToken(tx: Tx, tenantId: number, purpose: AccountTokenPurpose, token: string) {
     const now = nowIso();
     const found = await accounts.findLiveAccountToken(tx, { tenantId, purpose, tokenHash: digestToken(token), now });
-    if (!found || !(await accounts.claimAccountToken(tx, found.id, now))) throw new AppError('ACCOUNT.TOKEN_INVALID');
-    return found;
-  }
-
-  async function requireUser(tx: Tx, tenantId: number, userId: number) {
-    const user = await accounts.findUserForUpdate(tx, tenantId, userId);
-    if (!user || user.disabledAt !== null) throw new AppError('ACCOUNT.TOKEN_INVALID');
-    return user;
+    const user = found && (await accounts.findUserForUpdate(tx, tenantId, found.userId));
+    if (!found || !user || user.disabledAt !== null || !(await accounts.claimAccountToken(tx, found.id, now))) throw new AppError('ACCOUNT.TOKEN_INVALID');
+    return { claimed: found, user };
   }
 
   /** The caller's account, once the password they sent is its current one; else 422 ACCOUNT.PASSWORD_INCORRECT naming the field. */
@@ -78,8 +87,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     /** Proves the address the link was mailed to, while it is still the account's address. */
     async confirmVerification(ctx: RequestContext, token: string): Promise<void> {
       await inTransaction(db, async (tx) => {
-        const claimed = await claimToken(tx, ctx.tenant.id, 'verify_email', token);
-        const user = await requireUser(tx, ctx.tenant.id, claimed.userId);
+        const { claimed, user } = await claimToken(tx, ctx.tenant.id, 'verify_email', token);
         if (claimed.email === null || normalizeKey(claimed.email) !== user.emailKey) throw new AppError('ACCOUNT.TOKEN_INVALID');
         const now = nowIso();
         if (await accounts.markEmailVerified(tx, user.id, user.emailKey, now)) {
@@ -104,8 +112,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     async resetPassword(ctx: RequestContext, input: { token: string; password: string }): Promise<void> {
       const passwordHash = await hashPassword(input.password);
       await inTransaction(db, async (tx) => {
-        const claimed = await claimToken(tx, ctx.tenant.id, 'reset_password', input.token);
-        const user = await requireUser(tx, ctx.tenant.id, claimed.userId);
+        const { claimed, user } = await claimToken(tx, ctx.tenant.id, 'reset_password', input.token);
         if (claimed.email === null || normalizeKey(claimed.email) !== user.emailKey) throw new AppError('ACCOUNT.TOKEN_INVALID');
         const now = nowIso();
         const takenBack = !user.emailVerified;
@@ -115,10 +122,12 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
           ...(takenBack ? { totp_secret: null, totp_pending_secret: null, totp_enabled_at: null, totp_last_step: null } : {}),
           updated_at: now,
         });
+        // Whoever made the account before its owner proved the address leaves nothing behind that acts for it.
+        const keysRevoked = takenBack ? await revokeKeysOfAccount(tx, { tenantId: user.tenantId, userId: user.id }, 'account_taken_back', now) : 0;
         if (takenBack) await accounts.replaceRecoveryCodes(tx, user.id, [], now);
         await accounts.retireAccountTokens(tx, user.id, ['reset_password', 'change_email', 'verify_email', 'mfa_challenge'], now);
         const ended = await accounts.revokeSessionsOf(tx, { tenantId: user.tenantId, userId: user.id, now, reason: 'password_reset' });
-        await auditByHolder(tx, user, { action: 'account.password_reset', details: { sessions_ended: ended, address_proved: takenBack } }, now);
+        await auditByHolder(tx, user, { action: 'account.password_reset', details: { sessions_ended: ended, address_proved: takenBack, api_keys_revoked: keysRevoked } }, now);
       });
     },
 
@@ -133,7 +142,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
         if (!user || user.passwordHash !== known.passwordHash) throw new AppError('ACCOUNT.PASSWORD_INCORRECT', { current_password: 'is not the current password' });
         const now = nowIso();
         await accounts.updateUserAccount(tx, user.id, { password_hash: passwordHash, updated_at: now });
-        await accounts.retireAccountTokens(tx, user.id, ['reset_password'], now);
+        await accounts.retireAccountTokens(tx, user.id, LOCKED_OUT, now);
         const sessionsEnded = await accounts.revokeSessionsOf(tx, { tenantId: user.tenantId, userId: user.id, except: ctx.actor.sessionId, now, reason: 'password_changed' });
         await mailAccountNotice(tx, mailed(ctx.tenant, user), { kind: 'password_changed', recipient: user.email }, now);
         await audit(tx, ctx, { action: 'account.password_changed', targetId: user.id, details: { sessions_ended: sessionsEnded } }, now);
@@ -158,8 +167,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     async confirmEmailChange(ctx: RequestContext, token: string): Promise<void> {
       try {
         await inTransaction(db, async (tx) => {
-          const claimed = await claimToken(tx, ctx.tenant.id, 'change_email', token);
-          const user = await requireUser(tx, ctx.tenant.id, claimed.userId);
+          const { claimed, user } = await claimToken(tx, ctx.tenant.id, 'change_email', token);
           if (claimed.email === null) throw new AppError('ACCOUNT.TOKEN_INVALID');
           const now = nowIso();
           await accounts.updateUserAccount(tx, user.id, { email: claimed.email, email_key: normalizeKey(claimed.email), email_verified_at: now, updated_at: now });
@@ -212,7 +220,10 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     endOtherSessions(ctx: UserContext): Promise<number> {
       return inTransaction(db, async (tx) => {
         const now = nowIso();
+        // The account's row first, as every account change locks it before its tokens.
+        await accounts.findUserForUpdate(tx, ctx.tenant.id, ctx.actor.userId);
         const ended = await accounts.revokeSessionsOf(tx, { tenantId: ctx.tenant.id, userId: ctx.actor.userId, except: ctx.actor.sessionId, now, reason: 'ended_by_user' });
+        await accounts.retireAccountTokens(tx, ctx.actor.userId, LOCKED_OUT, now);
         await audit(tx, ctx, { action: 'account.other_sessions_ended', targetId: ctx.actor.userId, details: { sessions_ended: ended } }, now);
         return ended;
       });
@@ -221,9 +232,10 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     /** A tenant admin ends every session of a user of the tenant. */
     endSessionsOf(ctx: UserContext, userId: number): Promise<number> {
       return inTransaction(db, async (tx) => {
-        if (!(await repository.findUserById(tx, ctx.tenant.id, userId))) throw new AppError('USER.NOT_FOUND');
+        if (!(await accounts.findUserForUpdate(tx, ctx.tenant.id, userId))) throw new AppError('USER.NOT_FOUND');
         const now = nowIso();
         const ended = await accounts.revokeSessionsOf(tx, { tenantId: ctx.tenant.id, userId, now, reason: 'ended_by_admin' });
+        await accounts.retireAccountTokens(tx, userId, LOCKED_OUT, now);
         await audit(tx, ctx, { action: 'tenant.user_sessions_ended', targetId: userId, details: { sessions_ended: ended } }, now);
         return ended;
       });

@@ -15,6 +15,7 @@ import * as repository from './identity.repository.ts';
 import * as accounts from './account.repository.ts';
 import { mailAccountToken, type MailedAccount } from './account-mail.ts';
 import type { SessionClient } from './identity.repository.ts';
+import { ACCOUNT_TOKEN_PURPOSES } from '../../schema/migrations/0023-account-life-cycle.ts';
 import type { LoginBody, RegisterBody, UpdateTenantUserBody } from './identity.schemas.ts';
 import type { TenantRole, User } from './identity.table.ts';
 
@@ -108,13 +109,19 @@ export function createIdentityService(deps: {
   /** Zero: every reuse of a refresh token revokes its session. */
   refreshTokenReuseSeconds: number;
   successorKey: Buffer;
-  /** Registration through an invitation: claims it inside the registration's transaction. */
-  acceptInvitation?: (
-    tx: Tx,
-    input: { tenantId: number; token: string; userId: number; emailKey: string; now: string },
-  ) => Promise<{ workspaceId: number }>;
-  /** Registration with a workspace's invite code: joins it inside the registration's transaction. */
-  joinByInviteCode?: (tx: Tx, input: { tenantId: number; code: string; userId: number; now: string }) => Promise<{ workspaceId: number }>;
+  /**
+   * Registration through an invitation or a workspace's invite code: `join` claims it inside the
+   * registration's transaction; `check` only requires it to be live (where the tenant wants the
+   * address proved before anyone joins, and the joining waits).
+   */
+  invitations?: {
+    join: (tx: Tx, input: { tenantId: number; token: string; userId: number; emailKey: string; now: string }) => Promise<{ workspaceId: number }>;
+    check: (tx: Tx, input: { tenantId: number; token: string; emailKey: string; now: string }) => Promise<void>;
+  };
+  inviteCodes?: {
+    join: (tx: Tx, input: { tenantId: number; code: string; userId: number; now: string }) => Promise<{ workspaceId: number }>;
+    check: (tx: Tx, input: { tenantId: number; code: string }) => Promise<void>;
+  };
 }) {
   const { db, clock, accessTokens } = deps;
 
@@ -147,7 +154,11 @@ export function createIdentityService(deps: {
     return mailAccountToken(tx, { tenant, user }, { purpose: 'verify_email', recipient: user.email, publicUrl: deps.publicUrl, now: clock.now() });
   }
 
-  type Joining = (tx: Tx, input: { tenantId: number; userId: number; emailKey: string; now: string }) => Promise<{ workspaceId: number }>;
+  /** How a registration joins a workspace: claimed at once, or (the address to be proved first) only checked. */
+  interface Joining {
+    join(tx: Tx, input: { tenantId: number; userId: number; emailKey: string; now: string }): Promise<{ workspaceId: number }>;
+    check(tx: Tx, input: { tenantId: number; emailKey: string; now: string }): Promise<void>;
+  }
 
   /** The workspace a registration joins: through an invitation's token or a workspace's invite code, never both. */
   function joiningOf(input: RegisterBody): Joining | undefined {
@@ -156,14 +167,17 @@ export function createIdentityService(deps: {
       throw new AppError('VALIDATION.FAILED', { invite_code: 'send an invitation token or an invite code, not both' });
     }
     if (token !== undefined) {
-      const accept = deps.acceptInvitation;
-      if (!accept) throw new AppError('INVITATION.NOT_FOUND');
-      return (tx, joining) => accept(tx, { ...joining, token });
+      const invitations = deps.invitations;
+      if (!invitations) throw new AppError('INVITATION.NOT_FOUND');
+      return { join: (tx, joining) => invitations.join(tx, { ...joining, token }), check: (tx, joining) => invitations.check(tx, { ...joining, token }) };
     }
     if (code !== undefined) {
-      const join = deps.joinByInviteCode;
-      if (!join) throw new AppError('INVITE_CODE.NOT_FOUND');
-      return (tx, { tenantId, userId, now }) => join(tx, { tenantId, code, userId, now });
+      const inviteCodes = deps.inviteCodes;
+      if (!inviteCodes) throw new AppError('INVITE_CODE.NOT_FOUND');
+      return {
+        join: (tx, { tenantId, userId, now }) => inviteCodes.join(tx, { tenantId, code, userId, now }),
+        check: (tx, { tenantId }) => inviteCodes.check(tx, { tenantId, code }),
+      };
     }
     return undefined;
   }
@@ -197,15 +211,15 @@ export function createIdentityService(deps: {
           now,
         });
         // An invitation or a code admits the account, but proves no mailbox: where the tenant
-        // wants a proved address before anyone joins, the joining waits (the invitation or the
-        // code stays usable, signed in, once the address is proved).
+        // wants a proved address, the joining waits (the invitation or the code stays usable,
+        // signed in, once the address is proved).
+        // Joining (or, waiting for a proved address, the check) fails, and so rolls the account back,
+        // unless the token is a live invitation for this address, or the code a live code of the tenant.
         if (joining && state.emailVerification === 'optional') {
-          // Joining fails (and so rolls the account back) unless the token is a live invitation
-          // for this address, or the code a live code of the tenant.
-          const { workspaceId } = await joining(tx, { tenantId: tenant.id, userId: created.id, emailKey, now });
+          const { workspaceId } = await joining.join(tx, { tenantId: tenant.id, userId: created.id, emailKey, now });
           await repository.setWorkspacePointers(tx, created.id, { current_workspace_id: workspaceId });
           created.currentWorkspaceId = workspaceId;
-        }
+        } else if (joining) await joining.check(tx, { tenantId: tenant.id, emailKey, now });
         if (!options.vouched) await mailVerification(tx, tenant, created);
         if (state.emailVerification === 'before_sign_in' && !options.vouched) return { user: created, session: undefined };
         return { user: created, session: await startSession(tx, created, options.client) };
@@ -218,31 +232,50 @@ export function createIdentityService(deps: {
     }
   }
 
-  /** A sign-in challenge for the second step, stored as its digest. */
-  async function challengeSecondFactor(user: User, enrollment: boolean): Promise<SignIn> {
-    const challengeToken = randomToken('mfa_');
-    const now = clock.now().toISOString();
-    await inTransaction(db, (tx) =>
-      accounts.insertAccountToken(tx, {
-        tenantId: user.tenantId,
-        userId: user.id,
-        purpose: 'mfa_challenge',
-        tokenHash: digestToken(challengeToken),
-        email: null,
-        now,
-        expiresAt: isoAfter(clock, MFA_CHALLENGE_SECONDS),
-      }),
-    );
-    return { kind: 'second_factor', challengeToken, enrollment, expiresInSeconds: MFA_CHALLENGE_SECONDS };
+  /**
+   * What a sign-in whose password checked out may open, decided and acted on in one transaction
+   * that holds the tenant row (shared): a policy change, which updates that row, either waits
+   * for the sign-in (and then ends the session it opened) or is waited for (and then refuses it).
+   * `secondFactor` says the sign-in already passed one.
+   */
+  async function signIn(tenant: MailedAccount['tenant'], userId: number, client: SessionClient, secondFactor: boolean) {
+    const outcome = await inTransaction(db, async (tx) => {
+      const policy = await accounts.readAccountPolicy(tx, tenant.id, { hold: true });
+      const user = await repository.findUserById(tx, tenant.id, userId);
+      if (!policy || !user || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
+      if (policy.emailVerification === 'before_sign_in' && !user.emailVerified) {
+        const newest = await accounts.newestAccountTokenAt(tx, user.id, 'verify_email');
+        if (!newest || clock.now().getTime() - Date.parse(newest) >= VERIFICATION_MAIL_SPACING_MS) await mailVerification(tx, tenant, user);
+        return { kind: 'unverified' as const };
+      }
+      const enrollment = !user.mfaEnabled && policy.mfaRequiredForAdmins && MFA_POLICY_ROLES.includes(user.tenantRole);
+      if (!secondFactor && (user.mfaEnabled || enrollment)) {
+        const challengeToken = randomToken('mfa_');
+        await accounts.insertAccountToken(tx, {
+          tenantId: tenant.id,
+          userId: user.id,
+          purpose: 'mfa_challenge',
+          tokenHash: digestToken(challengeToken),
+          email: null,
+          now: clock.now().toISOString(),
+          expiresAt: isoAfter(clock, MFA_CHALLENGE_SECONDS),
+        });
+        return { kind: 'second_factor' as const, challengeToken, enrollment, expiresInSeconds: MFA_CHALLENGE_SECONDS };
+      }
+      await repository.enterDefaultWorkspace(tx, user.id);
+      return { kind: 'session' as const, user, session: await startSession(tx, user, client) };
+    });
+    // Refused, the new link is committed all the same.
+    if (outcome.kind === 'unverified') throw new AppError('AUTH.EMAIL_NOT_VERIFIED');
+    if (outcome.kind === 'second_factor') return outcome;
+    return { kind: 'session' as const, issued: await issue(outcome.user, outcome.session) };
   }
 
-  /** Opens a session for a user whose every sign-in step is done. */
-  async function openSession(user: User, client: SessionClient): Promise<IssuedSession> {
-    const session = await inTransaction(db, async (tx) => {
-      await repository.enterDefaultWorkspace(tx, user.id);
-      return startSession(tx, user, client);
-    });
-    return issue(user, session);
+  /** Opens a session for a user who has just passed their second factor, as the tenant's policy stands now. */
+  async function openSession(tenant: MailedAccount['tenant'], userId: number, client: SessionClient): Promise<IssuedSession> {
+    const outcome = await signIn(tenant, userId, client, true);
+    if (outcome.kind !== 'session') throw new AppError('AUTH.MFA_CHALLENGE_INVALID');
+    return outcome.issued;
   }
 
   return {
@@ -277,18 +310,7 @@ export function createIdentityService(deps: {
       const user = await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(input.email));
       const matches = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
       if (!user || !matches || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
-      const policy = await accounts.readAccountPolicy(db, ctx.tenant.id);
-      if (!policy) throw new AppError('TENANT.NOT_FOUND');
-      if (policy.emailVerification === 'before_sign_in' && !user.emailVerified) {
-        const newest = await accounts.newestAccountTokenAt(db, user.id, 'verify_email');
-        if (!newest || clock.now().getTime() - Date.parse(newest) >= VERIFICATION_MAIL_SPACING_MS) {
-          await inTransaction(db, (tx) => mailVerification(tx, ctx.tenant, user));
-        }
-        throw new AppError('AUTH.EMAIL_NOT_VERIFIED');
-      }
-      if (user.mfaEnabled) return challengeSecondFactor(user, false);
-      if (policy.mfaRequiredForAdmins && MFA_POLICY_ROLES.includes(user.tenantRole)) return challengeSecondFactor(user, true);
-      return { kind: 'session', issued: await openSession(user, client) };
+      return signIn(ctx.tenant, user.id, client, false);
     },
 
     openSession,
@@ -358,7 +380,11 @@ export function createIdentityService(deps: {
           updated_at: now,
         });
         if (!updated) throw new AppError('TENANT.LAST_OWNER');
-        if (input.disabled === true) await repository.revokeUserSessions(tx, userId, now, 'user_disabled');
+        if (input.disabled === true) {
+          await repository.revokeUserSessions(tx, userId, now, 'user_disabled');
+          // Nothing mailed or handed out before the account was disabled works after it is enabled again.
+          await accounts.retireAccountTokens(tx, userId, ACCOUNT_TOKEN_PURPOSES, now);
+        }
         // Made an owner or admin where those must sign in with a second factor, and having none:
         // the password-only sessions end, and the next sign-in enrolls one.
         if (MFA_POLICY_ROLES.includes(updated.tenantRole) && !updated.mfaEnabled && (await accounts.readAccountPolicy(tx, ctx.tenant.id))?.mfaRequiredForAdmins) {

@@ -179,7 +179,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
         return { user, recoveryCodes };
       });
       if (!outcome) throw new AppError('AUTH.MFA_CODE_INVALID');
-      return { issued: await deps.identity.openSession(outcome.user, client), recoveryCodes: outcome.recoveryCodes };
+      return { issued: await deps.identity.openSession(ctx.tenant, outcome.user.id, client), recoveryCodes: outcome.recoveryCodes };
     },
   };
 }

@@ -44,6 +44,16 @@ const issued = (ctx: InWorkspaceContext, invitation: InvitationRow, token: strin
 });
 
 /** The invitee answers once: the checks shared by accepting on sign-in and on registration. */
+/** A pending, unexpired invitation for this address; else the refusal its acceptance would get. */
+function requirePendingFor(invitation: repository.InvitationWithNames | undefined, emailKey: string, now: string): asserts invitation is repository.InvitationWithNames {
+  if (!invitation) throw new AppError('INVITATION.NOT_FOUND');
+  const status = statusAt(invitation, now);
+  if (status === 'expired') throw new AppError('INVITATION.EXPIRED');
+  if (status !== 'pending') throw new AppError('INVITATION.NOT_FOUND');
+  // Another account (even in the same tenant) must not take an invitation meant for someone else.
+  if (invitation.email_key !== emailKey) throw new AppError('INVITATION.WRONG_ACCOUNT');
+}
+
 async function claimForAcceptance(
   tx: Tx,
   grants: RoleGrants,
@@ -51,12 +61,7 @@ async function claimForAcceptance(
   invitee: { userId: number; emailKey: string },
   now: string,
 ): Promise<InvitationRow> {
-  if (!invitation) throw new AppError('INVITATION.NOT_FOUND');
-  const status = statusAt(invitation, now);
-  if (status === 'expired') throw new AppError('INVITATION.EXPIRED');
-  if (status !== 'pending') throw new AppError('INVITATION.NOT_FOUND');
-  // Another account (even in the same tenant) must not take an invitation meant for someone else.
-  if (invitation.email_key !== invitee.emailKey) throw new AppError('INVITATION.WRONG_ACCOUNT');
+  requirePendingFor(invitation, invitee.emailKey, now);
   // The inviter's authority is checked again now: still a member who may invite, and may grant the role
   // (an inviter who acted as this sub workspace: still a member of its admin workspace, still linked).
   const actedFrom = invitation.acting_from_workspace_id;
@@ -127,6 +132,15 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
      * Registration through an invitation: the token proves the mailbox, so it admits an
      * account even where self sign-up is off. A step of the registration's transaction.
      */
+    /**
+     * Registration through an invitation where the tenant wants the address proved before anyone
+     * joins: the invitation still admits the account (it must be pending, for this address), but
+     * is left to be accepted once the address is proved.
+     */
+    async checkOnRegistration(tx: Tx, input: { tenantId: number; token: string; emailKey: string; now: string }): Promise<void> {
+      requirePendingFor(await repository.findByTokenHash(tx, input.tenantId, digestToken(input.token)), input.emailKey, input.now);
+    },
+
     async acceptOnRegistration(
       tx: Tx,
       input: { tenantId: number; token: string; userId: number; emailKey: string; now: string },

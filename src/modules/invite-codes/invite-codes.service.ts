@@ -100,6 +100,11 @@ export function createInviteCodesService(deps: { db: Db; clock: Clock }) {
       });
     },
 
+    /** Registration with a code where the tenant wants the address proved before joining: the code must be live, and is used later. */
+    async checkOnRegistration(tx: Tx, input: { tenantId: number; code: string }): Promise<void> {
+      if ((await repository.workspaceOfCode(tx, input.tenantId, normalizeCode(input.code), false)) === undefined) throw new AppError('INVITE_CODE.NOT_FOUND');
+    },
+
     /** Registration with a code: joins inside the registration's transaction, so a bad code rolls the account back. */
     joinOnRegistration: (tx: Tx, input: { tenantId: number; code: string; userId: number; now: string }): Promise<Joined> =>
       joinInTransaction(tx, input, (inner, workspaceId) =>

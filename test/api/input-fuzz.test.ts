@@ -68,6 +68,21 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   'POST /api/v1/locations': () => ({ name: 'Fuzz location', type: 'site', address: 'Calle 1' }),
   'PATCH /api/v1/locations/{id}': () => ({ name: 'Fuzz target', archived: false }),
   'PUT /api/v1/workspaces/{id}/preferred-document-subtype': () => ({ document_subtype: 'B01' }),
+  // The account routes (issue 19): unknown tokens and a wrong current password are refused after validation.
+  'PATCH /api/v1/me': () => ({ name: 'Owner', locale: 'en' }),
+  'POST /api/v1/auth/email-verification': () => ({ email: uniqueEmail('nobody') }),
+  'POST /api/v1/auth/email-verification/confirm': () => ({ token: 'verify_unknown' }),
+  'POST /api/v1/auth/password-reset': () => ({ email: uniqueEmail('nobody') }),
+  'POST /api/v1/auth/password-reset/confirm': () => ({ token: 'reset_unknown', password: 'a new password 1' }),
+  'POST /api/v1/auth/email-change/confirm': () => ({ token: 'email_unknown' }),
+  'POST /api/v1/auth/mfa/verify': () => ({ mfa_token: 'mfa_unknown', code: '123456' }),
+  'POST /api/v1/auth/mfa/enroll': () => ({ mfa_token: 'mfa_unknown' }),
+  'PUT /api/v1/me/password': () => ({ current_password: 'not the password', new_password: 'another password 1' }),
+  'POST /api/v1/me/email': () => ({ email: uniqueEmail('moved'), current_password: 'not the password' }),
+  'POST /api/v1/me/mfa/totp/confirm': () => ({ code: '123456' }),
+  'POST /api/v1/me/mfa/disable': () => ({ code: '123456' }),
+  'POST /api/v1/me/mfa/recovery-codes': () => ({ code: '123456' }),
+  'PATCH /api/v1/tenant/account-policy': () => ({ email_verification: 'optional' }),
   // The owner's own workspace: refused (409 GROUP.SELF_INVITATION) after validation, so nothing is written.
   'POST /api/v1/workspace-group-members': () => ({ sub_workspace_id: workspaceId }),
 };

@@ -60,7 +60,7 @@ describe('life cycle', () => {
     expect(await memberRole(invitee.userId)).toBe('viewer');
     const again = await accept(invitee, invitation.token);
     expect(again.statusCode).toBe(404);
-    const mail = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', invitation.email).execute();
+    const mail = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', invitation.email).where('kind', '=', 'invitation').execute();
     expect(mail).toEqual([{ status: 'cancelled' }]);
     const listed = await t.request({ method: 'GET', url: '/api/v1/invitations?limit=100', headers: inWs(owner) });
     expect(listed.json().data.find((i: { id: number }) => i.id === invitation.id).status).toBe('accepted');
@@ -115,7 +115,7 @@ describe('life cycle', () => {
     expect(declined.statusCode).toBe(200);
     const invitee = await register(t, { email: invitation.email });
     expect((await accept(invitee, invitation.token)).statusCode).toBe(404);
-    const mail = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', invitation.email).execute();
+    const mail = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', invitation.email).where('kind', '=', 'invitation').execute();
     expect(mail).toEqual([{ status: 'cancelled' }]);
   });
 });
@@ -221,7 +221,7 @@ describe('expiry, revocation and resending', () => {
     const revokedUser = await register(t, { email: revoked.email });
     expect((await accept(revokedUser, revoked.token)).statusCode).toBe(404);
     // Its unsent e-mail is cancelled, and the body with the dead link is gone.
-    const revokedMail = await t.db.selectFrom('outbox_messages').select(['status', 'text_body']).where('recipient', '=', revoked.email).execute();
+    const revokedMail = await t.db.selectFrom('outbox_messages').select(['status', 'text_body']).where('recipient', '=', revoked.email).where('kind', '=', 'invitation').execute();
     expect(revokedMail).toHaveLength(1);
     expect(revokedMail[0]?.status).toBe('cancelled');
     expect(revokedMail[0]?.text_body).not.toContain(encodeURIComponent(revoked.token));
@@ -238,7 +238,7 @@ describe('expiry, revocation and resending', () => {
       const user = await register(t, { email: original.email });
       expect((await accept(user, original.token)).statusCode).toBe(404);
       expect((await accept(user, fresh.token)).statusCode).toBe(200);
-      const messages = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', original.email).orderBy('id').execute();
+      const messages = await t.db.selectFrom('outbox_messages').select('status').where('recipient', '=', original.email).where('kind', '=', 'invitation').orderBy('id').execute();
       // The first was cancelled by the resend, the second by the acceptance: its link is dead now.
       expect(messages.map((m) => m.status)).toEqual(['cancelled', 'cancelled']);
     } finally {

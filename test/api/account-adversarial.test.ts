@@ -385,20 +385,24 @@ describe('sessions: odd ids, other users, other tenants', () => {
     expect((await call('GET', '/me', { headers: target.auth })).status).toBe(200);
   });
 
-  it('[P11] a tenant admin (not owner) cannot end the owner\'s sessions; sessions of a user: ip/user-agent only to tenant_users:view (held?)', async () => {
+  it("[P11] a tenant admin sees and ends a member's sessions, never an owner's", async () => {
     const admin = await verifiedUser('Plain admin');
+    const member = await verifiedUser('Plain member of the tenant');
     const auth = await ownerAuth();
     expect((await call('PUT', `/tenant/users/${admin.userId}`, { headers: auth, body: { tenant_role: 'admin' } })).status).toBe(200);
     try {
       const adminAuth = bearer((await signIn(admin.email)).body.data.access_token);
-      const ended = await call('DELETE', `/tenant/users/${owner.userId}/sessions`, { headers: adminAuth });
-      expect(ended.status).toBe(403);
-      const listed = await call('GET', `/tenant/users/${owner.userId}/sessions`, { headers: adminAuth });
-      console.log('admin lists owner sessions:', listed.status, listed.body.data?.length);
+      expect((await call('DELETE', `/tenant/users/${owner.userId}/sessions`, { headers: adminAuth })).status).toBe(403);
+      expect((await call('GET', `/tenant/users/${owner.userId}/sessions`, { headers: adminAuth })).status).toBe(403);
+      expect((await call('GET', '/me', { headers: auth })).status, "the owner's session lives").toBe(200);
+      expect((await call('GET', `/tenant/users/${member.userId}/sessions`, { headers: adminAuth })).body.data).toHaveLength(1);
+      expect((await call('DELETE', `/tenant/users/${member.userId}/sessions`, { headers: adminAuth })).body.data).toEqual({ sessions_ended: 1 });
+      expect((await call('GET', '/me', { headers: member.auth })).status).toBe(401);
     } finally {
       await call('PUT', `/tenant/users/${admin.userId}`, { headers: auth, body: { tenant_role: 'member' } });
     }
   });
+
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -12,14 +12,15 @@ export const TENANT_PERMISSIONS = {
   'tenant:edit': 'Change the tenant settings',
   'tenant_users:view': "List the tenant's users",
   'tenant_users:manage': "Change users' tenant roles and disable accounts",
+  'tenant_users:sessions': "See and end users' sessions (an owner's only by an owner)",
   view_all_locations: 'See every workspace of the tenant (read-only where not a member)',
 } as const;
 
 export type TenantPermission = keyof typeof TENANT_PERMISSIONS;
 
 export const TENANT_ROLE_PERMISSIONS = {
-  owner: ['tenant:view', 'tenant:edit', 'tenant_users:view', 'tenant_users:manage', 'view_all_locations'],
-  admin: ['tenant:view', 'tenant:edit', 'tenant_users:view', 'view_all_locations'],
+  owner: ['tenant:view', 'tenant:edit', 'tenant_users:view', 'tenant_users:manage', 'tenant_users:sessions', 'view_all_locations'],
+  admin: ['tenant:view', 'tenant:edit', 'tenant_users:view', 'tenant_users:sessions', 'view_all_locations'],
   member: [],
 } as const satisfies Record<string, readonly TenantPermission[]>;
 

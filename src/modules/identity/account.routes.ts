@@ -357,7 +357,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/tenant/users/:id/sessions',
     {
-      config: { policy: requiresTenant('tenant_users:view') },
+      config: { policy: requiresTenant('tenant_users:sessions') },
       schema: { operationId: 'listTenantUserSessions', tags: ['tenant'], summary: "A user's live sessions", params: IdParams, response: { 200: DataEnvelope(Type.Array(Session)) } },
     },
     async (request) => {
@@ -369,7 +369,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   app.delete(
     '/tenant/users/:id/sessions',
     {
-      config: { policy: requiresTenant('tenant_users:manage') },
+      config: { policy: requiresTenant('tenant_users:sessions') },
       schema: { operationId: 'endTenantUserSessions', tags: ['tenant'], summary: "End every session of a user", params: IdParams, response: { 200: DataEnvelope(SessionsEnded) } },
     },
     async (request) => ({

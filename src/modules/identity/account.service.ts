@@ -68,6 +68,12 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     return known;
   }
 
+  /** A user of the tenant whose sessions the caller may see and end: an owner's, only an owner. */
+  function requireSessionsAuthority(ctx: UserContext, target: User | undefined): asserts target is User {
+    if (!target) throw new AppError('USER.NOT_FOUND');
+    if (target.tenantRole === 'owner' && ctx.actor.tenantRole !== 'owner') throw new AppError('AUTH.FORBIDDEN', { reason: "only an owner sees and ends an owner's sessions" });
+  }
+
   /** Mail to an address asked for by anyone: done only for an enabled account, and answered alike either way. */
   async function mailIfAccount(ctx: RequestContext, email: string, mail: (tx: Tx, user: User) => Promise<void>): Promise<void> {
     const user = await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(email));
@@ -202,7 +208,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
 
     /** A tenant admin's view of a user's live sessions. */
     async listSessionsOf(ctx: UserContext, userId: number): Promise<SessionRecord[]> {
-      if (!(await repository.findUserById(db, ctx.tenant.id, userId))) throw new AppError('USER.NOT_FOUND');
+      requireSessionsAuthority(ctx, await repository.findUserById(db, ctx.tenant.id, userId));
       return accounts.listLiveSessions(db, { tenantId: ctx.tenant.id, userId, now: nowIso() });
     },
 
@@ -232,7 +238,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     /** A tenant admin ends every session of a user of the tenant. */
     endSessionsOf(ctx: UserContext, userId: number): Promise<number> {
       return inTransaction(db, async (tx) => {
-        if (!(await accounts.findUserForUpdate(tx, ctx.tenant.id, userId))) throw new AppError('USER.NOT_FOUND');
+        requireSessionsAuthority(ctx, await accounts.findUserForUpdate(tx, ctx.tenant.id, userId));
         const now = nowIso();
         const ended = await accounts.revokeSessionsOf(tx, { tenantId: ctx.tenant.id, userId, now, reason: 'ended_by_admin' });
         await accounts.retireAccountTokens(tx, userId, LOCKED_OUT, now);

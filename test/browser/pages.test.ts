@@ -6,7 +6,7 @@ import { api, killAllServers, openDirect, PASSWORD, registerUser, spawnServer, u
 
 /**
  * The pages Tessera serves, in a real Chromium: the invitation accept page an e-mail links
- * to, and the API reference's "Try it out". Each watches for CSP violations, page errors
+ * to, the account page of the verification and reset links, and the API reference's "Try it out". Each watches for CSP violations, page errors
  * and requests to any other origin.
  */
 
@@ -115,6 +115,60 @@ describe.skipIf(!chromiumInstalled)('the invitation accept page', () => {
     await expect.poll(() => again.page.locator('#status').innerText()).toBe('La invitación no existe o ya fue respondida.');
     expect(await again.page.locator('#status').getAttribute('class')).toBe('error');
     expect(await again.page.locator('#invitation').isHidden()).toBe(true);
+    expect([...problems, ...again.problems]).toEqual([]);
+  });
+});
+
+/** The newest account link of a kind mailed to `email`, exactly as the e-mail carries it. */
+async function accountLink(email: string, kind: 'account.verify_email' | 'account.reset_password'): Promise<string> {
+  const direct = openDirect(database.env);
+  try {
+    const message = await direct.db
+      .selectFrom('outbox_messages')
+      .select('text_body')
+      .where('recipient', '=', email)
+      .where('kind', '=', kind)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    const link = /(http\S+\/account\?\S+)/.exec(message.text_body)?.[1];
+    if (!link) throw new Error(`no account link in: ${message.text_body}`);
+    return link;
+  } finally {
+    await direct.close();
+  }
+}
+
+describe.skipIf(!chromiumInstalled)('the account page the mailed links open', () => {
+  it('sets a new password from a reset link, with the token out of the address bar; the old password is dead', { timeout: 60_000 }, async () => {
+    const email = uniqueProcessEmail('page.reset');
+    await registerUser(server, email);
+    expect((await api(server.url, 'POST', '/api/v1/auth/password-reset', { body: { email } })).status).toBe(202);
+    const { page, problems } = await watchedPage();
+    await page.goto(await accountLink(email, 'account.reset_password'));
+    expect(page.url()).not.toContain('reset_');
+    const form = page.locator('#reset');
+    await form.locator('input[name=password]').fill('a fresh page password');
+    await form.locator('input[name=repeat]').fill('a fresh page password');
+    await form.locator('button').click();
+    await expect.poll(() => page.locator('#status').innerText()).toContain('Your password is changed');
+    expect(problems).toEqual([]);
+    expect((await api(server.url, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } })).status).toBe(401);
+    expect((await api(server.url, 'POST', '/api/v1/auth/login', { body: { email, password: 'a fresh page password' } })).status).toBe(200);
+  });
+
+  it('confirms an address in Spanish for a Spanish browser, and says so when the link was used', { timeout: 60_000 }, async () => {
+    const email = uniqueProcessEmail('page.verify');
+    const { accessToken } = await registerUser(server, email);
+    const link = await accountLink(email, 'account.verify_email');
+    const { page, problems } = await watchedPage('es-DO');
+    await page.goto(link);
+    await expect.poll(() => page.locator('#status').innerText()).toBe('Tu correo está confirmado. Puedes cerrar esta página.');
+    expect((await api(server.url, 'GET', '/api/v1/me', { token: accessToken })).body.data.email_verified).toBe(true);
+
+    const again = await watchedPage('es-DO');
+    await again.page.goto(link);
+    await expect.poll(() => again.page.locator('#status').innerText()).toContain('Este enlace no es válido');
+    expect(await again.page.locator('#status').getAttribute('class')).toBe('error');
     expect([...problems, ...again.problems]).toEqual([]);
   });
 });

@@ -38,6 +38,10 @@ export async function applyMigrations(db: Kysely<any>, migrations: readonly Migr
     const pending = migrations.filter((migration) => !applied.has(migration.name));
     const now = clock.now().toISOString();
     for (const migration of pending) {
+      // All pending migrations share one transaction: the checks an earlier one deferred to commit
+      // (a data version moved by its backfill, say) fire now, or PostgreSQL refuses a later
+      // ALTER TABLE of the same table ("pending trigger events").
+      if (engine === 'postgres') await sql`set constraints all immediate`.execute(tx);
       await migration.up(tx, engine, now);
       await sql`insert into schema_migrations (name, applied_at) values (${migration.name}, ${now})`.execute(tx);
     }

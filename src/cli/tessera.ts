@@ -8,6 +8,7 @@ import { AppError } from '../core/errors.ts';
 import { composeCatalogues } from '../core/catalogue.ts';
 import { AREA_CATALOGUES } from '../areas.ts';
 import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../modules/mail/mail.service.ts';
+import { createMfaService } from '../modules/identity/mfa.service.ts';
 import { createIdentityService, loadIdentityKeys } from '../modules/identity/identity.service.ts';
 import { TENANT_ROLES, type TenantRole } from '../modules/identity/identity.table.ts';
 import { createTenantsService, tenantToSettings } from '../modules/tenants/tenants.service.ts';
@@ -25,6 +26,8 @@ const USAGE = `Usage: npm run tessera -- <command>
                                                       create an account with a tenant role;
                                                       the password is read from TESSERA_PASSWORD
   user set-role --tenant <slug> --email <e> --role owner|admin|member
+  user reset-mfa --tenant <slug> --email <e>          turn off a user's second factor (a lost authenticator);
+                                                      their sessions end
   outbox list [--status pending|sending|sent|failed|cancelled] [--limit N]
                                                       e-mails waiting or sent (without SMTP_URL
                                                       they wait here for the operator)
@@ -54,7 +57,7 @@ async function services(db: Db, config: Config) {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshTokenReuseSeconds: config.refreshTokenReuseSeconds,
   });
-  return { tenants, identity };
+  return { tenants, identity, mfa: createMfaService({ db, clock: systemClock, identity }) };
 }
 
 function requireOption(values: Record<string, unknown>, name: string): string {
@@ -115,7 +118,7 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const { tenants, identity } = await services(db, config);
+  const { tenants, identity, mfa } = await services(db, config);
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
   if (area === 'tenant' && verb === 'create' && argument) {
@@ -147,6 +150,12 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
       tenant_role: parseRole(requireOption(values, 'role')),
     });
     print({ id: updated.id, email: updated.email, tenant_role: updated.tenantRole });
+  } else if (area === 'user' && verb === 'reset-mfa') {
+    const tenant = await tenants.requireTenant(requireOption(values, 'tenant'));
+    const user = await identity.findUserByEmail(tenant.slug, requireOption(values, 'email'));
+    if (!user) throw new AppError('USER.NOT_FOUND');
+    await mfa.resetByOperator(tenant.id, user.id);
+    print({ id: user.id, email: user.email, mfa_enabled: false });
   } else if (area === 'outbox' && verb === 'list') {
     const status = values.status === undefined ? undefined : OUTBOX_STATUSES.find((s) => s === values.status);
     if (values.status !== undefined && !status) throw new UsageError(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);

@@ -382,6 +382,27 @@ describe('second factor (TOTP)', () => {
     expect((await call('GET', '/me/mfa', { headers: user.auth })).body.data).toEqual({ enabled: false, enabled_at: null, recovery_codes_left: 0 });
   });
 
+  it("a tenant owner turns off a user's lost second factor: the user's sessions end, and the password alone signs in again", async () => {
+    const user = await verifiedUser('Lost phone');
+    await enrollTotp(user);
+    const admin = await verifiedUser('Reset admin');
+    const owner = await signInWithCode(tenantOwner.email, ownerSecret);
+    expect((await call('PUT', `/tenant/users/${admin.userId}`, { headers: owner, body: { tenant_role: 'admin' } })).status).toBe(200);
+    const adminAuth = bearer((await signIn(admin.email)).body.data.access_token);
+    expect((await call('DELETE', `/tenant/users/${user.userId}/mfa`, { headers: adminAuth })).status, 'an admin may not').toBe(403);
+
+    const reset = await call('DELETE', `/tenant/users/${user.userId}/mfa`, { headers: owner });
+    expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+    expect((await call('GET', '/me', { headers: user.auth })).status).toBe(401);
+    const again = await signIn(user.email);
+    expect(again.status).toBe(200);
+    expect((await call('GET', '/me', { headers: bearer(again.body.data.access_token) })).body.data.mfa_enabled).toBe(false);
+    expect((await call('DELETE', `/tenant/users/${user.userId}/mfa`, { headers: owner })).body.error?.code).toBe('MFA.NOT_ENABLED');
+    const events = await call('GET', '/tenant/audit-events?limit=20', { headers: owner });
+    expect(events.body.data.map((event: { action: string }) => event.action)).toContain('tenant.user_mfa_reset');
+    await call('PUT', `/tenant/users/${admin.userId}`, { headers: owner, body: { tenant_role: 'member' } });
+  });
+
   it('enrolling twice is refused, and confirming needs a started enrollment and a right code', async () => {
     const user = await verifiedUser('Twice');
     expect((await call('POST', '/me/mfa/totp/confirm', { headers: user.auth, body: { code: '123456' } })).body.error?.code).toBe('MFA.NOT_PENDING');

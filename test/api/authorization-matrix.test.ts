@@ -551,6 +551,7 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'POST /api/v1/me/mfa/recovery-codes': { access: 'authenticated' },
   'GET /api/v1/tenant/users/:id/sessions': { access: 'tenant', permission: 'tenant_users:sessions' },
   'DELETE /api/v1/tenant/users/:id/sessions': { access: 'tenant', permission: 'tenant_users:sessions' },
+  'DELETE /api/v1/tenant/users/:id/mfa': { access: 'tenant', permission: 'tenant_users:manage' },
   'GET /api/v1/tenant/account-policy': { access: 'tenant', permission: 'tenant:view' },
   'GET /api/v1/tenant/audit-events': { access: 'tenant', permission: 'tenant:view' },
   'PATCH /api/v1/tenant/account-policy': { access: 'tenant', permission: 'tenant:edit' },
@@ -1239,6 +1240,8 @@ const RECIPES: Record<string, Recipe> = {
     const target = await register(t, { email: uniqueEmail(`matrix-sessions-${throwaways}`), password: PASSWORD, tenant: row.actor.sendsTo === 'other' ? 'other' : undefined });
     return { url: `/api/v1/tenant/users/${target.userId}/sessions` };
   },
+  // Nobody in the fixture has a second factor: 409 MFA.NOT_ENABLED from the handler, and nothing changes.
+  'DELETE /api/v1/tenant/users/:id/mfa': async (row) => ({ url: `/api/v1/tenant/users/${tenantMemberTarget[row.actor.sendsTo]}/mfa` }),
   'PATCH /api/v1/tenant/account-policy': async () => ({ url: '/api/v1/tenant/account-policy', payload: { email_verification: 'optional' } }),
 
   'POST /api/v1/auth/logout': async (row) => {

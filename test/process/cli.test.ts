@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/engines.ts';
-import { api, killAllServers, REPO_ROOT, spawnServer } from '../support/process.ts';
+import { Secret, TOTP } from 'otpauth';
+import { api, killAllServers, PASSWORD, REPO_ROOT, spawnServer } from '../support/process.ts';
 
 /**
  * The operator CLI as an operator runs it: real processes on a fresh database (a temp
@@ -106,6 +107,30 @@ describe('the README’s Operator CLI block', () => {
     });
     expect(grab.status).toBe(403);
     expect(grab.body.error.code).toBe('AUTH.SIGNUP_DISABLED');
+  });
+});
+
+describe('tessera user reset-mfa', () => {
+  it("turns off a user's second factor for the operator: the password alone signs in again, and an unknown user is exit 1", { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const server = await spawnServer(database.env);
+    await server.waitReady(30_000);
+    const email = 'lost.phone@example.com';
+    const registered = await api(server.url, 'POST', '/api/v1/auth/register', { body: { name: 'Lost Phone', email, password: PASSWORD } });
+    expect(registered.status).toBe(201);
+    const token = registered.body.data.access_token as string;
+    const started = await api(server.url, 'POST', '/api/v1/me/mfa/totp', { token });
+    const code = new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(started.body.data.secret as string) }).generate();
+    expect((await api(server.url, 'POST', '/api/v1/me/mfa/totp/confirm', { token, body: { code } })).status).toBe(200);
+    expect((await api(server.url, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } })).status).toBe(202);
+
+    const env = cleanEnv(database.env);
+    const reset = await run('npm', ['run', '-s', 'tessera', '--', 'user', 'reset-mfa', '--tenant', 'default', '--email', email], env);
+    expect(reset.code, describeRun('user reset-mfa', reset)).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ email, mfa_enabled: false });
+    expect((await api(server.url, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } })).status).toBe(200);
+    const unknown = await run('npm', ['run', '-s', 'tessera', '--', 'user', 'reset-mfa', '--tenant', 'default', '--email', 'nobody@example.com'], env);
+    expect(unknown.code, describeRun('user reset-mfa (unknown)', unknown)).toBe(1);
   });
 });
 

@@ -74,14 +74,14 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent
 
 /**
  * The audit step for a change a user makes with no request context naming them: while their
- * account is being created (joining a workspace at registration), or through a link mailed to
- * them (`via` says which).
+ * account is being created (joining a workspace at registration), through a link mailed to
+ * them, a sign-in's second step, or the operator CLI (`via` says which).
  */
 export async function recordAuditOfNewUser(
   tx: Tx,
   user: { tenantId: number; userId: number },
   event: AuditEvent,
-  via: 'registration' | 'account_link' | 'sign_in' = 'registration',
+  via: 'registration' | 'account_link' | 'sign_in' | 'operator' = 'registration',
 ): Promise<void> {
   await insertAuditEvent(tx, auditRow({ tenantId: user.tenantId, userId: user.userId, apiKeyId: null, actingFrom: null, via }, event), event.locationIds ?? []);
 }

@@ -378,6 +378,24 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
     }),
   );
 
+  app.delete(
+    '/tenant/users/:id/mfa',
+    {
+      config: { policy: requiresTenant('tenant_users:manage') },
+      schema: {
+        operationId: 'resetTenantUserSecondFactor',
+        tags: ['tenant'],
+        summary: "Turn off a user's second factor (a lost authenticator and recovery codes); their sessions end",
+        params: IdParams,
+        response: { 200: MessageOnly },
+      },
+    },
+    async (request) => {
+      await mfa.resetFor(userContextOf(request), parseId(request.params.id, 'USER.NOT_FOUND'));
+      return { message: request.translate('mfa.reset') };
+    },
+  );
+
   app.get(
     '/tenant/account-policy',
     {

@@ -67,6 +67,7 @@ export const identityCatalogue = defineCatalogue({
       'mfa.enabled': 'Two-step verification is on. Keep your recovery codes somewhere safe: they are shown only now.',
       'mfa.disabled': 'Two-step verification is off.',
       'mfa.recovery_codes_regenerated': 'New recovery codes. The old ones no longer work.',
+      'mfa.reset': "The user's two-step verification is off, and their sessions were ended.",
     },
     es: {
       'AUTH.INVALID_CREDENTIALS': 'El correo o la contraseña son incorrectos.',
@@ -109,6 +110,7 @@ export const identityCatalogue = defineCatalogue({
       'mfa.enabled': 'La verificación en dos pasos está activada. Guarda tus códigos de recuperación en un lugar seguro: solo se muestran ahora.',
       'mfa.disabled': 'La verificación en dos pasos está desactivada.',
       'mfa.recovery_codes_regenerated': 'Códigos de recuperación nuevos. Los anteriores ya no sirven.',
+      'mfa.reset': 'La verificación en dos pasos del usuario está desactivada y se cerraron sus sesiones.',
     },
   },
 });

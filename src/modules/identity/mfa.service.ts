@@ -61,6 +61,19 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
     return codes;
   }
 
+  async function clearSecondFactor(tx: Tx, userId: number, now: string): Promise<void> {
+    await accounts.updateUserAccount(tx, userId, { totp_secret: null, totp_pending_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: now });
+    await accounts.replaceRecoveryCodes(tx, userId, [], now);
+  }
+
+  /** Someone else turns the user's factor off: nothing signed in or half signed in with the old one lives on. */
+  async function turnOff(tx: Tx, user: Guarded, now: string): Promise<void> {
+    if (!user.mfaEnabled) throw new AppError('MFA.NOT_ENABLED');
+    await clearSecondFactor(tx, user.id, now);
+    await accounts.retireAccountTokens(tx, user.id, ['mfa_challenge'], now);
+    await accounts.revokeSessionsOf(tx, { tenantId: user.tenantId, userId: user.id, now, reason: 'mfa_reset' });
+  }
+
   async function lockedUser(tx: Tx, tenantId: number, userId: number): Promise<Guarded> {
     const user = await accounts.findUserForUpdate(tx, tenantId, userId);
     if (!user) throw new AppError('USER.NOT_FOUND');
@@ -119,8 +132,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
         const spent = await spendSecondFactor(tx, user, code);
         if (!spent) return false;
         const now = nowIso();
-        await accounts.updateUserAccount(tx, user.id, { totp_secret: null, totp_pending_secret: null, totp_enabled_at: null, totp_last_step: null, updated_at: now });
-        await accounts.replaceRecoveryCodes(tx, user.id, [], now);
+        await clearSecondFactor(tx, user.id, now);
         await recordAudit(tx, ctx, { action: 'account.mfa_disabled', targetType: 'user', targetId: user.id, workspaceId: null, details: { with: spent }, at: now });
         return true;
       });
@@ -142,6 +154,30 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
       });
       if (!codes) throw new AppError('MFA.CODE_INVALID', { code: 'is incorrect or was already used' });
       return codes;
+    },
+
+    /**
+     * A tenant owner turns off a user's second factor (a lost phone, and its recovery codes with
+     * it): the user's sessions and pending sign-ins end, and where the tenant requires a second
+     * factor their next sign-in enrolls a new one.
+     */
+    resetFor(ctx: UserContext, userId: number): Promise<void> {
+      return inTransaction(db, async (tx) => {
+        const now = nowIso();
+        const user = await lockedUser(tx, ctx.tenant.id, userId);
+        await turnOff(tx, user, now);
+        await recordAudit(tx, ctx, { action: 'tenant.user_mfa_reset', targetType: 'user', targetId: user.id, workspaceId: null, at: now });
+      });
+    },
+
+    /** The operator CLI's reset of a user's second factor: for a tenant whose only owner lost theirs. */
+    resetByOperator(tenantId: number, userId: number): Promise<void> {
+      return inTransaction(db, async (tx) => {
+        const now = nowIso();
+        const user = await lockedUser(tx, tenantId, userId);
+        await turnOff(tx, user, now);
+        await recordAuditOfNewUser(tx, { tenantId, userId }, { action: 'tenant.user_mfa_reset', targetType: 'user', targetId: user.id, workspaceId: null, at: now }, 'operator');
+      });
     },
 
     /** A sign-in that must enroll a second factor first (the tenant's policy): its secret to scan. */

@@ -121,6 +121,10 @@ describe('e-mail verification', () => {
     expect(again.status).toBe(202);
     const fresh = linkToken(await mailTo(session.email, /Confirm your e-mail/, 2), 'verify');
     expect(fresh).not.toBe(token);
+    // Asked again within the minute: the same answer, and no third link.
+    expect((await call('POST', '/auth/email-verification', { body: { email: session.email } })).status).toBe(202);
+    const links = await t.db.selectFrom('outbox_messages').select('id').where('recipient', '=', session.email).where('kind', '=', 'account.verify_email').execute();
+    expect(links).toHaveLength(2);
     expect((await call('POST', '/auth/email-verification/confirm', { body: { token: fresh } })).status).toBe(200);
   });
 

@@ -72,6 +72,16 @@ export async function mailAccountToken(
   );
 }
 
+/** A person asking again for a verification link, or signing in without one followed, gets at most one a minute. */
+const VERIFICATION_MAIL_SPACING_MS = 60_000;
+
+/** A transaction step: a new verification link, unless the account was sent one within the last minute. */
+export async function mailVerificationSpaced(tx: Tx, account: MailedAccount, request: { recipient: string; publicUrl: string; now: Date }): Promise<void> {
+  const newest = await accounts.newestAccountTokenAt(tx, account.user.id, 'verify_email');
+  if (newest !== undefined && request.now.getTime() - Date.parse(newest) < VERIFICATION_MAIL_SPACING_MS) return;
+  await mailAccountToken(tx, account, { purpose: 'verify_email', ...request });
+}
+
 /** A transaction step: tells the user something changed on their account (no link, no token). */
 export async function mailAccountNotice(
   tx: Tx,

@@ -8,7 +8,7 @@ import { normalizeKey } from '../../core/normalize.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { recordAudit, recordAuditOfNewUser, type AuditEvent } from '../audit-log/audit-log.service.ts';
 import { revokeKeysOfAccount } from '../api-keys/api-keys.service.ts';
-import { mailAccountNotice, mailAccountToken, type MailedAccount } from './account-mail.ts';
+import { mailAccountNotice, mailAccountToken, mailVerificationSpaced, type MailedAccount } from './account-mail.ts';
 import * as accounts from './account.repository.ts';
 import type { AccountPolicy, SessionRecord } from './account.repository.ts';
 import * as repository from './identity.repository.ts';
@@ -82,11 +82,11 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
   }
 
   return {
-    /** A new verification link, on demand: for an enabled account whose address is not yet proved. */
+    /** A new verification link, on demand: for an enabled account whose address is not yet proved, at most one a minute. */
     requestVerification(ctx: RequestContext, email: string): Promise<void> {
       return mailIfAccount(ctx, email, async (tx, user) => {
         if (user.emailVerified) return;
-        await mailAccountToken(tx, mailed(ctx.tenant, user), { purpose: 'verify_email', recipient: user.email, publicUrl: deps.publicUrl, now: clock.now() });
+        await mailVerificationSpaced(tx, mailed(ctx.tenant, user), { recipient: user.email, publicUrl: deps.publicUrl, now: clock.now() });
       });
     },
 

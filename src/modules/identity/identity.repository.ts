@@ -3,7 +3,7 @@ import { tenantRolesGranting } from '../../core/auth/permissions.ts';
 import type { StoredSigningKey } from '../../core/auth/jwt.ts';
 import type { Database, Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
-import { engineOf, lockRow } from '../../core/db/dialect.ts';
+import { engineOf } from '../../core/db/dialect.ts';
 import { userRowToUser, type TenantRole, type User, type UsersTable } from './identity.table.ts';
 
 export async function findUserByEmailKey(
@@ -45,8 +45,16 @@ export async function lockTenantForSignup(
   tx: Tx,
   tenantId: number,
 ): Promise<{ selfSignup: boolean; hasUsers: boolean; emailVerification: string } | undefined> {
-  await lockRow(tx, 'tenants', tenantId);
-  const tenant = await tx.selectFrom('tenants').select(['self_signup', 'email_verification']).where('id', '=', tenantId).executeTakeFirst();
+  // Registrations of a tenant queue on its row (who is first decides the owner). NO KEY UPDATE,
+  // not UPDATE: rows that merely reference the tenant (an outbox message, an audit event) take a
+  // KEY SHARE lock on it, and must not wait behind a registration that may itself be waiting
+  // for them (an e-mail change to the address being registered deadlocked so on PostgreSQL).
+  const tenant = await tx
+    .selectFrom('tenants')
+    .select(['self_signup', 'email_verification'])
+    .where('id', '=', tenantId)
+    .$if(engineOf(tx) === 'postgres', (query) => query.forNoKeyUpdate())
+    .executeTakeFirst();
   if (!tenant) return undefined;
   const anyone = await tx.selectFrom('users').select('id').where('tenant_id', '=', tenantId).limit(1).executeTakeFirst();
   return { selfSignup: tenant.self_signup === 1, hasUsers: anyone !== undefined, emailVerification: tenant.email_verification };

@@ -13,7 +13,7 @@ import { normalizeKey } from '../../core/normalize.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import * as repository from './identity.repository.ts';
 import * as accounts from './account.repository.ts';
-import { mailAccountToken, type MailedAccount } from './account-mail.ts';
+import { mailAccountToken, mailVerificationSpaced, type MailedAccount } from './account-mail.ts';
 import type { SessionClient } from './identity.repository.ts';
 import { ACCOUNT_TOKEN_PURPOSES } from '../../schema/migrations/0023-account-life-cycle.ts';
 import type { LoginBody, RegisterBody, UpdateTenantUserBody } from './identity.schemas.ts';
@@ -41,8 +41,6 @@ export type Registration = { kind: 'session'; issued: IssuedSession } | { kind: 
 
 /** How long a password sign-in waits for its second factor. */
 export const MFA_CHALLENGE_SECONDS = 300;
-/** A person asking again for a verification e-mail gets at most one a minute. */
-const VERIFICATION_MAIL_SPACING_MS = 60_000;
 
 /** Transaction steps for the workspaces and members services: the user's current and default workspace. */
 export function setCurrentWorkspace(tx: Tx, userId: number, workspaceId: number | null): Promise<void> {
@@ -244,8 +242,7 @@ export function createIdentityService(deps: {
       const user = await repository.findUserById(tx, tenant.id, userId);
       if (!policy || !user || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
       if (policy.emailVerification === 'before_sign_in' && !user.emailVerified) {
-        const newest = await accounts.newestAccountTokenAt(tx, user.id, 'verify_email');
-        if (!newest || clock.now().getTime() - Date.parse(newest) >= VERIFICATION_MAIL_SPACING_MS) await mailVerification(tx, tenant, user);
+        await mailVerificationSpaced(tx, { tenant, user }, { recipient: user.email, publicUrl: deps.publicUrl, now: clock.now() });
         return { kind: 'unverified' as const };
       }
       const enrollment = !user.mfaEnabled && policy.mfaRequiredForAdmins && MFA_POLICY_ROLES.includes(user.tenantRole);

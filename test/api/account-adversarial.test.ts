@@ -7,7 +7,8 @@
  * name says what must hold; the bracketed tag is the finding it was written for.
  */
 import { Secret, TOTP } from 'otpauth';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { invariantViolations } from '../support/invariants.ts';
 import { createTenantsService } from '../../src/modules/tenants/tenants.service.ts';
 import { startSmtp, type ReceivedMessage, type SmtpSink } from '../support/smtp.ts';
 import { createWorkspace, register, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
@@ -24,6 +25,10 @@ type Call = { status: number; body: { data?: any; error?: { code: string; detail
 beforeAll(async () => {
   smtp = await startSmtp();
   t = await startTestApp({ env: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL_MS: '50', PUBLIC_URL } });
+});
+
+afterEach(async () => {
+  expect(await invariantViolations(t.db)).toEqual({});
 });
 
 afterAll(async () => {

@@ -5,7 +5,8 @@
  * tested by moving the app's clock, never by sleeping.
  */
 import { Secret, TOTP } from 'otpauth';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { invariantViolations } from '../support/invariants.ts';
 import { startSmtp, type ReceivedMessage, type SmtpSink } from '../support/smtp.ts';
 import { createTenant, createWorkspace, register, startTestApp, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 
@@ -19,6 +20,10 @@ beforeAll(async () => {
   smtp = await startSmtp();
   t = await startTestApp({ env: { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL_MS: '50', PUBLIC_URL } });
   await createTenant(t, 'other');
+});
+
+afterEach(async () => {
+  expect(await invariantViolations(t.db)).toEqual({});
 });
 
 afterAll(async () => {

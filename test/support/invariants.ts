@@ -32,6 +32,26 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
         ),
       )
       .execute(),
+    // The account life cycle (migration 0023): a second factor is a secret and its time, both or
+    // neither; recovery codes belong only to an account with one; a token never crosses tenants.
+    'user whose second factor is half there': db
+      .selectFrom('users')
+      .select(['id', 'totp_enabled_at'])
+      .where((eb) => eb.or([eb.and([eb('totp_enabled_at', 'is', null), eb('totp_secret', 'is not', null)]), eb.and([eb('totp_enabled_at', 'is not', null), eb('totp_secret', 'is', null)])]))
+      .execute(),
+    'unused recovery code of an account without a second factor': db
+      .selectFrom('recovery_codes as c')
+      .innerJoin('users as u', 'u.id', 'c.user_id')
+      .select(['c.id', 'c.user_id'])
+      .where('c.used_at', 'is', null)
+      .where('u.totp_enabled_at', 'is', null)
+      .execute(),
+    "account token of another tenant's user": db
+      .selectFrom('account_tokens as a')
+      .innerJoin('users as u', 'u.id', 'a.user_id')
+      .select(['a.id', 'a.tenant_id', 'u.tenant_id as user_tenant_id'])
+      .whereRef('a.tenant_id', '<>', 'u.tenant_id')
+      .execute(),
     'membership whose role is not a role of its workspace': db
       .selectFrom('memberships as m')
       .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))

@@ -3,7 +3,7 @@ import type { Catalogue } from '../../core/catalogue.ts';
 import type { InWorkspaceContext, UserContext } from '../../core/auth/request-context.ts';
 import { API_KEY_PREFIX } from '../../core/auth/resolve-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
-import { recordAudit, recordAuditOfNewUser } from '../audit-log/audit-log.service.ts';
+import { recordAudit, recordAuditWithoutContext } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
@@ -36,7 +36,7 @@ export async function revokeKeysOfMember(tx: Tx, ctx: InWorkspaceContext, userId
 export async function revokeKeysOfAccount(tx: Tx, account: { tenantId: number; userId: number }, reason: string, now: string): Promise<number> {
   const revoked = await repository.revokeAllKeysCreatedBy(tx, account.tenantId, account.userId, now);
   for (const key of revoked) {
-    await recordAuditOfNewUser(tx, account, { action: 'api_key.revoked', targetType: 'api_key', targetId: key.id, workspaceId: key.workspaceId, details: { reason }, at: now }, 'account_link');
+    await recordAuditWithoutContext(tx, account, { action: 'api_key.revoked', targetType: 'api_key', targetId: key.id, workspaceId: key.workspaceId, details: { reason }, at: now }, 'account_link');
   }
   return revoked.length;
 }

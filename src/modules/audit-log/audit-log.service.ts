@@ -77,7 +77,7 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent
  * account is being created (joining a workspace at registration), through a link mailed to
  * them, a sign-in's second step, or the operator CLI (`via` says which).
  */
-export async function recordAuditOfNewUser(
+export async function recordAuditWithoutContext(
   tx: Tx,
   user: { tenantId: number; userId: number },
   event: AuditEvent,

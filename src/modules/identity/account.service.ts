@@ -6,7 +6,7 @@ import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import type { Db, Tx } from '../../schema/database.ts';
-import { recordAudit, recordAuditOfNewUser, type AuditEvent } from '../audit-log/audit-log.service.ts';
+import { recordAudit, recordAuditWithoutContext, type AuditEvent } from '../audit-log/audit-log.service.ts';
 import { revokeKeysOfAccount } from '../api-keys/api-keys.service.ts';
 import { mailAccountNotice, mailAccountToken, mailVerificationSpaced, type MailedAccount } from './account-mail.ts';
 import * as accounts from './account.repository.ts';
@@ -42,7 +42,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     recordAudit(tx, ctx, { targetType: 'user', targetId: null, ...event, workspaceId: null, at });
   // Done by the holder of a mailed token, who is signed in nowhere: the account itself is the author.
   const auditByHolder = (tx: Tx, user: { tenantId: number; id: number }, event: AccountEvent, at: string) =>
-    recordAuditOfNewUser(tx, { tenantId: user.tenantId, userId: user.id }, { targetType: 'user', targetId: user.id, ...event, workspaceId: null, at }, 'account_link');
+    recordAuditWithoutContext(tx, { tenantId: user.tenantId, userId: user.id }, { targetType: 'user', targetId: user.id, ...event, workspaceId: null, at }, 'account_link');
 
   const mailed = (tenant: TenantContext, user: { id: number; locale: string | null }): MailedAccount => ({ tenant, user });
 

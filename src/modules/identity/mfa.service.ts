@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Db, Tx } from '../../schema/database.ts';
-import { recordAudit, recordAuditOfNewUser } from '../audit-log/audit-log.service.ts';
+import { recordAudit, recordAuditWithoutContext } from '../audit-log/audit-log.service.ts';
 import * as accounts from './account.repository.ts';
 import { MFA_POLICY_ROLES, type IdentityService, type IssuedSession, type SessionClient } from './identity.service.ts';
 import { digestRecoveryCode, isTotpCode, matchingStep, newRecoveryCodes, newTotpSecret, otpauthUri } from './totp.ts';
@@ -176,7 +176,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
         const now = nowIso();
         const user = await lockedUser(tx, tenantId, userId);
         await turnOff(tx, user, now);
-        await recordAuditOfNewUser(tx, { tenantId, userId }, { action: 'tenant.user_mfa_reset', targetType: 'user', targetId: user.id, workspaceId: null, at: now }, 'operator');
+        await recordAuditWithoutContext(tx, { tenantId, userId }, { action: 'tenant.user_mfa_reset', targetType: 'user', targetId: user.id, workspaceId: null, at: now }, 'operator');
       });
     },
 
@@ -211,7 +211,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
         }
         if (!(await accounts.claimAccountToken(tx, challenge.id, now))) throw new AppError('AUTH.MFA_CHALLENGE_INVALID');
         const event = recoveryCodes ? 'account.mfa_enabled' : 'account.signed_in_with_second_factor';
-        await recordAuditOfNewUser(tx, { tenantId: user.tenantId, userId: user.id }, { action: event, targetType: 'user', targetId: user.id, workspaceId: null, details: { with: passed }, at: now }, 'sign_in');
+        await recordAuditWithoutContext(tx, { tenantId: user.tenantId, userId: user.id }, { action: event, targetType: 'user', targetId: user.id, workspaceId: null, details: { with: passed }, at: now }, 'sign_in');
         return { user, recoveryCodes };
       });
       if (!outcome) throw new AppError('AUTH.MFA_CODE_INVALID');

@@ -2,7 +2,7 @@ import { requireAddressProvedToJoin } from '../identity/identity.service.ts';
 import { firstMissing } from '../../core/auth/permissions.ts';
 import type { InWorkspaceContext, RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
-import { recordAudit, recordAuditOfNewUser } from '../audit-log/audit-log.service.ts';
+import { recordAudit, recordAuditWithoutContext } from '../audit-log/audit-log.service.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Tx } from '../../schema/database.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/dialect.ts';
@@ -147,7 +147,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; grants: R
     ): Promise<InvitationRow> {
       const invitation = await repository.findByTokenHash(tx, input.tenantId, digestToken(input.token));
       const accepted = await claimForAcceptance(tx, grants, invitation, input, input.now);
-      await recordAuditOfNewUser(tx, input, {
+      await recordAuditWithoutContext(tx, input, {
         action: 'invitation.accepted',
         targetType: 'invitation',
         targetId: accepted.id,

@@ -7,7 +7,7 @@ import { inTransaction } from '../../core/db/transaction.ts';
 import { holdWorkspace, inWorkspaceTransaction } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
-import { recordAudit, recordAuditOfNewUser } from '../audit-log/audit-log.service.ts';
+import { recordAudit, recordAuditWithoutContext } from '../audit-log/audit-log.service.ts';
 import { addMember } from '../members/members.service.ts';
 import * as repository from './invite-codes.repository.ts';
 import { INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH } from './invite-codes.schemas.ts';
@@ -108,7 +108,7 @@ export function createInviteCodesService(deps: { db: Db; clock: Clock }) {
     /** Registration with a code: joins inside the registration's transaction, so a bad code rolls the account back. */
     joinOnRegistration: (tx: Tx, input: { tenantId: number; code: string; userId: number; now: string }): Promise<Joined> =>
       joinInTransaction(tx, input, (inner, workspaceId) =>
-        recordAuditOfNewUser(inner, input, { action: JOINED_ACTION, targetType: 'workspace', targetId: workspaceId, workspaceId, details: {}, at: input.now }),
+        recordAuditWithoutContext(inner, input, { action: JOINED_ACTION, targetType: 'workspace', targetId: workspaceId, workspaceId, details: {}, at: input.now }),
       ),
   };
 }

@@ -252,15 +252,15 @@ export interface AccountPolicy {
   mfaRequiredForAdmins: boolean;
 }
 
-/** The tenant's account policy, and the language of its users' mail when they chose none; `hold` locks the row shared. */
+/** The tenant's account policy; `hold` locks the row shared. */
 export async function readAccountPolicy(
   db: Executor,
   tenantId: number,
   options: { hold?: boolean } = {},
-): Promise<(AccountPolicy & { defaultLocale: string }) | undefined> {
+): Promise<AccountPolicy | undefined> {
   const row = await db
     .selectFrom('tenants')
-    .select(['email_verification', 'mfa_required_for_admins', 'default_locale'])
+    .select(['email_verification', 'mfa_required_for_admins'])
     .where('id', '=', tenantId)
     // Held (shared) in a transaction that acts on it: a policy change (an update of the row) waits for it.
     .$if(options.hold === true && engineOf(db) === 'postgres', (query) => query.forShare())
@@ -269,7 +269,6 @@ export async function readAccountPolicy(
     row && {
       emailVerification: row.email_verification as AccountPolicy['emailVerification'],
       mfaRequiredForAdmins: row.mfa_required_for_admins === 1,
-      defaultLocale: row.default_locale,
     }
   );
 }

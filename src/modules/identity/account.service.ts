@@ -74,6 +74,12 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     if (target.tenantRole === 'owner' && ctx.actor.tenantRole !== 'owner') throw new AppError('AUTH.FORBIDDEN', { reason: "only an owner sees and ends an owner's sessions" });
   }
 
+  async function requirePolicy(executor: Db | Tx, tenantId: number): Promise<AccountPolicy> {
+    const policy = await accounts.readAccountPolicy(executor, tenantId);
+    if (!policy) throw new AppError('TENANT.NOT_FOUND');
+    return policy;
+  }
+
   /** Mail to an address asked for by anyone: done only for an enabled account, and answered alike either way. */
   async function mailIfAccount(ctx: RequestContext, email: string, mail: (tx: Tx, user: User) => Promise<void>): Promise<void> {
     const user = await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(email));
@@ -247,10 +253,8 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
       });
     },
 
-    async readPolicy(ctx: { tenant: { id: number } }): Promise<AccountPolicy> {
-      const policy = await accounts.readAccountPolicy(db, ctx.tenant.id);
-      if (!policy) throw new AppError('TENANT.NOT_FOUND');
-      return { emailVerification: policy.emailVerification, mfaRequiredForAdmins: policy.mfaRequiredForAdmins };
+    readPolicy(ctx: { tenant: { id: number } }): Promise<AccountPolicy> {
+      return requirePolicy(db, ctx.tenant.id);
     },
 
     /**
@@ -281,9 +285,7 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
           await endSessionsOf(await accounts.usersWithout(tx, ctx.tenant.id, { provedAddress: true }), 'ACCOUNT.VERIFY_FIRST', 'email_verification_required');
         }
         await audit(tx, ctx, { action: 'tenant.account_policy_updated', targetType: 'tenant', targetId: ctx.tenant.id, details: { ...input, sessions_ended: sessionsEnded } }, now);
-        const policy = await accounts.readAccountPolicy(tx, ctx.tenant.id);
-        if (!policy) throw new AppError('TENANT.NOT_FOUND');
-        return { emailVerification: policy.emailVerification, mfaRequiredForAdmins: policy.mfaRequiredForAdmins };
+        return requirePolicy(tx, ctx.tenant.id);
       });
     },
   };

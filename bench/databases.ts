@@ -12,7 +12,7 @@ export interface BenchDatabase {
   engine: BenchEngine;
   /** What the report says about where the data lives (never a password). */
   label: string;
-  env: { DATA_DIR: string; DATABASE_URL?: string };
+  env: { DATA_DIR: string; DATABASE_URL?: string; SECRETS_KEY?: string };
   drop(): Promise<void>;
 }
 
@@ -61,7 +61,7 @@ export async function postgresDatabase(adminUrl: string): Promise<BenchDatabase>
   return {
     engine: 'postgres',
     label: redactUrl(url.toString()),
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString(), SECRETS_KEY: randomBytes(32).toString('base64url') },
     drop: async () => {
       rmSync(dataDir, { recursive: true, force: true });
       await admin(adminUrl, `drop database if exists ${name} with (force)`);

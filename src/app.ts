@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AREA_CATALOGUES } from './areas.ts';
 import { guardRoutePolicies, type RoutePolicyEntry } from './core/auth/policy.ts';
 import { registerContextResolution } from './core/auth/resolve-context.ts';
+import { openSecretBox, type SecretBox } from './core/auth/secret-box.ts';
 import { composeCatalogues, type AnyCatalogue, type Catalogue } from './core/catalogue.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Config } from './core/config.ts';
@@ -81,6 +82,8 @@ export interface AppDependencies {
   clock?: Clock;
   /** Overrides the configured logger (tests pass false or a stream). */
   logger?: FastifyServerOptions['logger'];
+  /** The box secrets at rest are sealed with; by default the one the configuration names (SECRETS_KEY, or the key in DATA_DIR). */
+  secrets?: SecretBox;
   /** Areas built outside this file (a test's demonstration area): their catalogue joins the others, their routes mount on their surface. */
   extraAreas?: readonly ExtraArea[];
 }
@@ -99,6 +102,7 @@ export type App = FastifyInstance & { routePolicies: readonly RoutePolicyEntry[]
  */
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, db } = deps;
+  const secrets = deps.secrets ?? openSecretBox(config);
   const clock = deps.clock ?? systemClock;
   const extraAreas = deps.extraAreas ?? [];
   const catalogue = composeCatalogues([...AREA_CATALOGUES, ...extraAreas.map((area) => area.catalogue)]);

@@ -3,6 +3,7 @@ import { Value, type ValueError } from '@sinclair/typebox/value';
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { parseSecretsKey } from './auth/secret-box.ts';
 
 /**
  * The environment Tessera reads, as one schema: the README's configuration table
@@ -43,6 +44,7 @@ const EnvSchema = Type.Object({
   CONTEXT_CACHE_ENTRIES: Type.Integer({ default: 10_000, minimum: 0, maximum: 1_000_000 }),
   READ_CACHE_ENTRIES: Type.Integer({ default: 1_000, minimum: 0, maximum: 100_000 }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$' })),
+  SECRETS_KEY: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -90,6 +92,11 @@ export interface Config {
   readonly cacheEntries: { readonly contexts: number; readonly reads: number; readonly recordPages: number };
   /** The bearer token `GET /metrics` asks for; without one the route does not exist. */
   readonly metricsToken: string | undefined;
+  /**
+   * The key-encryption keys secrets at rest are sealed with (src/core/auth/secret-box.ts): the
+   * first seals, all open. Unset on SQLite, a key generated into DATA_DIR is used.
+   */
+  readonly secretsKeys: readonly Buffer[] | undefined;
 }
 
 /**
@@ -177,6 +184,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration: TRUST_PROXY: "${badProxy}" is not an IP address or a CIDR range (prefix 1–32, or 1–128 for IPv6)`);
   }
 
+  let secretsKeys: Buffer[] | undefined;
+  try {
+    secretsKeys = parsed.SECRETS_KEY?.split(',').map((key) => parseSecretsKey(key));
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: SECRETS_KEY: ${(error as Error).message}; several keys are separated by commas, the one that seals first`);
+  }
+  if (!secretsKeys && parsed.DATABASE_URL) {
+    // Instances sharing a database must share the key too: one generated per instance would not open the others' secrets.
+    throw new ConfigError(
+      'invalid configuration: SECRETS_KEY is required when DATABASE_URL is set (every instance needs the same one); make one with: npm run tessera -- secrets generate-key',
+    );
+  }
+
   return Object.freeze({
     host: parsed.HOST,
     port: parsed.PORT,
@@ -216,5 +236,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       recordPages: Math.ceil(parsed.READ_CACHE_ENTRIES / 10),
     }),
     metricsToken: parsed.METRICS_TOKEN,
+    secretsKeys: secretsKeys && Object.freeze(secretsKeys),
   });
 }

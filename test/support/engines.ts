@@ -38,7 +38,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     engine: 'postgres',
-    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    env: { DATA_DIR: dataDir, DATABASE_URL: url.toString(), SECRETS_KEY: randomBytes(32).toString('base64url') },
     drop: async () => {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();

@@ -74,6 +74,10 @@ import { createLocationsService, liveLocationIds } from './modules/locations/loc
 import { createSettingsService } from './modules/settings/settings.service.ts';
 import { inviteCodesRoutes } from './modules/invite-codes/invite-codes.routes.ts';
 import { createInviteCodesService } from './modules/invite-codes/invite-codes.service.ts';
+import { createTxtLookup } from './modules/sso/domain-verification.ts';
+import { createProviderDirectory } from './modules/sso/oidc.ts';
+import { ssoRoutes } from './modules/sso/sso.routes.ts';
+import { createSsoService, signInUrlIfRequired } from './modules/sso/sso.service.ts';
 import type { Db } from './schema/database.ts';
 
 export interface AppDependencies {
@@ -200,6 +204,18 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       check: (tx, input) => invitations.checkOnRegistration(tx, input),
     },
     inviteCodes: { join: inviteCodes.joinOnRegistration, check: (tx, input) => inviteCodes.checkOnRegistration(tx, input) },
+    singleSignOn: { signInUrlIfRequired: (executor, tenant, emailKey) => signInUrlIfRequired(executor, config.publicUrl, tenant, emailKey) },
+  });
+  const sso = createSsoService({
+    db,
+    clock,
+    secrets,
+    publicUrl: config.publicUrl,
+    grants,
+    txtLookup: createTxtLookup(config.dnsServers),
+    providers: createProviderDirectory({ allowLoopback: config.ssoAllowLoopbackIssuers, now: () => clock.now().getTime() }),
+    identity,
+    tenants,
   });
   if (config.smtpUrl) {
     const mail = createMailDeliverer({
@@ -305,6 +321,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(auditLogRoutes, { auditLog: createAuditLogService({ db }) });
       await api.register(invitationsRoutes, { invitations, limiters: invitationLimiters });
       await api.register(groupsRoutes, { groups, invitationLimiter: groupInvitationLimiter, operationIdSuffix: '' });
+      await api.register(ssoRoutes, {
+        sso,
+        tenantBaseDomain: config.tenantBaseDomain,
+        startAttempts: createAttemptLimiter(app, { name: 'sso-starts', ...config.authRateLimit, keys: [(request) => `ip:${request.ip}`] }),
+      });
     },
     { prefix: SURFACES.api },
   );

@@ -18,6 +18,7 @@ import { stockCatalogue } from './modules/stock/stock.catalogue.ts';
 import { contactsCatalogue } from './modules/contacts/contacts.catalogue.ts';
 import { invoicesCatalogue } from './modules/invoices/invoices.catalogue.ts';
 import { quotationsCatalogue } from './modules/quotations/quotations.catalogue.ts';
+import { ssoCatalogue } from './modules/sso/sso.catalogue.ts';
 
 /**
  * The catalogues of every area Tessera is built from, in the order their permissions are
@@ -43,4 +44,5 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   contactsCatalogue,
   invoicesCatalogue,
   quotationsCatalogue,
+  ssoCatalogue,
 ];

@@ -45,6 +45,8 @@ const EnvSchema = Type.Object({
   READ_CACHE_ENTRIES: Type.Integer({ default: 1_000, minimum: 0, maximum: 100_000 }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$' })),
   SECRETS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  DNS_SERVERS: Type.String({ default: '' }),
+  SSO_ALLOW_LOOPBACK_ISSUERS: Type.Boolean({ default: false }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -97,6 +99,10 @@ export interface Config {
    * first seals, all open. Unset on SQLite, a key generated into DATA_DIR is used.
    */
   readonly secretsKeys: readonly Buffer[] | undefined;
+  /** The DNS servers a domain's verification record is looked up on (`address` or `address:port`); empty: the system's. */
+  readonly dnsServers: readonly string[];
+  /** Whether a workspace may connect an OpenID provider at a loopback `http://` address (tests, a provider on this machine). */
+  readonly ssoAllowLoopbackIssuers: boolean;
 }
 
 /**
@@ -159,6 +165,18 @@ function parseCorsOrigins(value: string): readonly string[] | '*' {
   }
   // Browsers leave a scheme's default port out of Origin: https://a.test:443 is sent as https://a.test.
   return Object.freeze(entries.map((entry) => entry.toLowerCase().replace(/^(https:\/\/.+):443$|^(http:\/\/.+):80$/, '$1$2')));
+}
+
+/** DNS_SERVERS: addresses, each maybe with a port (`1.1.1.1`, `127.0.0.1:5353`, `[::1]:53`), as Node's resolver takes them. */
+function parseDnsServers(value: string): string[] {
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const bracketed = /^\[([0-9a-f:.]+)\](:\d{1,5})?$/i.exec(entry);
+    const withPort = /^(\d{1,3}(?:\.\d{1,3}){3})(:\d{1,5})?$/.exec(entry);
+    const address = bracketed?.[1] ?? withPort?.[1] ?? entry;
+    if (isIP(address) === 0) throw new ConfigError(`invalid configuration: DNS_SERVERS: "${entry}" is not an IP address (with an optional :port)`);
+  }
+  return entries;
 }
 
 /**
@@ -237,5 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
     metricsToken: parsed.METRICS_TOKEN,
     secretsKeys: secretsKeys && Object.freeze(secretsKeys),
+    dnsServers: Object.freeze(parseDnsServers(parsed.DNS_SERVERS)),
+    ssoAllowLoopbackIssuers: parsed.SSO_ALLOW_LOOPBACK_ISSUERS,
   });
 }

@@ -82,6 +82,9 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   quotation_lines: 'read uncached (migration 0022)',
   account_tokens: 'read uncached, by digest (migration 0023)',
   recovery_codes: 'read uncached (migration 0023)',
+  sso_connections: 'read uncached; requiring single sign-on ends sessions, whose liveness is read on every request (migration 0024)',
+  sso_identities: 'read uncached, by a sign-in (migration 0024)',
+  sso_sign_ins: 'read only by the callback that completes them (migration 0024)',
   workspace_invite_codes: 'read uncached; joining by one writes memberships, which are covered (migration 0012)',
 };
 

@@ -19,6 +19,7 @@ import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
 import type { QuotationLinesTable, QuotationsTable } from '../modules/quotations/quotations.table.ts';
 import type { InvoiceLinesTable, InvoiceNumberSeriesTable, InvoicePaymentsTable, InvoicesTable, NcfSequencesTable } from '../modules/invoices/invoices.table.ts';
 import type { WorkspaceInviteCodesTable } from '../modules/invite-codes/invite-codes.table.ts';
+import type { SsoConnectionsTable, SsoIdentitiesTable, SsoSignInsTable } from '../modules/sso/sso.table.ts';
 import type { TenantDataVersionsTable } from './data-versions.ts';
 import type { UserDataVersionsTable, WorkspaceDataVersionsTable } from './workspace-data-versions.ts';
 import type { WorkspaceRecordVersionsTable } from './record-versions.ts';
@@ -75,6 +76,9 @@ export interface Database {
   quotation_lines: QuotationLinesTable;
   account_tokens: AccountTokensTable;
   recovery_codes: RecoveryCodesTable;
+  sso_connections: SsoConnectionsTable;
+  sso_identities: SsoIdentitiesTable;
+  sso_sign_ins: SsoSignInsTable;
 }
 
 /** The database outside any transaction: reads, and the entry to `inTransaction`. */

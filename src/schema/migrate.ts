@@ -24,6 +24,7 @@ import * as auditEventLocations from './migrations/0020-audit-event-locations.ts
 import * as invoicesNcf from './migrations/0021-invoices-ncf.ts';
 import * as quotations from './migrations/0022-quotations.ts';
 import * as accountLifeCycle from './migrations/0023-account-life-cycle.ts';
+import * as singleSignOn from './migrations/0024-single-sign-on.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -50,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0021-invoices-ncf', up: invoicesNcf.up },
   { name: '0022-quotations', up: quotations.up },
   { name: '0023-account-life-cycle', up: accountLifeCycle.up },
+  { name: '0024-single-sign-on', up: singleSignOn.up },
 ];
 
 /** Brings the database to this version's schema (see `applyMigrations`). */

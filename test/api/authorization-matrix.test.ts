@@ -387,11 +387,21 @@ function targetOf(actor: ActorFacts, ctx: Context): WsRef | null {
   }
 }
 
+/**
+ * Public routes a browser follows with what another party gave it: sent bare, their handler
+ * refuses the missing input (single sign-on's start without an address, its callback without a
+ * state), whoever asks.
+ */
+const PUBLIC_REFUSED_BARE: Record<string, Outcome> = {
+  'GET /api/v1/auth/sso/start': { status: 422, code: 'VALIDATION.FAILED' },
+  'GET /api/v1/auth/sso/callback': { status: 400, code: 'SSO.STATE_INVALID' },
+};
+
 function expected(actor: ActorFacts, route: RoutePolicyEntry, ctx: Context): Outcome {
   const { policy } = route;
   switch (policy.access) {
     case 'public':
-      return { status: 'ok' };
+      return PUBLIC_REFUSED_BARE[keyOf(route)] ?? { status: 'ok' };
     case 'anonymous':
       // Register, login, refresh, invitation lookup and decline: sent with an empty body,
       // credentials ignored (a bogus or foreign credential is no 401 here).
@@ -574,6 +584,15 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'POST /api/v1/workspaces/:id/invite-code': inWs('path', 'invitations:create', 'users_and_keys', 'refused'),
   'DELETE /api/v1/workspaces/:id/invite-code': inWs('path', 'invitations:create', 'users_and_keys', 'refused'),
   'POST /api/v1/invite-codes/:code/join': { access: 'authenticated' },
+  'GET /api/v1/workspaces/:id/sso': inWs('path', 'sso:view'),
+  'PUT /api/v1/workspaces/:id/sso/domain': inWs('path', 'sso:manage', 'users', 'refused'),
+  'POST /api/v1/workspaces/:id/sso/domain/verify': inWs('path', 'sso:manage', 'users', 'refused'),
+  'DELETE /api/v1/workspaces/:id/sso/domain': inWs('path', 'sso:manage', 'users', 'refused'),
+  'PUT /api/v1/workspaces/:id/sso/connection': inWs('path', 'sso:manage', 'users', 'refused'),
+  'DELETE /api/v1/workspaces/:id/sso/connection': inWs('path', 'sso:manage', 'users', 'refused'),
+  'PUT /api/v1/workspaces/:id/sso/enforcement': inWs('path', 'sso:manage', 'users', 'refused'),
+  'GET /api/v1/auth/sso/start': { access: 'public' },
+  'GET /api/v1/auth/sso/callback': { access: 'public' },
   'POST /api/v1/workspaces/:id/leave': inWs('path', 'workspaces:view', 'users', 'refused'),
   'POST /api/v1/workspaces/:id/transfer-ownership': inWs('path', 'workspaces:transfer', 'users_and_keys', 'refused'),
   'GET /api/v1/locations': inWs('context', 'locations:view'),
@@ -1337,6 +1356,29 @@ const RECIPES: Record<string, Recipe> = {
     await support({ method: 'POST', url: '/api/v1/stock/receipts', headers: { ...sessionHeaders(ownerOf[ws]), 'x-workspace-id': idOf(ws) }, payload: { ...place, quantity: '1' } }, 201);
     return { url: '/api/v1/stock/transfers', payload: { item_id: place.item_id, from_location_id: place.location_id, to_location_id: vanLocation[ws], quantity: '1' } };
   },
+
+  // Single sign-on of the workspace the row names. A claim allowed rows make is released again by
+  // the owner, so verifying finds none (409, no DNS asked); a connection to a private address is
+  // refused (422) before any fetch; enforcement is turned off (a no-op).
+  'PUT /api/v1/workspaces/:id/sso/domain': async (row) => {
+    throwaways += 1;
+    const ws = objectsWs(row);
+    return {
+      url: `/api/v1/workspaces/${pathWs(row)}/sso/domain`,
+      payload: { domain: `matrix-${throwaways}.example.test` },
+      after: async (response) => {
+        if (response.statusCode === 200) await support({ method: 'DELETE', url: `/api/v1/workspaces/${idOf(ws)}/sso/domain`, headers: sessionHeaders(ownerOf[ws]) }, 200);
+      },
+    };
+  },
+  'POST /api/v1/workspaces/:id/sso/domain/verify': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/sso/domain/verify` }),
+  'DELETE /api/v1/workspaces/:id/sso/domain': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/sso/domain` }),
+  'PUT /api/v1/workspaces/:id/sso/connection': async (row) => ({
+    url: `/api/v1/workspaces/${pathWs(row)}/sso/connection`,
+    payload: { issuer_url: 'https://10.0.0.1', client_id: 'matrix', client_secret: 'matrix secret' },
+  }),
+  'DELETE /api/v1/workspaces/:id/sso/connection': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/sso/connection` }),
+  'PUT /api/v1/workspaces/:id/sso/enforcement': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/sso/enforcement`, payload: { enforced: false } }),
 
   // Rotating or disabling the code of the workspace the row names (no fixture depends on it).
   'POST /api/v1/workspaces/:id/invite-code': async (row) => ({ url: `/api/v1/workspaces/${pathWs(row)}/invite-code` }),

@@ -83,6 +83,10 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   'POST /api/v1/me/mfa/disable': () => ({ code: '123456' }),
   'POST /api/v1/me/mfa/recovery-codes': () => ({ code: '123456' }),
   'PATCH /api/v1/tenant/account-policy': () => ({ email_verification: 'optional' }),
+  // Single sign-on (issue 20): a private issuer is refused before any fetch; enforcement off is a no-op.
+  'PUT /api/v1/workspaces/{id}/sso/domain': () => ({ domain: 'fuzz.example.test' }),
+  'PUT /api/v1/workspaces/{id}/sso/connection': () => ({ issuer_url: 'https://10.0.0.1', client_id: 'fuzz', client_secret: 'fuzz secret' }),
+  'PUT /api/v1/workspaces/{id}/sso/enforcement': () => ({ enforced: false }),
   // The owner's own workspace: refused (409 GROUP.SELF_INVITATION) after validation, so nothing is written.
   'POST /api/v1/workspace-group-members': () => ({ sub_workspace_id: workspaceId }),
 };
@@ -90,6 +94,7 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
 /** The query an operation needs to reach its handler, kept while one other parameter is fuzzed. */
 const QUERY_EXAMPLES: Record<string, Record<string, string>> = {
   'GET /api/v1/me/workspaces': { can: 'members:view' },
+  'GET /api/v1/auth/sso/start': { domain: 'nobody.example.test' },
 };
 
 const INT4_PAST = 2_147_483_648;

@@ -10,7 +10,7 @@ import { composeCatalogues } from '../../src/core/catalogue.ts';
 const catalogue = composeCatalogues(AREA_CATALOGUES);
 const all = [...catalogue.permissions.keys()];
 
-const OWNER_ONLY = ['workspaces:edit', 'workspaces:delete', 'workspaces:transfer', 'groups:join'];
+const OWNER_ONLY = ['workspaces:edit', 'workspaces:delete', 'workspaces:transfer', 'groups:join', 'sso:manage'];
 const MEMBER = [
   'workspaces:view', 'settings:view', 'members:view', 'roles:view',
   'invoices:view', 'invoices:create', 'invoices:issue', 'quotations:view', 'quotations:create', 'products:view',
@@ -22,8 +22,8 @@ const VIEWER = [
 ];
 
 describe('built-in roles', () => {
-  it('declare 54 workspace permissions in all', () => {
-    expect(all).toHaveLength(54);
+  it('declare 56 workspace permissions in all', () => {
+    expect(all).toHaveLength(56);
   });
 
   it('give the owner everything and the admin everything but owning the workspace', () => {
@@ -41,6 +41,6 @@ describe('built-in roles', () => {
   });
 
   it('let tenant owners and admins read, and only read, where they are not members', () => {
-    expect([...catalogue.readOnlyPermissions].sort()).toEqual([...VIEWER, 'audit:view', 'api_keys:view', 'groups:view'].sort());
+    expect([...catalogue.readOnlyPermissions].sort()).toEqual([...VIEWER, 'audit:view', 'api_keys:view', 'groups:view', 'sso:view'].sort());
   });
 });

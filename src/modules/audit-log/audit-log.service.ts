@@ -79,7 +79,8 @@ export async function recordAudit(tx: Tx, ctx: RequestContext, event: AuditEvent
  */
 export async function recordAuditWithoutContext(
   tx: Tx,
-  user: { tenantId: number; userId: number },
+  /** No user for an operator's change that is no one's account (proving a workspace's domain). */
+  user: { tenantId: number; userId: number | null },
   event: AuditEvent,
   via: 'registration' | 'account_link' | 'sign_in' | 'operator' = 'registration',
 ): Promise<void> {

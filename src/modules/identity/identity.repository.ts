@@ -4,7 +4,7 @@ import type { StoredSigningKey } from '../../core/auth/jwt.ts';
 import type { Database, Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import { engineOf } from '../../core/db/dialect.ts';
-import { userRowToUser, type TenantRole, type User, type UsersTable } from './identity.table.ts';
+import { userRowToUser, type SessionAuthMethod, type TenantRole, type User, type UsersTable } from './identity.table.ts';
 
 export async function findUserByEmailKey(
   db: Executor,
@@ -141,13 +141,14 @@ export interface SessionClient {
 
 export async function insertSession(
   tx: Tx,
-  values: { tenantId: number; userId: number; now: string; expiresAt: string; client: SessionClient },
+  values: { tenantId: number; userId: number; now: string; expiresAt: string; client: SessionClient; method: SessionAuthMethod },
 ): Promise<number> {
   const row = await tx
     .insertInto('sessions')
     .values({
       tenant_id: values.tenantId,
       user_id: values.userId,
+      auth_method: values.method,
       created_at: values.now,
       last_used_at: values.now,
       expires_at: values.expiresAt,
@@ -174,6 +175,22 @@ export async function revokeSession(tx: Tx, sessionId: number, now: string, reas
     .where('id', '=', sessionId)
     .where('revoked_at', 'is', null)
     .execute();
+}
+
+/**
+ * Ends the live password sessions of the tenant's accounts at an e-mail domain (single sign-on
+ * is now required there); returns how many ended. The domain is a DNS name (no `%` or `_`).
+ */
+export async function revokePasswordSessionsAtDomain(tx: Tx, tenantId: number, domain: string, now: string, reason: string): Promise<number> {
+  const result = await tx
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('tenant_id', '=', tenantId)
+    .where('auth_method', '=', 'password')
+    .where('revoked_at', 'is', null)
+    .where('user_id', 'in', (users) => users.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('email_key', 'like', `%@${domain}`))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 export async function revokeUserSessions(tx: Tx, userId: number, now: string, reason: string): Promise<void> {

@@ -3,7 +3,7 @@ import { createAccessTokens, type AccessTokens } from '../../core/auth/jwt.ts';
 import type { RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, hashPassword, randomToken, verifyPassword } from '../../core/auth/secrets.ts';
 import { isoAfter, type Clock } from '../../core/clock.ts';
-import type { Db, Tx } from '../../schema/database.ts';
+import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
@@ -17,7 +17,7 @@ import { mailAccountToken, mailVerificationSpaced, type MailedAccount } from './
 import type { SessionClient } from './identity.repository.ts';
 import { ACCOUNT_TOKEN_PURPOSES } from '../../schema/migrations/0023-account-life-cycle.ts';
 import type { LoginBody, RegisterBody, UpdateTenantUserBody } from './identity.schemas.ts';
-import type { TenantRole, User } from './identity.table.ts';
+import type { SessionAuthMethod, TenantRole, User } from './identity.table.ts';
 
 export type { User, SessionClient };
 
@@ -72,6 +72,47 @@ export async function requireAddressProvedToJoin(tx: Tx, ctx: UserContext): Prom
   if (policy && policy.emailVerification !== 'optional') throw new AppError('AUTH.EMAIL_NOT_VERIFIED');
 }
 
+/** Whether an address must sign in through single sign-on (its domain's workspace requires it), and where that starts. */
+export interface SingleSignOnRequirement {
+  signInUrlIfRequired(executor: Executor, tenant: { id: number; slug: string }, emailKey: string): Promise<string | undefined>;
+}
+
+/** A stored password no argon2 hash can equal: an account made by single sign-on has no password until its owner resets one. */
+const NO_PASSWORD = '!none';
+
+/** A transaction step for single sign-on: the tenant's account at this address, if any. */
+export function findAccountByEmail(tx: Tx, tenantId: number, email: string): Promise<User | undefined> {
+  return repository.findUserByEmailKey(tx, tenantId, normalizeKey(email));
+}
+
+export function findAccountById(tx: Tx, tenantId: number, userId: number): Promise<User | undefined> {
+  return repository.findUserById(tx, tenantId, userId);
+}
+
+/** A transaction step for single sign-on: an account whose address the provider proved, with no password, a tenant member. */
+export function createAccountProvedElsewhere(tx: Tx, values: { tenantId: number; name: string; email: string; now: string }): Promise<User> {
+  return repository.insertUser(tx, {
+    tenantId: values.tenantId,
+    name: values.name,
+    email: values.email,
+    emailKey: normalizeKey(values.email),
+    passwordHash: NO_PASSWORD,
+    tenantRole: 'member',
+    emailVerifiedAt: values.now,
+    now: values.now,
+  });
+}
+
+/** A transaction step: a provider proved this account's current address. */
+export function markAddressProved(tx: Tx, user: User, now: string): Promise<boolean> {
+  return accounts.markEmailVerified(tx, user.id, normalizeKey(user.email), now);
+}
+
+/** A transaction step: single sign-on is now required at `domain`; the password sessions there end. */
+export function endPasswordSessionsAtDomain(tx: Tx, tenantId: number, domain: string, now: string): Promise<number> {
+  return repository.revokePasswordSessionsAtDomain(tx, tenantId, domain, now, 'sso_required');
+}
+
 export interface IdentityKeys {
   accessTokens: AccessTokens;
   /** Derives a refresh token's successor from it (HMAC), so a reuse within the grace interval gets the same one. */
@@ -120,6 +161,8 @@ export function createIdentityService(deps: {
     join: (tx: Tx, input: { tenantId: number; code: string; userId: number; now: string }) => Promise<{ workspaceId: number }>;
     check: (tx: Tx, input: { tenantId: number; code: string }) => Promise<void>;
   };
+  /** Where an address's domain must sign in through a workspace's single sign-on: the URL that starts it. */
+  singleSignOn?: SingleSignOnRequirement;
 }) {
   const { db, clock, accessTokens } = deps;
 
@@ -129,13 +172,19 @@ export function createIdentityService(deps: {
   // Unknown emails are checked against this hash, so a login costs the same whether or not the account exists.
   const decoyHash = hashPassword(randomToken());
 
-  async function startSession(tx: Tx, user: User, client: SessionClient): Promise<{ sessionId: number; refreshToken: string }> {
+  async function startSession(tx: Tx, user: User, client: SessionClient, method: SessionAuthMethod = 'password'): Promise<{ sessionId: number; refreshToken: string }> {
     const now = clock.now().toISOString();
     const expiresAt = isoAfter(clock, deps.refreshTokenTtlSeconds);
-    const sessionId = await repository.insertSession(tx, { tenantId: user.tenantId, userId: user.id, now, expiresAt, client });
+    const sessionId = await repository.insertSession(tx, { tenantId: user.tenantId, userId: user.id, now, expiresAt, client, method });
     const refreshToken = randomToken('rt_');
     await repository.insertRefreshToken(tx, { sessionId, tokenHash: digestToken(refreshToken), now, expiresAt });
     return { sessionId, refreshToken };
+  }
+
+  /** Refuses a password (sign-in or sign-up) at an address whose domain must use single sign-on, naming where that starts. */
+  async function refuseWhereSingleSignOnIsRequired(executor: Executor, tenant: { id: number; slug: string }, email: string): Promise<void> {
+    const signInUrl = await deps.singleSignOn?.signInUrlIfRequired(executor, tenant, normalizeKey(email));
+    if (signInUrl !== undefined) throw new AppError('AUTH.SSO_REQUIRED', { sso_url: signInUrl });
   }
 
   async function issue(user: User, session: { sessionId: number; refreshToken: string }): Promise<IssuedSession> {
@@ -196,6 +245,7 @@ export function createIdentityService(deps: {
       const outcome = await inTransaction(db, async (tx) => {
         const state = await repository.lockTenantForSignup(tx, tenant.id);
         if (!state) throw new AppError('TENANT.NOT_FOUND');
+        await refuseWhereSingleSignOnIsRequired(tx, tenant, input.email);
         const now = clock.now().toISOString();
         const emailKey = normalizeKey(input.email);
         const created = await repository.insertUser(tx, {
@@ -241,6 +291,9 @@ export function createIdentityService(deps: {
       const policy = await accounts.readAccountPolicy(tx, tenant.id, { hold: true });
       const user = await repository.findUserById(tx, tenant.id, userId);
       if (!policy || !user || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
+      // Checked again under the tenant row: requiring single sign-on updates that row, so it either
+      // waits for this sign-in (and then ends the session it opened) or is seen here.
+      await refuseWhereSingleSignOnIsRequired(tx, tenant, user.email);
       if (policy.emailVerification === 'before_sign_in' && !user.emailVerified) {
         await mailVerificationSpaced(tx, { tenant, user }, { recipient: user.email, publicUrl: deps.publicUrl, now: clock.now() });
         return { kind: 'unverified' as const };
@@ -304,6 +357,8 @@ export function createIdentityService(deps: {
      * of the right password.
      */
     async login(ctx: RequestContext, input: LoginBody, client: SessionClient): Promise<SignIn> {
+      // Before the password is checked: the domain's rule is no secret, and the person is pointed to single sign-on whatever they typed.
+      await refuseWhereSingleSignOnIsRequired(db, ctx.tenant, input.email);
       const user = await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(input.email));
       const matches = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
       if (!user || !matches || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
@@ -311,6 +366,23 @@ export function createIdentityService(deps: {
     },
 
     openSession,
+
+    /**
+     * A sign-in through a workspace's single sign-on: `admit` (the provider's answer checked)
+     * names the account, linking or creating it and its membership, in the transaction that then
+     * opens the session, so an admission that fails leaves nothing behind. The provider stands
+     * for the password and the second factor.
+     */
+    async signInThroughSingleSignOn(tenant: MailedAccount['tenant'], client: SessionClient, admit: (tx: Tx) => Promise<number>): Promise<IssuedSession> {
+      const outcome = await inTransaction(db, async (tx) => {
+        const userId = await admit(tx);
+        const user = await repository.findUserById(tx, tenant.id, userId);
+        if (!user || user.disabledAt !== null) throw new AppError('SSO.ACCOUNT_DISABLED');
+        await repository.enterDefaultWorkspace(tx, user.id);
+        return { user, session: await startSession(tx, user, client, 'sso') };
+      });
+      return issue(outcome.user, outcome.session);
+    },
 
     /**
      * Rotates a refresh token. A token used twice means it leaked: the whole family

@@ -1,5 +1,6 @@
 import type { Generated, Selectable } from 'kysely';
 import type { ACCOUNT_TOKEN_PURPOSES } from '../../schema/migrations/0023-account-life-cycle.ts';
+import type { SESSION_AUTH_METHODS } from '../../schema/migrations/0024-single-sign-on.ts';
 
 export const TENANT_ROLES = ['owner', 'admin', 'member'] as const;
 export type TenantRole = (typeof TENANT_ROLES)[number];
@@ -44,7 +45,11 @@ export interface SessionsTable {
   last_used_at: string | null;
   user_agent: string | null;
   ip: string | null;
+  /** How it was opened: with a password, or through a workspace's single sign-on (migration 0024). */
+  auth_method: Generated<SessionAuthMethod>;
 }
+
+export type SessionAuthMethod = (typeof SESSION_AUTH_METHODS)[number];
 
 /** A single-use token mailed or handed to a person (migration 0023), stored as its digest. */
 export interface AccountTokensTable {

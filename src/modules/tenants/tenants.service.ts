@@ -41,6 +41,12 @@ export function createTenantsService(deps: { db: Db; clock: Clock }) {
   return {
     requireTenant,
 
+    /** The tenant a stored record names (a sign-in on its way through a provider); undefined once it is gone or disabled. */
+    async findLiveTenant(id: number): Promise<Tenant | undefined> {
+      const tenant = await repository.findTenantById(db, id);
+      return tenant && tenant.disabledAt === null ? tenant : undefined;
+    },
+
     async getSettings(ctx: UserContext): Promise<Tenant> {
       const tenant = await repository.findTenantById(db, ctx.tenant.id);
       if (!tenant) throw new AppError('TENANT.NOT_FOUND');

@@ -14,6 +14,7 @@ import { normalizeKey } from '../../core/normalize.ts';
 import { forgetCurrentWorkspace, setCurrentWorkspace, setDefaultWorkspace } from '../identity/identity.service.ts';
 import { addMember, countOwnedWorkspaces } from '../members/members.service.ts';
 import { visibleInviteCode } from '../invite-codes/invite-codes.service.ts';
+import { workspaceSsoOf } from '../sso/sso.service.ts';
 import { addFirstLocation } from '../locations/locations.service.ts';
 import { startWorkspacePlan, workspacePlanOf } from '../plans/plans.service.ts';
 import { createBuiltinRoles } from '../roles/roles.service.ts';
@@ -95,6 +96,7 @@ export function createWorkspacesService(deps: {
       held: ctx.workspace.permissions,
       locations: ctx.workspace.locations,
       inviteCode: await visibleInviteCode(db, ctx),
+      sso: await workspaceSsoOf(db, ctx),
     };
     return detailsAs(ctx, ctx.workspace.id, seen);
   }
@@ -103,7 +105,14 @@ export function createWorkspacesService(deps: {
   async function detailsAs(
     ctx: UserContext | InWorkspaceContext,
     workspaceId: number,
-    seen: { role: string | null; roleWorkspaceId: number; held: ReadonlySet<string>; locations: AllowedLocations; inviteCode: string | null },
+    seen: {
+      role: string | null;
+      roleWorkspaceId: number;
+      held: ReadonlySet<string>;
+      locations: AllowedLocations;
+      inviteCode: string | null;
+      sso: { sso_email_domain: string | null; sso_enforced_at: string | null };
+    },
   ): Promise<WorkspaceDetails> {
     const { role, held } = seen;
     const listing = await listingOf(ctx, workspaceId);
@@ -132,8 +141,7 @@ export function createWorkspacesService(deps: {
       trial_ends_at: plan.trial_ends_at,
       users: role === null || seen.roleWorkspaceId !== workspaceId ? [] : [{ role }],
       invite_code: seen.inviteCode,
-      sso_email_domain: null,
-      sso_enforced_at: null,
+      ...seen.sso,
       location_access:
         seen.locations === 'all'
           ? { restricted: false, locations: [] }
@@ -238,7 +246,7 @@ export function createWorkspacesService(deps: {
         try {
           // The creator is its owner, who holds every permission.
           const { id } = await insertOnce();
-          return await detailsAs(ctx, id, { role: 'owner', roleWorkspaceId: id, held: new Set(deps.permissionNames), locations: 'all', inviteCode: null });
+          return await detailsAs(ctx, id, { role: 'owner', roleWorkspaceId: id, held: new Set(deps.permissionNames), locations: 'all', inviteCode: null, sso: { sso_email_domain: null, sso_enforced_at: null } });
         } catch (error) {
           // A slug derived from the name (none was asked for) lost a race to a concurrent
           // creation: the next attempt sees it taken and derives another.

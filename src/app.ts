@@ -29,7 +29,7 @@ import { createAuditLogService } from './modules/audit-log/audit-log.service.ts'
 import { createGroupInvitationLimiter, groupsRoutes } from './modules/groups/groups.routes.ts';
 import { createGroupsService } from './modules/groups/groups.service.ts';
 import { identityRoutes, wellKnownRoutes } from './modules/identity/identity.routes.ts';
-import { createIdentityService, loadIdentityKeys } from './modules/identity/identity.service.ts';
+import { createIdentityService, loadIdentityKeys, type SingleSignOnRequirement } from './modules/identity/identity.service.ts';
 import { accountRoutes } from './modules/identity/account.routes.ts';
 import { createAccountService } from './modules/identity/account.service.ts';
 import { createMfaService } from './modules/identity/mfa.service.ts';
@@ -190,6 +190,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     mailDelivery: config.smtpUrl ? 'smtp' : 'outbox',
   });
   const inviteCodes = createInviteCodesService({ db, clock });
+  const singleSignOn: SingleSignOnRequirement = {
+    signInUrlIfRequired: (executor, tenant, emailKey) => signInUrlIfRequired(executor, config.publicUrl, tenant, emailKey),
+  };
   const identity = createIdentityService({
     db,
     clock,
@@ -204,7 +207,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       check: (tx, input) => invitations.checkOnRegistration(tx, input),
     },
     inviteCodes: { join: inviteCodes.joinOnRegistration, check: (tx, input) => inviteCodes.checkOnRegistration(tx, input) },
-    singleSignOn: { signInUrlIfRequired: (executor, tenant, emailKey) => signInUrlIfRequired(executor, config.publicUrl, tenant, emailKey) },
+    singleSignOn,
   });
   const sso = createSsoService({
     db,
@@ -293,7 +296,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(tenantsRoutes, { tenants });
       await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit });
       await api.register(accountRoutes, {
-        accounts: createAccountService({ db, clock, publicUrl: config.publicUrl }),
+        accounts: createAccountService({ db, clock, publicUrl: config.publicUrl, singleSignOn }),
         mfa: createMfaService({ db, clock, identity }),
         authRateLimit: config.authRateLimit,
       });

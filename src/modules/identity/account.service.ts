@@ -12,7 +12,7 @@ import { mailAccountNotice, mailAccountToken, mailVerificationSpaced, type Maile
 import * as accounts from './account.repository.ts';
 import type { AccountPolicy, SessionRecord } from './account.repository.ts';
 import * as repository from './identity.repository.ts';
-import { MFA_POLICY_ROLES, type User } from './identity.service.ts';
+import { MFA_POLICY_ROLES, refusePasswordWhereSingleSignOnIsRequired, type SingleSignOnRequirement, type User } from './identity.service.ts';
 import type { AccountTokenPurpose } from './identity.table.ts';
 
 export type { AccountPolicy, SessionRecord };
@@ -35,7 +35,13 @@ const LOCKED_OUT: readonly AccountTokenPurpose[] = ['change_email', 'mfa_challen
  * can see and end, and the tenant's account policy. Every change is audited in the tenant's
  * log in the transaction that makes it.
  */
-export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: string }) {
+export function createAccountService(deps: {
+  db: Db;
+  clock: Clock;
+  publicUrl: string;
+  /** Where single sign-on is required, no password is reset either. */
+  singleSignOn?: SingleSignOnRequirement;
+}) {
   const { db, clock } = deps;
   const nowIso = () => clock.now().toISOString();
   const audit = (tx: Tx, ctx: RequestContext, event: AccountEvent, at: string) =>
@@ -109,7 +115,8 @@ export function createAccountService(deps: { db: Db; clock: Clock; publicUrl: st
     },
 
     /** A reset link for an enabled account with this address; nothing otherwise, and the same answer. */
-    requestPasswordReset(ctx: RequestContext, email: string): Promise<void> {
+    async requestPasswordReset(ctx: RequestContext, email: string): Promise<void> {
+      await refusePasswordWhereSingleSignOnIsRequired(deps.singleSignOn, db, ctx.tenant, email);
       return mailIfAccount(ctx, email, (tx, user) =>
         mailAccountToken(tx, mailed(ctx.tenant, user), { purpose: 'reset_password', recipient: user.email, publicUrl: deps.publicUrl, now: clock.now() }),
       );

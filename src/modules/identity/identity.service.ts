@@ -77,6 +77,17 @@ export interface SingleSignOnRequirement {
   signInUrlIfRequired(executor: Executor, tenant: { id: number; slug: string }, emailKey: string): Promise<string | undefined>;
 }
 
+/** Refuses a password (a sign-in, a sign-up, a reset) at an address whose domain must use single sign-on, naming where that starts. */
+export async function refusePasswordWhereSingleSignOnIsRequired(
+  requirement: SingleSignOnRequirement | undefined,
+  executor: Executor,
+  tenant: { id: number; slug: string },
+  email: string,
+): Promise<void> {
+  const signInUrl = await requirement?.signInUrlIfRequired(executor, tenant, normalizeKey(email));
+  if (signInUrl !== undefined) throw new AppError('AUTH.SSO_REQUIRED', { sso_url: signInUrl });
+}
+
 /** A stored password no argon2 hash can equal: an account made by single sign-on has no password until its owner resets one. */
 const NO_PASSWORD = '!none';
 
@@ -181,11 +192,8 @@ export function createIdentityService(deps: {
     return { sessionId, refreshToken };
   }
 
-  /** Refuses a password (sign-in or sign-up) at an address whose domain must use single sign-on, naming where that starts. */
-  async function refuseWhereSingleSignOnIsRequired(executor: Executor, tenant: { id: number; slug: string }, email: string): Promise<void> {
-    const signInUrl = await deps.singleSignOn?.signInUrlIfRequired(executor, tenant, normalizeKey(email));
-    if (signInUrl !== undefined) throw new AppError('AUTH.SSO_REQUIRED', { sso_url: signInUrl });
-  }
+  const refuseWhereSingleSignOnIsRequired = (executor: Executor, tenant: { id: number; slug: string }, email: string) =>
+    refusePasswordWhereSingleSignOnIsRequired(deps.singleSignOn, executor, tenant, email);
 
   async function issue(user: User, session: { sessionId: number; refreshToken: string }): Promise<IssuedSession> {
     const accessToken = await accessTokens.sign({

@@ -1,5 +1,4 @@
 import type { Selectable } from 'kysely';
-import { engineOf } from '../../core/db/dialect.ts';
 import type { WorkspaceTable } from '../../core/db/workspace-scope.ts';
 import type { Database, Executor, Tx } from '../../schema/database.ts';
 import type { SsoConnectionsTable, SsoSignInsTable } from './sso.table.ts';
@@ -14,22 +13,18 @@ export function findConnection(connection: WorkspaceConnection): Promise<SsoConn
   return connection.selectFrom().selectAll().executeTakeFirst();
 }
 
-/** The row to change, held until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's writer runs alone). */
-export function holdConnection(tx: Tx, connection: WorkspaceConnection): Promise<SsoConnection | undefined> {
-  const query = connection.selectFrom().selectAll();
-  return (engineOf(tx) === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
-}
-
-/** Creates the workspace's row with `values`, or changes the existing one. */
-export async function saveConnection(
+/**
+ * Creates the workspace's row with `changes`, or changes the row the transaction holds. Not an
+ * upsert: the checks would judge the insert's partial row before the conflict turned it into an update.
+ */
+export function saveConnection(
   connection: WorkspaceConnection,
-  values: { tenantId: number; now: string; changes: SaveChanges },
+  values: { tenantId: number; now: string; exists: boolean; changes: SaveChanges },
 ): Promise<SsoConnection> {
-  return connection
-    .insertInto({ tenant_id: values.tenantId, created_at: values.now, updated_at: values.now, ...values.changes })
-    .onConflict((conflict) => conflict.column('workspace_id').doUpdateSet({ ...values.changes, updated_at: values.now }))
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const query = values.exists
+    ? connection.update({ ...values.changes, updated_at: values.now })
+    : connection.insertInto({ tenant_id: values.tenantId, created_at: values.now, updated_at: values.now, ...values.changes });
+  return query.returningAll().executeTakeFirstOrThrow();
 }
 
 /** The workspace of the tenant whose proved domain this is, with its connection (whether or not a provider is connected). */

@@ -113,17 +113,19 @@ export function createSsoService(deps: {
   const audited = (tx: Tx, ctx: InWorkspaceContext, action: string, details: Record<string, unknown>, now: string) =>
     recordAudit(tx, ctx, { action, targetType: 'workspace', targetId: ctx.workspace.id, workspaceId: ctx.workspace.id, details, at: now });
 
-  /** Changes the workspace's row under a hold; `change` sees the row as it stands (undefined before the first change). */
+  /** Changes the workspace's row, one change at a time; `change` sees the row as it stands (undefined before the first change). */
   function change(
     ctx: InWorkspaceContext,
     work: (tx: Tx, current: repository.SsoConnection | undefined, now: string) => Promise<repository.SaveChanges | undefined>,
   ): Promise<SsoSettings> {
     const now = clock.now().toISOString();
     return inWorkspaceTransaction(db, ctx, async (tx) => {
+      // The workspace row, exclusively: the first change of two at once creates the row, the other then changes it.
+      await lockRow(tx, 'workspaces', ctx.workspace.id);
       const connection = scoped(tx, ctx, 'sso_connections');
-      const current = await repository.holdConnection(tx, connection);
+      const current = await repository.findConnection(connection);
       const changes = await work(tx, current, now);
-      const saved = changes ? await repository.saveConnection(connection, { tenantId: ctx.tenant.id, now, changes }) : current;
+      const saved = changes ? await repository.saveConnection(connection, { tenantId: ctx.tenant.id, now, exists: current !== undefined, changes }) : current;
       return settingsOf(ctx, saved);
     });
   }
@@ -301,7 +303,7 @@ export function createSsoService(deps: {
       const email = claims.email.trim();
       if (domainOf(email) !== connection.email_domain) throw new AppError('SSO.EMAIL_DOMAIN_MISMATCH', { domain: connection.email_domain });
       const workspaceId = connection.workspace_id;
-      return deps.identity.signInThroughSingleSignOn(tenant, client, async (tx) => {
+      const admitted = () => deps.identity.signInThroughSingleSignOn(tenant, client, async (tx) => {
         const now = clock.now().toISOString();
         const userId = await accountFor(tx, { tenantId: tenant.id, workspaceId, issuer: provider.issuer, subject: claims.subject, email, name: claims.name, now });
         if (await addMember(tx, workspaceId, userId, connection.default_role, now)) {
@@ -314,6 +316,13 @@ export function createSsoService(deps: {
         }
         return userId;
       });
+      try {
+        return await admitted();
+      } catch (error) {
+        // A first sign-in of the same person racing this one made the account or the link first: it is found now.
+        if (isUniqueViolation(error)) return admitted();
+        throw error;
+      }
     },
   };
 

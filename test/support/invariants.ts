@@ -52,6 +52,22 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
       .select(['a.id', 'a.tenant_id', 'u.tenant_id as user_tenant_id'])
       .whereRef('a.tenant_id', '<>', 'u.tenant_id')
       .execute(),
+    // Single sign-on (migration 0024): a connection, a link and a sign-in stay inside their tenant,
+    // a stored client secret is sealed, and a linked account is a member of the linking workspace's tenant.
+    "single sign-on row of another tenant's workspace": db
+      .selectFrom('sso_connections as c')
+      .innerJoin('workspaces as w', 'w.id', 'c.workspace_id')
+      .select(['c.workspace_id', 'c.tenant_id', 'w.tenant_id as workspace_tenant_id'])
+      .whereRef('c.tenant_id', '<>', 'w.tenant_id')
+      .execute(),
+    "provider link of another tenant's user or workspace": db
+      .selectFrom('sso_identities as i')
+      .innerJoin('users as u', 'u.id', 'i.user_id')
+      .innerJoin('workspaces as w', 'w.id', 'i.workspace_id')
+      .select(['i.id', 'i.tenant_id'])
+      .where((eb) => eb.or([eb('u.tenant_id', '<>', eb.ref('i.tenant_id')), eb('w.tenant_id', '<>', eb.ref('i.tenant_id'))]))
+      .execute(),
+    'client secret stored in clear': db.selectFrom('sso_connections').select('workspace_id').where('client_secret', 'is not', null).where('client_secret', 'not like', 'sealed:v1:%').execute(),
     'membership whose role is not a role of its workspace': db
       .selectFrom('memberships as m')
       .leftJoin('roles as r', (join) => join.onRef('r.workspace_id', '=', 'm.workspace_id').onRef('r.name', '=', 'm.role'))

@@ -1,4 +1,5 @@
 import { buildApp, type App } from './app.ts';
+import { openSecretBox } from './core/auth/secret-box.ts';
 import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig, loadEnvFile, type Config } from './core/config.ts';
 import { describeStorage } from './core/db/open.ts';
@@ -40,9 +41,10 @@ function logStartup(app: App, config: Config, appliedNow: readonly string[]): vo
 async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig(process.env);
+  const secrets = openSecretBox(config);
   const db = openDatabase(config);
-  const appliedNow = await migrate(db, systemClock);
-  const app = await buildApp({ config, db });
+  const appliedNow = await migrate(db, systemClock, secrets);
+  const app = await buildApp({ config, db, secrets });
 
   let stopping = false;
   const stop = async (signal: string) => {

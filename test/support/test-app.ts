@@ -1,5 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type App, type ExtraArea } from '../../src/app.ts';
+import { SEALED_COLUMNS } from '../../src/areas.ts';
+import { openSecretBox } from '../../src/core/auth/secret-box.ts';
 import { ManualClock, type Clock } from '../../src/core/clock.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { openDatabase, type Db } from '../../src/schema/database.ts';
@@ -41,9 +43,10 @@ export async function startTestApp(
   });
   const db = openDatabase({ ...config, databasePoolSize: 5, sqliteSynchronous: 'NORMAL' });
   const clock = new ManualClock();
-  await applyMigrations(db, [...MIGRATIONS, ...(options.extraArea?.migrations ?? [])], clock);
+  const secrets = openSecretBox(config);
+  await applyMigrations(db, [...MIGRATIONS, ...(options.extraArea?.migrations ?? [])], clock, { secrets, sealedColumns: SEALED_COLUMNS });
   const extraAreas = options.extraArea ? [options.extraArea.build(db)] : [];
-  const app = await buildApp({ config, db, clock: options.clock ?? clock, logger: false, extraAreas });
+  const app = await buildApp({ config, db, clock: options.clock ?? clock, logger: false, secrets, extraAreas });
   return {
     app,
     db,

@@ -1,7 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type App, type ExtraArea } from '../../src/app.ts';
 import { SEALED_COLUMNS } from '../../src/areas.ts';
-import { openSecretBox } from '../../src/core/auth/secret-box.ts';
+import { openSecretBox, type SecretBox } from '../../src/core/auth/secret-box.ts';
 import { ManualClock, type Clock } from '../../src/core/clock.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { openDatabase, type Db } from '../../src/schema/database.ts';
@@ -18,6 +18,8 @@ export interface TestApp {
   config: Config;
   clock: ManualClock;
   database: TestDatabase;
+  /** The box the app seals its secrets at rest with. */
+  secrets: SecretBox;
   request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string }>;
   close(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startTestApp(
     config,
     clock,
     database,
+    secrets,
     request: (injectOptions) => app.inject(injectOptions),
     async close() {
       await app.close();

@@ -29,8 +29,9 @@ export default tseslint.config(
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'module', globals: globals.browser },
   },
   {
-    // Migrations describe tables that no longer match any one TypeScript interface.
-    files: ['src/core/db/migrations.ts', 'src/schema/**/*.ts'],
+    // Migrations describe tables that no longer match any one TypeScript interface; the sealed
+    // columns are the areas' tables, which the core cannot name.
+    files: ['src/core/db/migrations.ts', 'src/core/db/sealed-columns.ts', 'src/schema/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

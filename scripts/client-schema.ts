@@ -7,6 +7,7 @@ import { systemClock } from '../src/core/clock.ts';
 import { loadConfig } from '../src/core/config.ts';
 import { openDatabase } from '../src/schema/database.ts';
 import { migrate } from '../src/schema/migrate.ts';
+import { openSecretBox } from '../src/core/auth/secret-box.ts';
 
 /** The generated types the typed client (client/index.ts) is built on; committed, and checked for staleness by the tests. */
 export const CLIENT_SCHEMA_PATH = path.resolve(import.meta.dirname, '../client/schema.d.ts');
@@ -25,10 +26,11 @@ const HEADER = `/**
 export async function buildOpenApiDocument(): Promise<OpenAPI3> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-openapi-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const secrets = openSecretBox(config);
   const db = openDatabase(config);
   try {
-    await migrate(db, systemClock);
-    const app = await buildApp({ config, db, logger: false });
+    await migrate(db, systemClock, secrets);
+    const app = await buildApp({ config, db, logger: false, secrets });
     try {
       return app.swagger() as OpenAPI3;
     } finally {

@@ -179,7 +179,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
   await registerRateLimiting(app, { redis });
 
-  const { accessTokens, successorKey } = await loadIdentityKeys({ db, clock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
+  const { accessTokens, successorKey } = await loadIdentityKeys({ db, clock, secrets, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
   const grants = createRoleGrants(catalogue);
   const tenants = createTenantsService({ db, clock });
   const invitations = createInvitationsService({
@@ -297,7 +297,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit });
       await api.register(accountRoutes, {
         accounts: createAccountService({ db, clock, publicUrl: config.publicUrl, singleSignOn }),
-        mfa: createMfaService({ db, clock, identity }),
+        mfa: createMfaService({ db, clock, identity, secrets }),
         authRateLimit: config.authRateLimit,
       });
       await api.register(workspacesRoutes, { workspaces });

@@ -1,4 +1,5 @@
 import type { AnyCatalogue } from './core/catalogue.ts';
+import type { SealedColumns } from './core/db/sealed-columns.ts';
 import { coreCatalogue } from './core/errors.ts';
 import { apiKeysCatalogue } from './modules/api-keys/api-keys.catalogue.ts';
 import { auditLogCatalogue } from './modules/audit-log/audit-log.catalogue.ts';
@@ -46,3 +47,6 @@ export const AREA_CATALOGUES: readonly AnyCatalogue[] = [
   quotationsCatalogue,
   ssoCatalogue,
 ];
+
+/** Every area's columns sealed at rest: sealed on start where found in clear, sealed again by `tessera secrets rotate`. */
+export const SEALED_COLUMNS: readonly SealedColumns[] = AREA_CATALOGUES.flatMap((catalogue) => catalogue.sealedColumns ?? []);

@@ -1,4 +1,5 @@
 import { buildApp, type App } from './app.ts';
+import { openSecretBox, secretsKeyFile } from './core/auth/secret-box.ts';
 import { systemClock } from './core/clock.ts';
 import { ConfigError, loadConfig, loadEnvFile, type Config } from './core/config.ts';
 import { describeStorage } from './core/db/open.ts';
@@ -33,6 +34,11 @@ function logStartup(app: App, config: Config, appliedNow: readonly string[]): vo
     // Instances on one database are usually several behind one address: tokens must name one issuer.
     app.log.warn(`PUBLIC_URL is not set: tokens and links name ${base}; give every instance behind one address the same PUBLIC_URL`);
   }
+  app.log.info(
+    config.secretsKeys
+      ? `secrets at rest: sealed with SECRETS_KEY (${config.secretsKeys.length} key(s), the first seals)`
+      : `secrets at rest: sealed with the key in ${secretsKeyFile(config.dataDir)}; back it up apart from the database`,
+  );
   const origins = config.corsOrigins === '*' ? 'any, without credentials' : config.corsOrigins.join(', ') || 'none (same-origin only)';
   app.log.info(`browser origins allowed (CORS_ORIGINS): ${origins}`);
 }
@@ -40,9 +46,10 @@ function logStartup(app: App, config: Config, appliedNow: readonly string[]): vo
 async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig(process.env);
+  const secrets = openSecretBox(config);
   const db = openDatabase(config);
-  const appliedNow = await migrate(db, systemClock);
-  const app = await buildApp({ config, db });
+  const appliedNow = await migrate(db, systemClock, secrets);
+  const app = await buildApp({ config, db, secrets });
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -3,13 +3,15 @@ import { systemClock } from '../core/clock.ts';
 import { ConfigError, loadConfig, loadEnvFile, type Config } from '../core/config.ts';
 import { describeStorage } from '../core/db/open.ts';
 import { openDatabase, type Db } from '../schema/database.ts';
-import { migrate } from '../schema/migrate.ts';
+import { migrate, resealSecrets } from '../schema/migrate.ts';
+import { generateSecretsKey, openSecretBox, rotateSecretsKeyFile, secretsKeyFile, type SecretBox } from '../core/auth/secret-box.ts';
 import { AppError } from '../core/errors.ts';
 import { composeCatalogues } from '../core/catalogue.ts';
 import { AREA_CATALOGUES } from '../areas.ts';
 import { listOutbox, OUTBOX_STATUSES, requeueFailed } from '../modules/mail/mail.service.ts';
 import { createMfaService } from '../modules/identity/mfa.service.ts';
 import { createIdentityService, loadIdentityKeys } from '../modules/identity/identity.service.ts';
+import { rotateSigningKey, SUPERSEDED_KEY_KEPT_SECONDS } from '../modules/identity/signing-keys.service.ts';
 import { TENANT_ROLES, type TenantRole } from '../modules/identity/identity.table.ts';
 import { createTenantsService, tenantToSettings } from '../modules/tenants/tenants.service.ts';
 import { proveDomainAsOperator } from '../modules/sso/sso.service.ts';
@@ -41,6 +43,12 @@ const USAGE = `Usage: npm run tessera -- <command>
   plan default <plan>                                 the plan new workspaces start on
   plan assign <workspace-id> [--plan <plan>] [--trial-ends-at ISO-8601|none] [--billing-cycle-start 1-31]
                                                       change a workspace's plan, trial end or billing day
+  keys rotate                                         a new key signs access tokens from now on; older ones stay
+                                                      published until the tokens they signed expired (24 h)
+  secrets generate-key                                print a new key for SECRETS_KEY
+  secrets rotate                                      seal every secret at rest again with the first key of
+                                                      SECRETS_KEY; without SECRETS_KEY (SQLite), replace the
+                                                      key in DATA_DIR with a new one (restart the servers after)
   demo [--tenant <slug>]                              sample data to explore (tenant default unless given):
                                                       an owner, 3 workspaces, members, a custom role,
                                                       an API key, pending invitations; prints how to sign in.
@@ -48,9 +56,9 @@ const USAGE = `Usage: npm run tessera -- <command>
 
 Uses the same DATA_DIR / DATABASE_URL as the server.`;
 
-async function services(db: Db, config: Config) {
+async function services(db: Db, config: Config, secrets: SecretBox) {
   const tenants = createTenantsService({ db, clock: systemClock });
-  const keys = await loadIdentityKeys({ db, clock: systemClock, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
+  const keys = await loadIdentityKeys({ db, clock: systemClock, secrets, issuer: config.publicUrl, ttlSeconds: config.accessTokenTtlSeconds });
   const identity = createIdentityService({
     db,
     clock: systemClock,
@@ -60,7 +68,7 @@ async function services(db: Db, config: Config) {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshTokenReuseSeconds: config.refreshTokenReuseSeconds,
   });
-  return { tenants, identity, mfa: createMfaService({ db, clock: systemClock, identity }) };
+  return { tenants, identity, mfa: createMfaService({ db, clock: systemClock, identity, secrets }) };
 }
 
 function requireOption(values: Record<string, unknown>, name: string): string {
@@ -115,14 +123,14 @@ function parseCommandLine(argv: string[]) {
   }
 }
 
-async function run(argv: string[], db: Db, config: Config): Promise<void> {
+async function run(argv: string[], db: Db, config: Config, secrets: SecretBox): Promise<void> {
   const { positionals, values } = parseCommandLine(argv);
   const [area, verb, argument] = positionals;
   if (values.help || !area) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const { tenants, identity, mfa } = await services(db, config);
+  const { tenants, identity, mfa } = await services(db, config, secrets);
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
   if (area === 'tenant' && verb === 'create' && argument) {
@@ -181,6 +189,15 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
     }
   } else if (area === 'outbox' && verb === 'retry') {
     process.stdout.write(`${await requeueFailed(db, new Date().toISOString())} message(s) queued again\n`);
+  } else if (area === 'keys' && verb === 'rotate') {
+    const rotation = await rotateSigningKey({ db, clock: systemClock, secrets });
+    process.stdout.write(
+      `new signing key ${rotation.added}: servers sign with it once they restart or meet a token it signed\n` +
+        `still published until the tokens they signed expired: ${rotation.kept.join(', ') || 'none'}\n` +
+        `dropped (superseded more than ${SUPERSEDED_KEY_KEPT_SECONDS} s ago): ${rotation.dropped.join(', ') || 'none'}\n`,
+    );
+  } else if (area === 'secrets' && verb === 'rotate') {
+    await rotateSecrets(db, config, secrets);
   } else if (area === 'plan') {
     await runPlanCommand(db, verb, argument, values, print);
   } else if (area === 'demo' && verb === undefined) {
@@ -191,6 +208,19 @@ async function run(argv: string[], db: Db, config: Config): Promise<void> {
   } else {
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   }
+}
+
+/** Seals every secret at rest again under the new key: SECRETS_KEY's first, or a new one for the key file in DATA_DIR. */
+async function rotateSecrets(db: Db, config: Config, secrets: SecretBox): Promise<void> {
+  const counts = config.secretsKeys
+    ? await resealSecrets(db, secrets)
+    : await rotateSecretsKeyFile(config.dataDir, (withNewKey) => resealSecrets(db, withNewKey));
+  for (const count of counts) process.stdout.write(`${count.table}.${count.column}: ${count.sealed} sealed again, ${count.unchanged} already under the new key\n`);
+  process.stdout.write(
+    config.secretsKeys
+      ? 'every secret is sealed with the first key of SECRETS_KEY: once every instance runs with it first, the other keys can leave SECRETS_KEY\n'
+      : `${secretsKeyFile(config.dataDir)} now holds a new key alone: restart every server running on this DATA_DIR now (they hold the old key)\n`,
+  );
 }
 
 /** A full ISO-8601 time with its offset, naming a day that exists (2030-02-30 does not). */
@@ -255,6 +285,12 @@ async function runPlanCommand(
   }
 }
 
+// Needs no configuration: it is what SECRETS_KEY, which a PostgreSQL configuration requires, is made with.
+if (process.argv.slice(2).join(' ') === 'secrets generate-key') {
+  process.stdout.write(`${generateSecretsKey()}\n`);
+  process.exit(0);
+}
+
 const config = (() => {
   try {
     loadEnvFile();
@@ -264,10 +300,11 @@ const config = (() => {
     process.exit(2);
   }
 })();
+const secrets = openSecretBox(config);
 const db = openDatabase({ ...config, databasePoolSize: 2 });
 try {
-  await migrate(db, systemClock);
-  await run(process.argv.slice(2), db, config);
+  await migrate(db, systemClock, secrets);
+  await run(process.argv.slice(2), db, config, secrets);
 } catch (error) {
   if (error instanceof DemoError) {
     process.stderr.write(`tessera: demo: ${error.message}\n`);

@@ -1,3 +1,4 @@
+import type { SealedColumns } from './db/sealed-columns.ts';
 import { SUPPORTED_LOCALES, type Locale } from './i18n/index.ts';
 
 /**
@@ -65,6 +66,8 @@ export interface AreaCatalogue<P extends string, E extends string, M extends str
    * workspace-scoped kit keeps every query of them inside the caller's location access.
    */
   readonly locationBound?: Readonly<Record<string, string>>;
+  /** The area's columns holding secrets sealed at rest (the OIDC client secrets of single sign-on, say): see core/db/sealed-columns.ts. */
+  readonly sealedColumns?: readonly SealedColumns[];
   /** Every error code's message and the area's other messages, in every supported locale. */
   readonly messages: Readonly<Record<Locale, Readonly<Record<E | M, string>>>>;
 }
@@ -76,6 +79,7 @@ export function defineCatalogue<const P extends string = never, const E extends 
   requestHeaders?: Record<string, RequestHeaderSpec>;
   errors?: Record<E, ErrorStatus>;
   locationBound?: Record<string, string>;
+  sealedColumns?: readonly SealedColumns[];
   messages: Record<Locale, Record<NoInfer<E> | M, string>>;
 }): AreaCatalogue<P, E, M> {
   return Object.freeze({
@@ -84,6 +88,7 @@ export function defineCatalogue<const P extends string = never, const E extends 
     ...(catalogue.requestHeaders ? { requestHeaders: Object.freeze(catalogue.requestHeaders) } : {}),
     errors: Object.freeze(catalogue.errors ?? ({} as Record<E, ErrorStatus>)),
     ...(catalogue.locationBound ? { locationBound: Object.freeze(catalogue.locationBound) } : {}),
+    ...(catalogue.sealedColumns ? { sealedColumns: Object.freeze(catalogue.sealedColumns) } : {}),
     messages: Object.freeze(catalogue.messages),
   });
 }

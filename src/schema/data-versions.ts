@@ -57,7 +57,7 @@ export const UNVERSIONED_TABLES: Readonly<Record<string, string>> = {
   workspace_data_versions: 'the versions themselves (migration 0008)',
   user_data_versions: 'the versions themselves (migration 0008)',
   workspace_record_versions: 'the versions themselves (migration 0018)',
-  signing_keys: 'read once at start-up',
+  signing_keys: 'read at start-up, and again when a token names a key added since',
   refresh_tokens: 'read only by the refresh that rotates them, never cached',
   sessions: "a session's liveness is read on every request, with the version (migration 0007)",
   audit_events: 'append-only log, read uncached',

@@ -1,5 +1,11 @@
+import type { Kysely } from 'kysely';
+import { SEALED_COLUMNS } from '../areas.ts';
+import type { SecretBox } from '../core/auth/secret-box.ts';
 import type { Clock } from '../core/clock.ts';
+import { engineOf, lockMigrations } from '../core/db/dialect.ts';
 import { applyMigrations, type Migration } from '../core/db/migrations.ts';
+import { resealValues, type SealedColumnCount } from '../core/db/sealed-columns.ts';
+import { inTransaction } from '../core/db/transaction.ts';
 import type { Db } from './database.ts';
 import * as tenantsIdentity from './migrations/0001-tenants-identity.ts';
 import * as workspaces from './migrations/0002-workspaces.ts';
@@ -54,7 +60,19 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0024-single-sign-on', up: singleSignOn.up },
 ];
 
-/** Brings the database to this version's schema (see `applyMigrations`). */
-export function migrate(db: Db, clock: Clock): Promise<string[]> {
-  return applyMigrations(db, MIGRATIONS, clock);
+/** Brings the database to this version's schema, its secrets sealed with `secrets` (see `applyMigrations`). */
+export function migrate(db: Db, clock: Clock, secrets: SecretBox): Promise<string[]> {
+  return applyMigrations(db, MIGRATIONS, clock, { secrets, sealedColumns: SEALED_COLUMNS });
+}
+
+/**
+ * Seals every value of every area's sealed columns again with the first key of `secrets`, in
+ * one transaction, under the migrations' lock so a server starting meanwhile does not seal
+ * alongside. A value no key of `secrets` opens fails it whole, changing nothing.
+ */
+export function resealSecrets(db: Kysely<any>, secrets: SecretBox): Promise<SealedColumnCount[]> {
+  return inTransaction(db, async (tx) => {
+    await lockMigrations(tx, engineOf(tx));
+    return resealValues(tx, secrets, SEALED_COLUMNS);
+  });
 }

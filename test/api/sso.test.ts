@@ -5,13 +5,16 @@
  * provider connected by discovery, sign-in with PKCE, state and nonce, just-in-time membership,
  * linking, enforcement, and the client secret sealed at rest.
  */
+import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsResponder, type DnsResponder } from '../support/dns-responder.ts';
+import { createSecretBox, generateSecretsKey, parseSecretsKey, secretsKeyFile } from '../../src/core/auth/secret-box.ts';
 import { planAdministration } from '../../src/modules/plans/plans.service.ts';
+import { resealSecrets } from '../../src/schema/migrate.ts';
 import { invariantViolations } from '../support/invariants.ts';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/oidc-provider.ts';
-import { addMembership, createWorkspace, register, startTestApp, succeed, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
+import { addMembership, createWorkspace, register, startSecondApp, startTestApp, succeed, uniqueEmail, type Session, type TestApp } from '../support/test-app.ts';
 
 const PASSWORD = 'correct horse battery';
 const CLIENT = { client_id: 'tessera-test', client_secret: 'a client secret nobody may read 5fd1c0' };
@@ -347,3 +350,26 @@ async function textColumns(): Promise<Array<{ table: string; column: string }>> 
   }
   return columns;
 }
+
+describe('a new SECRETS_KEY', () => {
+  it('seals the client secret and the waiting sign-ins again, and single sign-on goes on under the new key alone', async () => {
+    const email = `rotated.${Date.now()}@${domain}`;
+    idp.setAccount('rotated', { email, email_verified: true });
+    const oldKeys = t.config.secretsKeys ? [...t.config.secretsKeys] : readFileSync(secretsKeyFile(t.config.dataDir), 'utf8').trim().split(',').map(parseSecretsKey);
+    const newKey = generateSecretsKey();
+    const counts = await resealSecrets(t.db, createSecretBox([parseSecretsKey(newKey), ...oldKeys]));
+    expect(counts).toContainEqual(expect.objectContaining({ table: 'sso_connections', column: 'client_secret', unchanged: 0 }));
+    expect(counts.find((count) => count.table === 'sso_connections')?.sealed).toBeGreaterThanOrEqual(1);
+
+    const rotated = await startSecondApp(t, { SECRETS_KEY: newKey, DNS_SERVERS: dns.address, SSO_ALLOW_LOOPBACK_ISSUERS: 'true' });
+    try {
+      const start = await rotated.app.inject({ method: 'GET', url: `/api/v1/auth/sso/start?email=${encodeURIComponent(email)}` });
+      expect(start.statusCode, start.body).toBe(302);
+      const callback = new URL(await idp.signIn(String(start.headers.location), 'rotated'));
+      const signedIn = await rotated.app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}` });
+      expect(signedIn.statusCode, signedIn.body).toBe(200);
+    } finally {
+      await rotated.close();
+    }
+  });
+});

@@ -455,3 +455,41 @@ describe('tessera plan', () => {
     expect(await details()).toEqual(before);
   });
 });
+
+describe('secrets at rest from the command line', () => {
+  const tessera = (env: Record<string, string>, ...args: string[]) => run('npm', ['run', '-s', 'tessera', '--', ...args], env);
+
+  it('secrets generate-key needs no configuration; a server on PostgreSQL without SECRETS_KEY refuses to start, naming it', { timeout: 120_000 }, async () => {
+    const env = cleanEnv({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    const generated = await tessera(env, 'secrets', 'generate-key');
+    expect(generated.code, describeRun('secrets generate-key', generated)).toBe(0);
+    expect(generated.stdout).toMatch(/^[A-Za-z0-9_-]{43}\n$/);
+
+    const server = await spawnServer({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(server.output().stderr).toMatch(/SECRETS_KEY is required when DATABASE_URL is set/);
+  });
+
+  it('keys rotate and secrets rotate say what they did, and the server started after signs in with the new key', { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const env = cleanEnv(database.env);
+    const rotated = await tessera(env, 'keys', 'rotate');
+    expect(rotated.code, describeRun('keys rotate', rotated)).toBe(0);
+    const added = /^new signing key (\S+):/.exec(rotated.stdout)?.[1];
+    expect(rotated.stdout).toMatch(/still published until the tokens they signed expired: \S+\ndropped \(superseded more than 86400 s ago\): none\n$/);
+
+    const resealed = await tessera(env, 'secrets', 'rotate');
+    expect(resealed.code, describeRun('secrets rotate', resealed)).toBe(0);
+    expect(resealed.stdout).toMatch(/^signing_keys\.private_jwk: \d+ sealed again, \d+ already under the new key$/m);
+    expect(resealed.stdout).toMatch(database.env.SECRETS_KEY ? /once every instance runs with it first/ : /restart every server running on this DATA_DIR now/);
+
+    const server = await spawnServer(database.env);
+    await server.waitReady(30_000);
+    const jwks = await api(server.url, 'GET', '/.well-known/jwks.json');
+    expect((jwks.body as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid)).toContain(added);
+    const registered = await api(server.url, 'POST', '/api/v1/auth/register', { body: { name: 'After', email: 'after@example.test', password: PASSWORD } });
+    expect(registered.status).toBe(201);
+    const token = (registered.body as { data: { access_token: string } }).data.access_token;
+    expect(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'))).toMatchObject({ kid: added });
+  });
+});

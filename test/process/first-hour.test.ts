@@ -171,6 +171,7 @@ describe('the start-up log', () => {
     expect(messages).toContainEqual(expect.stringMatching(/^storage: (SQLite at .+tessera\.sqlite|PostgreSQL at postgres)/));
     expect(messages).toContainEqual(expect.stringMatching(/^e-mail: off \(no SMTP_URL\); messages wait in the outbox: (DATA_DIR|DATABASE_URL)=\S+ npm run tessera -- outbox list$/));
     expect(messages).toContainEqual(expect.stringContaining('rate limits: counted in this process'));
+    expect(messages).toContainEqual(expect.stringMatching(/^secrets at rest: sealed with (SECRETS_KEY \(1 key\(s\)|the key in .+secrets\.key; back it up)/));
   });
 });
 

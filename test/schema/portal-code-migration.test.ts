@@ -6,6 +6,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passPortal } from '../../src/core/auth/context/portal.ts';
 import type { TenantContext } from '../../src/core/auth/request-context.ts';
+import { randomBytes } from 'node:crypto';
+import { SEALED_COLUMNS } from '../../src/areas.ts';
+import { createSecretBox } from '../../src/core/auth/secret-box.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { applyMigrations } from '../../src/core/db/migrations.ts';
 import { MIGRATIONS } from '../../src/schema/migrate.ts';
@@ -15,12 +18,14 @@ import { createTestDatabase, type TestDatabase } from '../support/engines.ts';
 let database: TestDatabase;
 let db: Db;
 const clock = new ManualClock();
+/** Part-way through the migrations there are no sealed columns yet to seal. */
+const partWay = { secrets: createSecretBox([randomBytes(32)]), sealedColumns: [] };
 const BEFORE_DIGESTS = MIGRATIONS.findIndex((migration) => migration.name === '0010-portal-code-digest');
 
 beforeAll(async () => {
   database = await createTestDatabase();
   db = openDatabase({ databaseUrl: database.env.DATABASE_URL, databasePoolSize: 2, dataDir: database.env.DATA_DIR ?? '', sqliteSynchronous: 'NORMAL' });
-  await applyMigrations(db, MIGRATIONS.slice(0, BEFORE_DIGESTS), clock);
+  await applyMigrations(db, MIGRATIONS.slice(0, BEFORE_DIGESTS), clock, partWay);
 });
 afterAll(async () => {
   await db.destroy();
@@ -34,7 +39,7 @@ describe('migration 0010: portal access codes as digests', () => {
     // A code as the settings took it before 0010 (four characters were enough then), in its old column.
     await sql`update tenants set portal_access_code = 'abc1' where slug = 'default'`.execute(db);
 
-    await applyMigrations(db, MIGRATIONS, clock);
+    await applyMigrations(db, MIGRATIONS, clock, { ...partWay, sealedColumns: SEALED_COLUMNS });
 
     const rows = await db.selectFrom('tenants').selectAll().orderBy('id').execute();
     expect(rows.map((row) => Object.keys(row).includes('portal_access_code'))).toEqual([false, false]);

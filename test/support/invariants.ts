@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../src/schema/database.ts';
+import { SEALED_PREFIX } from '../../src/core/auth/secret-box.ts';
 import { engineOf } from '../../src/core/db/dialect.ts';
 
 /**
@@ -38,6 +39,12 @@ export async function invariantViolations(db: Db): Promise<Record<string, unknow
       .selectFrom('users')
       .select(['id', 'totp_enabled_at'])
       .where((eb) => eb.or([eb.and([eb('totp_enabled_at', 'is', null), eb('totp_secret', 'is not', null)]), eb.and([eb('totp_enabled_at', 'is not', null), eb('totp_secret', 'is', null)])]))
+      .execute(),
+    // Secrets at rest (issue 20): a second factor's secrets are stored sealed, never in clear.
+    'second-factor secret stored in clear': db
+      .selectFrom('users')
+      .select('id')
+      .where((eb) => eb.or([eb('totp_secret', 'not like', `${SEALED_PREFIX}%`), eb('totp_pending_secret', 'not like', `${SEALED_PREFIX}%`)]))
       .execute(),
     'unused recovery code of an account without a second factor': db
       .selectFrom('recovery_codes as c')

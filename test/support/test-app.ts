@@ -1,5 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type App, type ExtraArea } from '../../src/app.ts';
+import { SEALED_COLUMNS } from '../../src/areas.ts';
+import { openSecretBox, type SecretBox } from '../../src/core/auth/secret-box.ts';
 import { ManualClock, type Clock } from '../../src/core/clock.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import { openDatabase, type Db } from '../../src/schema/database.ts';
@@ -16,6 +18,8 @@ export interface TestApp {
   config: Config;
   clock: ManualClock;
   database: TestDatabase;
+  /** The box the app seals its secrets at rest with. */
+  secrets: SecretBox;
   request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string }>;
   close(): Promise<void>;
 }
@@ -41,15 +45,17 @@ export async function startTestApp(
   });
   const db = openDatabase({ ...config, databasePoolSize: 5, sqliteSynchronous: 'NORMAL' });
   const clock = new ManualClock();
-  await applyMigrations(db, [...MIGRATIONS, ...(options.extraArea?.migrations ?? [])], clock);
+  const secrets = openSecretBox(config);
+  await applyMigrations(db, [...MIGRATIONS, ...(options.extraArea?.migrations ?? [])], clock, { secrets, sealedColumns: SEALED_COLUMNS });
   const extraAreas = options.extraArea ? [options.extraArea.build(db)] : [];
-  const app = await buildApp({ config, db, clock: options.clock ?? clock, logger: false, extraAreas });
+  const app = await buildApp({ config, db, clock: options.clock ?? clock, logger: false, secrets, extraAreas });
   return {
     app,
     db,
     config,
     clock,
     database,
+    secrets,
     request: (injectOptions) => app.inject(injectOptions),
     async close() {
       await app.close();

@@ -48,23 +48,56 @@ export interface AccessTokens {
   readonly ttlSeconds: number;
 }
 
+/** Keys imported for use: the newest signs, every one verifies and is published. */
+interface KeySet {
+  signing: { kid: string; key: CryptoKey };
+  verification: ReadonlyMap<string, CryptoKey>;
+  published: JWK[];
+}
+
+async function importKeySet(keys: readonly StoredSigningKey[]): Promise<KeySet> {
+  const newest = keys.at(-1);
+  if (!newest) throw new Error('no signing key: migrations have not run');
+  const verification = new Map<string, CryptoKey>();
+  for (const key of keys) verification.set(key.kid, (await importJWK(key.publicJwk, SIGNING_ALGORITHM)) as CryptoKey);
+  return {
+    signing: { kid: newest.kid, key: (await importJWK(newest.privateJwk, SIGNING_ALGORITHM)) as CryptoKey },
+    verification,
+    published: keys.map((key) => key.publicJwk),
+  };
+}
+
+/**
+ * The least time between two reloads set off by tokens naming a key this process does not
+ * know: a stream of made-up `kid`s costs the database one query per interval, not one each.
+ */
+export const KEY_RELOAD_INTERVAL_MS = 5000;
+
 /**
  * Signs with the newest key and verifies against every published one, so keys can
- * be added without invalidating tokens already out.
+ * be added without invalidating tokens already out. Another process may add a key (key
+ * rotation, then a server started since signs with it): a token naming a key not known here
+ * has the keys read again (`reloadKeys`, at most once per KEY_RELOAD_INTERVAL_MS), after which
+ * this process verifies and publishes the new key, and signs with it.
  */
 export async function createAccessTokens(options: {
   keys: StoredSigningKey[];
   issuer: string;
   ttlSeconds: number;
   clock: Clock;
+  reloadKeys?: () => Promise<StoredSigningKey[]>;
 }): Promise<AccessTokens> {
-  const newest = options.keys.at(-1);
-  if (!newest) throw new Error('no signing key: migrations have not run');
-  const signingKey = (await importJWK(newest.privateJwk, SIGNING_ALGORITHM)) as CryptoKey;
-  const verificationKeys = new Map<string, CryptoKey>();
-  for (const key of options.keys) {
-    verificationKeys.set(key.kid, (await importJWK(key.publicJwk, SIGNING_ALGORITHM)) as CryptoKey);
-  }
+  let keySet = await importKeySet(options.keys);
+  let lastReloadMs = -Infinity;
+  let reloading: Promise<void> | undefined;
+  const reload = (readKeys: () => Promise<StoredSigningKey[]>) => {
+    lastReloadMs = performance.now();
+    reloading = readKeys()
+      .then(importKeySet)
+      .then((fresh) => void (keySet = fresh))
+      .finally(() => (reloading = undefined));
+    return reloading;
+  };
   // A verified signature stays verified: remembering it saves an Ed25519 check (~0.1–0.2 ms)
   // on every request. Bounded, oldest evicted first; expiry is still checked on each hit, and
   // whether the session is live is decided by the database on every request regardless.
@@ -72,8 +105,14 @@ export async function createAccessTokens(options: {
   const remember = (token: string, claims: AccessClaims, expiresAtMs: number) =>
     setNewest(verified, token, { claims, expiresAtMs }, VERIFIED_TOKENS_CACHED);
 
-  const getKey: JWTVerifyGetKey = (header) => {
-    const key = header.kid === undefined ? undefined : verificationKeys.get(header.kid);
+  const getKey: JWTVerifyGetKey = async (header) => {
+    if (header.kid === undefined) throw new joseErrors.JWKSNoMatchingKey();
+    if (!keySet.verification.has(header.kid)) {
+      // A reload under way is waited for, so a burst of tokens from a new key all pass.
+      if (reloading) await reloading;
+      else if (options.reloadKeys && performance.now() - lastReloadMs >= KEY_RELOAD_INTERVAL_MS) await reload(options.reloadKeys);
+    }
+    const key = keySet.verification.get(header.kid);
     if (!key) throw new joseErrors.JWKSNoMatchingKey();
     return key;
   };
@@ -82,14 +121,15 @@ export async function createAccessTokens(options: {
     ttlSeconds: options.ttlSeconds,
     async sign(claims) {
       const nowSeconds = Math.floor(options.clock.now().getTime() / 1000);
+      const { signing } = keySet;
       return new SignJWT({ sid: claims.sessionId, tid: claims.tenantId })
-        .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: newest.kid, typ: 'JWT' })
+        .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signing.kid, typ: 'JWT' })
         .setSubject(String(claims.userId))
         .setIssuer(options.issuer)
         .setAudience(TOKEN_AUDIENCE)
         .setIssuedAt(nowSeconds)
         .setExpirationTime(nowSeconds + options.ttlSeconds)
-        .sign(signingKey);
+        .sign(signing.key);
     },
     async verify(token) {
       const known = verified.get(token);
@@ -119,7 +159,7 @@ export async function createAccessTokens(options: {
       }
     },
     jwks() {
-      return { keys: options.keys.map((key) => key.publicJwk) };
+      return { keys: keySet.published };
     },
   };
 }

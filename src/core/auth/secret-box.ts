@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -21,7 +21,8 @@ export interface SecretBox {
   isSealedWithCurrentKey(sealed: string): boolean;
 }
 
-const PREFIX = 'sealed:v1:';
+/** How every sealed value begins (a value stored in clear does not). */
+export const SEALED_PREFIX = 'sealed:v1:';
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -57,8 +58,8 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
   const byId = new Map(keys.map((key) => [keyIdOf(key), key] as const));
   const currentId = keyIdOf(current);
   const partsOf = (sealed: string) => {
-    const [keyId = '', iv = '', body = '', ...rest] = sealed.slice(PREFIX.length).split(':');
-    if (!sealed.startsWith(PREFIX) || rest.length > 0) throw new SecretBoxError('not a sealed value');
+    const [keyId = '', iv = '', body = '', ...rest] = sealed.slice(SEALED_PREFIX.length).split(':');
+    if (!sealed.startsWith(SEALED_PREFIX) || rest.length > 0) throw new SecretBoxError('not a sealed value');
     return { keyId, iv: Buffer.from(iv, 'base64url'), body: Buffer.from(body, 'base64url') };
   };
   return {
@@ -67,7 +68,7 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
       const cipher = createCipheriv('aes-256-gcm', current, iv);
       cipher.setAAD(Buffer.from(context, 'utf8'));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-      return `${PREFIX}${currentId}:${iv.toString('base64url')}:${body.toString('base64url')}`;
+      return `${SEALED_PREFIX}${currentId}:${iv.toString('base64url')}:${body.toString('base64url')}`;
     },
     open(sealed, context) {
       const { keyId, iv, body } = partsOf(sealed);
@@ -83,14 +84,26 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
         throw new SecretBoxError('a sealed value does not open: altered, or sealed for another row');
       }
     },
-    isSealed: (value) => value.startsWith(PREFIX),
-    isSealedWithCurrentKey: (sealed) => sealed.startsWith(`${PREFIX}${currentId}:`),
+    isSealed: (value) => value.startsWith(SEALED_PREFIX),
+    isSealedWithCurrentKey: (sealed) => sealed.startsWith(`${SEALED_PREFIX}${currentId}:`),
   };
 }
 
 /** Where a SQLite install without SECRETS_KEY keeps the key generated on its first start. */
 export function secretsKeyFile(dataDir: string): string {
   return path.join(dataDir, 'secrets.key');
+}
+
+/** The keys in a key file: one or more, the first sealing, as in SECRETS_KEY. */
+function readKeyFile(file: string): string[] {
+  return readFileSync(file, 'utf8').split(/[\s,]+/).filter(Boolean);
+}
+
+/** A key file's content written whole to a file of its own, readable by the owner only, and so never seen half-written. */
+function draftKeyFile(file: string, keys: readonly string[]): string {
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, `${keys.join(',')}\n`, { flag: 'wx', mode: 0o600, flush: true });
+  return draft;
 }
 
 /**
@@ -102,10 +115,8 @@ export function openSecretBox(config: { secretsKeys: readonly Buffer[] | undefin
   if (config.secretsKeys) return createSecretBox(config.secretsKeys);
   const file = secretsKeyFile(config.dataDir);
   mkdirSync(config.dataDir, { recursive: true });
-  // Written whole to a file of its own, then linked into place: a process starting alongside
-  // sees no key file, or a whole one, never a half-written one.
-  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(draft, `${generateSecretsKey()}\n`, { flag: 'wx', mode: 0o600 });
+  // Linked into place, which fails when a process starting alongside was first: its key stands.
+  const draft = draftKeyFile(file, [generateSecretsKey()]);
   try {
     linkSync(draft, file);
   } catch (error) {
@@ -113,6 +124,24 @@ export function openSecretBox(config: { secretsKeys: readonly Buffer[] | undefin
   } finally {
     unlinkSync(draft);
   }
-  const keys = readFileSync(file, 'utf8').split(/[\s,]+/).filter(Boolean);
-  return createSecretBox(keys.map((key) => parseSecretsKey(key)));
+  return createSecretBox(readKeyFile(file).map((key) => parseSecretsKey(key)));
+}
+
+/**
+ * A new key for the key file in DATA_DIR (a SQLite install without SECRETS_KEY): the file first
+ * holds the new key before the old ones, `reseal` seals every value again with a box over them
+ * all, then the file holds the new key alone. Each write replaces the file whole (a rename): a
+ * crash leaves the old keys, or the new before the old, which open every value either way, and
+ * running the rotation again completes it. A server that read the file before holds only the
+ * old key: it must restart.
+ */
+export async function rotateSecretsKeyFile<T>(dataDir: string, reseal: (box: SecretBox) => Promise<T>): Promise<T> {
+  const file = secretsKeyFile(dataDir);
+  if (!existsSync(file)) throw new SecretBoxError(`no key file at ${file}: nothing was sealed with one`);
+  const fresh = generateSecretsKey();
+  const keys = [fresh, ...readKeyFile(file)];
+  renameSync(draftKeyFile(file, keys), file);
+  const result = await reseal(createSecretBox(keys.map((key) => parseSecretsKey(key))));
+  renameSync(draftKeyFile(file, [fresh]), file);
+  return result;
 }

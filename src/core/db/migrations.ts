@@ -1,12 +1,23 @@
 import { sql, type Kysely } from 'kysely';
+import type { SecretBox } from '../auth/secret-box.ts';
 import type { Clock } from '../clock.ts';
 import { engineOf, lockMigrations, timestampType, type Engine } from './dialect.ts';
+import { sealClearValues, type SealedColumns } from './sealed-columns.ts';
 import { inTransaction } from './transaction.ts';
 
-/** One schema step. A name, once released, never changes; `up` receives the untyped database because tables change over time. */
+/**
+ * One schema step. A name, once released, never changes; `up` receives the untyped database
+ * because tables change over time, and the box that seals the secrets it writes (a seed row's).
+ */
 export interface Migration {
   name: string;
-  up(db: Kysely<any>, engine: Engine, now: string): Promise<void>;
+  up(db: Kysely<any>, engine: Engine, now: string, secrets: SecretBox): Promise<void>;
+}
+
+/** The secrets at rest: the box, and the columns it seals (every area's, or fewer for a database migrated only part-way). */
+export interface SecretsAtRest {
+  secrets: SecretBox;
+  sealedColumns: readonly SealedColumns[];
 }
 
 export class UnknownMigrationError extends Error {
@@ -17,9 +28,14 @@ export class UnknownMigrationError extends Error {
  * Applies the pending `migrations`, in order, in one transaction under a cross-process
  * lock, so two processes starting together on an empty database end with one schema and
  * one set of seed rows. Refuses a database migrated by a newer Tessera (a name it does
- * not know). Returns the names it applied.
+ * not know). Then seals what is still in clear in the sealed columns. Returns the names it applied.
+ *
+ * The sealing belongs here rather than in the app's start-up: in the migrations' transaction
+ * and under their lock, concurrent starts take turns at it, as at the schema, and no process
+ * serves a value in clear after the first has started; and migrations seal the secrets they
+ * seed with the same box (the first signing key), so a fresh install never commits one in clear.
  */
-export async function applyMigrations(db: Kysely<any>, migrations: readonly Migration[], clock: Clock): Promise<string[]> {
+export async function applyMigrations(db: Kysely<any>, migrations: readonly Migration[], clock: Clock, atRest: SecretsAtRest): Promise<string[]> {
   const engine = engineOf(db);
   return inTransaction(db, async (tx) => {
     await lockMigrations(tx, engine);
@@ -42,9 +58,10 @@ export async function applyMigrations(db: Kysely<any>, migrations: readonly Migr
       // (a data version moved by its backfill, say) fire now, or PostgreSQL refuses a later
       // ALTER TABLE of the same table ("pending trigger events").
       if (engine === 'postgres') await sql`set constraints all immediate`.execute(tx);
-      await migration.up(tx, engine, now);
+      await migration.up(tx, engine, now, atRest.secrets);
       await sql`insert into schema_migrations (name, applied_at) values (${migration.name}, ${now})`.execute(tx);
     }
+    await sealClearValues(tx, atRest.secrets, atRest.sealedColumns);
     return pending.map((migration) => migration.name);
   });
 }

@@ -96,7 +96,7 @@ export async function newestAccountTokenAt(db: Executor, userId: number, purpose
   return row?.newest ?? undefined;
 }
 
-/** A user with what the account's secrets say (password hash, TOTP secrets); in a transaction, the row is locked. */
+/** A user with what the account's secrets say (password hash, TOTP secrets as stored: sealed); in a transaction, the row is locked. */
 export async function findUserForUpdate(
   executor: Executor,
   tenantId: number,

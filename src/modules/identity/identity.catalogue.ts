@@ -1,10 +1,16 @@
 import { defineCatalogue } from '../../core/catalogue.ts';
 
 /**
- * What the identity area adds to the shared catalogues: its permissions, error codes and messages.
+ * What the identity area adds to the shared catalogues: its permissions, error codes and
+ * messages, and its secrets sealed at rest (the signing keys' private parts, the second
+ * factors' secrets).
  */
 export const identityCatalogue = defineCatalogue({
   area: 'identity',
+  sealedColumns: [
+    { table: 'signing_keys', idColumn: 'kid', columns: ['private_jwk'] },
+    { table: 'users', idColumn: 'id', columns: ['totp_secret', 'totp_pending_secret'] },
+  ],
   errors: {
     'AUTH.INVALID_CREDENTIALS': 401,
     'AUTH.SIGNUP_DISABLED': 403,

@@ -1,6 +1,6 @@
 import type { Expression, ExpressionBuilder, Updateable } from 'kysely';
 import { tenantRolesGranting } from '../../core/auth/permissions.ts';
-import type { StoredSigningKey } from '../../core/auth/jwt.ts';
+import type { JWK } from 'jose';
 import type { Database, Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import { engineOf } from '../../core/db/dialect.ts';
@@ -260,14 +260,36 @@ export async function claimRefreshToken(tx: Tx, id: number, now: string): Promis
   return result.numUpdatedRows > 0n;
 }
 
-export async function listSigningKeys(db: Executor): Promise<StoredSigningKey[]> {
+/** A signing key as stored: its private part sealed (signing-keys.service.ts opens it). */
+export interface StoredSigningKeyRow {
+  kid: string;
+  algorithm: string;
+  publicJwk: JWK;
+  sealedPrivateJwk: string;
+  createdAt: string;
+}
+
+/** Oldest first. */
+export async function listSigningKeys(db: Executor): Promise<StoredSigningKeyRow[]> {
   const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').execute();
   return rows.map((row) => ({
     kid: row.kid,
     algorithm: row.algorithm,
-    publicJwk: JSON.parse(row.public_jwk) as StoredSigningKey['publicJwk'],
-    privateJwk: JSON.parse(row.private_jwk) as StoredSigningKey['privateJwk'],
+    publicJwk: JSON.parse(row.public_jwk) as JWK,
+    sealedPrivateJwk: row.private_jwk,
+    createdAt: row.created_at,
   }));
+}
+
+export async function insertSigningKey(tx: Tx, key: StoredSigningKeyRow): Promise<void> {
+  await tx
+    .insertInto('signing_keys')
+    .values({ kid: key.kid, algorithm: key.algorithm, public_jwk: JSON.stringify(key.publicJwk), private_jwk: key.sealedPrivateJwk, created_at: key.createdAt })
+    .execute();
+}
+
+export async function deleteSigningKeys(tx: Tx, kids: readonly string[]): Promise<void> {
+  if (kids.length > 0) await tx.deleteFrom('signing_keys').where('kid', 'in', kids).execute();
 }
 
 export async function setWorkspacePointers(

@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { createAccessTokens, type AccessTokens } from '../../core/auth/jwt.ts';
+import type { SecretBox } from '../../core/auth/secret-box.ts';
 import type { RequestContext, UserContext } from '../../core/auth/request-context.ts';
 import { digestToken, hashPassword, randomToken, verifyPassword } from '../../core/auth/secrets.ts';
 import { isoAfter, type Clock } from '../../core/clock.ts';
@@ -13,6 +14,7 @@ import { normalizeKey } from '../../core/normalize.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import * as repository from './identity.repository.ts';
 import * as accounts from './account.repository.ts';
+import { readSigningKeys } from './signing-keys.service.ts';
 import { mailAccountToken, mailVerificationSpaced, type MailedAccount } from './account-mail.ts';
 import type { SessionClient } from './identity.repository.ts';
 import { ACCOUNT_TOKEN_PURPOSES } from '../../schema/migrations/0023-account-life-cycle.ts';
@@ -131,17 +133,18 @@ export interface IdentityKeys {
 }
 
 /**
- * The access-token signer and verifier over the signing keys stored by the first migration,
- * and a key for refresh-token successors derived from the oldest of them (HKDF, its own
+ * The access-token signer and verifier over the signing keys (their private parts sealed at
+ * rest), and a key for refresh-token successors derived from the oldest of them (HKDF, its own
  * label): every instance on the database derives the same successors, and nobody without
- * the server's key can.
+ * the server's key can. The verifier reads the keys again when a token names a newer one.
  */
-export async function loadIdentityKeys(deps: { db: Db; clock: Clock; issuer: string; ttlSeconds: number }): Promise<IdentityKeys> {
-  const keys = await repository.listSigningKeys(deps.db);
+export async function loadIdentityKeys(deps: { db: Db; clock: Clock; secrets: SecretBox; issuer: string; ttlSeconds: number }): Promise<IdentityKeys> {
+  const readKeys = () => readSigningKeys(deps.db, deps.secrets);
+  const keys = await readKeys();
   const seed = keys[0]?.privateJwk.d;
   if (!seed) throw new Error('no signing key: the database was not migrated');
   return {
-    accessTokens: await createAccessTokens({ keys, issuer: deps.issuer, ttlSeconds: deps.ttlSeconds, clock: deps.clock }),
+    accessTokens: await createAccessTokens({ keys, issuer: deps.issuer, ttlSeconds: deps.ttlSeconds, clock: deps.clock, reloadKeys: readKeys }),
     successorKey: Buffer.from(hkdfSync('sha256', Buffer.from(seed, 'base64url'), Buffer.alloc(0), 'tessera refresh-token successor', 32)),
   };
 }

@@ -1,6 +1,8 @@
 import type { RequestContext, UserContext } from '../../core/auth/request-context.ts';
+import type { SecretBox } from '../../core/auth/secret-box.ts';
 import { digestToken } from '../../core/auth/secrets.ts';
 import type { Clock } from '../../core/clock.ts';
+import { sealedContext } from '../../core/db/sealed-columns.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Db, Tx } from '../../schema/database.ts';
@@ -20,7 +22,10 @@ export interface MfaStatus {
   recoveryCodesLeft: number;
 }
 
+/** A user locked for a change, their second-factor secrets opened. */
 type Guarded = NonNullable<Awaited<ReturnType<typeof accounts.findUserForUpdate>>>;
+
+type TotpColumn = 'totp_secret' | 'totp_pending_secret';
 
 export type MfaService = ReturnType<typeof createMfaService>;
 
@@ -28,10 +33,13 @@ export type MfaService = ReturnType<typeof createMfaService>;
  * The second factor: TOTP (totp.ts) with single-use recovery codes stored as digests. A code
  * checks out once: its time step is then spent (`totp_last_step`), a recovery code is marked
  * used. Enrolling, turning it off and new recovery codes are audited in the tenant's log.
+ * The TOTP secrets are stored sealed (`secrets`), each bound to its user and column.
  */
-export function createMfaService(deps: { db: Db; clock: Clock; identity: IdentityService }) {
-  const { db, clock } = deps;
+export function createMfaService(deps: { db: Db; clock: Clock; identity: IdentityService; secrets: SecretBox }) {
+  const { db, clock, secrets } = deps;
   const nowIso = () => clock.now().toISOString();
+  const seal = (userId: number, column: TotpColumn, secret: string) => secrets.seal(secret, sealedContext('users', column, userId));
+  const open = (userId: number, column: TotpColumn, sealed: string | null) => sealed && secrets.open(sealed, sealedContext('users', column, userId));
 
   /** Whether `code` is a good second factor for the enrolled user now; spends it when it is. */
   async function spendSecondFactor(tx: Tx, user: Guarded, code: string): Promise<'totp' | 'recovery_code' | undefined> {
@@ -50,7 +58,7 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
     if (step === undefined) return undefined;
     const now = nowIso();
     await accounts.updateUserAccount(tx, user.id, {
-      totp_secret: user.totpPendingSecret,
+      totp_secret: seal(user.id, 'totp_secret', user.totpPendingSecret),
       totp_pending_secret: null,
       totp_enabled_at: now,
       totp_last_step: step,
@@ -77,13 +85,13 @@ export function createMfaService(deps: { db: Db; clock: Clock; identity: Identit
   async function lockedUser(tx: Tx, tenantId: number, userId: number): Promise<Guarded> {
     const user = await accounts.findUserForUpdate(tx, tenantId, userId);
     if (!user) throw new AppError('USER.NOT_FOUND');
-    return user;
+    return { ...user, totpSecret: open(user.id, 'totp_secret', user.totpSecret), totpPendingSecret: open(user.id, 'totp_pending_secret', user.totpPendingSecret) };
   }
 
   async function startEnrollment(tx: Tx, user: Guarded, tenantName: string): Promise<Enrollment> {
     if (user.mfaEnabled) throw new AppError('MFA.ALREADY_ENABLED');
     const secret = newTotpSecret();
-    await accounts.updateUserAccount(tx, user.id, { totp_pending_secret: secret, updated_at: nowIso() });
+    await accounts.updateUserAccount(tx, user.id, { totp_pending_secret: seal(user.id, 'totp_pending_secret', secret), updated_at: nowIso() });
     return { secret, otpauthUri: otpauthUri(secret, { issuer: tenantName, email: user.email }) };
   }
 

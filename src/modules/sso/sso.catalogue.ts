@@ -7,6 +7,11 @@ export const ssoCatalogue = defineCatalogue({
     'sso:view': { description: "See the workspace's single sign-on: its domain, provider and enforcement", grantedTo: ['admin'] },
     'sso:manage': { description: 'Claim and prove an e-mail domain, connect an OpenID provider, require single sign-on', grantedTo: [] },
   },
+  // The provider's client secret, and each sign-in's PKCE verifier while it waits for its callback.
+  sealedColumns: [
+    { table: 'sso_connections', idColumn: 'workspace_id', columns: ['client_secret'] },
+    { table: 'sso_sign_ins', idColumn: 'state_hash', columns: ['code_verifier'] },
+  ],
   errors: {
     'AUTH.SSO_REQUIRED': 403,
     'SSO.NOT_CONFIGURED': 404,

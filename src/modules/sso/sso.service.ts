@@ -4,6 +4,7 @@ import type { SecretBox } from '../../core/auth/secret-box.ts';
 import { digestToken, randomToken } from '../../core/auth/secrets.ts';
 import { isoAfter, type Clock } from '../../core/clock.ts';
 import { isUniqueViolation, lockRow } from '../../core/db/dialect.ts';
+import { sealedContext } from '../../core/db/sealed-columns.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { inWorkspaceTransaction, scoped } from '../../core/db/workspace-scope.ts';
 import { AppError } from '../../core/errors.ts';
@@ -36,8 +37,8 @@ const DEFAULT_ROLE = 'member';
 export const CALLBACK_PATH = `${SURFACES.api}/auth/sso/callback`;
 export const START_PATH = `${SURFACES.api}/auth/sso/start`;
 
-const secretContext = (workspaceId: number) => `sso_connections.client_secret:${workspaceId}`;
-const verifierContext = (stateHash: string) => `sso_sign_ins.code_verifier:${stateHash}`;
+const secretContext = (workspaceId: number) => sealedContext('sso_connections', 'client_secret', workspaceId);
+const verifierContext = (stateHash: string) => sealedContext('sso_sign_ins', 'code_verifier', stateHash);
 const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 
 /** Where a user of `domain` in `tenant` starts single sign-on: a link a browser can follow, so the tenant is in it. */

@@ -1,8 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import { generateSigningKey } from '../../core/auth/jwt.ts';
+import type { SecretBox } from '../../core/auth/secret-box.ts';
 import { timestampType, withIdColumn, type Engine } from '../../core/db/dialect.ts';
+import { sealedContext } from '../../core/db/sealed-columns.ts';
 
-export async function up(db: Kysely<any>, engine: Engine, now: string): Promise<void> {
+export async function up(db: Kysely<any>, engine: Engine, now: string, secrets: SecretBox): Promise<void> {
   const ts = timestampType(engine);
 
   await withIdColumn(db.schema.createTable('tenants'), engine)
@@ -72,7 +74,8 @@ export async function up(db: Kysely<any>, engine: Engine, now: string): Promise<
       kid: key.kid,
       algorithm: key.algorithm,
       public_jwk: JSON.stringify(key.publicJwk),
-      private_jwk: JSON.stringify(key.privateJwk),
+      // Sealed as it is written (a version before sealing wrote it in clear: start-up seals that one).
+      private_jwk: secrets.seal(JSON.stringify(key.privateJwk), sealedContext('signing_keys', 'private_jwk', key.kid)),
       created_at: now,
     })
     .execute();

@@ -134,6 +134,31 @@ describe('tessera user reset-mfa', () => {
   });
 });
 
+describe('tessera sso verify-domain', () => {
+  it("proves a workspace's claimed domain without DNS, audited as the operator's; a domain nobody claimed is exit 1", { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const server = await spawnServer(database.env);
+    await server.waitReady(30_000);
+    const registered = await api(server.url, 'POST', '/api/v1/auth/register', { body: { name: 'Owner', email: 'owner@cli-sso.test', password: PASSWORD } });
+    const token = registered.body.data.access_token as string;
+    const workspace = await api(server.url, 'POST', '/api/v1/workspaces', { token, body: { name: 'Claimant' } });
+    const id = workspace.body.data.id as number;
+    expect((await api(server.url, 'PUT', `/api/v1/workspaces/${id}/sso/domain`, { token, body: { domain: 'Offline-Corp.test' } })).status).toBe(200);
+
+    const env = cleanEnv(database.env);
+    const verified = await run('npm', ['run', '-s', 'tessera', '--', 'sso', 'verify-domain', '--tenant', 'default', '--domain', 'OFFLINE-corp.test'], env);
+    expect(verified.code, describeRun('sso verify-domain', verified)).toBe(0);
+    expect(JSON.parse(verified.stdout)).toEqual({ workspace_id: id, email_domain: 'offline-corp.test', verified: true });
+    const settings = await api(server.url, 'GET', `/api/v1/workspaces/${id}/sso`, { token });
+    expect(settings.body.data).toMatchObject({ email_domain: 'offline-corp.test', domain_verified_at: expect.any(String) });
+    const audit = await api(server.url, 'GET', '/api/v1/audit-events', { token, headers: { 'x-workspace-id': String(id) } });
+    expect(audit.body.data).toContainEqual(expect.objectContaining({ action: 'sso.domain_verified', details: { domain: 'offline-corp.test', via: 'operator' } }));
+
+    const unclaimed = await run('npm', ['run', '-s', 'tessera', '--', 'sso', 'verify-domain', '--tenant', 'default', '--domain', 'nobody-claimed.test'], env);
+    expect(unclaimed.code, describeRun('sso verify-domain (unclaimed)', unclaimed)).toBe(1);
+  });
+});
+
 describe('tessera demo', () => {
   it('fills the default tenant through the API; the printed credentials sign in; a second run refuses and changes nothing', { timeout: 180_000 }, async () => {
     const database = await freshDatabase();

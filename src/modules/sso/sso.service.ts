@@ -73,7 +73,7 @@ export async function proveDomainAsOperator(db: Db, clock: Clock, tenantId: numb
     await recordAuditWithoutContext(
       tx,
       { tenantId, userId: null },
-      { action: 'sso.domain_verified', targetType: 'workspace', targetId: workspaceId, workspaceId, details: { domain, by: 'operator' }, at: now },
+      { action: 'sso.domain_verified', targetType: 'workspace', targetId: workspaceId, workspaceId, details: { domain }, at: now },
       'operator',
     );
     return { workspaceId };

@@ -175,6 +175,8 @@ export function createAccountService(deps: {
       const email = input.email.trim();
       if (normalizeKey(email) === normalizeKey(known.email)) throw new AppError('VALIDATION.FAILED', { email: 'is already the address of this account' });
       if (await repository.findUserByEmailKey(db, ctx.tenant.id, normalizeKey(email))) throw new AppError('IDENTITY.EMAIL_TAKEN');
+      // A password account cannot move into a domain whose people sign in only through single sign-on.
+      await refusePasswordWhereSingleSignOnIsRequired(deps.singleSignOn, db, ctx.tenant, email);
       await inTransaction(db, async (tx) => {
         const now = clock.now();
         await mailAccountToken(tx, mailed(ctx.tenant, known), { purpose: 'change_email', recipient: email, publicUrl: deps.publicUrl, now });
@@ -188,6 +190,10 @@ export function createAccountService(deps: {
         await inTransaction(db, async (tx) => {
           const { claimed, user } = await claimToken(tx, ctx.tenant.id, 'change_email', token);
           if (claimed.email === null) throw new AppError('ACCOUNT.TOKEN_INVALID');
+          // Checked again under the tenant row, which requiring single sign-on takes exclusively: the
+          // change either lands first (and its sessions are ended there) or sees the rule.
+          await accounts.readAccountPolicy(tx, ctx.tenant.id, { hold: true });
+          await refusePasswordWhereSingleSignOnIsRequired(deps.singleSignOn, tx, ctx.tenant, claimed.email);
           const now = nowIso();
           await accounts.updateUserAccount(tx, user.id, { email: claimed.email, email_key: normalizeKey(claimed.email), email_verified_at: now, updated_at: now });
           // Links mailed to the old address no longer prove anything about the account.

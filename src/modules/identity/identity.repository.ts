@@ -179,7 +179,8 @@ export async function revokeSession(tx: Tx, sessionId: number, now: string, reas
 
 /**
  * Ends the live password sessions of the tenant's accounts at an e-mail domain (single sign-on
- * is now required there); returns how many ended. The domain is a DNS name (no `%` or `_`).
+ * is now required there), written with or without the trailing dot; returns how many ended. The
+ * domain is a DNS name (no `%` or `_`).
  */
 export async function revokePasswordSessionsAtDomain(tx: Tx, tenantId: number, domain: string, now: string, reason: string): Promise<number> {
   const result = await tx
@@ -188,7 +189,7 @@ export async function revokePasswordSessionsAtDomain(tx: Tx, tenantId: number, d
     .where('tenant_id', '=', tenantId)
     .where('auth_method', '=', 'password')
     .where('revoked_at', 'is', null)
-    .where('user_id', 'in', (users) => users.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('email_key', 'like', `%@${domain}`))
+    .where('user_id', 'in', (users) => users.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where((eb) => eb.or([eb('email_key', 'like', `%@${domain}`), eb('email_key', 'like', `%@${domain}.`)])))
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

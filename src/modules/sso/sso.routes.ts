@@ -9,7 +9,6 @@ import { clientOf, tokenPair } from '../identity/identity.views.ts';
 import { CallbackQuery, ClaimDomainBody, ConnectionBody, DomainClaim, EnforcementBody, SsoSettings, StartQuery } from './sso.schemas.ts';
 import type { SsoService } from './sso.service.ts';
 import { Type } from '@sinclair/typebox';
-import { TENANT_SLUG_PATTERN } from '../../core/http/schemas.ts';
 
 const view = onPathWorkspace('sso:view');
 // Owner-level, by a person: what it changes is who may sign in to the whole tenant with a password.
@@ -136,7 +135,7 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ sso: SsoService; tenantBaseD
         tags,
         summary: "Start single sign-on: redirects to the identity provider of the address's (or domain's) workspace",
         description: 'A browser is redirected (302). A client that asks for JSON (`Accept: application/json`) gets the address to send the browser to instead.',
-        querystring: Type.Intersect([StartQuery, Type.Object({ tenant: Type.Optional(Type.String({ pattern: TENANT_SLUG_PATTERN, description: 'The tenant, for a link (else `X-Tenant` or the Host subdomain, as elsewhere)' })) })]),
+        querystring: StartQuery,
         response: {
           200: DataEnvelope(Type.Object({ authorization_url: Type.String() }, { title: 'SsoStart' })),
           302: Type.Null({ description: 'To the identity provider' }),

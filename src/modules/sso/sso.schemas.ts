@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EmailAddress, Nullable, Timestamp } from '../../core/http/schemas.ts';
+import { EmailAddress, Nullable, TENANT_SLUG_PATTERN, Timestamp } from '../../core/http/schemas.ts';
 import { PlainText } from '../../core/http/formats.ts';
 
 /** A DNS name of at least two labels, each 1–63 letters, digits or inner hyphens; compared in lower case. */
@@ -59,6 +59,7 @@ export const StartQuery = Type.Object(
   {
     email: Type.Optional(EmailAddress),
     domain: Type.Optional(EmailDomain),
+    tenant: Type.Optional(Type.String({ pattern: TENANT_SLUG_PATTERN, description: 'The tenant, for a link (else `X-Tenant` or the Host subdomain, as elsewhere)' })),
   },
   { additionalProperties: false },
 );

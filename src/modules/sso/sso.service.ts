@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import * as openid from 'openid-client';
 import type { InWorkspaceContext } from '../../core/auth/request-context.ts';
 import type { SecretBox } from '../../core/auth/secret-box.ts';
@@ -39,7 +40,17 @@ export const START_PATH = `${SURFACES.api}/auth/sso/start`;
 
 const secretContext = (workspaceId: number) => sealedContext('sso_connections', 'client_secret', workspaceId);
 const verifierContext = (stateHash: string) => sealedContext('sso_sign_ins', 'code_verifier', stateHash);
-const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
+
+/**
+ * The mail domain of an address, as mail routes it: in lower case, without the trailing dot
+ * (`acme.com.` is `acme.com`), an internationalized name in its ASCII form (`bücher.de` is
+ * `xn--bcher-kva.de`), so no spelling of a domain escapes its rules.
+ */
+function domainOf(email: string): string {
+  const written = email.slice(email.lastIndexOf('@') + 1).toLowerCase().replace(/\.+$/, '');
+  return domainToASCII(written) || written;
+}
 
 /** Where a user of `domain` in `tenant` starts single sign-on: a link a browser can follow, so the tenant is in it. */
 export function signInUrlOf(publicUrl: string, tenantSlug: string, domain: string): string {
@@ -204,8 +215,11 @@ export function createSsoService(deps: {
       const role = input.default_role ?? DEFAULT_ROLE;
       await requireGivableRole(ctx, role);
       const stored = await repository.findConnection(scoped(db, ctx, 'sso_connections'));
-      const secret = input.client_secret ?? (stored?.client_secret ? deps.secrets.open(stored.client_secret, secretContext(ctx.workspace.id)) : undefined);
-      if (secret === undefined) throw new AppError('VALIDATION.FAILED', { client_secret: 'required when no secret is stored yet' });
+      // The stored secret goes only where it went before: kept for another issuer or client, it
+      // would be sent to whatever token endpoint the new issuer names, there for the reading.
+      const sameClient = stored?.issuer_url && stored.client_id === input.client_id && withoutTrailingSlash(stored.issuer_url) === withoutTrailingSlash(input.issuer_url);
+      const secret = input.client_secret ?? (sameClient && stored.client_secret ? deps.secrets.open(stored.client_secret, secretContext(ctx.workspace.id)) : undefined);
+      if (secret === undefined) throw new AppError('VALIDATION.FAILED', { client_secret: 'required for a new connection, issuer or client' });
       const provider = await deps.providers.discover(input.issuer_url, input.client_id, secret);
       return change(ctx, async (tx, _current, now) => {
         await audited(tx, ctx, 'sso.connection_saved', { issuer_url: provider.issuer, client_id: input.client_id, default_role: role, secret_changed: input.client_secret !== undefined }, now);
@@ -302,7 +316,8 @@ export function createSsoService(deps: {
       });
       if (!claims.email || !claims.emailVerified) throw new AppError('SSO.EMAIL_NOT_VERIFIED');
       const email = claims.email.trim();
-      if (domainOf(email) !== connection.email_domain) throw new AppError('SSO.EMAIL_DOMAIN_MISMATCH', { domain: connection.email_domain });
+      // Written exactly as the proved domain: an account's address is stored as the provider wrote it.
+      if (email.slice(email.lastIndexOf('@') + 1).toLowerCase() !== connection.email_domain) throw new AppError('SSO.EMAIL_DOMAIN_MISMATCH', { domain: connection.email_domain });
       const workspaceId = connection.workspace_id;
       const admitted = () => deps.identity.signInThroughSingleSignOn(tenant, client, async (tx) => {
         const now = clock.now().toISOString();

@@ -114,6 +114,19 @@ describe('the domain', () => {
     expect((await verify()).body.error?.code).toBe('SSO.DOMAIN_NOT_VERIFIED');
   });
 
+  it('is one domain however an address spells it: an internationalized name is its ASCII form', async () => {
+    const branch = await createWorkspace(t, owner, 'International branch');
+    const unicode = `bücher-${Date.now().toString(36)}.test`;
+    const asciiOfUnicode = new URL(`http://${unicode}`).hostname; // xn--bcher-…
+    expect(asciiOfUnicode).toMatch(/^xn--/);
+    await proveDomain(owner, branch.id, asciiOfUnicode);
+    expect((await connect(owner, branch.id)).status).toBe(200);
+    expect((await api('PUT', `/workspaces/${branch.id}/sso/enforcement`, { headers: owner.auth, body: { enforced: true } })).status).toBe(200);
+    const refused = await api('POST', '/auth/register', { body: { name: 'Umlaut', email: `jan@${unicode}`, password: PASSWORD } });
+    expect(refused.body.error?.code).toBe('AUTH.SSO_REQUIRED');
+    expect((await api('PUT', `/workspaces/${branch.id}/sso/enforcement`, { headers: owner.auth, body: { enforced: false } })).status).toBe(200);
+  });
+
   it('is claimed by one workspace per tenant, and never a public mail domain', async () => {
     const other = await createWorkspace(t, owner, 'Second claimant');
     const taken = await api('PUT', `/workspaces/${other.id}/sso/domain`, { headers: owner.auth, body: { domain: domain.toUpperCase() } });
@@ -307,6 +320,11 @@ describe('enforcement', () => {
     expect(login.body.error?.details.sso_url).toBe(`${t.config.publicUrl}/api/v1/auth/sso/start?tenant=default&domain=${enforced}`);
     const wrongPassword = await api('POST', '/auth/login', { body: { email: `carol@${enforced}`, password: 'not the password at all' } });
     expect(wrongPassword.body.error?.code).toBe('AUTH.SSO_REQUIRED');
+    // Other spellings of the same mail domain are the same domain.
+    for (const spelling of [`${enforced}.`, enforced.toUpperCase()]) {
+      const refused = await api('POST', '/auth/register', { body: { name: 'Spelled', email: `spelled@${spelling}`, password: PASSWORD } });
+      expect(refused.body.error?.code, spelling).toBe('AUTH.SSO_REQUIRED');
+    }
     const reset = await api('POST', '/auth/password-reset', { body: { email: `carol@${enforced}` } });
     expect(reset.status).toBe(403);
     expect(reset.body.error?.code).toBe('AUTH.SSO_REQUIRED');

@@ -170,9 +170,8 @@ async function run(argv: string[], db: Db, config: Config, secrets: SecretBox): 
     print({ id: user.id, email: user.email, mfa_enabled: false });
   } else if (area === 'sso' && verb === 'verify-domain') {
     const tenant = await tenants.requireTenant(requireOption(values, 'tenant'));
-    const domain = requireOption(values, 'domain');
-    const { workspaceId } = await proveDomainAsOperator(db, systemClock, tenant.id, domain);
-    print({ workspace_id: workspaceId, email_domain: domain.toLowerCase(), verified: true });
+    const { workspaceId, domain } = await proveDomainAsOperator(db, systemClock, tenant.id, requireOption(values, 'domain'));
+    print({ workspace_id: workspaceId, email_domain: domain, verified: true });
   } else if (area === 'outbox' && verb === 'list') {
     const status = values.status === undefined ? undefined : OUTBOX_STATUSES.find((s) => s === values.status);
     if (values.status !== undefined && !status) throw new UsageError(`--status must be one of ${OUTBOX_STATUSES.join(', ')}`);
@@ -218,8 +217,8 @@ async function rotateSecrets(db: Db, config: Config, secrets: SecretBox): Promis
   for (const count of counts) process.stdout.write(`${count.table}.${count.column}: ${count.sealed} sealed again, ${count.unchanged} already under the new key\n`);
   process.stdout.write(
     config.secretsKeys
-      ? 'every secret is sealed with the first key of SECRETS_KEY: once every instance runs with it first, the other keys can leave SECRETS_KEY\n'
-      : `${secretsKeyFile(config.dataDir)} now holds a new key alone: restart every server running on this DATA_DIR now (they hold the old key)\n`,
+      ? 'every secret is sealed with the first key of SECRETS_KEY. An instance still running with another key first seals with that one: once every instance runs with this key first, run this again, then the other keys can leave SECRETS_KEY\n'
+      : `${secretsKeyFile(config.dataDir)} holds a new key, and the previous one for servers still running with it: restart every server on this DATA_DIR (the next rotation drops the previous key)\n`,
   );
 }
 

@@ -194,11 +194,18 @@ describe('secrets rotate', () => {
 
     const counts = await rotateSecretsKeyFile(t.config.dataDir, (box) => resealSecrets(t.db, box));
     expect(counts).toContainEqual({ table: 'users', column: 'totp_secret', sealed: 1, unchanged: 0 });
-    const newKey = readFileSync(file, 'utf8').trim();
-    expect(newKey).not.toContain(',');
+    // The new key first; the old one second, for a server still running with it.
+    const [newKey = '', previous] = readFileSync(file, 'utf8').trim().split(',');
+    expect(previous).toBe(oldKey);
     expect(newKey).not.toBe(oldKey);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     await expectAllOpen(t.db, createSecretBox([parseSecretsKey(newKey)]));
+
+    // The next rotation seals again under a newer key and keeps only its predecessor.
+    await rotateSecretsKeyFile(t.config.dataDir, (box) => resealSecrets(t.db, box));
+    const [newest = '', kept] = readFileSync(file, 'utf8').trim().split(',');
+    expect(kept).toBe(newKey);
+    await expectAllOpen(t.db, createSecretBox([parseSecretsKey(newest)]));
 
     const restarted = await startSecondApp(t, {});
     apps.push(restarted);

@@ -61,7 +61,7 @@ describe('tessera keys rotate', () => {
     expect(kidOf(signedThere.accessToken)).toBe(rotation.added);
   });
 
-  it('drops a superseded key only on a rotation after its successor is older than the longest token lifetime', async () => {
+  it('drops a superseded key only on a rotation after its successor is older than the longest token lifetime, and never the oldest', async () => {
     const t = await startTestApp();
     apps.push(t);
     const [first] = await publishedKids(t.app);
@@ -71,12 +71,17 @@ describe('tessera keys rotate', () => {
     const third = await rotate(t);
     expect(third).toMatchObject({ dropped: [], kept: [first, second.added] });
 
+    // The first is past its time too, but the refresh-token successor key is derived from the oldest.
     t.clock.advance(10_000);
     const fourth = await rotate(t);
-    expect(fourth).toMatchObject({ dropped: [first], kept: [second.added, third.added] });
+    expect(fourth).toMatchObject({ dropped: [], kept: [first, second.added, third.added] });
+
+    t.clock.advance(SUPERSEDED_KEY_KEPT_SECONDS * 1000);
+    const fifth = await rotate(t);
+    expect(fifth).toMatchObject({ dropped: [second.added, third.added], kept: [first, fourth.added] });
 
     const restarted = await startSecondApp(t, {});
     apps.push(restarted);
-    expect(await publishedKids(restarted.app)).toEqual([second.added, third.added, fourth.added]);
+    expect(await publishedKids(restarted.app)).toEqual([first, fourth.added, fifth.added]);
   });
 });

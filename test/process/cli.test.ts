@@ -154,6 +154,13 @@ describe('tessera sso verify-domain', () => {
     const audit = await api(server.url, 'GET', '/api/v1/audit-events', { token, headers: { 'x-workspace-id': String(id) } });
     expect(audit.body.data).toContainEqual(expect.objectContaining({ action: 'sso.domain_verified', details: { domain: 'offline-corp.test', via: 'operator' } }));
 
+    // Again: the same answer, and no second audit event.
+    const again = await run('npm', ['run', '-s', 'tessera', '--', 'sso', 'verify-domain', '--tenant', 'default', '--domain', 'offline-corp.test'], env);
+    expect(again.code, describeRun('sso verify-domain (again)', again)).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ workspace_id: id, email_domain: 'offline-corp.test', verified: true });
+    const events = (await api(server.url, 'GET', '/api/v1/audit-events', { token, headers: { 'x-workspace-id': String(id) } })).body.data as Array<{ action: string }>;
+    expect(events.filter((event) => event.action === 'sso.domain_verified')).toHaveLength(1);
+
     const unclaimed = await run('npm', ['run', '-s', 'tessera', '--', 'sso', 'verify-domain', '--tenant', 'default', '--domain', 'nobody-claimed.test'], env);
     expect(unclaimed.code, describeRun('sso verify-domain (unclaimed)', unclaimed)).toBe(1);
   });

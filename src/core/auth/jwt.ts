@@ -71,7 +71,7 @@ async function importKeySet(keys: readonly StoredSigningKey[]): Promise<KeySet> 
  * The least time between two reloads set off by tokens naming a key this process does not
  * know: a stream of made-up `kid`s costs the database one query per interval, not one each.
  */
-export const KEY_RELOAD_INTERVAL_MS = 5000;
+const KEY_RELOAD_INTERVAL_MS = 5000;
 
 /**
  * Signs with the newest key and verifies against every published one, so keys can

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -27,7 +27,7 @@ const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export class SecretBoxError extends Error {
+class SecretBoxError extends Error {
   override readonly name = 'SecretBoxError';
 }
 
@@ -130,18 +130,21 @@ export function openSecretBox(config: { secretsKeys: readonly Buffer[] | undefin
 /**
  * A new key for the key file in DATA_DIR (a SQLite install without SECRETS_KEY): the file first
  * holds the new key before the old ones, `reseal` seals every value again with a box over them
- * all, then the file holds the new key alone. Each write replaces the file whole (a rename): a
+ * all, then the file holds the new key and the one before it. Each write replaces the file whole (a rename): a
  * crash leaves the old keys, or the new before the old, which open every value either way, and
- * running the rotation again completes it. A server that read the file before holds only the
- * old key: it must restart.
+ * running the rotation again completes it. A server that read the file before seals with the
+ * old key until it restarts.
  */
 export async function rotateSecretsKeyFile<T>(dataDir: string, reseal: (box: SecretBox) => Promise<T>): Promise<T> {
   const file = secretsKeyFile(dataDir);
-  if (!existsSync(file)) throw new SecretBoxError(`no key file at ${file}: nothing was sealed with one`);
   const fresh = generateSecretsKey();
-  const keys = [fresh, ...readKeyFile(file)];
+  const held = readKeyFile(file);
+  const keys = [fresh, ...held];
   renameSync(draftKeyFile(file, keys), file);
   const result = await reseal(createSecretBox(keys.map((key) => parseSecretsKey(key))));
-  renameSync(draftKeyFile(file, [fresh]), file);
+  // The key that sealed until now stays second: a server still running with it seals with it
+  // until it restarts, and what it seals must still open. The next rotation seals that too, and
+  // keeps only its own predecessor.
+  renameSync(draftKeyFile(file, held[0] === undefined ? [fresh] : [fresh, held[0]]), file);
   return result;
 }

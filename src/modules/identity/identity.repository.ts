@@ -1,3 +1,4 @@
+import { domainToUnicode } from 'node:url';
 import type { Expression, ExpressionBuilder, Updateable } from 'kysely';
 import { tenantRolesGranting } from '../../core/auth/permissions.ts';
 import type { JWK } from 'jose';
@@ -177,10 +178,16 @@ export async function revokeSession(tx: Tx, sessionId: number, now: string, reas
     .execute();
 }
 
+/** A mail domain as addresses may write it: its ASCII form, and an internationalized name's Unicode form. */
+function spellingsOf(domain: string): string[] {
+  const unicode = domainToUnicode(domain);
+  return unicode && unicode !== domain ? [domain, unicode] : [domain];
+}
+
 /**
  * Ends the live password sessions of the tenant's accounts at an e-mail domain (single sign-on
- * is now required there), written with or without the trailing dot; returns how many ended. The
- * domain is a DNS name (no `%` or `_`).
+ * is now required there), however their address spells it; returns how many ended. The domain
+ * is a DNS name (no `%` or `_`).
  */
 export async function revokePasswordSessionsAtDomain(tx: Tx, tenantId: number, domain: string, now: string, reason: string): Promise<number> {
   const result = await tx
@@ -189,7 +196,7 @@ export async function revokePasswordSessionsAtDomain(tx: Tx, tenantId: number, d
     .where('tenant_id', '=', tenantId)
     .where('auth_method', '=', 'password')
     .where('revoked_at', 'is', null)
-    .where('user_id', 'in', (users) => users.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where((eb) => eb.or([eb('email_key', 'like', `%@${domain}`), eb('email_key', 'like', `%@${domain}.`)])))
+    .where('user_id', 'in', (users) => users.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where((eb) => eb.or(spellingsOf(domain).flatMap((spelling) => [eb('email_key', 'like', `%@${spelling}`), eb('email_key', 'like', `%@${spelling}.`)]))))
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -98,10 +98,6 @@ export function findAccountByEmail(tx: Tx, tenantId: number, email: string): Pro
   return repository.findUserByEmailKey(tx, tenantId, normalizeKey(email));
 }
 
-export function findAccountById(tx: Tx, tenantId: number, userId: number): Promise<User | undefined> {
-  return repository.findUserById(tx, tenantId, userId);
-}
-
 /** A transaction step for single sign-on: an account whose address the provider proved, with no password, a tenant member. */
 export function createAccountProvedElsewhere(tx: Tx, values: { tenantId: number; name: string; email: string; now: string }): Promise<User> {
   return repository.insertUser(tx, {
@@ -302,7 +298,7 @@ export function createIdentityService(deps: {
       const policy = await accounts.readAccountPolicy(tx, tenant.id, { hold: true });
       const user = await repository.findUserById(tx, tenant.id, userId);
       if (!policy || !user || user.disabledAt !== null) throw new AppError('AUTH.INVALID_CREDENTIALS');
-      // Checked again under the tenant row: requiring single sign-on updates that row, so it either
+      // Checked again under the tenant row: requiring single sign-on locks that row exclusively, so it either
       // waits for this sign-in (and then ends the session it opened) or is seen here.
       await refuseWhereSingleSignOnIsRequired(tx, tenant, user.email);
       if (policy.emailVerification === 'before_sign_in' && !user.emailVerified) {

@@ -26,18 +26,18 @@ export async function readSigningKeys(db: Executor, secrets: SecretBox): Promise
   }));
 }
 
-export interface SigningKeyRotation {
+interface SigningKeyRotation {
   /** The new key's id: tokens are signed with it from now on. */
   added: string;
-  /** Keys whose successor is older than SUPERSEDED_KEY_KEPT_SECONDS: nothing they signed is still valid. */
+  /** Keys whose successor is older than SUPERSEDED_KEY_KEPT_SECONDS (never the oldest): nothing they signed is still valid. */
   dropped: string[];
   /** Older keys still published, verifying the tokens they signed until those expire. */
   kept: string[];
 }
 
 /**
- * Adds a new signing key, sealed, and drops the keys superseded long enough ago, in one
- * transaction. Running servers find the new key when they meet a token it signed (see
+ * Adds a new signing key, sealed, and drops the keys superseded long enough ago but the oldest,
+ * in one transaction. Running servers find the new key when they meet a token it signed (see
  * `createAccessTokens`), or when they restart.
  */
 export async function rotateSigningKey(deps: { db: Db; clock: Clock; secrets: SecretBox }): Promise<SigningKeyRotation> {
@@ -54,7 +54,9 @@ export async function rotateSigningKey(deps: { db: Db; clock: Clock; secrets: Se
       createdAt: now,
     });
     // Oldest first: each key's successor is the next one, and the newest's is the key just added.
-    const dropped = older.filter((_, index) => Date.parse(older[index + 1]?.createdAt ?? now) <= keptSince).map((old) => old.kid);
+    // The oldest stays: the refresh-token successor key is derived from it (`loadIdentityKeys`),
+    // and every instance, whenever it started, must derive the same one.
+    const dropped = older.filter((_, index) => index > 0 && Date.parse(older[index + 1]?.createdAt ?? now) <= keptSince).map((old) => old.kid);
     await repository.deleteSigningKeys(tx, dropped);
     return { added: key.kid, dropped, kept: older.map((old) => old.kid).filter((kid) => !dropped.includes(kid)) };
   });

@@ -10,7 +10,7 @@ export interface Provider {
   complete(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<ProviderClaims>;
 }
 
-export interface ProviderClaims {
+interface ProviderClaims {
   subject: string;
   email: string | undefined;
   emailVerified: boolean;

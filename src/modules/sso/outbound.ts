@@ -89,7 +89,7 @@ export function checkIssuerUrl(text: string, allowLoopback: boolean): URL {
   return url;
 }
 
-export class UnreachableAddressError extends Error {
+class UnreachableAddressError extends Error {
   override readonly name = 'UnreachableAddressError';
 }
 

@@ -99,13 +99,14 @@ export function findConnectionOf(db: Executor, workspaceId: number): Promise<Sso
   return db.selectFrom('sso_connections').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
 }
 
-/** Operator: marks the tenant's claim of `domain` proved; the claiming workspace, or undefined when none claims it. */
+/** Operator: marks the tenant's unproved claim of `domain` proved; the claiming workspace, or undefined when there is no such claim. */
 export async function markClaimVerified(tx: Tx, tenantId: number, domain: string, now: string): Promise<number | undefined> {
   const row = await tx
     .updateTable('sso_connections')
-    .set((eb) => ({ domain_verified_at: eb.fn.coalesce('domain_verified_at', eb.val(now)), updated_at: now }))
+    .set({ domain_verified_at: now, updated_at: now })
     .where('tenant_id', '=', tenantId)
     .where('email_domain', '=', domain)
+    .where('domain_verified_at', 'is', null)
     .returning('workspace_id')
     .executeTakeFirst();
   return row?.workspace_id;

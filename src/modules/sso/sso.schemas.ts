@@ -3,7 +3,7 @@ import { EmailAddress, Nullable, TENANT_SLUG_PATTERN, Timestamp } from '../../co
 import { PlainText } from '../../core/http/formats.ts';
 
 /** A DNS name of at least two labels, each 1–63 letters, digits or inner hyphens; compared in lower case. */
-export const EMAIL_DOMAIN_PATTERN = '^(?=.{4,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$';
+const EMAIL_DOMAIN_PATTERN = '^(?=.{4,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$';
 const EmailDomain = Type.String({ pattern: EMAIL_DOMAIN_PATTERN, description: 'An e-mail domain, e.g. `acme.com`' });
 const RoleName = Type.String({ pattern: '^[a-z][a-z0-9_]*$', minLength: 1, maxLength: 50 });
 

@@ -16,7 +16,6 @@ import {
   createAccountProvedElsewhere,
   endPasswordSessionsAtDomain,
   findAccountByEmail,
-  findAccountById,
   markAddressProved,
   setCurrentWorkspace,
   type IdentityService,
@@ -35,8 +34,8 @@ import type { ConnectionBody, SsoSettings } from './sso.schemas.ts';
 const SIGN_IN_SECONDS = 600;
 const DEFAULT_ROLE = 'member';
 
-export const CALLBACK_PATH = `${SURFACES.api}/auth/sso/callback`;
-export const START_PATH = `${SURFACES.api}/auth/sso/start`;
+const CALLBACK_PATH = `${SURFACES.api}/auth/sso/callback`;
+const START_PATH = `${SURFACES.api}/auth/sso/start`;
 
 const secretContext = (workspaceId: number) => sealedContext('sso_connections', 'client_secret', workspaceId);
 const verifierContext = (stateHash: string) => sealedContext('sso_sign_ins', 'code_verifier', stateHash);
@@ -53,7 +52,7 @@ function domainOf(email: string): string {
 }
 
 /** Where a user of `domain` in `tenant` starts single sign-on: a link a browser can follow, so the tenant is in it. */
-export function signInUrlOf(publicUrl: string, tenantSlug: string, domain: string): string {
+function signInUrlOf(publicUrl: string, tenantSlug: string, domain: string): string {
   return `${publicUrl}${START_PATH}?tenant=${encodeURIComponent(tenantSlug)}&domain=${encodeURIComponent(domain)}`;
 }
 
@@ -75,19 +74,24 @@ export async function workspaceSsoOf(executor: Executor, ctx: InWorkspaceContext
 }
 
 /** Operator CLI: proves a tenant's claimed domain without DNS (an operator who checked it another way); the claiming workspace. */
-export async function proveDomainAsOperator(db: Db, clock: Clock, tenantId: number, requested: string): Promise<{ workspaceId: number }> {
+export async function proveDomainAsOperator(db: Db, clock: Clock, tenantId: number, requested: string): Promise<{ workspaceId: number; domain: string }> {
   const domain = requested.toLowerCase();
   return inTransaction(db, async (tx) => {
     const now = clock.now().toISOString();
     const workspaceId = await repository.markClaimVerified(tx, tenantId, domain, now);
-    if (workspaceId === undefined) throw new AppError('SSO.DOMAIN_NOT_CLAIMED', { domain });
+    if (workspaceId === undefined) {
+      // Proved already: nothing to do, and nothing to audit again.
+      const proved = await repository.findByVerifiedDomain(tx, tenantId, domain);
+      if (proved) return { workspaceId: proved.workspace_id, domain };
+      throw new AppError('SSO.DOMAIN_NOT_CLAIMED', { domain });
+    }
     await recordAuditWithoutContext(
       tx,
       { tenantId, userId: null },
       { action: 'sso.domain_verified', targetType: 'workspace', targetId: workspaceId, workspaceId, details: { domain }, at: now },
       'operator',
     );
-    return { workspaceId };
+    return { workspaceId, domain };
   });
 }
 
@@ -191,7 +195,7 @@ export function createSsoService(deps: {
       }
       return change(ctx, async (tx, current, now) => {
         // Claimed again while DNS answered: the value found proves the old claim, not this one.
-        if (current?.domain_token_hash !== claimed.domain_token_hash) throw new AppError('SSO.DOMAIN_NOT_VERIFIED', { record: verificationRecordName(claimed.email_domain ?? '') });
+        if (current?.domain_token_hash !== claimed.domain_token_hash) throw new AppError('SSO.CLAIM_REPLACED');
         if (current.domain_verified_at) return undefined;
         await audited(tx, ctx, 'sso.domain_verified', { domain: current.email_domain }, now);
         return { domain_verified_at: now };
@@ -342,13 +346,19 @@ export function createSsoService(deps: {
     },
   };
 
-  function providerOf(connection: repository.SsoConnection) {
+  /** The stored connection's provider; one that does not answer discovery now is down (503), not misconfigured by the caller. */
+  async function providerOf(connection: repository.SsoConnection) {
     const { issuer_url: issuerUrl, client_id: clientId, client_secret: sealed } = connection;
     if (!issuerUrl || !clientId || !sealed) throw new AppError('SSO.NOT_CONFIGURED');
-    return deps.providers.providerOf(
-      { workspaceId: connection.workspace_id, version: connection.updated_at },
-      { issuerUrl, clientId, clientSecret: () => deps.secrets.open(sealed, secretContext(connection.workspace_id)) },
-    );
+    try {
+      return await deps.providers.providerOf(
+        { workspaceId: connection.workspace_id, version: connection.updated_at },
+        { issuerUrl, clientId, clientSecret: () => deps.secrets.open(sealed, secretContext(connection.workspace_id)) },
+      );
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'SSO.DISCOVERY_FAILED') throw new AppError('SSO.PROVIDER_UNAVAILABLE');
+      throw error;
+    }
   }
 
   /** The account a provider's answer names; linking an existing password account only on a verified address of the proved domain (checked before). */
@@ -357,7 +367,8 @@ export function createSsoService(deps: {
     input: { tenantId: number; workspaceId: number; issuer: string; subject: string; email: string; name: string | undefined; now: string },
   ): Promise<number> {
     const linked = await repository.findLinkedUser(tx, input.tenantId, input.issuer, input.subject);
-    if (linked !== undefined && (await findAccountById(tx, input.tenantId, linked))) return linked;
+    // A link goes with its account (a cascade), so a link found names a live account of the tenant.
+    if (linked !== undefined) return linked;
     const existing = await findAccountByEmail(tx, input.tenantId, input.email);
     const user = existing ?? (await createAccountProvedElsewhere(tx, { tenantId: input.tenantId, name: input.name?.trim() || input.email, email: input.email, now: input.now }));
     if (existing) await markAddressProved(tx, existing, input.now);

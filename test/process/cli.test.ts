@@ -513,7 +513,7 @@ describe('secrets at rest from the command line', () => {
     const resealed = await tessera(env, 'secrets', 'rotate');
     expect(resealed.code, describeRun('secrets rotate', resealed)).toBe(0);
     expect(resealed.stdout).toMatch(/^signing_keys\.private_jwk: \d+ sealed again, \d+ already under the new key$/m);
-    expect(resealed.stdout).toMatch(database.env.SECRETS_KEY ? /once every instance runs with it first/ : /restart every server running on this DATA_DIR now/);
+    expect(resealed.stdout).toMatch(database.env.SECRETS_KEY ? /once every instance runs with this key first/ : /restart every server on this DATA_DIR/);
 
     const server = await spawnServer(database.env);
     await server.waitReady(30_000);

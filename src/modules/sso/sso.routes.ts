@@ -166,8 +166,9 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ sso: SsoService; tenantBaseD
       },
     },
     async (request, reply) => {
-      const rawQuery = request.url.slice(request.url.indexOf('?') + 1);
-      const issued = await sso.complete(request.query, request.url.includes('?') ? rawQuery : '', clientOf(request));
+      // The query as the provider wrote it: the code exchange checks the very parameters it sent.
+      const rawQuery = new URL(request.url, 'http://callback').search.slice(1);
+      const issued = await sso.complete(request.query, rawQuery, clientOf(request));
       void reply.header('cache-control', 'no-store');
       return { data: tokenPair(issued), message: request.translate('sso.signed_in') };
     },

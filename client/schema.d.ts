@@ -156,7 +156,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token; reusing one revokes its whole session */
+        /**
+         * Rotate a refresh token; reusing one revokes its whole session
+         * @description The token comes in the body, or from the cookie a sign-in set when it was sent with `x-token-transport: cookie`.
+         */
         post: operations["refreshSession"];
         delete?: never;
         options?: never;
@@ -3146,7 +3149,8 @@ export interface components {
         SignedInWithSecondFactor: {
             user: components["schemas"]["User"];
             access_token: string;
-            refresh_token: string;
+            /** @description Absent when the request asked for it as an HttpOnly cookie (`X-Token-Transport: cookie`) */
+            refresh_token?: string;
             /** @enum {string} */
             token_type: "Bearer";
             /** @description Seconds until the access token expires */
@@ -3420,7 +3424,8 @@ export interface components {
         TokenPair: {
             user: components["schemas"]["User"];
             access_token: string;
-            refresh_token: string;
+            /** @description Absent when the request asked for it as an HttpOnly cookie (`X-Token-Transport: cookie`) */
+            refresh_token?: string;
             /** @enum {string} */
             token_type: "Bearer";
             /** @description Seconds until the access token expires */
@@ -4220,7 +4225,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    refresh_token: string;
+                    /** @description Absent when the token rides in the cookie (`X-Token-Transport: cookie`) */
+                    refresh_token?: string;
                 };
             };
         };

@@ -31,10 +31,12 @@ import { createGroupsService } from './modules/groups/groups.service.ts';
 import { identityRoutes, wellKnownRoutes } from './modules/identity/identity.routes.ts';
 import { createIdentityService, loadIdentityKeys, type SingleSignOnRequirement } from './modules/identity/identity.service.ts';
 import { accountRoutes } from './modules/identity/account.routes.ts';
+import { createRefreshCookie } from './modules/identity/refresh-cookie.ts';
 import { createAccountService } from './modules/identity/account.service.ts';
 import { createMfaService } from './modules/identity/mfa.service.ts';
 import { invitationPageRoutes } from './modules/invitations/invitations.page.ts';
 import { accountPageRoutes } from './modules/identity/account.page.ts';
+import { consoleRoutes } from './modules/console/console.routes.ts';
 import { createInvitationLimiters, invitationsRoutes } from './modules/invitations/invitations.routes.ts';
 import { invitationsWebRoutes } from './modules/invitations/invitations.web-routes.ts';
 import { createInvitationsService } from './modules/invitations/invitations.service.ts';
@@ -291,14 +293,21 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await app.register(wellKnownRoutes, { accessTokens });
   await app.register(invitationPageRoutes);
   await app.register(accountPageRoutes);
+  await app.register(consoleRoutes);
   await app.register(
     async (api) => {
       await api.register(tenantsRoutes, { tenants });
-      await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit });
+      const refreshCookie = createRefreshCookie({
+        publicUrl: config.publicUrl,
+        maxAgeSeconds: config.refreshTokenTtlSeconds,
+        corsOrigins: config.corsOrigins,
+      });
+      await api.register(identityRoutes, { identity, authRateLimit: config.authRateLimit, refreshCookie });
       await api.register(accountRoutes, {
         accounts: createAccountService({ db, clock, publicUrl: config.publicUrl, singleSignOn }),
         mfa: createMfaService({ db, clock, identity, secrets }),
         authRateLimit: config.authRateLimit,
+        refreshCookie,
       });
       await api.register(workspacesRoutes, { workspaces });
       await api.register(locationsRoutes, { locations });

@@ -10,7 +10,7 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
 /**
  * Lets browser apps on the configured origins call the API. Listed origins may send
- * credentials (the console's refresh cookie, later); `*` admits any origin but never with
+ * credentials (the console's refresh cookie); `*` admits any origin but never with
  * credentials, which is safe because Tessera's credentials travel in the Authorization
  * header, not in ambient cookies. With no origins configured, nothing is registered and
  * browsers keep their same-origin rule.

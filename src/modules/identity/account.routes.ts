@@ -25,7 +25,8 @@ import {
   UpdateAccountPolicyBody,
   UpdateProfileBody,
 } from './identity.schemas.ts';
-import { clientOf, me, tokenPair } from './identity.views.ts';
+import { clientOf, me } from './identity.views.ts';
+import type { RefreshCookie } from './refresh-cookie.ts';
 import type { MfaService } from './mfa.service.ts';
 import { Type } from '@sinclair/typebox';
 
@@ -52,7 +53,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
   accounts: AccountService;
   mfa: MfaService;
   authRateLimit: { max: number; windowSeconds: number };
-}> = async (app, { accounts, mfa, authRateLimit }) => {
+  refreshCookie: RefreshCookie;
+}> = async (app, { accounts, mfa, authRateLimit, refreshCookie }) => {
   const limited = (name: string, keys: Array<(request: FastifyRequest) => string>) => {
     const limiter = createAttemptLimiter(app, { name, ...authRateLimit, keys });
     return { preHandler: (request: FastifyRequest) => limiter.check(request) };
@@ -168,10 +170,11 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: DataEnvelope(SignedInWithSecondFactor) },
       },
     },
-    async (request) => {
-      const { issued, recoveryCodes } = await mfa.completeSignIn(tenantContextOf(request), request.body, clientOf(request));
+    async (request, reply) => {
+      const ctx = tenantContextOf(request);
+      const { issued, recoveryCodes } = await mfa.completeSignIn(ctx, request.body, clientOf(request));
       return {
-        data: { ...tokenPair(issued), ...(recoveryCodes ? { recovery_codes: recoveryCodes } : {}) },
+        data: { ...refreshCookie.deliver(request, reply, ctx.tenant.slug, issued), ...(recoveryCodes ? { recovery_codes: recoveryCodes } : {}) },
         message: request.translate(recoveryCodes ? 'mfa.enabled' : 'auth.logged_in'),
       };
     },

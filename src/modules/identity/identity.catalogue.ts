@@ -7,6 +7,8 @@ import { defineCatalogue } from '../../core/catalogue.ts';
  */
 export const identityCatalogue = defineCatalogue({
   area: 'identity',
+  // The console asks for its refresh token as a cookie (refresh-cookie.ts).
+  requestHeaders: { 'X-Token-Transport': { secret: false } },
   sealedColumns: [
     { table: 'signing_keys', idColumn: 'kid', columns: ['private_jwk'] },
     { table: 'users', idColumn: 'id', columns: ['totp_secret', 'totp_pending_secret'] },
@@ -30,10 +32,12 @@ export const identityCatalogue = defineCatalogue({
     'MFA.REQUIRED_BY_POLICY': 409,
     'MFA.ENROLL_FIRST': 409,
     'ACCOUNT.VERIFY_FIRST': 409,
+    'AUTH.ORIGIN_REFUSED': 403,
   },
   messages: {
     en: {
       'AUTH.INVALID_CREDENTIALS': 'The email or password is incorrect.',
+      'AUTH.ORIGIN_REFUSED': 'This page may not use the session cookie: its origin is not this server or one it trusts.',
       'AUTH.SIGNUP_DISABLED': 'Self sign-up is disabled for this tenant.',
       'USER.NOT_FOUND': 'No such user.',
       'IDENTITY.EMAIL_TAKEN': 'An account with this email already exists.',
@@ -77,6 +81,7 @@ export const identityCatalogue = defineCatalogue({
     },
     es: {
       'AUTH.INVALID_CREDENTIALS': 'El correo o la contraseña son incorrectos.',
+      'AUTH.ORIGIN_REFUSED': 'Esta página no puede usar la cookie de sesión: su origen no es este servidor ni uno de confianza.',
       'AUTH.SIGNUP_DISABLED': 'El registro libre está desactivado en este inquilino.',
       'USER.NOT_FOUND': 'El usuario no existe.',
       'IDENTITY.EMAIL_TAKEN': 'Ya existe una cuenta con este correo.',

@@ -3,6 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import type { AccessTokens } from '../../core/auth/jwt.ts';
 import { anonymous, authenticated, publicRoute, requiresTenant } from '../../core/auth/policy.ts';
 import { tenantContextOf, userContextOf } from '../../core/auth/resolve-context.ts';
+import { AppError } from '../../core/errors.ts';
+import { missingFieldDetails } from '../../core/http/error-handler.ts';
 import { bodyEmailKey, createAttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import {
@@ -18,12 +20,14 @@ import {
   UpdateTenantUserBody,
 } from './identity.schemas.ts';
 import type { IdentityService } from './identity.service.ts';
-import { clientOf, me, secondFactorChallenge, tenantUser, tokenPair, userSummary } from './identity.views.ts';
+import { clientOf, me, secondFactorChallenge, tenantUser, userSummary } from './identity.views.ts';
+import { TOKEN_TRANSPORT_HEADER, type RefreshCookie } from './refresh-cookie.ts';
 
 export const identityRoutes: FastifyPluginAsyncTypebox<{
   identity: IdentityService;
   authRateLimit: { max: number; windowSeconds: number };
-}> = async (app, { identity, authRateLimit }) => {
+  refreshCookie: RefreshCookie;
+}> = async (app, { identity, authRateLimit, refreshCookie }) => {
   const credentialAttempts = createAttemptLimiter(app, {
     name: 'credentials',
     ...authRateLimit,
@@ -48,14 +52,16 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const registration = await identity.register(tenantContextOf(request), request.body, clientOf(request));
+      const ctx = tenantContextOf(request);
+      const registration = await identity.register(ctx, request.body, clientOf(request));
       if (registration.kind === 'verification_required') {
         return reply.code(202).send({
           data: { user: userSummary(registration.user), email_verification_required: true as const },
           message: request.translate('auth.verification_required'),
         });
       }
-      return reply.code(201).send({ data: tokenPair(registration.issued), message: request.translate('auth.registered') });
+      const tokens = refreshCookie.deliver(request, reply, ctx.tenant.slug, registration.issued);
+      return reply.code(201).send({ data: tokens, message: request.translate('auth.registered') });
     },
   );
 
@@ -77,9 +83,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const signIn = await identity.login(tenantContextOf(request), request.body, clientOf(request));
+      const ctx = tenantContextOf(request);
+      const signIn = await identity.login(ctx, request.body, clientOf(request));
       if (signIn.kind === 'second_factor') return reply.code(202).send(secondFactorChallenge(request, signIn));
-      return { data: tokenPair(signIn.issued), message: request.translate('auth.logged_in') };
+      return { data: refreshCookie.deliver(request, reply, ctx.tenant.slug, signIn.issued), message: request.translate('auth.logged_in') };
     },
   );
 
@@ -91,13 +98,21 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'refreshSession',
         tags: ['identity'],
         summary: 'Rotate a refresh token; reusing one revokes its whole session',
+        description: `The token comes in the body, or from the cookie a sign-in set when it was sent with \`${TOKEN_TRANSPORT_HEADER}: cookie\`.`,
         body: RefreshBody,
         response: { 200: DataEnvelope(TokenPair) },
       },
     },
-    async (request) => {
-      const issued = await identity.refresh(tenantContextOf(request), request.body.refresh_token, clientOf(request));
-      return { data: tokenPair(issued), message: request.translate('auth.refreshed') };
+    async (request, reply) => {
+      const ctx = tenantContextOf(request);
+      const presented = request.body.refresh_token ?? refreshCookie.presented(request, ctx.tenant.slug);
+      if (presented === undefined) {
+        // A cookie-transport request without its cookie has no session; any other lacks a required field.
+        if (request.headers[TOKEN_TRANSPORT_HEADER] === 'cookie') throw new AppError('AUTH.UNAUTHENTICATED', { reason: 'no_refresh_token' });
+        throw new AppError('VALIDATION.FAILED', missingFieldDetails('refresh_token', request.locale));
+      }
+      const issued = await identity.refresh(ctx, presented, clientOf(request));
+      return { data: refreshCookie.deliver(request, reply, ctx.tenant.slug, issued), message: request.translate('auth.refreshed') };
     },
   );
 
@@ -107,8 +122,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
       config: { policy: authenticated() },
       schema: { operationId: 'logout', tags: ['identity'], summary: 'End this session at once', response: { 200: MessageOnly } },
     },
-    async (request) => {
-      await identity.logout(userContextOf(request));
+    async (request, reply) => {
+      const ctx = userContextOf(request);
+      await identity.logout(ctx);
+      refreshCookie.clear(request, reply, ctx.tenant.slug);
       return { message: request.translate('auth.logged_out') };
     },
   );

@@ -31,7 +31,7 @@ export const LoginBody = Type.Object(
 export type LoginBody = Static<typeof LoginBody>;
 
 export const RefreshBody = Type.Object(
-  { refresh_token: Type.String({ minLength: 1, maxLength: 200 }) },
+  { refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Absent when the token rides in the cookie (`X-Token-Transport: cookie`)' })) },
   { additionalProperties: false },
 );
 
@@ -74,7 +74,9 @@ export const TokenPair = Type.Object(
   {
     user: UserSummary,
     access_token: Type.String(),
-    refresh_token: Type.String(),
+    refresh_token: Type.Optional(
+      Type.String({ description: 'Absent when the request asked for it as an HttpOnly cookie (`X-Token-Transport: cookie`)' }),
+    ),
     token_type: Type.Literal('Bearer'),
     expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
   },

@@ -1,0 +1,10 @@
+import { MembersScreen, membersText } from './members.tsx';
+import type { ScreenEntry } from './registry.ts';
+
+/** The screens inside a workspace, in navigation order. */
+export const WORKSPACE_SCREENS: readonly ScreenEntry[] = [
+  { path: 'members', label: () => membersText().title, permission: 'members:view', component: MembersScreen },
+];
+
+/** The tenant's administration, shown to its owners and admins. */
+export const TENANT_SCREENS: readonly ScreenEntry[] = [];

@@ -293,7 +293,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await app.register(wellKnownRoutes, { accessTokens });
   await app.register(invitationPageRoutes);
   await app.register(accountPageRoutes);
-  await app.register(consoleRoutes);
+  await app.register(consoleRoutes, { publicUrl: config.publicUrl });
   await app.register(
     async (api) => {
       await api.register(tenantsRoutes, { tenants });

@@ -17,6 +17,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // What a page shows after a click comes when the machine gets to it: a busy machine (the
+    // browser tests share two cores with servers) must not fail a poll that would pass.
+    expect: { poll: { timeout: 15_000 } },
     // Two cores: more workers only make every argon2 hash and spawned server slower.
     maxWorkers: 2,
     sequence: { concurrent: false },

@@ -1835,7 +1835,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where the identity provider sends the browser back: signs in (the same session and tokens as a password sign-in) */
+        /**
+         * Where the identity provider sends the browser back: signs in (the same session and tokens as a password sign-in)
+         * @description Answers the tokens; a sign-in started with `return_to` instead sets the refresh-token cookie and redirects (303) there.
+         */
         get: operations["completeSso"];
         put?: never;
         post?: never;
@@ -11575,6 +11578,8 @@ export interface operations {
                 domain?: string;
                 /** @description The tenant, for a link (else `X-Tenant` or the Host subdomain, as elsewhere) */
                 tenant?: string;
+                /** @description A console path to send the browser back to, signed in: the callback then sets the refresh-token cookie and redirects (303) instead of answering the tokens. The sign-in is bound to the browser that started it by a cookie this answer sets. */
+                return_to?: string;
             };
             header?: {
                 /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
@@ -11647,6 +11652,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TokenPairResponse"];
                 };
+            };
+            /** @description To the return_to path, signed in by cookie */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error (see error.code) */
             "4XX": {

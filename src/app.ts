@@ -78,6 +78,7 @@ import { inviteCodesRoutes } from './modules/invite-codes/invite-codes.routes.ts
 import { createInviteCodesService } from './modules/invite-codes/invite-codes.service.ts';
 import { createTxtLookup } from './modules/sso/domain-verification.ts';
 import { createProviderDirectory } from './modules/sso/oidc.ts';
+import { createBrowserBinding } from './modules/sso/browser-binding.ts';
 import { ssoRoutes } from './modules/sso/sso.routes.ts';
 import { createSsoService, signInUrlIfRequired } from './modules/sso/sso.service.ts';
 import type { Db } from './schema/database.ts';
@@ -337,6 +338,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
         sso,
         tenantBaseDomain: config.tenantBaseDomain,
         startAttempts: createAttemptLimiter(app, { name: 'sso-starts', ...config.authRateLimit, keys: [(request) => `ip:${request.ip}`] }),
+        refreshCookie,
+        browserBinding: createBrowserBinding({ publicUrl: config.publicUrl }),
       });
     },
     { prefix: SURFACES.api },

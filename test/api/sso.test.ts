@@ -391,3 +391,63 @@ describe('a new SECRETS_KEY', () => {
     }
   });
 });
+
+describe('a browser app’s sign-in (return_to)', () => {
+  /** A start asking to come back to the console, as the console's script makes it. */
+  async function startForBrowser(email: string, returnTo = '/console/') {
+    const start = await api('GET', `/auth/sso/start?email=${encodeURIComponent(email)}&return_to=${encodeURIComponent(returnTo)}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(start.status, JSON.stringify(start.body)).toBe(200);
+    const setCookie = String(start.headers['set-cookie']);
+    const binding = /^(tessera_sso_[0-9a-f]+)=([^;]+)/.exec(setCookie);
+    expect(binding, setCookie).not.toBeNull();
+    expect(setCookie.toLowerCase()).toContain('samesite=lax');
+    expect(setCookie.toLowerCase()).toContain('path=/api/v1/auth/sso/callback');
+    return { authorizationUrl: String(start.body.data.authorization_url), cookie: `${binding?.[1]}=${binding?.[2]}` };
+  }
+
+  it('comes back to the console signed in by the refresh-token cookie, tokens nowhere in an address', async () => {
+    const email = `browser.${Date.now().toString(36)}@${domain}`;
+    idp.setAccount('browser-sub', { email, email_verified: true, name: 'Browser Person' });
+    const { authorizationUrl, cookie } = await startForBrowser(email, '/console/t/default/');
+    const callback = new URL(await idp.signIn(authorizationUrl, 'browser-sub'));
+    const back = await call('GET', `${callback.pathname}${callback.search}`, { headers: { cookie } });
+    expect(back.status).toBe(303);
+    expect(back.headers.location).toBe('/console/t/default/');
+    const cookies = ([] as string[]).concat(back.headers['set-cookie'] as string | string[]);
+    const refresh = cookies.find((entry) => entry.startsWith('tessera_refresh_default='));
+    expect(refresh?.toLowerCase()).toContain('httponly');
+    expect(cookies.some((entry) => entry.startsWith(cookie.split('=')[0] ?? '-') && entry.includes('Max-Age=0'))).toBe(true);
+
+    // The console's first request: a refresh from that cookie signs the person in.
+    const refreshed = await api('POST', '/auth/refresh', {
+      headers: { 'x-token-transport': 'cookie', cookie: refresh?.split(';')[0] ?? '' },
+      body: {},
+    });
+    expect(refreshed.status).toBe(200);
+    const me = await api('GET', '/me', { headers: { authorization: `Bearer ${refreshed.body.data.access_token}` } });
+    expect(me.body.data.email).toBe(email);
+  });
+
+  it('signs nobody in on a browser that did not start it: a callback address opened elsewhere is refused', async () => {
+    const email = `victim.${Date.now().toString(36)}@${domain}`;
+    idp.setAccount('attacker-sub', { email, email_verified: true, name: 'Attacker' });
+    const { authorizationUrl } = await startForBrowser(email);
+    const callback = new URL(await idp.signIn(authorizationUrl, 'attacker-sub'));
+    const sessionsBefore = await countOf('sessions');
+    // The victim's browser has no binding cookie (or another sign-in's).
+    const refused = await call('GET', `${callback.pathname}${callback.search}`, { headers: { cookie: 'tessera_sso_0000000000000000=forged' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error?.code).toBe('SSO.STATE_INVALID');
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    expect(await countOf('sessions')).toBe(sessionsBefore);
+  });
+
+  it('returns only to a console path of this server', async () => {
+    for (const returnTo of ['https://evil.example/console/', '//evil.example/console', '/api/v1/me', '/console\\@evil', '/consolex', '/console/ x']) {
+      const start = await api('GET', `/auth/sso/start?email=${encodeURIComponent(`someone@${domain}`)}&return_to=${encodeURIComponent(returnTo)}`);
+      expect(start.status, returnTo).toBe(422);
+    }
+  });
+});

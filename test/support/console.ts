@@ -32,7 +32,13 @@ export interface ConsoleHarness {
   /** The console's address (`/console`, or `/console/t/<slug>` for a tenant named in the path). */
   consoleUrl: (pathInConsole?: string, tenant?: string) => string;
   /** A new browser (its own cookies), or a new tab of the given one. */
-  open: (options?: { locale?: string; context?: BrowserContext; viewport?: { width: number; height: number } }) => Promise<ConsolePage>;
+  open: (options?: {
+    locale?: string;
+    context?: BrowserContext;
+    viewport?: { width: number; height: number };
+    /** Other origins the test sends the browser to on purpose (an identity provider). */
+    alsoAllow?: readonly string[];
+  }) => Promise<ConsolePage>;
   /** Registers through the console's own form and lands signed in; returns the address used. */
   registerThroughConsole: (page: Page, name?: string, tenant?: string) => Promise<string>;
   close: () => Promise<void>;
@@ -74,7 +80,7 @@ async function startConsoleHarness(env: Record<string, string>, launchArgs: stri
   const database = await createTestDatabase();
   // The issuer is the server's own address, as for a single instance started from the README.
   const server = await spawnServer({ ...database.env, PUBLIC_URL: '', ...env });
-  await server.waitReady(30_000);
+  await server.waitReady(60_000);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...launchArgs],
@@ -98,7 +104,8 @@ async function startConsoleHarness(env: Record<string, string>, launchArgs: stri
       page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
       page.on('request', (request) => {
         const url = request.url();
-        if (!url.startsWith('data:') && new URL(url).port !== new URL(origin).port) problems.push(`request to another origin: ${url}`);
+        if (url.startsWith('data:') || new URL(url).port === new URL(origin).port) return;
+        if (!(options.alsoAllow ?? []).some((allowed) => url.startsWith(allowed))) problems.push(`request to another origin: ${url}`);
       });
       page.on('console', (message) => {
         if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(`console error: ${message.text()}`);

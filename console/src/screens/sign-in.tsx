@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, call } from '../api.ts';
 import { common, defineText } from '../i18n.ts';
+import { basePath, tenantSlug } from '../router.ts';
 import { cookieTransport, session } from '../session.ts';
 import { ActionStatus, Field, Link, Screen } from '../ui/components.tsx';
 import { fieldErrors, formValues, useAction } from '../ui/hooks.ts';
@@ -17,6 +18,10 @@ export const signInText = defineText(
     enrollmentRequired: 'This tenant requires a second factor for your role. Set one up with your app through the API, then sign in again.',
     checkEmail: 'Account created. Open the link we e-mailed you to prove your address, then sign in.',
     passwordHint: '8 characters or more',
+    singleSignOn: 'Single sign-on',
+    continueWithSingleSignOn: 'Continue with single sign-on',
+    singleSignOnHint: 'Your organization signs you in: give your work e-mail above, then continue.',
+    emailFirst: 'Give your work e-mail first.',
   },
   {
     signIn: 'Iniciar sesión',
@@ -29,6 +34,10 @@ export const signInText = defineText(
     enrollmentRequired: 'Este inquilino exige un segundo factor para tu rol. Configúralo con tu aplicación a través de la API y vuelve a iniciar sesión.',
     checkEmail: 'Cuenta creada. Abre el enlace que te enviamos por correo para comprobar tu dirección y luego inicia sesión.',
     passwordHint: '8 caracteres o más',
+    singleSignOn: 'Inicio de sesión único',
+    continueWithSingleSignOn: 'Continuar con inicio de sesión único',
+    singleSignOnHint: 'Tu organización te identifica: escribe arriba tu correo del trabajo y continúa.',
+    emailFirst: 'Escribe primero tu correo del trabajo.',
   },
 );
 
@@ -100,10 +109,46 @@ export function SignInScreen(props: { ended: boolean; onSignedIn: () => Promise<
           {text.signIn}
         </button>
       </form>
+      <SingleSignOn action={action} />
       <p>
         {text.noAccount} <Link href="/register">{text.register}</Link>
       </p>
     </Screen>
+  );
+}
+
+/**
+ * Single sign-on with the address typed above: the API answers where the provider is (and
+ * sets the cookie binding the sign-in to this browser); the provider sends the browser back to
+ * the console, signed in by the refresh-token cookie. Also the way on where a password is refused
+ * (`AUTH.SSO_REQUIRED`).
+ */
+function SingleSignOn(props: { action: ReturnType<typeof useAction> }) {
+  const text = signInText();
+  return (
+    <section aria-labelledby="sso-title">
+      <h2 id="sso-title">{text.singleSignOn}</h2>
+      <p class="hint">{text.singleSignOnHint}</p>
+      <button
+        type="button"
+        disabled={props.action.busy}
+        onClick={() => {
+          const email = document.querySelector<HTMLInputElement>('#field-email')?.value.trim() ?? '';
+          void props.action.run(async () => {
+            if (email === '') throw new Error(text.emailFirst);
+            const { data } = await call(
+              api.GET('/api/v1/auth/sso/start', {
+                params: { query: { email, return_to: `${basePath}/`, ...(tenantSlug !== undefined && { tenant: tenantSlug }) } },
+                headers: { Accept: 'application/json' },
+              }),
+            );
+            if (data && 'authorization_url' in data) location.assign(data.authorization_url);
+          });
+        }}
+      >
+        {text.continueWithSingleSignOn}
+      </button>
+    </section>
   );
 }
 

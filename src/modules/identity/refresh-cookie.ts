@@ -55,6 +55,14 @@ export function createRefreshCookie(options: { publicUrl: string; maxAgeSeconds:
       const { refresh_token: _kept, ...withoutRefreshToken } = pair;
       return withoutRefreshToken;
     },
+    /**
+     * Sets the cookie for a browser that comes back by a redirect (single sign-on's callback):
+     * a navigation sends no header, and the sign-in it ends was bound to that browser instead.
+     */
+    setForRedirect(reply: FastifyReply, tenantSlug: string, issued: IssuedSession) {
+      set(reply, tenantSlug, issued.refreshToken, options.maxAgeSeconds);
+      void reply.header('cache-control', 'no-store');
+    },
     /** The refresh token a cookie-transport request carries, if it asked for that transport. */
     presented(request: FastifyRequest, tenantSlug: string): string | undefined {
       if (!requested(request)) return undefined;

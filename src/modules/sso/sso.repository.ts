@@ -40,7 +40,17 @@ export function findByVerifiedDomain(db: Executor, tenantId: number, domain: str
 
 export async function insertSignIn(
   tx: Tx,
-  values: { stateHash: string; tenantId: number; workspaceId: number; nonce: string; codeVerifier: string; now: string; expiresAt: string },
+  values: {
+    stateHash: string;
+    tenantId: number;
+    workspaceId: number;
+    nonce: string;
+    codeVerifier: string;
+    returnTo: string | null;
+    browserBindingHash: string | null;
+    now: string;
+    expiresAt: string;
+  },
 ): Promise<void> {
   await tx
     .insertInto('sso_sign_ins')
@@ -50,6 +60,8 @@ export async function insertSignIn(
       workspace_id: values.workspaceId,
       nonce: values.nonce,
       code_verifier: values.codeVerifier,
+      return_to: values.returnTo,
+      browser_binding_hash: values.browserBindingHash,
       created_at: values.now,
       expires_at: values.expiresAt,
     })

@@ -6,6 +6,8 @@ import type { AttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams } from '../../core/http/schemas.ts';
 import { TokenPair } from '../identity/identity.schemas.ts';
 import { clientOf, tokenPair } from '../identity/identity.views.ts';
+import type { RefreshCookie } from '../identity/refresh-cookie.ts';
+import type { BrowserBinding } from './browser-binding.ts';
 import { CallbackQuery, ClaimDomainBody, ConnectionBody, DomainClaim, EnforcementBody, SsoSettings, StartQuery } from './sso.schemas.ts';
 import type { SsoService } from './sso.service.ts';
 import { Type } from '@sinclair/typebox';
@@ -15,9 +17,15 @@ const view = onPathWorkspace('sso:view');
 const manage = onPathWorkspace('sso:manage', { usersOnly: true, notActingAs: true });
 const tags = ['single sign-on'];
 
-export const ssoRoutes: FastifyPluginAsyncTypebox<{ sso: SsoService; tenantBaseDomain: string | undefined; startAttempts: AttemptLimiter }> = async (
+export const ssoRoutes: FastifyPluginAsyncTypebox<{
+  sso: SsoService;
+  tenantBaseDomain: string | undefined;
+  startAttempts: AttemptLimiter;
+  refreshCookie: RefreshCookie;
+  browserBinding: BrowserBinding;
+}> = async (
   app,
-  { sso, tenantBaseDomain, startAttempts },
+  { sso, tenantBaseDomain, startAttempts, refreshCookie, browserBinding },
 ) => {
   app.get(
     '/workspaces/:id/sso',
@@ -144,7 +152,8 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ sso: SsoService; tenantBaseD
     },
     async (request, reply) => {
       const { tenant, ...input } = request.query;
-      const location = await sso.start(tenant ?? requestedTenant(request, tenantBaseDomain), input);
+      const { location, stateHash, browserBinding: binding } = await sso.start(tenant ?? requestedTenant(request, tenantBaseDomain), input);
+      if (binding !== undefined) browserBinding.set(reply, stateHash, binding);
       void reply.header('cache-control', 'no-store');
       // A browser's navigation asks for text/html; a script's fetch for JSON.
       const accept = request.headers.accept ?? '';
@@ -161,16 +170,20 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<{ sso: SsoService; tenantBaseD
         operationId: 'completeSso',
         tags,
         summary: "Where the identity provider sends the browser back: signs in (the same session and tokens as a password sign-in)",
+        description: 'Answers the tokens; a sign-in started with `return_to` instead sets the refresh-token cookie and redirects (303) there.',
         querystring: CallbackQuery,
-        response: { 200: DataEnvelope(TokenPair) },
+        response: { 200: DataEnvelope(TokenPair), 303: Type.Null({ description: 'To the return_to path, signed in by cookie' }) },
       },
     },
     async (request, reply) => {
       // The query as the provider wrote it: the code exchange checks the very parameters it sent.
       const rawQuery = new URL(request.url, 'http://callback').search.slice(1);
-      const issued = await sso.complete(request.query, rawQuery, clientOf(request));
+      const signedIn = await sso.complete(request.query, rawQuery, clientOf(request), (stateHash) => browserBinding.read(request, stateHash));
       void reply.header('cache-control', 'no-store');
-      return { data: tokenPair(issued), message: request.translate('sso.signed_in') };
+      if (signedIn.returnTo === null) return { data: tokenPair(signedIn.issued), message: request.translate('sso.signed_in') };
+      browserBinding.clear(reply, signedIn.stateHash);
+      refreshCookie.setForRedirect(reply, signedIn.tenantSlug, signedIn.issued);
+      return reply.redirect(signedIn.returnTo, 303);
     },
   );
 };

@@ -60,6 +60,15 @@ export const StartQuery = Type.Object(
     email: Type.Optional(EmailAddress),
     domain: Type.Optional(EmailDomain),
     tenant: Type.Optional(Type.String({ pattern: TENANT_SLUG_PATTERN, description: 'The tenant, for a link (else `X-Tenant` or the Host subdomain, as elsewhere)' })),
+    return_to: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        pattern: '^/console(/[^\\s\\\\]*)?$',
+        description:
+          'A console path to send the browser back to, signed in: the callback then sets the refresh-token cookie and redirects (303) ' +
+          'instead of answering the tokens. The sign-in is bound to the browser that started it by a cookie this answer sets.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

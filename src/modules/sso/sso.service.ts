@@ -19,6 +19,7 @@ import {
   markAddressProved,
   setCurrentWorkspace,
   type IdentityService,
+  type IssuedSession,
   type SessionClient,
 } from '../identity/identity.service.ts';
 import { addMember } from '../members/members.service.ts';
@@ -268,7 +269,10 @@ export function createSsoService(deps: {
      * provider, a fresh `state`, `nonce` and PKCE verifier kept for the callback; answers where
      * to send the browser.
      */
-    async start(tenantSlug: string, input: { email?: string | undefined; domain?: string | undefined }): Promise<string> {
+    async start(
+      tenantSlug: string,
+      input: { email?: string | undefined; domain?: string | undefined; return_to?: string | undefined },
+    ): Promise<{ location: string; stateHash: string; browserBinding: string | undefined }> {
       const domain = input.email ? domainOf(input.email) : input.domain?.toLowerCase();
       if (!domain) throw new AppError('VALIDATION.FAILED', { email: 'give an e-mail address or a domain' });
       const tenant = await deps.tenants.requireTenant(tenantSlug);
@@ -280,6 +284,8 @@ export function createSsoService(deps: {
       const nonce = openid.randomNonce();
       const codeVerifier = openid.randomPKCECodeVerifier();
       const stateHash = digestToken(state);
+      // A sign-in that returns a browser signed in must end in the browser that started it.
+      const browserBinding = input.return_to === undefined ? undefined : randomToken();
       const now = clock.now().toISOString();
       await inTransaction(db, async (tx) => {
         await repository.deleteStaleSignIns(tx, isoAfter(clock, -86_400));
@@ -289,11 +295,20 @@ export function createSsoService(deps: {
           workspaceId: connection.workspace_id,
           nonce,
           codeVerifier: deps.secrets.seal(codeVerifier, verifierContext(stateHash)),
+          returnTo: input.return_to ?? null,
+          browserBindingHash: browserBinding === undefined ? null : digestToken(browserBinding),
           now,
           expiresAt: isoAfter(clock, SIGN_IN_SECONDS),
         });
       });
-      return provider.authorizationUrl({ redirectUri, state, nonce, codeChallenge: await openid.calculatePKCECodeChallenge(codeVerifier), ...(input.email ? { loginHint: input.email } : {}) });
+      const location = provider.authorizationUrl({
+        redirectUri,
+        state,
+        nonce,
+        codeChallenge: await openid.calculatePKCECodeChallenge(codeVerifier),
+        ...(input.email ? { loginHint: input.email } : {}),
+      });
+      return { location, stateHash, browserBinding };
     },
 
     /**
@@ -303,11 +318,20 @@ export function createSsoService(deps: {
      * account is the one linked to the provider's subject, else the one with that address (linked
      * now), else a new one; it becomes a member with the connection's role if it is not one.
      */
-    async complete(query: Record<string, string | undefined>, rawQuery: string, client: SessionClient) {
+    async complete(
+      query: Record<string, string | undefined>,
+      rawQuery: string,
+      client: SessionClient,
+      browserBindingOf: (stateHash: string) => string | undefined,
+    ): Promise<{ issued: IssuedSession; tenantSlug: string; stateHash: string; returnTo: string | null }> {
       if (!query.state) throw new AppError('SSO.STATE_INVALID');
       const stateHash = digestToken(query.state);
       const signIn = await inTransaction(db, (tx) => repository.claimSignIn(tx, stateHash, clock.now().toISOString()));
       if (!signIn) throw new AppError('SSO.STATE_INVALID');
+      if (signIn.browser_binding_hash !== null) {
+        const binding = browserBindingOf(stateHash);
+        if (binding === undefined || digestToken(binding) !== signIn.browser_binding_hash) throw new AppError('SSO.STATE_INVALID', { reason: 'another_browser' });
+      }
       const tenant = await deps.tenants.findLiveTenant(signIn.tenant_id);
       const connection = tenant && (await repository.findConnectionOf(db, signIn.workspace_id));
       if (!tenant || !connection?.domain_verified_at || !connection.email_domain || !connection.issuer_url) throw new AppError('SSO.NOT_CONFIGURED');
@@ -336,11 +360,12 @@ export function createSsoService(deps: {
         }
         return userId;
       });
+      const signedIn = (issued: IssuedSession) => ({ issued, tenantSlug: tenant.slug, stateHash, returnTo: signIn.return_to });
       try {
-        return await admitted();
+        return signedIn(await admitted());
       } catch (error) {
         // A first sign-in of the same person racing this one made the account or the link first: it is found now.
-        if (isUniqueViolation(error)) return admitted();
+        if (isUniqueViolation(error)) return signedIn(await admitted());
         throw error;
       }
     },

@@ -43,4 +43,8 @@ export interface SsoSignInsTable {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  /** A path of this server the browser returns to, signed in by cookie (browser apps); null: the callback answers the tokens. */
+  return_to: string | null;
+  /** The digest of the cookie that binds a returning sign-in to the browser that started it. */
+  browser_binding_hash: string | null;
 }

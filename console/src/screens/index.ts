@@ -1,9 +1,11 @@
 import { MembersScreen, membersText } from './members.tsx';
 import type { ScreenEntry } from './registry.ts';
+import { SettingsScreen, settingsText } from './settings.tsx';
 
 /** The screens inside a workspace, in navigation order. */
 export const WORKSPACE_SCREENS: readonly ScreenEntry[] = [
   { path: 'members', label: () => membersText().title, permission: 'members:view', component: MembersScreen },
+  { path: 'settings', label: () => settingsText().navigation, permission: 'settings:view', component: SettingsScreen, subPaths: ['settings/:tab'] },
 ];
 
 /** The tenant's administration, shown to its owners and admins. */

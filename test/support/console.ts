@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './engines.ts';
 import { killAllServers, PASSWORD, REPO_ROOT, spawnServer, uniqueProcessEmail, type ServerProcess } from './process.ts';
 
@@ -64,12 +64,15 @@ export function useConsoleHarness(env: Record<string, string> = {}, launchArgs: 
       }
     });
   });
-  afterEach(async () => {
+  // The last test's browsers close when the next test starts (or the file ends), not after it:
+  // a failing test's screenshots are taken after its afterEach hooks have run.
+  const closePages = async () => {
     if (!harness) return;
     const contexts = new Set(harness.pages.map((page) => page.context()));
     harness.pages.length = 0;
     await Promise.all([...contexts].map((context) => context.close().catch(() => undefined)));
-  });
+  };
+  beforeEach(closePages);
   return () => {
     if (!harness) throw new Error('the console harness is not running (is Chromium installed?)');
     return harness;

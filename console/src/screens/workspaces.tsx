@@ -67,7 +67,7 @@ export function WorkspacesScreen() {
         }}
       >
         <Field label={shared.name} name="name" required maxLength={32} error={errors.name} />
-        <Field label={text.slug} name="slug" pattern="[a-z0-9-]{3,48}" hint={text.slugHint} error={errors.slug} />
+        <Field label={text.slug} name="slug" pattern="[a-z0-9\-]{3,48}" hint={text.slugHint} error={errors.slug} />
         <ActionStatus action={action} />
         <button type="submit" class="primary" disabled={action.busy}>
           {text.create}

@@ -70,7 +70,7 @@ describe.skipIf(!chromiumInstalled)('the console: Settings › Account', () => {
     const workspaceTab = page.getByRole('tab', { name: 'Workspace', exact: true });
     expect(await workspaceTab.getAttribute('aria-selected')).toBe('true');
     await expect.poll(() => page.getByLabel('Default currency').inputValue()).toBe('USD');
-    expect(await page.getByRole('region', { name: 'This workspace' }).textContent()).toContain(String(workspaceId));
+    expect(await page.getByRole('region', { name: 'This workspace', exact: true }).textContent()).toContain(String(workspaceId));
     expect(await accessibilityViolations(page)).toEqual([]);
 
     // The API's ranges hold in the browser before anything is sent.
@@ -181,8 +181,8 @@ describe.skipIf(!chromiumInstalled)('the console: Settings › Account', () => {
     await ownerPage.page.getByRole('textbox', { name: 'ID de la sucursal' }).fill(String(workspaceId));
     await ownerPage.page.getByRole('button', { name: 'Agregar sucursal subordinada' }).click();
     await expect.poll(() => ownerPage.page.getByRole('alert').textContent()).toContain('Una sucursal no puede invitarse a sí misma.');
-    expect(await ownerPage.page.getByRole('region', { name: 'Sucursales subordinadas' }).count()).toBe(1);
-    expect(await ownerPage.page.getByRole('region', { name: 'Invitaciones para unirse a un grupo de sucursales' }).count()).toBe(1);
+    expect(await ownerPage.page.getByRole('region', { name: 'Sucursales subordinadas', exact: true }).count()).toBe(1);
+    expect(await ownerPage.page.getByRole('region', { name: 'Invitaciones para unirse a un grupo de sucursales', exact: true }).count()).toBe(1);
     expect(await accessibilityViolations(ownerPage.page)).toEqual([]);
     expect(ownerPage.problems).toEqual([]);
 
@@ -235,15 +235,15 @@ describe.skipIf(!chromiumInstalled)('the console: Settings › Account', () => {
       await page.waitForURL(/\/settings\/workspace-group$/);
       await expect.poll(() => page.getByRole('region', { name: /^(Sub workspaces|Admin workspace)$/ }).count()).toBe(1);
     };
-    const subWorkspaces = (page: Page) => page.getByRole('region', { name: 'Sub workspaces' });
-    const adminWorkspace = (page: Page) => page.getByRole('region', { name: 'Admin workspace' });
-    const received = (page: Page) => page.getByRole('region', { name: 'Invitations to join a workspace group' });
+    const subWorkspaces = (page: Page) => page.getByRole('region', { name: 'Sub workspaces', exact: true });
+    const adminWorkspace = (page: Page) => page.getByRole('region', { name: 'Admin workspace', exact: true });
+    const received = (page: Page) => page.getByRole('region', { name: 'Invitations to join a workspace group', exact: true });
     const subsOfX = async () => (await inWorkspace(server, ownerA, x, 'GET', '/api/v1/workspace-group-members')).body.data as Array<{ id: number; sub_workspace_id: number }>;
     const adminOfY = async () => (await inWorkspace(server, ownerB, y, 'GET', '/api/v1/workspace-group-members/admin')).body.data as { id: number } | null;
 
     // B reads Y's ID where the console shows it, to hand to A.
     await toWorkspaceGroupTab(b.page);
-    const shownId = (await b.page.getByRole('region', { name: 'This workspace' }).locator('code').textContent()) ?? '';
+    const shownId = (await b.page.getByRole('region', { name: 'This workspace', exact: true }).locator('code').textContent()) ?? '';
     expect(shownId).toBe(String(y));
     expect(await accessibilityViolations(b.page)).toEqual([]);
 
@@ -256,7 +256,7 @@ describe.skipIf(!chromiumInstalled)('the console: Settings › Account', () => {
       await expect.poll(() => a.page.getByRole('status').filter({ hasText: 'The invitation was sent to the owner of workspace' }).count()).toBe(1);
       const sent = await inWorkspace(server, ownerA, x, 'GET', '/api/v1/workspace-group-invitations?direction=sent&status=pending');
       expect(sent.body.data.map((row: { sub_workspace_id: number }) => row.sub_workspace_id)).toEqual([y]);
-      await expect.poll(() => a.page.getByRole('region', { name: 'Invitations sent' }).getByRole('cell', { name: String(y), exact: true }).count()).toBe(1);
+      await expect.poll(() => a.page.getByRole('region', { name: 'Invitations sent', exact: true }).getByRole('cell', { name: String(y), exact: true }).count()).toBe(1);
     };
     /** B accepts the invitation in the console. */
     const acceptAsB = async () => {

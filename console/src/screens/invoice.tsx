@@ -3,8 +3,7 @@ import { api, call, type Schemas } from '../api.ts';
 import { useWorkspace } from '../context.ts';
 import { common, defineText, formatDate } from '../i18n.ts';
 import { navigate } from '../router.ts';
-import { ActionStatus, ConfirmButton, ErrorNotice, Field, Link, Loading, Screen, SelectField } from '../ui/components.tsx';
-import { ScrollTable } from '../ui/scroll-table.tsx';
+import { ActionStatus, ConfirmButton, ErrorNotice, Field, Link, Loading, Screen, SelectField, Table } from '../ui/components.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
 import { InvoicesScreen, StatusBadge, invoicesText } from './invoices.tsx';
 import { StockShortfall, money, recordsText } from './records-shared.tsx';
@@ -211,7 +210,7 @@ export function InvoiceScreen(props: { id: string }) {
           </dl>
 
           <h2>{text.lines}</h2>
-          <ScrollTable
+          <Table
             caption={text.lines}
             headers={[text.position, invoicesText().description, records.quantity, text.unitPrice, text.discount, text.taxPercent, text.subtotal, text.tax, list.total]}
             empty={invoice.lines.length === 0}
@@ -231,7 +230,7 @@ export function InvoiceScreen(props: { id: string }) {
                 <td class="amount">{line.total}</td>
               </tr>
             ))}
-          </ScrollTable>
+          </Table>
 
           <h2>{text.totals}</h2>
           <dl class="facts totals" aria-label={text.totals}>
@@ -250,7 +249,7 @@ export function InvoiceScreen(props: { id: string }) {
           {invoice.payments.length > 0 && (
             <>
               <h2>{text.payments}</h2>
-              <ScrollTable caption={text.payments} headers={[text.paidOn, text.method, text.reference, text.amount]} empty={false}>
+              <Table caption={text.payments} headers={[text.paidOn, text.method, text.reference, text.amount]} empty={false}>
                 {invoice.payments.map((payment) => (
                   <tr key={payment.id}>
                     <td>{payment.paid_on}</td>
@@ -259,7 +258,7 @@ export function InvoiceScreen(props: { id: string }) {
                     <td class="amount">{money(payment.amount, invoice.currency)}</td>
                   </tr>
                 ))}
-              </ScrollTable>
+              </Table>
             </>
           )}
 

@@ -3,8 +3,7 @@ import { api, call, type Schemas } from '../api.ts';
 import { useWorkspace } from '../context.ts';
 import { common, defineText } from '../i18n.ts';
 import { navigate } from '../router.ts';
-import { ActionStatus, ErrorNotice, Field, Link, Loading, Pager, Screen, SelectField } from '../ui/components.tsx';
-import { ScrollTable } from '../ui/scroll-table.tsx';
+import { ActionStatus, ErrorNotice, Field, Link, Loading, Pager, Screen, SelectField, Table } from '../ui/components.tsx';
 import { fieldErrors, formValues, useAction, usePaged } from '../ui/hooks.ts';
 import {
   AMOUNT_PATTERN,
@@ -190,7 +189,7 @@ export function InvoicesScreen() {
       </form>
       <ErrorNotice error={list.error} />
       <Loading when={list.loading} />
-      <ScrollTable
+      <Table
         caption={text.title}
         headers={[text.number, shared.status, text.customer, text.issueDate, text.total, text.balance]}
         empty={!list.loading && list.rows.length === 0}
@@ -210,7 +209,7 @@ export function InvoicesScreen() {
             <td class="amount">{money(invoice.balance, invoice.currency)}</td>
           </tr>
         ))}
-      </ScrollTable>
+      </Table>
       <Pager list={list} />
       {permissions.has('invoices:create') && <DraftForm />}
     </Screen>

@@ -3,8 +3,7 @@ import { api, call, type Schemas } from '../api.ts';
 import { useWorkspace } from '../context.ts';
 import { common, defineText, formatDate } from '../i18n.ts';
 import { navigate } from '../router.ts';
-import { ActionStatus, ConfirmButton, ErrorNotice, Field, Link, Loading, Pager, Screen, SelectField } from '../ui/components.tsx';
-import { ScrollTable } from '../ui/scroll-table.tsx';
+import { ActionStatus, ConfirmButton, ErrorNotice, Field, Link, Loading, Pager, Screen, SelectField, Table } from '../ui/components.tsx';
 import { fieldErrors, formValues, useAction, useLoad, usePaged } from '../ui/hooks.ts';
 import { AMOUNT_PATTERN, money, recordsText, useWorkspaceDetails, type Item } from './records-shared.tsx';
 
@@ -176,7 +175,7 @@ export function ItemsScreen() {
       <ErrorNotice error={list.error ?? tags.error ?? suppliers.error} />
       <ActionStatus action={action} />
       <Loading when={list.loading} />
-      <ScrollTable
+      <Table
         caption={filter.archived ? text.archived : text.live}
         headers={[records.sku, shared.name, text.unit, text.barcodeHeader, text.unitCost, text.sellPrice, shared.actions]}
         empty={!list.loading && list.rows.length === 0}
@@ -206,7 +205,7 @@ export function ItemsScreen() {
             </td>
           </tr>
         ))}
-      </ScrollTable>
+      </Table>
       <Pager list={list} />
 
       {permissions.has('products:create') && (

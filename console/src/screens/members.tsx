@@ -1,7 +1,7 @@
 import { api, call } from '../api.ts';
 import { useSignedIn, useWorkspace } from '../context.ts';
 import { common, defineText, formatDate } from '../i18n.ts';
-import { ActionStatus, ConfirmButton, ErrorNotice, Loading, Pager, Screen, Table } from '../ui/components.tsx';
+import { ActionStatus, ConfirmButton, ErrorNotice, Link, Loading, Pager, Screen, Table } from '../ui/components.tsx';
 import { useAction, useLoad, usePaged } from '../ui/hooks.ts';
 
 export const membersText = defineText(
@@ -55,7 +55,7 @@ export function MembersScreen() {
           return (
             <tr key={member.id}>
               <td>
-                {member.name} {isMe && text.you}
+                <Link href={`/w/${workspace.id}/access/${member.id}`}>{member.name}</Link> {isMe && text.you}
               </td>
               <td>{member.email}</td>
               <td>

@@ -181,7 +181,7 @@ function ListSection<T>(props: {
       <ActionStatus action={props.action} />
       <ErrorNotice error={list.error} />
       <Loading when={list.loading} />
-      <Table caption={props.title} headers={props.headers} empty={!list.loading && list.rows.length === 0}>
+      <Table caption={common().listOf(props.title)} headers={props.headers} empty={!list.loading && list.rows.length === 0}>
         {list.rows.map(props.row)}
       </Table>
       <Pager list={list} />

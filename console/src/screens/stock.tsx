@@ -4,8 +4,7 @@ import { api, call, type Schemas } from '../api.ts';
 import { useWorkspace } from '../context.ts';
 import { defineText, formatDate } from '../i18n.ts';
 import { navigate, useLocation } from '../router.ts';
-import { ActionStatus, ErrorNotice, Field, Link, Loading, Pager, Screen, SelectField } from '../ui/components.tsx';
-import { ScrollTable } from '../ui/scroll-table.tsx';
+import { ActionStatus, ErrorNotice, Field, Link, Loading, Pager, Screen, SelectField, Table } from '../ui/components.tsx';
 import { fieldErrors, formValues, useAction, useLoad, usePaged } from '../ui/hooks.ts';
 import {
   AMOUNT_PATTERN,
@@ -145,7 +144,7 @@ export function StockScreen() {
       <StockFilter key={`${locationFilter}|${itemFilter}`} location={locationFilter} item={itemFilter} locations={locations.data} onShow={showFilter} />
       <ErrorNotice error={levels.error ?? locations.error} />
       <Loading when={levels.loading} />
-      <ScrollTable caption={text.levels} headers={[records.item, records.location, records.quantity, records.updated]} empty={!levels.loading && levels.rows.length === 0}>
+      <Table caption={text.levels} headers={[records.item, records.location, records.quantity, records.updated]} empty={!levels.loading && levels.rows.length === 0}>
         {levels.rows.map(({ level, item, place }) => (
           <tr key={level.id}>
             <td>{itemName(level.item_id, item)}</td>
@@ -156,13 +155,13 @@ export function StockScreen() {
             <td>{formatDate(level.updated_at)}</td>
           </tr>
         ))}
-      </ScrollTable>
+      </Table>
       <Pager list={levels} />
 
       {itemFilter !== '' && (
         <FormSection id="movements" title={text.movementsOf(filteredItem.data ? itemLabel(filteredItem.data) : records.unknown(Number(itemFilter)))}>
           <ErrorNotice error={movements.error} />
-          <ScrollTable
+          <Table
             caption={text.movements}
             headers={[text.date, records.location, text.kindHeader, records.quantity, records.reason, text.invoice]}
             empty={!movements.loading && movements.rows.length === 0}
@@ -185,7 +184,7 @@ export function StockScreen() {
                 </td>
               </tr>
             ))}
-          </ScrollTable>
+          </Table>
           <Pager list={movements} />
         </FormSection>
       )}

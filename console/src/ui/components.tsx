@@ -195,10 +195,14 @@ export function Link(props: { href: string; children: ComponentChildren; class?:
   );
 }
 
-/** A table with a caption (visible or for screen readers only) and an empty state. */
+/**
+ * A table with a caption (for screen readers) and an empty state. Wider than a phone, it
+ * scrolls sideways inside a named region that takes the keyboard's focus, so the columns out
+ * of sight are reachable without a mouse even when no cell holds a control.
+ */
 export function Table(props: { caption: string; headers: readonly string[]; empty: boolean; children: ComponentChildren }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" role="region" aria-label={props.caption} tabIndex={0}>
       <table>
         <caption class="visually-hidden">{props.caption}</caption>
         <thead>

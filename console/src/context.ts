@@ -3,7 +3,7 @@ import { useContext } from 'preact/hooks';
 import type { Schemas } from './api.ts';
 
 export type Me = Schemas['CurrentUser'];
-export type Workspace = Schemas['Workspace'];
+export type Workspace = Schemas['WorkspaceDetails'];
 
 export interface SignedIn {
   me: Me;

@@ -34,7 +34,6 @@ import { accountRoutes } from './modules/identity/account.routes.ts';
 import { createRefreshCookie } from './modules/identity/refresh-cookie.ts';
 import { createAccountService } from './modules/identity/account.service.ts';
 import { createMfaService } from './modules/identity/mfa.service.ts';
-import { invitationPageRoutes } from './modules/invitations/invitations.page.ts';
 import { accountPageRoutes } from './modules/identity/account.page.ts';
 import { consoleRoutes } from './modules/console/console.routes.ts';
 import { createInvitationLimiters, invitationsRoutes } from './modules/invitations/invitations.routes.ts';
@@ -292,7 +291,6 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     ...(config.metricsToken ? { metrics: { token: config.metricsToken, sources: metricSources } } : {}),
   });
   await app.register(wellKnownRoutes, { accessTokens });
-  await app.register(invitationPageRoutes);
   await app.register(accountPageRoutes);
   await app.register(consoleRoutes, { publicUrl: config.publicUrl });
   await app.register(

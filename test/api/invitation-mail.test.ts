@@ -40,7 +40,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   }
 }
 
-const acceptLink = (token: string, tenant = 'default') => `${PUBLIC_URL}/invitations/accept?tenant=${tenant}#token=${encodeURIComponent(token)}`;
+const acceptLink = (token: string, tenant = 'default') => `${PUBLIC_URL}/console/t/${tenant}/invitations/accept#token=${encodeURIComponent(token)}`;
 const inWorkspace = (id: number, extra: Record<string, string> = {}) => ({ ...owner.auth, 'x-workspace-id': String(id), ...extra });
 const messagesTo = (email: string) => smtp.messages.filter((message) => message.recipients.includes(email));
 const outboxId = (message: ReceivedMessage) => Number(/^<outbox-(\d+)-\d+@tessera>$/.exec(message.messageId)?.[1]);

@@ -205,7 +205,7 @@ describe('links the server writes', () => {
 
     const mail = await t.db.selectFrom('outbox_messages').select(['text_body', 'html_body']).where('recipient', '=', email).executeTakeFirstOrThrow();
     // The tenant in the link is the forwarded one: the header was read, just not trusted for the origin.
-    const link = `${PUBLIC_URL}/invitations/accept?tenant=acme#token=${encodeURIComponent(token)}`;
+    const link = `${PUBLIC_URL}/console/t/acme/invitations/accept#token=${encodeURIComponent(token)}`;
     expect(mail.text_body).toContain(link);
     expect(mail.html_body).toContain(link);
     for (const body of [mail.text_body, mail.html_body]) {

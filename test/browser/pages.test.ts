@@ -5,9 +5,10 @@ import { createTestDatabase, type TestDatabase } from '../support/engines.ts';
 import { api, killAllServers, openDirect, PASSWORD, registerUser, spawnServer, uniqueProcessEmail, type ServerProcess } from '../support/process.ts';
 
 /**
- * The pages Tessera serves, in a real Chromium: the invitation accept page an e-mail links
- * to, the account page of the verification and reset links, and the API reference's "Try it out". Each watches for CSP violations, page errors
- * and requests to any other origin.
+ * The pages Tessera serves, in a real Chromium: the account page of the verification and
+ * reset links, and the API reference's "Try it out". Each watches for CSP violations, page
+ * errors and requests to any other origin. (An invitation's link opens the console:
+ * test/browser/console-invitations.test.ts.)
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -55,69 +56,6 @@ async function watchedPage(locale = 'en-US'): Promise<{ page: Page; problems: st
   });
   return { page, problems };
 }
-
-async function invitationLink(email: string, workspaceName: string): Promise<{ link: string; workspaceId: number }> {
-  const owner = await registerUser(server, uniqueProcessEmail('page.owner'));
-  const workspace = await api(server.url, 'POST', '/api/v1/workspaces', { token: owner.accessToken, body: { name: workspaceName } });
-  expect(workspace.status).toBe(201);
-  const invited = await api(server.url, 'POST', '/api/v1/invitations', {
-    token: owner.accessToken,
-    headers: { 'x-workspace-id': String(workspace.body.data.id) },
-    body: { email, role: 'viewer' },
-  });
-  expect(invited.status).toBe(201);
-  // The link exactly as the e-mail carries it.
-  const direct = openDirect(database.env);
-  try {
-    const message = await direct.db.selectFrom('outbox_messages').select('text_body').where('recipient', '=', email).executeTakeFirstOrThrow();
-    const link = /(http\S+\/invitations\/accept\S+)/.exec(message.text_body)?.[1];
-    if (!link) throw new Error(`no accept link in: ${message.text_body}`);
-    return { link, workspaceId: workspace.body.data.id as number };
-  } finally {
-    await direct.close();
-  }
-}
-
-describe.skipIf(!chromiumInstalled)('the invitation accept page', () => {
-  it('shows the invitation, creates the account and joins, with the token out of the address bar', { timeout: 60_000 }, async () => {
-    const email = uniqueProcessEmail('page.invitee');
-    const { link, workspaceId } = await invitationLink(email, 'Accept Page Branch');
-    const { page, problems } = await watchedPage();
-    await page.goto(link);
-    await expect.poll(() => page.locator('#summary').innerText()).toContain('invited you to join “Accept Page Branch” as viewer');
-    expect(page.url()).not.toContain('inv_');
-
-    const form = page.locator('#register');
-    await form.locator('input[name=name]').fill('Page Invitee');
-    await form.locator('input[name=email]').fill(email);
-    await form.locator('input[name=password]').fill(PASSWORD);
-    await form.locator('button').click();
-    await expect.poll(() => page.locator('#status').innerText()).toContain('You joined the workspace');
-    expect(problems).toEqual([]);
-
-    const login = await api(server.url, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } });
-    const workspaces = await api(server.url, 'GET', '/api/v1/workspaces', { token: login.body.data.access_token });
-    expect(workspaces.body.data.map((workspace: { id: number }) => workspace.id)).toContain(workspaceId);
-  });
-
-  it('speaks Spanish to a Spanish browser and shows the API’s refusal when the invitation is used up', { timeout: 60_000 }, async () => {
-    const email = uniqueProcessEmail('page.decline');
-    const { link } = await invitationLink(email, 'Decline Page Branch');
-    const { page, problems } = await watchedPage('es-DO');
-    await page.goto(link);
-    await expect.poll(() => page.locator('#summary').innerText()).toContain('te invitó a unirte a «Decline Page Branch»');
-    await page.locator('#decline button').click();
-    await expect.poll(() => page.locator('#status').innerText()).toBe('Rechazaste la invitación.');
-
-    // Opened again (a new tab: the same address with only a fragment would not reload the page).
-    const again = await watchedPage('es-DO');
-    await again.page.goto(link);
-    await expect.poll(() => again.page.locator('#status').innerText()).toBe('La invitación no existe o ya fue respondida.');
-    expect(await again.page.locator('#status').getAttribute('class')).toBe('error');
-    expect(await again.page.locator('#invitation').isHidden()).toBe(true);
-    expect([...problems, ...again.problems]).toEqual([]);
-  });
-});
 
 /** The newest account link of a kind mailed to `email`, exactly as the e-mail carries it. */
 async function accountLink(email: string, kind: 'account.verify_email' | 'account.reset_password'): Promise<string> {

@@ -114,7 +114,7 @@ describe('browser apps (CORS_ORIGINS)', () => {
 });
 
 describe('PUBLIC_URL follows HOST and PORT', () => {
-  it('puts the server’s own address in invitation links and the token issuer, and serves the page the link opens', async () => {
+  it('puts the server’s own address in invitation links and the token issuer, and serves the page the link opens', { timeout: 60_000 }, async () => {
     const server = await started({ PUBLIC_URL: '' });
     const owner = await registerUser(server, uniqueProcessEmail('owner'));
     expect(decodeJwt(owner.accessToken).iss).toBe(server.url);
@@ -137,16 +137,17 @@ describe('PUBLIC_URL follows HOST and PORT', () => {
         .select(['text_body', 'status'])
         .where('recipient', '=', invited)
         .executeTakeFirstOrThrow();
-      const link = `${server.url}/invitations/accept?tenant=default#token=${invitation.body.data.token}`;
+      const link = `${server.url}/console/t/default/invitations/accept#token=${invitation.body.data.token}`;
       expect(message.text_body).toContain(link);
 
+      // The console's page: its script reads the tenant from the path and the token from the fragment.
       const page = await fetch(link);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
-      const script = await fetch(`${server.url}/invitations/accept.js`);
+      const script = await fetch(`${server.url}/console/assets/console.js`);
       expect(script.status).toBe(200);
-      expect(await script.text()).toContain('/invitations/lookup');
+      expect(await script.text()).toContain('/api/v1/invitations/lookup');
 
       // Accepting the invitation cancels its still-unsent e-mail: the link in it is dead now.
       const registered = await api(server.url, 'POST', '/api/v1/auth/register', {

@@ -41,7 +41,7 @@ function mailEnv(database: TestDatabase, smtp: SmtpSink | undefined): Record<str
   };
 }
 
-const acceptLink = (token: string, tenant = 'default') => `${PUBLIC_URL}/invitations/accept?tenant=${tenant}#token=${encodeURIComponent(token)}`;
+const acceptLink = (token: string, tenant = 'default') => `${PUBLIC_URL}/console/t/${tenant}/invitations/accept#token=${encodeURIComponent(token)}`;
 /** The invitation e-mail among what arrived: the owner's registration mailed a verification link too. */
 const invitationMail = (messages: readonly ReceivedMessage[]) => messages.filter((message) => message.subject.startsWith("You're invited"));
 const outboxIdOf = (message: ReceivedMessage) => Number(/^<outbox-(\d+)-\d+@tessera>$/.exec(message.messageId)?.[1] ?? NaN);

@@ -9,6 +9,7 @@ const asset = (file: string) => readFileSync(new URL(`./account-page/${file}`, i
 const FILES = [
   { path: ACCOUNT_PAGE_PATH, type: 'text/html; charset=utf-8', body: asset('account.html') },
   { path: `${ACCOUNT_PAGE_PATH}.js`, type: 'text/javascript; charset=utf-8', body: asset('account.js') },
+  { path: `${ACCOUNT_PAGE_PATH}.css`, type: 'text/css; charset=utf-8', body: asset('account.css') },
 ];
 
 /**

@@ -25,8 +25,6 @@ import type { InvitationRow } from './invitations.table.ts';
 export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
 const mailReference = (invitationId: number) => `invitation:${invitationId}`;
 const TOKEN_PREFIX = 'inv_';
-/** Where an invitation e-mail's link leads: the page Tessera serves (invitations.page.ts). */
-export const ACCEPT_PAGE_PATH = '/invitations/accept';
 
 export type { InvitationRow };
 
@@ -100,9 +98,11 @@ export type MailDelivery = 'smtp' | 'outbox';
 
 export function createInvitationsService(deps: { db: Db; clock: Clock; grants: RoleGrants; publicUrl: string; mailDelivery: MailDelivery }) {
   const { db, clock, grants, mailDelivery } = deps;
-  // The token rides in the fragment, which browsers never send: it stays out of server and proxy logs.
+  // The console's accept screen (console/src/screens/accept-invitation.tsx): the console reads the
+  // tenant from `/t/<slug>` and the token from the fragment, which browsers never send, so the token
+  // stays out of server and proxy logs.
   const acceptLink = (tenantSlug: string, token: string) =>
-    `${deps.publicUrl}${ACCEPT_PAGE_PATH}?tenant=${encodeURIComponent(tenantSlug)}#token=${encodeURIComponent(token)}`;
+    `${deps.publicUrl}/console/t/${encodeURIComponent(tenantSlug)}/invitations/accept#token=${encodeURIComponent(token)}`;
 
   async function enqueueInvitationMail(tx: Tx, ctx: InWorkspaceContext, invitation: InvitationRow, token: string, now: string) {
     const inviter = ctx.actor.kind === 'user' ? ctx.actor.profile.name : ctx.workspace.name;

@@ -22,6 +22,7 @@ const text = defineText(
     registerAndJoin: 'Create account and join',
     haveAccount: 'Already have an account?',
     signInToAccept: 'Sign in to accept',
+    proveFirst: 'Account created. This tenant wants your address proved first: open the link we e-mailed you, then open this invitation again to join.',
   },
   {
     title: 'Invitación',
@@ -37,6 +38,7 @@ const text = defineText(
     registerAndJoin: 'Crear cuenta y unirme',
     haveAccount: '¿Ya tienes cuenta?',
     signInToAccept: 'Inicia sesión para aceptar',
+    proveFirst: 'Cuenta creada. Este inquilino pide comprobar tu dirección primero: abre el enlace que te enviamos por correo y luego vuelve a abrir esta invitación para unirte.',
   },
 );
 
@@ -62,6 +64,7 @@ export function AcceptInvitationScreen(props: { signedIn: boolean; onSignedIn: (
   const signedIn = useSignedInMaybe();
   const action = useAction();
   const [declined, setDeclined] = useState(false);
+  const [mustProve, setMustProve] = useState(false);
   const preview = useLoad(async () => (token ? (await call(api.POST('/api/v1/invitations/lookup', { body: { token } }))).data : undefined), [token]);
   const errors = fieldErrors(action.error);
 
@@ -85,9 +88,9 @@ export function AcceptInvitationScreen(props: { signedIn: boolean; onSignedIn: (
       <Loading when={preview.loading} />
       {preview.data && <p>{t.summary(preview.data.inviter_name, preview.data.workspace_name, preview.data.role, formatDate(preview.data.expires_at))}</p>}
       <ActionStatus action={action} />
-      {declined ? (
+      {declined || mustProve ? (
         <p class="notice success" role="status">
-          {t.declined}
+          {declined ? t.declined : t.proveFirst}
         </p>
       ) : (
         preview.data && (
@@ -112,7 +115,8 @@ export function AcceptInvitationScreen(props: { signedIn: boolean; onSignedIn: (
                           headers: cookieTransport,
                         }),
                       );
-                      if (!('access_token' in registered.data)) return;
+                      // The tenant wants the address proved before anyone joins: the invitation stays usable.
+                      if (!('access_token' in registered.data)) return setMustProve(true);
                       session.accept(registered.data);
                       invitationToken = undefined;
                       await props.onSignedIn('/');

@@ -4,7 +4,7 @@ import { useSignedIn, useWorkspace } from '../context.ts';
 import { common, defineText } from '../i18n.ts';
 import { ActionStatus, ConfirmButton, ErrorNotice, Field, Loading, Pager, Screen, Table } from '../ui/components.tsx';
 import { fieldErrors, formValues, useAction, useLoad, usePaged, type Action } from '../ui/hooks.ts';
-import { explainedRefusal, permissionDomId, usePermissionCatalogue, type PermissionGroup } from '../ui/permissions.ts';
+import { explainedRefusal, permissionDomId, toggled, usePermissionCatalogue, type PermissionGroup } from '../ui/permissions.ts';
 import './roles.css';
 
 type Role = Schemas['Role'];
@@ -251,13 +251,7 @@ function RoleForm(props: {
   }, [editing]);
   const errors = fieldErrors(action.error);
   if (action.error instanceof ApiError && action.error.code === 'WORKSPACE.ROLE_NAME_EXISTS') errors.name = action.error.message;
-  const toggle = (permission: string, on: boolean) =>
-    setChosen((before) => {
-      const after = new Set(before);
-      if (on) after.add(permission);
-      else after.delete(permission);
-      return after;
-    });
+  const toggle = (permission: string, on: boolean) => setChosen((before) => toggled(before, permission, on));
 
   return (
     <form

@@ -20,6 +20,14 @@ export interface PermissionCatalogue {
 
 export const resourceOf = (permission: string): string => permission.split(':')[0] ?? permission;
 
+/** A set of chosen permissions with one ticked or unticked: a new set, for a state update. */
+export function toggled(chosen: ReadonlySet<string>, permission: string, on: boolean): Set<string> {
+  const next = new Set(chosen);
+  if (on) next.add(permission);
+  else next.delete(permission);
+  return next;
+}
+
 /** `GET /api/v1/permissions`, the workspace permissions grouped by resource. */
 export function usePermissionCatalogue(): Loaded<PermissionCatalogue> {
   return useLoad(async () => {

@@ -14,6 +14,7 @@ type CreatedApiKey = Schemas['CreatedApiKey'];
 export const apiKeysText = defineText(
   {
     title: 'API keys',
+    list: 'Keys of this workspace',
     create: 'Create a key',
     createButton: 'Create the key',
     scopes: 'Scopes',
@@ -42,6 +43,7 @@ export const apiKeysText = defineText(
   },
   {
     title: 'Claves de API',
+    list: 'Claves de esta sucursal',
     create: 'Crear una clave',
     createButton: 'Crear la clave',
     scopes: 'Permisos',
@@ -179,10 +181,10 @@ export function ApiKeysScreen() {
       )}
       <ActionStatus action={action} />
 
-      <h2>{text.title}</h2>
+      <h2>{text.list}</h2>
       <Loading when={list.loading} />
       <Table
-        caption={text.title}
+        caption={text.list}
         headers={[shared.name, text.prefix, text.scopes, shared.status, shared.created, text.expires, text.lastUsed, shared.actions]}
         empty={!list.loading && list.rows.length === 0}
       >

@@ -17,6 +17,7 @@ const STATUSES: readonly Status[] = ['pending', 'accepted', 'declined', 'revoked
 export const invitationsText = defineText(
   {
     title: 'Invitations',
+    list: 'Invitations sent',
     invite: 'Invite someone',
     send: 'Send the invitation',
     sent: (email: string) => `Invitation sent to ${email}.`,
@@ -37,6 +38,7 @@ export const invitationsText = defineText(
   },
   {
     title: 'Invitaciones',
+    list: 'Invitaciones enviadas',
     invite: 'Invitar a alguien',
     send: 'Enviar la invitación',
     sent: (email: string) => `Invitación enviada a ${email}.`,
@@ -145,7 +147,7 @@ export function InvitationsScreen() {
         </section>
       )}
 
-      <h2>{text.title}</h2>
+      <h2>{text.list}</h2>
       <div class="invitation-filter">
         <SelectField
           label={text.filter}
@@ -157,7 +159,7 @@ export function InvitationsScreen() {
       </div>
       <Loading when={list.loading} />
       <Table
-        caption={text.title}
+        caption={text.list}
         headers={[shared.email, shared.role, shared.status, text.sentOn, text.expires, text.answered, shared.actions]}
         empty={!list.loading && list.rows.length === 0}
       >

@@ -107,6 +107,23 @@ export interface paths {
         patch: operations["updateTenant"];
         trace?: never;
     };
+    "/api/v1/tenant/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant roles and the tenant permissions each grants (owners change users' roles with PUT /tenant/users/{id}) */
+        get: operations["listTenantRoles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/register": {
         parameters: {
             query?: never;
@@ -1462,7 +1479,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who changed membership, roles, ownership and keys in this workspace, newest first */
+        /** Who changed membership, roles, ownership, keys and records in this workspace, newest first; narrowed by action, person, target and time */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
@@ -1479,7 +1496,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's own log, newest first: accounts (passwords, addresses, sessions, second factors) and account policy */
+        /** The tenant's own log, newest first: accounts (passwords, addresses, sessions, second factors), users' tenant roles, and the tenant's settings and policy; narrowed as the workspace log is */
         get: operations["listTenantAuditEvents"];
         put?: never;
         post?: never;
@@ -2213,8 +2230,12 @@ export interface components {
             action: string;
             target_type: string;
             target_id: string | null;
+            /** @description The user the event is about, when its target is a user, named as `actor` is */
+            target_user: components["schemas"]["AuditUser"] | null;
             workspace_id: number | null;
             actor_user_id: number | null;
+            /** @description The person who acted (for an API key, its creator), as named now: in a workspace's log when they are its member, in the tenant's log always; else null (`actor_user_id` still says who, null for an operator) */
+            actor: components["schemas"]["AuditUser"] | null;
             actor_api_key_id: number | null;
             /** @description Made by an admin workspace acting as a sub workspace (x-as-workspace). */
             acting_as: boolean;
@@ -2230,6 +2251,12 @@ export interface components {
         AuditEventList: {
             data: components["schemas"]["AuditEvent"][];
             meta: components["schemas"]["PageMeta"];
+        };
+        /** AuditUser */
+        AuditUser: {
+            id: number;
+            name: string;
+            email: string;
         };
         /** Contact */
         Contact: {
@@ -3397,6 +3424,18 @@ export interface components {
             data: components["schemas"]["Tenant"];
             message?: string;
         };
+        /** TenantRole */
+        TenantRole: {
+            /** @description `owner`, `admin` or `member` */
+            name: string;
+            /** @description Tenant permissions, described by GET /permissions (scope `tenant`) */
+            permissions: string[];
+        };
+        /** TenantRoleList */
+        TenantRoleList: {
+            data: components["schemas"]["TenantRole"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** TenantUser */
         TenantUser: {
             id: number;
@@ -4066,6 +4105,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TenantResponse"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error (see error.code) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listTenantRoles: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
+                "X-Tenant"?: string;
+                /** @description The language of `message` texts, success and error alike: `en` or `es`, negotiated as usual (q-values honoured, `es-DO` matches `es`). Otherwise the tenant's `default_locale`, and `en` outside a tenant. */
+                "Accept-Language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantRoleList"];
                 };
             };
             /** @description Error (see error.code) */
@@ -10264,6 +10346,18 @@ export interface operations {
                 limit?: number;
                 /** @description The previous page's `meta.next_cursor` */
                 cursor?: string;
+                /** @description One action (`member.role_changed`), or every action of an area when it ends in a dot (`member.`) */
+                action?: string;
+                /** @description The person who acted, by address (compared as sign-in compares it): in a workspace's log, one of its members */
+                actor_email?: string;
+                /** @description What the events are about: `user`, `role`, `api_key`… */
+                target_type?: string;
+                /** @description Which one (with or without `target_type`) */
+                target_id?: string;
+                /** @description Events at or after this instant */
+                since?: string;
+                /** @description Events before this instant */
+                until?: string;
             };
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */
@@ -10320,6 +10414,18 @@ export interface operations {
                 limit?: number;
                 /** @description The previous page's `meta.next_cursor` */
                 cursor?: string;
+                /** @description One action (`member.role_changed`), or every action of an area when it ends in a dot (`member.`) */
+                action?: string;
+                /** @description The person who acted, by address (compared as sign-in compares it): in a workspace's log, one of its members */
+                actor_email?: string;
+                /** @description What the events are about: `user`, `role`, `api_key`… */
+                target_type?: string;
+                /** @description Which one (with or without `target_type`) */
+                target_id?: string;
+                /** @description Events at or after this instant */
+                since?: string;
+                /** @description Events before this instant */
+                until?: string;
             };
             header?: {
                 /** @description The tenant's slug (case-insensitive). Without it: the Host's subdomain under the configured `TENANT_BASE_DOMAIN`, else `default`. An unknown tenant answers 404, a disabled one 403. */

@@ -158,7 +158,7 @@ async function run(argv: string[], db: Db, config: Config, secrets: SecretBox): 
     const tenant = await tenants.requireTenant(requireOption(values, 'tenant'));
     const user = await identity.findUserByEmail(tenant.slug, requireOption(values, 'email'));
     if (!user) throw new AppError('USER.NOT_FOUND');
-    const updated = await identity.updateUser({ tenant: { id: tenant.id } }, user.id, {
+    const updated = await identity.updateUser({ tenant: { id: tenant.id }, operator: true }, user.id, {
       tenant_role: parseRole(requireOption(values, 'role')),
     });
     print({ id: updated.id, email: updated.email, tenant_role: updated.tenantRole });

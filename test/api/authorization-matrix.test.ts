@@ -566,6 +566,7 @@ const REVIEWED_POLICIES: Record<string, Policy> = {
   'DELETE /api/v1/tenant/users/:id/mfa': { access: 'tenant', permission: 'tenant_users:manage' },
   'GET /api/v1/tenant/account-policy': { access: 'tenant', permission: 'tenant:view' },
   'GET /api/v1/tenant/audit-events': { access: 'tenant', permission: 'tenant:view' },
+  'GET /api/v1/tenant/roles': { access: 'tenant', permission: 'tenant:view' },
   'PATCH /api/v1/tenant/account-policy': { access: 'tenant', permission: 'tenant:edit' },
   'GET /api/v1/tenant': { access: 'tenant', permission: 'tenant:view' },
   'PATCH /api/v1/tenant': { access: 'tenant', permission: 'tenant:edit' },

@@ -210,3 +210,55 @@ describe('tenant isolation', () => {
     expect(response.json().error.code).toBe('TENANT.DISABLED');
   });
 });
+
+describe('tenant administration in the tenant log', () => {
+  it('lists the tenant roles and the tenant permissions each grants, to owners and admins only', async () => {
+    const roles = await t.request({ method: 'GET', url: '/api/v1/tenant/roles', headers: admin.auth });
+    expect(roles.statusCode).toBe(200);
+    const byName = Object.fromEntries((roles.json().data as Array<{ name: string; permissions: string[] }>).map((role) => [role.name, role.permissions]));
+    expect(Object.keys(byName)).toEqual(['owner', 'admin', 'member']);
+    expect(byName.owner).toContain('tenant_users:manage');
+    expect(byName.admin).not.toContain('tenant_users:manage');
+    expect(byName.admin).toContain('tenant:edit');
+    expect(byName.member).toEqual([]);
+    const denied = await t.request({ method: 'GET', url: '/api/v1/tenant/roles', headers: member.auth });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error.details.permission).toBe('tenant:view');
+  });
+
+  it('records settings, role changes, disabling and enabling, by whom and about whom, never the portal code', async () => {
+    const subject = await register(t, { name: 'Audited Subject' });
+    // The app's clock stands still: what earlier tests recorded is before this instant.
+    t.clock.advance(1000);
+    const start = t.clock.now().toISOString();
+    await succeed(t, { method: 'PATCH', url: '/api/v1/tenant', headers: admin.auth, payload: { self_signup: false, portal_access_code: 'sesame-open-42', name: '  Audited Tenant ' } });
+    await succeed(t, { method: 'PATCH', url: '/api/v1/tenant', headers: admin.auth, payload: { self_signup: true, portal_access_code: null } });
+    await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${subject.userId}`, headers: owner.auth, payload: { tenant_role: 'admin' } });
+    // The same role again changes nothing, and records nothing.
+    await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${subject.userId}`, headers: owner.auth, payload: { tenant_role: 'admin' } });
+    await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${subject.userId}`, headers: owner.auth, payload: { tenant_role: 'member', disabled: true } });
+    await succeed(t, { method: 'PUT', url: `/api/v1/tenant/users/${subject.userId}`, headers: owner.auth, payload: { disabled: false } });
+
+    const log = await succeed(t, { method: 'GET', url: `/api/v1/tenant/audit-events?action=tenant.&since=${encodeURIComponent(start)}`, headers: admin.auth });
+    expect(log.body).not.toContain('sesame-open-42');
+    const events = (log.json().data as Array<{ action: string; actor: { id: number } | null; target_user: { id: number } | null; details: Record<string, unknown> }>).reverse();
+    expect(events.map((event) => [event.action, event.details])).toEqual([
+      ['tenant.settings_updated', { self_signup: false, name: 'Audited Tenant', portal_access_code_set: true, via: null }],
+      ['tenant.settings_updated', { self_signup: true, portal_access_code_set: false, via: null }],
+      ['tenant.user_role_changed', { from: 'member', to: 'admin', via: null }],
+      ['tenant.user_role_changed', { from: 'admin', to: 'member', via: null }],
+      ['tenant.user_disabled', { via: null }],
+      ['tenant.user_enabled', { via: null }],
+    ]);
+    expect(events.slice(0, 2).every((event) => event.actor?.id === admin.userId && event.target_user === null)).toBe(true);
+    expect(events.slice(2).every((event) => event.actor?.id === owner.userId && event.target_user?.id === subject.userId)).toBe(true);
+    // The tenant's own log only: no workspace's log holds them.
+    expect(await t.db.selectFrom('audit_events').select('id').where('action', 'like', 'tenant.%').where('workspace_id', 'is not', null).execute()).toEqual([]);
+
+    // A refused change records nothing.
+    const refused = await t.request({ method: 'PUT', url: `/api/v1/tenant/users/${subject.userId}`, headers: admin.auth, payload: { tenant_role: 'admin' } });
+    expect(refused.statusCode).toBe(403);
+    const after = await succeed(t, { method: 'GET', url: `/api/v1/tenant/audit-events?action=tenant.user_role_changed&since=${encodeURIComponent(start)}`, headers: admin.auth });
+    expect(after.json().data).toHaveLength(2);
+  });
+});

@@ -134,6 +134,26 @@ describe('tessera user reset-mfa', () => {
   });
 });
 
+describe('tessera user set-role', () => {
+  it("changes a user's tenant role for the operator, audited in the tenant log as the operator's", { timeout: 120_000 }, async () => {
+    const database = await freshDatabase();
+    const server = await spawnServer(database.env);
+    await server.waitReady(30_000);
+    const owner = await api(server.url, 'POST', '/api/v1/auth/register', { body: { name: 'First Owner', email: 'first.owner@example.com', password: PASSWORD } });
+    const email = 'made.admin@example.com';
+    const registered = await api(server.url, 'POST', '/api/v1/auth/register', { body: { name: 'Made Admin', email, password: PASSWORD } });
+    expect(registered.status).toBe(201);
+
+    const set = await run('npm', ['run', '-s', 'tessera', '--', 'user', 'set-role', '--tenant', 'default', '--email', email, '--role', 'admin'], cleanEnv(database.env));
+    expect(set.code, describeRun('user set-role', set)).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ email, tenant_role: 'admin' });
+    const log = await api(server.url, 'GET', '/api/v1/tenant/audit-events?action=tenant.user_role_changed', { token: owner.body.data.access_token as string });
+    expect(log.body.data).toEqual([
+      expect.objectContaining({ actor: null, target_user: expect.objectContaining({ email }), details: { from: 'member', to: 'admin', via: 'operator' } }),
+    ]);
+  });
+});
+
 describe('tessera sso verify-domain', () => {
   it("proves a workspace's claimed domain without DNS, audited as the operator's; a domain nobody claimed is exit 1", { timeout: 120_000 }, async () => {
     const database = await freshDatabase();

@@ -2,8 +2,11 @@ import type { AllowedLocations } from '../../core/auth/request-context.ts';
 import type { InWorkspaceContext, RequestContext } from '../../core/auth/request-context.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import type { Db, Tx } from '../../schema/database.ts';
-import { insertAuditEvent, listAuditEvents } from './audit-log.repository.ts';
-import type { AuditEventRow } from './audit-log.table.ts';
+import { AppError } from '../../core/errors.ts';
+import { normalizeKey } from '../../core/normalize.ts';
+import { insertAuditEvent, listAuditEvents, type AuditFilter } from './audit-log.repository.ts';
+import type { AuditQuery } from './audit-log.schemas.ts';
+import type { AuditEventListRow } from './audit-log.table.ts';
 
 export interface AuditEvent {
   /** `area.verb`, e.g. `member.role_changed`. */
@@ -89,16 +92,35 @@ export async function recordAuditWithoutContext(
 
 export type AuditLogService = ReturnType<typeof createAuditLogService>;
 
+/** The query's filters as stored values: the address as its key, the instants in the stored ISO form (any offset the reader sent). */
+function filterOf(query: AuditQuery): AuditFilter {
+  return {
+    ...(query.action !== undefined && { action: query.action }),
+    ...(query.actor_email !== undefined && { actorEmailKey: normalizeKey(query.actor_email) }),
+    ...(query.target_type !== undefined && { targetType: query.target_type }),
+    ...(query.target_id !== undefined && { targetId: query.target_id }),
+    ...(query.since !== undefined && { since: storedInstant(query.since, 'since') }),
+    ...(query.until !== undefined && { until: storedInstant(query.until, 'until') }),
+  };
+}
+
+/** RFC 3339 allows a leap second, which no Date holds: a 422, not a 500. */
+function storedInstant(value: string, field: string): string {
+  const instant = new Date(value);
+  if (Number.isNaN(instant.getTime())) throw new AppError('VALIDATION.FAILED', { [field]: 'is not an instant this API can compare' });
+  return instant.toISOString();
+}
+
 export function createAuditLogService(deps: { db: Db }) {
-  const page = async (query: { tenantId: number; workspaceId: number | null; locations: AllowedLocations }, paging: { limit: number; cursor?: string }) =>
-    toPage(await listAuditEvents(deps.db, { ...query, beforeId: decodeCursor(paging.cursor), limit: paging.limit + 1 }), paging.limit);
+  const page = async (where: { tenantId: number; workspaceId: number | null; locations: AllowedLocations }, query: AuditQuery) =>
+    toPage(await listAuditEvents(deps.db, { ...where, filter: filterOf(query), beforeId: decodeCursor(query.cursor), limit: query.limit + 1 }), query.limit);
   return {
     /** The workspace's log, within the caller's location access. */
-    list(ctx: InWorkspaceContext, query: { limit: number; cursor?: string }): Promise<Page<AuditEventRow>> {
+    list(ctx: InWorkspaceContext, query: AuditQuery): Promise<Page<AuditEventListRow>> {
       return page({ tenantId: ctx.tenant.id, workspaceId: ctx.workspace.id, locations: ctx.workspace.locations }, query);
     },
     /** The tenant's own log: accounts (passwords, addresses, sessions, second factors) and the tenant's policies. */
-    listTenant(ctx: { tenant: { id: number } }, query: { limit: number; cursor?: string }): Promise<Page<AuditEventRow>> {
+    listTenant(ctx: { tenant: { id: number } }, query: AuditQuery): Promise<Page<AuditEventListRow>> {
       return page({ tenantId: ctx.tenant.id, workspaceId: null, locations: 'all' }, query);
     },
   };

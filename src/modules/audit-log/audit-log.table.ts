@@ -26,3 +26,11 @@ export interface AuditEventLocationsTable {
 
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
+
+/** An event as the log lists it: with the person who acted and the user it is about, when known. */
+export type AuditEventListRow = AuditEventRow & {
+  actor_name: string | null;
+  actor_email: string | null;
+  target_name: string | null;
+  target_email: string | null;
+};

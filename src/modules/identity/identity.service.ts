@@ -12,6 +12,7 @@ import { tenantRoleGrants } from '../../core/auth/permissions.ts';
 import { decodeCursor, toPage, type Page } from '../../core/http/pagination.ts';
 import { normalizeKey } from '../../core/normalize.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
+import { recordAudit, recordAuditWithoutContext } from '../audit-log/audit-log.service.ts';
 import * as repository from './identity.repository.ts';
 import * as accounts from './account.repository.ts';
 import { readSigningKeys } from './signing-keys.service.ts';
@@ -146,6 +147,12 @@ export async function loadIdentityKeys(deps: { db: Db; clock: Clock; secrets: Se
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
+
+/** A change the operator makes with the CLI: no one signed in made it. */
+export interface OperatorChange {
+  tenant: { id: number };
+  operator: true;
+}
 
 export function createIdentityService(deps: {
   db: Db;
@@ -442,10 +449,17 @@ export function createIdentityService(deps: {
       return toPage(rows, query.limit);
     },
 
-    /** Tenant roles and disabling; the tenant always keeps an enabled owner. */
-    async updateUser(ctx: { tenant: { id: number } }, userId: number, input: UpdateTenantUserBody): Promise<User> {
+    /**
+     * Tenant roles and disabling; the tenant always keeps an enabled owner. Each change is
+     * audited in the tenant's log, by the signed-in owner or as the operator's (the CLI).
+     */
+    async updateUser(ctx: UserContext | OperatorChange, userId: number, input: UpdateTenantUserBody): Promise<User> {
       const now = clock.now().toISOString();
       return inTransaction(db, async (tx) => {
+        const audit = (event: { action: string; details?: Record<string, unknown> }) => {
+          const full = { ...event, targetType: 'user', targetId: userId, workspaceId: null, at: now };
+          return 'operator' in ctx ? recordAuditWithoutContext(tx, { tenantId: ctx.tenant.id, userId: null }, full, 'operator') : recordAudit(tx, ctx, full);
+        };
         await lockRow(tx, 'tenants', ctx.tenant.id);
         const existing = await repository.findUserById(tx, ctx.tenant.id, userId);
         if (!existing) throw new AppError('USER.NOT_FOUND');
@@ -456,6 +470,8 @@ export function createIdentityService(deps: {
           updated_at: now,
         });
         if (!updated) throw new AppError('TENANT.LAST_OWNER');
+        if (updated.tenantRole !== existing.tenantRole) await audit({ action: 'tenant.user_role_changed', details: { from: existing.tenantRole, to: updated.tenantRole } });
+        if ((existing.disabledAt === null) !== (updated.disabledAt === null)) await audit({ action: updated.disabledAt === null ? 'tenant.user_enabled' : 'tenant.user_disabled' });
         if (input.disabled === true) {
           await repository.revokeUserSessions(tx, userId, now, 'user_disabled');
           // Nothing mailed or handed out before the account was disabled works after it is enabled again.

@@ -45,3 +45,11 @@ export const UpdateTenantBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type UpdateTenantBody = Static<typeof UpdateTenantBody>;
+
+export const TenantRole = Type.Object(
+  {
+    name: Type.String({ description: '`owner`, `admin` or `member`' }),
+    permissions: Type.Array(Type.String(), { description: 'Tenant permissions, described by GET /permissions (scope `tenant`)' }),
+  },
+  { title: 'TenantRole' },
+);

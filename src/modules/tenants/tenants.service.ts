@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../../core/db/dialect.ts';
 import { inTransaction } from '../../core/db/transaction.ts';
 import { AppError } from '../../core/errors.ts';
 import { digestPortalCode } from '../../core/auth/secrets.ts';
+import { recordAudit } from '../audit-log/audit-log.service.ts';
 import * as repository from './tenants.repository.ts';
 import type { UpdateTenantBody, TenantSettings } from './tenants.schemas.ts';
 import { TENANT_SLUG_PATTERN } from '../../core/http/schemas.ts';
@@ -53,9 +54,11 @@ export function createTenantsService(deps: { db: Db; clock: Clock }) {
       return tenant;
     },
 
+    /** Audited in the tenant's log with what was set (of the portal code, only whether there is one). */
     async updateSettings(ctx: UserContext, patch: UpdateTenantBody): Promise<Tenant> {
-      const updated = await inTransaction(db, (tx) =>
-        repository.updateTenant(tx, ctx.tenant.id, {
+      const now = clock.now().toISOString();
+      return inTransaction(db, async (tx) => {
+        const tenant = await repository.updateTenant(tx, ctx.tenant.id, {
           ...(patch.name === undefined ? {} : { name: patch.name.trim() }),
           ...(patch.default_locale === undefined ? {} : { default_locale: patch.default_locale }),
           ...(patch.self_signup === undefined ? {} : { self_signup: patch.self_signup ? 1 : 0 }),
@@ -65,11 +68,24 @@ export function createTenantsService(deps: { db: Db; clock: Clock }) {
           ...(patch.portal_access_code === undefined
             ? {}
             : { portal_access_code_digest: patch.portal_access_code === null ? null : digestPortalCode(ctx.tenant.id, patch.portal_access_code) }),
-          updated_at: clock.now().toISOString(),
-        }),
-      );
-      if (!updated) throw new AppError('TENANT.NOT_FOUND');
-      return updated;
+          updated_at: now,
+        });
+        if (!tenant) throw new AppError('TENANT.NOT_FOUND');
+        const { portal_access_code: code, ...settings } = patch;
+        await recordAudit(tx, ctx, {
+          action: 'tenant.settings_updated',
+          targetType: 'tenant',
+          targetId: ctx.tenant.id,
+          workspaceId: null,
+          details: {
+            ...settings,
+            ...(settings.name !== undefined && { name: tenant.name }),
+            ...(code !== undefined && { portal_access_code_set: code !== null }),
+          },
+          at: now,
+        });
+        return tenant;
+      });
     },
 
     /**

@@ -104,7 +104,7 @@ function SignedInRoutes(props: { path: string; me: Me; language: Locale; onLangu
     <p role="alert">{text.notFound}</p>
   );
   return (
-    <Frame language={props.language} onLanguage={props.onLanguage} workspaceId={undefined} rest="">
+    <Frame language={props.language} onLanguage={props.onLanguage} workspaceId={undefined} rest="" tenantScreen={tenantScreen?.params && tenantScreen.screen.path}>
       {body}
     </Frame>
   );
@@ -173,6 +173,8 @@ function Frame(props: {
   workspaceId: number | undefined;
   rest: string;
   permissions?: ReadonlySet<string>;
+  /** The tenant screen shown, if one is. */
+  tenantScreen?: string | undefined;
 }) {
   const { me, signOut } = useSignedInFrame();
   const text = frameText();
@@ -216,7 +218,7 @@ function Frame(props: {
       <nav class="side" aria-label={text.mainNavigation}>
         <ul>
           <li>
-            <Link href="/workspaces" current={props.workspaceId === undefined && current === ''}>
+            <Link href="/workspaces" current={props.workspaceId === undefined && current === '' && props.tenantScreen === undefined}>
               {workspacesText().title}
             </Link>
           </li>
@@ -231,7 +233,9 @@ function Frame(props: {
           {isTenantAdmin &&
             TENANT_SCREENS.map((screen) => (
               <li key={`tenant-${screen.path}`}>
-                <Link href={`/tenant/${screen.path}`}>{screen.label()}</Link>
+                <Link href={`/tenant/${screen.path}`} current={props.tenantScreen === screen.path}>
+                  {screen.label()}
+                </Link>
               </li>
             ))}
         </ul>

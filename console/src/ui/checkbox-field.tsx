@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import { describedBy, FieldNotes } from './components.tsx';
 import './checkbox-field.css';
 
 type CheckboxProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'label' | 'type'> & {
@@ -12,23 +13,13 @@ type CheckboxProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'label' | '
 /** A labelled checkbox (submitted as "on" when ticked), its hint and error tied to it. */
 export function CheckboxField({ label, name, error, hint, ...input }: CheckboxProps) {
   const id = `field-${name}`;
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
       <span class="check">
-        <input type="checkbox" id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={described} {...input} />
+        <input type="checkbox" id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(id, hint, error)} {...input} />
         <label for={id}>{label}</label>
       </span>
-      {hint && (
-        <small id={`${id}-hint`} class="hint">
-          {hint}
-        </small>
-      )}
-      {error && (
-        <small id={`${id}-error`} class="field-error">
-          {error}
-        </small>
-      )}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }

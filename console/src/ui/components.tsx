@@ -81,22 +81,34 @@ type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'label'> & { l
 /** A labelled input; a field error is tied to it for assistive technology. */
 export function Field({ label, name, error, hint, ...input }: InputProps) {
   const id = `field-${name}`;
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <input id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={described} {...input} />
-      {hint && (
-        <small id={`${id}-hint`} class="hint">
-          {hint}
-        </small>
-      )}
-      {error && (
-        <small id={`${id}-error`} class="field-error">
-          {error}
-        </small>
-      )}
+      <input id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(id, hint, error)} {...input} />
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
+  );
+}
+
+/** The ids of a field's hint and error, for `aria-describedby` (the notes FieldNotes shows). */
+export const describedBy = (id: string, hint: string | undefined, error: string | undefined): string | undefined =>
+  [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+
+/** A field's hint and error under it, each with the id its control names. */
+export function FieldNotes(props: { id: string; hint?: string | undefined; error?: string | undefined }) {
+  return (
+    <>
+      {props.hint && (
+        <small id={`${props.id}-hint`} class="hint">
+          {props.hint}
+        </small>
+      )}
+      {props.error && (
+        <small id={`${props.id}-error`} class="field-error">
+          {props.error}
+        </small>
+      )}
+    </>
   );
 }
 
@@ -112,18 +124,14 @@ export function SelectField({ label, name, options, error, ...select }: SelectPr
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <select id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined} {...select}>
+      <select id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(id, undefined, error)} {...select}>
         {options.map((option) => (
           <option key={option.value} value={option.value} disabled={option.disabled}>
             {option.label}
           </option>
         ))}
       </select>
-      {error && (
-        <small id={`${id}-error`} class="field-error">
-          {error}
-        </small>
-      )}
+      <FieldNotes id={id} error={error} />
     </div>
   );
 }

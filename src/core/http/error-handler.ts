@@ -20,11 +20,6 @@ interface AjvError {
  * One entry per bad field, named by its path (`items.0.name`), first problem wins; the
  * messages in `locale` (the paths never change with it).
  */
-/** The details of a body that lacks a field its route requires beyond what the schema can say (one of two sources was needed). */
-export function missingFieldDetails(field: string, locale: Locale = 'en'): Record<string, string> {
-  return validationDetails([{ keyword: 'required', instancePath: '', params: { missingProperty: field } }], 'body', locale);
-}
-
 export function validationDetails(errors: readonly AjvError[], part: string | undefined, locale: Locale = 'en'): Record<string, string> {
   const words = VALIDATION_WORDS[locale];
   // A union of constants fails once per constant: together they are the allowed values.
@@ -52,6 +47,11 @@ export function validationDetails(errors: readonly AjvError[], part: string | un
     details[field] ??= message;
   }
   return details;
+}
+
+/** The details of a body that lacks a field its route requires beyond what the schema can say (one of two sources was needed). */
+export function missingFieldDetails(field: string, locale: Locale = 'en'): Record<string, string> {
+  return validationDetails([{ keyword: 'required', instancePath: '', params: { missingProperty: field } }], 'body', locale);
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {

@@ -1,5 +1,5 @@
 import type { AllowedLocations } from '../../core/auth/request-context.ts';
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder } from 'kysely';
 import type { Database, Executor, Tx } from '../../schema/database.ts';
 import type { AuditEventListRow, NewAuditEventRow } from './audit-log.table.ts';
 
@@ -13,6 +13,11 @@ export async function insertAuditEvent(tx: Tx, row: NewAuditEventRow, locationId
 function namedElsewhere(eb: ExpressionBuilder<Database, 'audit_events'>, allowed: ReadonlySet<number>) {
   const named = eb.selectFrom('audit_event_locations as l').select('l.location_id').whereRef('l.event_id', '=', 'audit_events.id');
   return allowed.size === 0 ? named : named.where('l.location_id', 'not in', [...allowed]);
+}
+
+/** Whether the joined user is a member of the workspace: a workspace's log names only its own members. */
+function memberOf(user: Expression<number>, workspaceId: number) {
+  return sql<boolean>`exists (select 1 from memberships m where m.user_id = ${user} and m.workspace_id = ${workspaceId})`;
 }
 
 /** What a reader may narrow a log to; every part is optional and they all apply together. */
@@ -52,14 +57,14 @@ export async function listAuditEvents(
       join
         .onRef('actor.id', '=', 'audit_events.actor_user_id')
         .onRef('actor.tenant_id', '=', 'audit_events.tenant_id')
-        .$call((j) => (workspaceId === null ? j : j.on((eb) => eb.exists(eb.selectFrom('memberships as m').select('m.user_id').whereRef('m.user_id', '=', 'actor.id').where('m.workspace_id', '=', workspaceId))))),
+        .$call((j) => (workspaceId === null ? j : j.on((eb) => memberOf(eb.ref('actor.id'), workspaceId)))),
     )
     .leftJoin('users as target', (join) =>
       join
         .on('audit_events.target_type', '=', 'user')
         .onRef('target.tenant_id', '=', 'audit_events.tenant_id')
         .on((eb) => eb(eb.cast('target.id', 'text'), '=', eb.ref('audit_events.target_id')))
-        .$call((j) => (workspaceId === null ? j : j.on((eb) => eb.exists(eb.selectFrom('memberships as m').select('m.user_id').whereRef('m.user_id', '=', 'target.id').where('m.workspace_id', '=', workspaceId))))),
+        .$call((j) => (workspaceId === null ? j : j.on((eb) => memberOf(eb.ref('target.id'), workspaceId)))),
     )
     .selectAll('audit_events')
     .select(['actor.name as actor_name', 'actor.email as actor_email', 'target.name as target_name', 'target.email as target_email'])

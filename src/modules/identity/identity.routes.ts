@@ -108,7 +108,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
       const presented = request.body.refresh_token ?? refreshCookie.presented(request, ctx.tenant.slug);
       if (presented === undefined) {
         // A cookie-transport request without its cookie has no session; any other lacks a required field.
-        if (request.headers[TOKEN_TRANSPORT_HEADER] === 'cookie') throw new AppError('AUTH.UNAUTHENTICATED', { reason: 'no_refresh_token' });
+        if (refreshCookie.asked(request)) throw new AppError('AUTH.UNAUTHENTICATED', { reason: 'no_refresh_token' });
         throw new AppError('VALIDATION.FAILED', missingFieldDetails('refresh_token', request.locale));
       }
       const issued = await identity.refresh(ctx, presented, clientOf(request));

@@ -46,6 +46,8 @@ export function createRefreshCookie(options: { publicUrl: string; maxAgeSeconds:
   }
 
   return {
+    /** Whether the request asked for the cookie transport (from an origin allowed to). */
+    asked: requested,
     /** The token pair as the route answers it: with the refresh token in the body, or (asked for) in the cookie only. */
     deliver(request: FastifyRequest, reply: FastifyReply, tenantSlug: string, issued: IssuedSession) {
       const pair = tokenPair(issued);

@@ -34,6 +34,7 @@ const SEED = 12;
 const MIX_KINDS = ['me', 'workspaces', 'members', 'refresh', 'signIn', 'roleChange'] as const;
 type MixKind = (typeof MIX_KINDS)[number];
 type Counts = Record<MixKind, { ok: number; failed: number }>;
+type Latencies = Record<MixKind, number[]>;
 const READ_KINDS = ['me', 'workspaces', 'members'] as const satisfies readonly MixKind[];
 /** Requests that spend the connection's refresh token or replace its tokens. */
 const TOKEN_KINDS: ReadonlySet<MixKind> = new Set(['refresh', 'signIn']);
@@ -49,6 +50,8 @@ interface Session {
   owned?: { workspaceId: number; targets: Array<{ userId: number; role: 'member' | 'viewer' }>; next: number };
   /** The kind of the request sent and not yet answered. */
   awaiting?: MixKind;
+  /** When it was built, which autocannon does right before writing it (performance.now()). */
+  sentAt?: number;
   /** A refresh or sign-in failed: the tokens may be dead, so the next request signs in. */
   signInNext: boolean;
 }
@@ -136,6 +139,7 @@ export async function setUpMixedWorkload(server: Server, env: NodeJS.ProcessEnv)
 
 function mixedWorkload(server: Server, sessions: readonly Session[]): MixedWorkload {
   let counts = emptyCounts();
+  let latencies = emptyLatencies();
 
   /** The next request of a connection, drawn per the mix. */
   function nextKind(session: Session): MixKind {
@@ -187,6 +191,7 @@ function mixedWorkload(server: Server, sessions: readonly Session[]): MixedWorkl
     if (kind === undefined) return;
     const ok = status >= 200 && status < 300;
     counts[kind][ok ? 'ok' : 'failed'] += 1;
+    if (session.sentAt !== undefined) latencies[kind].push(performance.now() - session.sentAt);
     if (!TOKEN_KINDS.has(kind)) return;
     session.signInNext = !ok;
     if (ok) {
@@ -209,6 +214,7 @@ function mixedWorkload(server: Server, sessions: readonly Session[]): MixedWorkl
             setupRequest: (request) => {
               const kind = nextKind(session);
               session.awaiting = kind;
+              session.sentAt = performance.now();
               const { method, path, headers, body } = requestOf(session, kind);
               return { ...request, method, path, headers, body };
             },
@@ -219,6 +225,7 @@ function mixedWorkload(server: Server, sessions: readonly Session[]): MixedWorkl
     },
     resetCounts() {
       counts = emptyCounts();
+      latencies = emptyLatencies();
     },
     seen(seconds, floorRequestsPerSec, cacheHitRates) {
       const reads = READ_KINDS.reduce((sum, kind) => sum + counts[kind].ok, 0);
@@ -227,6 +234,7 @@ function mixedWorkload(server: Server, sessions: readonly Session[]): MixedWorkl
         readsPerSec,
         readsRatioToFloor: readsPerSec / (floorRequestsPerSec ?? readsPerSec),
         requests: structuredClone(counts),
+        latencyMs: Object.fromEntries(MIX_KINDS.map((kind) => [kind, percentiles(latencies[kind])])),
         cacheHitRates,
       };
     },
@@ -235,6 +243,18 @@ function mixedWorkload(server: Server, sessions: readonly Session[]): MixedWorkl
   function emptyCounts(): Counts {
     return Object.fromEntries(MIX_KINDS.map((kind) => [kind, { ok: 0, failed: 0 }])) as Counts;
   }
+
+  function emptyLatencies(): Latencies {
+    return Object.fromEntries(MIX_KINDS.map((kind) => [kind, []])) as unknown as Latencies;
+  }
+}
+
+/** The median and 99th percentile of `samples` (ms), or null when there are none. */
+function percentiles(samples: readonly number[]): { p50: number; p99: number } | null {
+  if (samples.length === 0) return null;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] as number;
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 async function signIn(server: Server, email: string): Promise<Pick<Session, 'email' | 'accessToken' | 'refreshToken' | 'signInNext'>> {

@@ -23,6 +23,12 @@ export interface ScenarioResult {
   ratioToFloor: number;
   /** The scenario's own floor measurement, taken just before it at the same number of connections. */
   pairedFloor?: { scenario: string; requestsPerSec: number; p99Ms: number };
+  /**
+   * For a scenario measured in several pairs with its floor (those held to a target): each
+   * pair's ratio in the order measured (for the mixed workload, its reads'). This result is
+   * the pair of median ratio.
+   */
+  pairRatios?: number[];
   /** For a scenario that sends e-mail: what the bench's SMTP server received meanwhile. */
   mail?: {
     /** Invitations acknowledged (2xx) during the warm-up and the measured seconds. */
@@ -59,6 +65,8 @@ export interface MixSeen {
   readsRatioToFloor: number;
   /** Responses per kind of request, 2xx and not. */
   requests: Record<string, { ok: number; failed: number }>;
+  /** Per kind of request, its latency as the connection saw it (ms), so a tail can be told apart by what causes it. */
+  latencyMs: Record<string, { p50: number; p99: number } | null>;
   /** Hits ÷ lookups of each of the server's versioned caches in the measured seconds (its GET /metrics); null for a cache not looked up. */
   cacheHitRates: Record<string, number | null>;
 }
@@ -127,6 +135,9 @@ export function formatTable(engines: readonly EngineReport[]): string {
 /** What a scenario saw beyond its row: the e-mail it sent, the mix of requests it answered. */
 export function scenarioNotes(s: ScenarioResult): string[] {
   const notes: string[] = [];
+  if (s.pairRatios) {
+    notes.push(`ratio to its own floor in ${s.pairRatios.length} pairs: ${s.pairRatios.map((ratio) => `${ratio.toFixed(2)}×`).join(', ')}; the median pair is the one reported`);
+  }
   if (s.mail) {
     notes.push(
       `SMTP received ${s.mail.received} messages during the scenario (${s.mail.receivedMeasured} in the measured ` +
@@ -140,9 +151,14 @@ export function scenarioNotes(s: ScenarioResult): string[] {
     const hitRates = Object.entries(s.mix.cacheHitRates)
       .map(([cache, rate]) => `${cache} ${rate === null ? 'n/a' : `${(rate * 100).toFixed(1)} %`}`)
       .join(', ');
+    const latencies = Object.entries(s.mix.latencyMs)
+      .filter((entry): entry is [string, { p50: number; p99: number }] => entry[1] !== null)
+      .map(([kind, { p50, p99 }]) => `${kind} ${p50.toFixed(1)}/${p99.toFixed(1)}`)
+      .join(', ');
     notes.push(
       `reads ${s.mix.readsPerSec.toFixed(0)}/s, ${s.mix.readsRatioToFloor.toFixed(2)}× the floor measured before it; ` +
         `answered in the measured seconds: ${answered}; cache hit rates: ${hitRates}`,
+      `latency p50/p99 (ms) by kind: ${latencies}`,
     );
   }
   if (s.invoicing) {

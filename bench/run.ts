@@ -55,19 +55,11 @@ const TARGET_OVERRIDES_RATIO = 0.9;
 // times, alternating which goes first, and the median of the pairs' ratios is what counts.
 const OVERRIDES_PAIRS = 3;
 const TARGET_WRITE_P99_MS = 50;
-// Each scenario held to a floor-ratio target (the six reads, the two record reads, the two
-// mixed runs, the two writes: 12) is measured this many times, each right after a floor run of
-// its own; the pair of median ratio is the one reported and checked. On two shared cores the
-// floor itself moved from ~9,000 to ~18,000 req/s between two runs of one day, and one pair's
-// ratio by as much as ±40 % (GET /api/v1/me: 0.33×, 0.70×, 0.50× in one run).
+// Each scenario held to a floor-ratio target (TARGETED, below) is measured this many times, each
+// right after a floor run of its own; the pair of median ratio is the one reported and checked.
+// On two shared cores the floor itself moved from ~9,000 to ~18,000 req/s between two runs of
+// one day, and one pair's ratio by as much as ±40 % (GET /api/v1/me: 0.33×, 0.70×, 0.50× in one run).
 const TARGET_PAIRS = 3;
-const TARGETED_SCENARIOS = 12;
-// Measured runs: the nine other reads and the two mixed runs, each after a floor run of its own
-// (22); the overrides pair, cached and caches off, OVERRIDES_PAIRS times, each after a floor
-// run (24); the workspace switch and the invitations, each after a write-floor run (4); login (1).
-// The catalogue and stock: two reads and the transfers, each after a floor run of its own (6).
-// The targeted scenarios' further pairs, a floor run and the scenario each.
-const SCENARIOS_PER_ENGINE = 33 + 8 * OVERRIDES_PAIRS + 2 * (TARGET_PAIRS - 1) * TARGETED_SCENARIOS;
 // Per engine, beyond the scenarios: three server start-ups, the set-up requests, seeding,
 // and the mixed workload's 2,000 users, 64 sign-ins and 50 workspaces.
 const SETUP_SECONDS = 120;
@@ -134,6 +126,14 @@ const RECORD_READS = [ITEMS_PAGE, STOCK_PAGE] as const;
 const READS = [ME, WORKSPACES, MEMBERS_SMALL, MEMBERS_LARGE, MEMBERS_API_KEY, MEMBERS_ACTING] as const;
 /** The writes held to the write-floor ratio and p99 targets. */
 const WRITES = [SWITCH, INVITE] as const;
+/** Every scenario held to a floor-ratio target: each is measured in TARGET_PAIRS pairs with its floor. */
+const TARGETED: ReadonlySet<string> = new Set([...READS, ...RECORD_READS, MIXED, MIXED + CACHES_OFF, ...WRITES]);
+// Measured runs: the nine other reads and the two mixed runs, each after a floor run of its own
+// (22); the overrides pair, cached and caches off, OVERRIDES_PAIRS times, each after a floor
+// run (24); the workspace switch and the invitations, each after a write-floor run (4); login (1).
+// The catalogue and stock: two reads and the transfers, each after a floor run of its own (6).
+// The targeted scenarios' further pairs, a floor run and the scenario each.
+const SCENARIOS_PER_ENGINE = 33 + 8 * OVERRIDES_PAIRS + 2 * (TARGET_PAIRS - 1) * TARGETED.size;
 
 /** A floor route of bench/floor-server.ts, and every run of it so far. */
 interface Floor {
@@ -346,15 +346,10 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       name: string,
       server: Server,
       load: Load,
-      {
-        floor = readFloor,
-        connections = READ_CONNECTIONS,
-        observe,
-        pairs = 1,
-      }: { floor?: Floor; connections?: number; observe?: Observer; pairs?: number } = {},
+      { floor = readFloor, connections = READ_CONNECTIONS, observe }: { floor?: Floor; connections?: number; observe?: Observer } = {},
     ) => {
       const runs: ScenarioResult[] = [];
-      for (let pair = 0; pair < pairs; pair += 1) {
+      for (let pair = 0; pair < (TARGETED.has(name) ? TARGET_PAIRS : 1); pair += 1) {
         const floorRun = await measure(floor.name, floorServer, floor.request, connections);
         floor.runs.push(floorRun);
         const result = await measure(name, server, load, connections, { floorRequestsPerSec: floorRun.requestsPerSec, observe });
@@ -367,7 +362,6 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       let lookupsBefore: CacheLookups = {};
       return measureAgainstFloor(name, server, mixed, {
         connections: MIXED_CONNECTIONS,
-        pairs: TARGET_PAIRS,
         observe: {
           measuring: async () => {
             lookupsBefore = await cacheLookups(server, METRICS_TOKEN);
@@ -392,8 +386,7 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
       [ITEMS_PAGE, catalogue.items],
       [STOCK_PAGE, catalogue.stock],
     ] as const) {
-      const targeted = (READS as readonly string[]).includes(name) || (RECORD_READS as readonly string[]).includes(name);
-      await measureAgainstFloor(name, tessera, request, { pairs: targeted ? TARGET_PAIRS : 1 });
+      await measureAgainstFloor(name, tessera, request);
     }
     const measureOverridesPairs = async (server: Server, variant: string) => {
       for (let pair = 1; pair <= OVERRIDES_PAIRS; pair += 1) {
@@ -425,7 +418,7 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
 
     // Set up only now: its workspaces would change the owner's lists the reads above check and measure.
     const invoicing = await setUpInvoicing(tessera, auth);
-    await measureAgainstFloor(SWITCH, tessera, switchWorkspace, { floor: writeFloor, connections: WRITE_CONNECTIONS, pairs: TARGET_PAIRS });
+    await measureAgainstFloor(SWITCH, tessera, switchWorkspace, { floor: writeFloor, connections: WRITE_CONNECTIONS });
     await measureAgainstFloor(TRANSFERS, tessera, catalogue.transfers, { floor: writeFloor, connections: WRITE_CONNECTIONS });
     for (const spread of [1, INVOICING_WORKSPACES] as const) {
       const workload = invoicing.workload(spread);
@@ -443,7 +436,6 @@ async function benchEngine(database: BenchDatabase): Promise<EngineReport> {
     await measureAgainstFloor(INVITE, tessera, invite, {
       floor: writeFloor,
       connections: WRITE_CONNECTIONS,
-      pairs: TARGET_PAIRS,
       observe: mailObserver(smtp, env),
     });
     await floorServer.stop();
@@ -560,7 +552,7 @@ function targetsFor(scenarios: readonly ScenarioResult[]): TargetCheck[] {
       const pair = index + 1;
       return result(pairName(MEMBERS_OVERRIDES + variant, pair)).ratioToFloor / result(pairName(MEMBERS_NO_OVERRIDES + variant, pair)).ratioToFloor;
     }).sort((a, b) => a - b);
-    const measured = ratios[Math.floor(ratios.length / 2)] ?? 0;
+    const measured = medianBy(ratios, (ratio) => ratio);
     return {
       description:
         `${MEMBERS_OVERRIDES + variant} ≥ ${TARGET_OVERRIDES_RATIO}× ${MEMBERS_NO_OVERRIDES + variant} ` +
@@ -579,17 +571,17 @@ const targetRatioOf = (result: ScenarioResult) => result.mix?.readsRatioToFloor 
 
 /** Of a scenario's pairs with its floor, the one of median ratio, carrying every pair's ratio in the order measured. */
 function medianPair(runs: readonly ScenarioResult[]): ScenarioResult {
-  const sorted = [...runs].sort((a, b) => targetRatioOf(a) - targetRatioOf(b));
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (!middle) throw new Error('bench: a scenario measured no pair');
+  const middle = medianBy(runs, targetRatioOf);
   return runs.length === 1 ? middle : { ...middle, pairRatios: runs.map(targetRatioOf) };
 }
 
 /** The floor run of median throughput: the report's floor rows, and what login is compared with. */
-function median(floors: readonly ScenarioResult[]): ScenarioResult {
-  const sorted = [...floors].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (!middle) throw new Error('bench: no floor measured');
+const median = (floors: readonly ScenarioResult[]) => medianBy(floors, (run) => run.requestsPerSec);
+
+/** The item of median `key` (the lower middle of an even count). */
+function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const middle = [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)];
+  if (middle === undefined) throw new Error('bench: a median of nothing measured');
   return middle;
 }
 

@@ -32,6 +32,7 @@ import * as quotations from './migrations/0022-quotations.ts';
 import * as accountLifeCycle from './migrations/0023-account-life-cycle.ts';
 import * as singleSignOn from './migrations/0024-single-sign-on.ts';
 import * as ssoBrowserReturn from './migrations/0025-sso-browser-return.ts';
+import * as outboxBacklogIndexes from './migrations/0026-outbox-backlog-indexes.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -60,6 +61,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0023-account-life-cycle', up: accountLifeCycle.up },
   { name: '0024-single-sign-on', up: singleSignOn.up },
   { name: '0025-sso-browser-return', up: ssoBrowserReturn.up },
+  { name: '0026-outbox-backlog-indexes', up: outboxBacklogIndexes.up },
 ];
 
 /** Brings the database to this version's schema, its secrets sealed with `secrets` (see `applyMigrations`). */

@@ -50,22 +50,40 @@ export async function requeueFailedMessages(tx: Tx, now: string): Promise<number
   return Number(result.numUpdatedRows);
 }
 
+const isWorthSending = (now: string) => (eb: ExpressionBuilder<Database, 'outbox_messages'>) =>
+  eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]);
+
 /** Waiting to be sent, or claimed by a sender whose claim has lapsed; and still worth sending. */
 const isDue = (now: string) => (eb: ExpressionBuilder<Database, 'outbox_messages'>) =>
   eb.and([
     eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', now)])]),
-    eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
+    isWorthSending(now)(eb),
   ]);
 
-export async function listDueMessages(db: Executor, now: string, limit: number): Promise<OutboxMessageRow[]> {
+/** Due messages of one status in the order they fell due: one range of the `outbox_due` index. */
+function dueWithStatus(db: Executor, status: 'pending' | 'sending', now: string, limit: number): Promise<OutboxMessageRow[]> {
   return db
     .selectFrom('outbox_messages')
     .selectAll()
+    .where('status', '=', status)
     .where('next_attempt_at', '<=', now)
-    .where(isDue(now))
+    .$if(status === 'sending', (q) => q.where('claimed_until', '<', now))
+    .where(isWorthSending(now))
+    .orderBy('next_attempt_at')
     .orderBy('id')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Up to `limit` due messages: lapsed claims first (few: one per sender at most, per
+ * instance), then the waiting ones. Read status by status, so a backlog of any size
+ * costs a batch the same; one read across both statuses sorted the whole backlog.
+ */
+export async function listDueMessages(db: Executor, now: string, limit: number): Promise<OutboxMessageRow[]> {
+  const lapsed = await dueWithStatus(db, 'sending', now, limit);
+  if (lapsed.length === limit) return lapsed;
+  return [...lapsed, ...(await dueWithStatus(db, 'pending', now, limit - lapsed.length))];
 }
 
 /**

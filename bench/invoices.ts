@@ -1,4 +1,5 @@
 import type autocannon from 'autocannon';
+import { fiscalDate } from '../src/modules/invoices/ncf.ts';
 import { call, json, type Workload } from './http.ts';
 import type { Server } from './processes.ts';
 import type { InvoicingSeen } from './report.ts';
@@ -25,8 +26,9 @@ export async function setUpInvoicing(server: Server, auth: Record<string, string
     const post = async (path: string, body: object) => ((await call(server, { method: 'POST', path, ...json(body, headers) })) as { data: { id: number } }).data.id;
     const item = await post('/api/v1/items', { sku: 'BENCH-SOLD', name: 'Bench sold item', sell_price: '150' });
     await post('/api/v1/stock/receipts', { item_id: item, location_id: created.data.default_location_id, quantity: '99999999' });
-    // Ranges of one type never overlap in a tenant: a ten-million slice each.
-    await post('/api/v1/ncf-sequences', { document_type: 'B02', range_start: k * 10_000_000 + 1, range_end: (k + 1) * 10_000_000, authorization_number: 'BENCH', authorized_on: new Date().toISOString().slice(0, 10) });
+    // Ranges of one type never overlap in a tenant: a ten-million slice each. Authorised today
+    // in Santo Domingo, as the server dates it: from 20:00 there, UTC's date is the next day.
+    await post('/api/v1/ncf-sequences', { document_type: 'B02', range_start: k * 10_000_000 + 1, range_end: (k + 1) * 10_000_000, authorization_number: 'BENCH', authorized_on: fiscalDate(new Date()) });
     await call(server, { method: 'PUT', path: `/api/v1/workspaces/${created.data.id}/preferred-document-subtype`, ...json({ document_subtype: 'B02' }, auth) });
     workspaces.push({ headers: { ...headers, 'content-type': 'application/json' }, item });
   }

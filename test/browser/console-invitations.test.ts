@@ -114,7 +114,8 @@ describe.skipIf(!chromiumInstalled)('invitations through the console', () => {
     await guest.page.getByRole('button', { name: 'Create account and join' }).click();
     await guest.page.waitForURL(new RegExp(`/console/t/default/w/${owner.workspaceId}/members$`));
     await expect.poll(() => guest.page.getByRole('cell', { name: 'Nina Newcomer (you)' }).count()).toBe(1);
-    expect(await guest.page.locator('#workspace-switcher').inputValue()).toBe(String(owner.workspaceId));
+    // The switcher fills from its own request, which may answer after the members page.
+    await expect.poll(() => guest.page.locator('#workspace-switcher').inputValue()).toBe(String(owner.workspaceId));
 
     await page.reload();
     await expect.poll(() => row.getByRole('cell').nth(2).textContent()).toBe('Accepted');

@@ -50,14 +50,11 @@ export async function requeueFailedMessages(tx: Tx, now: string): Promise<number
   return Number(result.numUpdatedRows);
 }
 
-const isWorthSending = (now: string) => (eb: ExpressionBuilder<Database, 'outbox_messages'>) =>
-  eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]);
-
 /** Waiting to be sent, or claimed by a sender whose claim has lapsed; and still worth sending. */
 const isDue = (now: string) => (eb: ExpressionBuilder<Database, 'outbox_messages'>) =>
   eb.and([
     eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', now)])]),
-    isWorthSending(now)(eb),
+    eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
   ]);
 
 /** Due messages of one status in the order they fell due: one range of the `outbox_due` index. */
@@ -67,8 +64,7 @@ function dueWithStatus(db: Executor, status: 'pending' | 'sending', now: string,
     .selectAll()
     .where('status', '=', status)
     .where('next_attempt_at', '<=', now)
-    .$if(status === 'sending', (q) => q.where('claimed_until', '<', now))
-    .where(isWorthSending(now))
+    .where(isDue(now))
     .orderBy('next_attempt_at')
     .orderBy('id')
     .limit(limit)

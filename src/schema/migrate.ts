@@ -33,6 +33,7 @@ import * as accountLifeCycle from './migrations/0023-account-life-cycle.ts';
 import * as singleSignOn from './migrations/0024-single-sign-on.ts';
 import * as ssoBrowserReturn from './migrations/0025-sso-browser-return.ts';
 import * as outboxBacklogIndexes from './migrations/0026-outbox-backlog-indexes.ts';
+import * as ncfRangeLock from './migrations/0027-ncf-range-lock.ts';
 
 /** In order; a name, once released, never changes. A new area appends its own. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -62,6 +63,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0024-single-sign-on', up: singleSignOn.up },
   { name: '0025-sso-browser-return', up: ssoBrowserReturn.up },
   { name: '0026-outbox-backlog-indexes', up: outboxBacklogIndexes.up },
+  { name: '0027-ncf-range-lock', up: ncfRangeLock.up },
 ];
 
 /** Brings the database to this version's schema, its secrets sealed with `secrets` (see `applyMigrations`). */

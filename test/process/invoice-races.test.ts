@@ -14,6 +14,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fiscalDate } from '../../src/modules/invoices/ncf.ts';
 import { planAdministration } from '../../src/modules/plans/plans.service.ts';
 import { currentEngine } from '../support/engines.ts';
 import { invariantViolations } from '../support/invariants.ts';
@@ -54,7 +55,7 @@ async function invoicingWorkspace(name: string, options: { stocked: number; ncfs
   };
   const item = await created201('/api/v1/items', { sku: 'RACE', name: 'Raced item', sell_price: '10' });
   if (options.stocked > 0) await created201('/api/v1/stock/receipts', { item_id: item, location_id: location, quantity: String(options.stocked) });
-  await created201('/api/v1/ncf-sequences', { document_type: 'B01', range_start: nextRangeStart, range_end: nextRangeStart + options.ncfs - 1, authorization_number: 'RACE', authorized_on: '2026-01-02' });
+  await created201('/api/v1/ncf-sequences', { document_type: 'B01', range_start: nextRangeStart, range_end: nextRangeStart + options.ncfs - 1, authorization_number: 'RACE', authorized_on: fiscalDate(new Date()) });
   const firstNcf = nextRangeStart;
   nextRangeStart += options.ncfs;
   const drafts = [];

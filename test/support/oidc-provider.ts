@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -85,6 +85,17 @@ type StoredPayload = Record<string, unknown> & { grantId?: string; uid?: string;
 
 const TTL_SECONDS = 600;
 
+/**
+ * A new RSA signing key as a private JWK. Generated as PEM and read back, not exported from
+ * the generated key object: on Node 20, a garbage collection during that JWK export can
+ * collect the finished key-generation job, whose destructor waits for the lock the export
+ * holds, and the process hangs (seen once in the suite, in crypto::KeyGenJob's destructor).
+ */
+function signingJwk() {
+  const pem = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  return createPrivateKey(pem).export({ format: 'jwk' });
+}
+
 export async function startTestIdentityProvider(options: TestIdentityProviderOptions = {}): Promise<TestIdentityProvider> {
   const Provider = await loadProvider();
   const clients = new Map<string, TestClient>();
@@ -148,7 +159,7 @@ export async function startTestIdentityProvider(options: TestIdentityProviderOpt
       const claims = accounts.get(sub);
       return claims && { accountId: sub, claims: async () => ({ sub, ...claims }) };
     },
-    jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'test-key', use: 'sig', alg: 'RS256' }] },
+    jwks: { keys: [{ ...signingJwk(), kid: 'test-key', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: ['tessera test identity provider cookie key'] },
     scopes: ['openid', 'email', 'profile'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },

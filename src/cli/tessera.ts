@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, loadEnvFile, type Config } from '../core/confi
 import { describeStorage } from '../core/db/open.ts';
 import { openDatabase, type Db } from '../schema/database.ts';
 import { migrate, resealSecrets } from '../schema/migrate.ts';
+import { KEY_SET_MAX_AGE_SECONDS } from '../core/auth/jwt.ts';
 import { generateSecretsKey, openSecretBox, rotateSecretsKeyFile, secretsKeyFile, type SecretBox } from '../core/auth/secret-box.ts';
 import { AppError } from '../core/errors.ts';
 import { composeCatalogues } from '../core/catalogue.ts';
@@ -43,8 +44,8 @@ const USAGE = `Usage: npm run tessera -- <command>
   plan default <plan>                                 the plan new workspaces start on
   plan assign <workspace-id> [--plan <plan>] [--trial-ends-at ISO-8601|none] [--billing-cycle-start 1-31]
                                                       change a workspace's plan, trial end or billing day
-  keys rotate                                         a new key signs access tokens from now on; older ones stay
-                                                      published until the tokens they signed expired (24 h)
+  keys rotate                                         a new key signs access tokens within a minute; older ones
+                                                      verify until the tokens they signed expired (24 h)
   secrets generate-key                                print a new key for SECRETS_KEY
   secrets rotate                                      seal every secret at rest again with the first key of
                                                       SECRETS_KEY; without SECRETS_KEY (SQLite), replace the
@@ -191,9 +192,10 @@ async function run(argv: string[], db: Db, config: Config, secrets: SecretBox): 
   } else if (area === 'keys' && verb === 'rotate') {
     const rotation = await rotateSigningKey({ db, clock: systemClock, secrets });
     process.stdout.write(
-      `new signing key ${rotation.added}: servers sign with it once they restart or meet a token it signed\n` +
+      `new signing key ${rotation.added}: running servers sign with it within ${KEY_SET_MAX_AGE_SECONDS} s\n` +
         `still published until the tokens they signed expired: ${rotation.kept.join(', ') || 'none'}\n` +
-        `dropped (superseded more than ${SUPERSEDED_KEY_KEPT_SECONDS} s ago): ${rotation.dropped.join(', ') || 'none'}\n`,
+        `dropped (superseded more than ${SUPERSEDED_KEY_KEPT_SECONDS} s ago): ${rotation.dropped.join(', ') || 'none'}\n` +
+        `retired, verifying nothing (kept to derive refresh-token successors): ${rotation.retired.join(', ') || 'none'}\n`,
     );
   } else if (area === 'secrets' && verb === 'rotate') {
     await rotateSecrets(db, config, secrets);

@@ -1,12 +1,14 @@
 /**
  * The key-encryption key (issue 20): how SECRETS_KEY is read, the key file a SQLite install
- * makes for itself, and the verifier's reload of signing keys it meets a token of.
+ * makes for itself, and the verifier's signing keys: read again when it meets a token of a
+ * key it does not know and once they are a minute old, and a retired key refused.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAccessTokens, generateSigningKey, type StoredSigningKey } from '../../src/core/auth/jwt.ts';
+import { createAccessTokens, generateSigningKey, KEY_SET_MAX_AGE_SECONDS, type StoredSigningKey } from '../../src/core/auth/jwt.ts';
 import { createSecretBox, generateSecretsKey, openSecretBox, parseSecretsKey, secretsKeyFile } from '../../src/core/auth/secret-box.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../../src/core/config.ts';
@@ -48,7 +50,7 @@ describe('SECRETS_KEY', () => {
   });
 });
 
-describe('the verifier meeting a key it does not know', () => {
+describe('the verifier and its keys', () => {
   const issuer = 'https://tessera.test';
   const claims = { userId: 1, sessionId: 2, tenantId: 3 };
 
@@ -67,10 +69,37 @@ describe('the verifier meeting a key it does not know', () => {
     const [a, b] = await Promise.all([newer.sign(claims), newer.sign({ ...claims, userId: 4 })]);
     await expect(Promise.all([tokens.verify(a), tokens.verify(b)])).resolves.toEqual([claims, { ...claims, userId: 4 }]);
     expect(reloads).toBe(1);
-    expect(tokens.jwks().keys.map((key) => key.kid)).toEqual([oldKey.kid, newKey.kid]);
+    expect((await tokens.jwks()).keys.map((key) => key.kid)).toEqual([oldKey.kid, newKey.kid]);
 
     // A key the database does not have either: refused, and no second reload within the interval.
     await expect(tokens.verify(await stranger.sign(claims))).rejects.toMatchObject({ code: 'AUTH.INVALID_TOKEN' });
     expect(reloads).toBe(1);
+  });
+
+  it(`reads the keys again once they are ${KEY_SET_MAX_AGE_SECONDS} s old, and signs with the newest from then on`, async () => {
+    const clock = new ManualClock();
+    const [oldKey, newKey] = await Promise.all([generateSigningKey(), generateSigningKey()]);
+    let stored = [oldKey];
+    const tokens = await createAccessTokens({ keys: stored, issuer, ttlSeconds: 900, clock, reloadKeys: async () => stored });
+    stored = [oldKey, newKey];
+    clock.advance((KEY_SET_MAX_AGE_SECONDS - 1) * 1000);
+    expect(decodeProtectedHeader(await tokens.sign(claims)).kid).toBe(oldKey.kid);
+    clock.advance(1000);
+    expect(decodeProtectedHeader(await tokens.sign(claims)).kid).toBe(newKey.kid);
+  });
+
+  it('verifies nothing with a retired key, not even a token signed after, and stops publishing it', async () => {
+    const clock = new ManualClock();
+    const [leaked, successor] = await Promise.all([generateSigningKey(), generateSigningKey()]);
+    const retiresAt = new Date(clock.now().getTime() + 3_600_000);
+    const tokens = await createAccessTokens({ keys: [{ ...leaked, retiresAt }, successor], issuer, ttlSeconds: 900, clock });
+    // Whoever holds the leaked key signs with it, as a process that knows only that key would.
+    const forger = await createAccessTokens({ keys: [leaked], issuer, ttlSeconds: 900, clock });
+    clock.advance(3_600_000 - 1000);
+    await expect(tokens.verify(await forger.sign(claims))).resolves.toEqual(claims);
+    expect((await tokens.jwks()).keys.map((key) => key.kid)).toEqual([leaked.kid, successor.kid]);
+    clock.advance(1000);
+    await expect(tokens.verify(await forger.sign(claims))).rejects.toMatchObject({ code: 'AUTH.INVALID_TOKEN' });
+    expect((await tokens.jwks()).keys.map((key) => key.kid)).toEqual([successor.kid]);
   });
 });

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCallback, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import {
   SignJWT,
   errors as joseErrors,
-  exportJWK,
-  generateKeyPair,
   importJWK,
   jwtVerify,
   type JWK,
@@ -18,12 +17,18 @@ import { AppError } from '../errors.ts';
 export const SIGNING_ALGORITHM = 'EdDSA';
 export const TOKEN_AUDIENCE = 'tessera-api';
 const VERIFIED_TOKENS_CACHED = 5000;
+const generateKeyPairPem = promisify(generateKeyPairCallback);
 
 export interface StoredSigningKey {
   kid: string;
   algorithm: string;
   publicJwk: JWK;
   privateJwk: JWK;
+  /**
+   * From then on the key verifies nothing and is no longer published: a newer key took over
+   * long enough before that nothing this one signed is still valid. Absent while none did.
+   */
+  retiresAt?: Date;
 }
 
 export interface AccessClaims {
@@ -32,11 +37,17 @@ export interface AccessClaims {
   tenantId: number;
 }
 
+/**
+ * A new Ed25519 key pair as JWKs. Generated as PEM and read back, not exported from the
+ * generated key objects: on Node 20 a garbage collection during a JWK export can collect the
+ * finished key-generation job, whose destructor waits for the lock the export holds, and
+ * the process hangs for good (seen in the test suite with an RSA key).
+ */
 export async function generateSigningKey(): Promise<StoredSigningKey> {
-  const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { crv: 'Ed25519', extractable: true });
+  const pem = await generateKeyPairPem('ed25519', { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   const kid = randomUUID();
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: 'sig' };
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM };
+  const publicJwk = { ...createPublicKey(pem.publicKey).export({ format: 'jwk' }), kid, alg: SIGNING_ALGORITHM, use: 'sig' };
+  const privateJwk = { ...createPrivateKey(pem.privateKey).export({ format: 'jwk' }), kid, alg: SIGNING_ALGORITHM };
   return { kid, algorithm: SIGNING_ALGORITHM, publicJwk, privateJwk };
 }
 
@@ -44,26 +55,28 @@ export interface AccessTokens {
   sign(claims: AccessClaims): Promise<string>;
   /** Throws AUTH.TOKEN_EXPIRED or AUTH.INVALID_TOKEN; never anything else. */
   verify(token: string): Promise<AccessClaims>;
-  jwks(): { keys: JWK[] };
+  /** The public keys that verify tokens now. */
+  jwks(): Promise<{ keys: JWK[] }>;
   readonly ttlSeconds: number;
 }
 
-/** Keys imported for use: the newest signs, every one verifies and is published. */
+/** Keys imported for use: the newest signs; each verifies and is published until it retires. */
 interface KeySet {
   signing: { kid: string; key: CryptoKey };
-  verification: ReadonlyMap<string, CryptoKey>;
-  published: JWK[];
+  verification: ReadonlyMap<string, { key: CryptoKey; retiresAtMs: number }>;
+  published: ReadonlyArray<{ jwk: JWK; retiresAtMs: number }>;
 }
 
 async function importKeySet(keys: readonly StoredSigningKey[]): Promise<KeySet> {
   const newest = keys.at(-1);
   if (!newest) throw new Error('no signing key: migrations have not run');
-  const verification = new Map<string, CryptoKey>();
-  for (const key of keys) verification.set(key.kid, (await importJWK(key.publicJwk, SIGNING_ALGORITHM)) as CryptoKey);
+  const retiresAtMs = (key: StoredSigningKey) => key.retiresAt?.getTime() ?? Infinity;
+  const verification = new Map<string, { key: CryptoKey; retiresAtMs: number }>();
+  for (const key of keys) verification.set(key.kid, { key: (await importJWK(key.publicJwk, SIGNING_ALGORITHM)) as CryptoKey, retiresAtMs: retiresAtMs(key) });
   return {
     signing: { kid: newest.kid, key: (await importJWK(newest.privateJwk, SIGNING_ALGORITHM)) as CryptoKey },
     verification,
-    published: keys.map((key) => key.publicJwk),
+    published: keys.map((key) => ({ jwk: key.publicJwk, retiresAtMs: retiresAtMs(key) })),
   };
 }
 
@@ -74,11 +87,19 @@ async function importKeySet(keys: readonly StoredSigningKey[]): Promise<KeySet> 
 const KEY_RELOAD_INTERVAL_MS = 5000;
 
 /**
- * Signs with the newest key and verifies against every published one, so keys can
- * be added without invalidating tokens already out. Another process may add a key (key
- * rotation, then a server started since signs with it): a token naming a key not known here
- * has the keys read again (`reloadKeys`, at most once per KEY_RELOAD_INTERVAL_MS), after which
- * this process verifies and publishes the new key, and signs with it.
+ * How old the keys a process signs and verifies with may be: once they were read this long
+ * ago, the next signature or verification reads them again first. So a rotation takes effect
+ * in every running process within this time, and a key superseded elsewhere stops signing.
+ */
+export const KEY_SET_MAX_AGE_SECONDS = 60;
+
+/**
+ * Signs with the newest key and verifies against every one not yet retired, so keys can be
+ * added without invalidating tokens already out, and a key retired (say, after it leaked)
+ * verifies nothing more, not even a token signed with it later. The keys are read again
+ * (`reloadKeys`) once KEY_SET_MAX_AGE_SECONDS old, and when a token names a key not known
+ * here (at most once per KEY_RELOAD_INTERVAL_MS), after which this process verifies and
+ * publishes a new key, and signs with it.
  */
 export async function createAccessTokens(options: {
   keys: StoredSigningKey[];
@@ -87,16 +108,30 @@ export async function createAccessTokens(options: {
   clock: Clock;
   reloadKeys?: () => Promise<StoredSigningKey[]>;
 }): Promise<AccessTokens> {
+  const { clock, reloadKeys } = options;
   let keySet = await importKeySet(options.keys);
-  let lastReloadMs = -Infinity;
+  let keysReadAtMs = clock.now().getTime();
+  let lastUnknownKeyReloadMs = -Infinity;
   let reloading: Promise<void> | undefined;
   const reload = (readKeys: () => Promise<StoredSigningKey[]>) => {
-    lastReloadMs = performance.now();
-    reloading = readKeys()
+    const readAtMs = clock.now().getTime();
+    reloading ??= readKeys()
       .then(importKeySet)
-      .then((fresh) => void (keySet = fresh))
+      .then((fresh) => {
+        keySet = fresh;
+        keysReadAtMs = readAtMs;
+      })
       .finally(() => (reloading = undefined));
     return reloading;
+  };
+  /**
+   * The keys, read again first once they are too old. A failed read keeps the keys at hand
+   * and is tried again on the next use: the database is away, which the request meets on
+   * its own; refusing a valid token for it would sign its holder out.
+   */
+  const currentKeys = async (): Promise<KeySet> => {
+    if (reloadKeys && clock.now().getTime() - keysReadAtMs >= KEY_SET_MAX_AGE_SECONDS * 1000) await reload(reloadKeys).catch(() => undefined);
+    return keySet;
   };
   // A verified signature stays verified: remembering it saves an Ed25519 check (~0.1–0.2 ms)
   // on every request. Bounded, oldest evicted first; expiry is still checked on each hit, and
@@ -107,21 +142,24 @@ export async function createAccessTokens(options: {
 
   const getKey: JWTVerifyGetKey = async (header) => {
     if (header.kid === undefined) throw new joseErrors.JWKSNoMatchingKey();
-    if (!keySet.verification.has(header.kid)) {
+    if (!(await currentKeys()).verification.has(header.kid)) {
       // A reload under way is waited for, so a burst of tokens from a new key all pass.
       if (reloading) await reloading;
-      else if (options.reloadKeys && performance.now() - lastReloadMs >= KEY_RELOAD_INTERVAL_MS) await reload(options.reloadKeys);
+      else if (reloadKeys && performance.now() - lastUnknownKeyReloadMs >= KEY_RELOAD_INTERVAL_MS) {
+        lastUnknownKeyReloadMs = performance.now();
+        await reload(reloadKeys);
+      }
     }
-    const key = keySet.verification.get(header.kid);
-    if (!key) throw new joseErrors.JWKSNoMatchingKey();
-    return key;
+    const known = keySet.verification.get(header.kid);
+    if (!known || clock.now().getTime() >= known.retiresAtMs) throw new joseErrors.JWKSNoMatchingKey();
+    return known.key;
   };
 
   return {
     ttlSeconds: options.ttlSeconds,
     async sign(claims) {
-      const nowSeconds = Math.floor(options.clock.now().getTime() / 1000);
-      const { signing } = keySet;
+      const { signing } = await currentKeys();
+      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
       return new SignJWT({ sid: claims.sessionId, tid: claims.tenantId })
         .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signing.kid, typ: 'JWT' })
         .setSubject(String(claims.userId))
@@ -134,7 +172,7 @@ export async function createAccessTokens(options: {
     async verify(token) {
       const known = verified.get(token);
       if (known) {
-        if (known.expiresAtMs > options.clock.now().getTime()) return known.claims;
+        if (known.expiresAtMs > clock.now().getTime()) return known.claims;
         verified.delete(token);
       }
       try {
@@ -142,7 +180,7 @@ export async function createAccessTokens(options: {
           algorithms: [SIGNING_ALGORITHM],
           issuer: options.issuer,
           audience: TOKEN_AUDIENCE,
-          currentDate: options.clock.now(),
+          currentDate: clock.now(),
           requiredClaims: ['sub', 'exp', 'iat'],
         });
         const userId = Number(payload.sub);
@@ -158,8 +196,9 @@ export async function createAccessTokens(options: {
         throw new AppError('AUTH.INVALID_TOKEN');
       }
     },
-    jwks() {
-      return { keys: keySet.published };
+    async jwks() {
+      const nowMs = clock.now().getTime();
+      return { keys: (await currentKeys()).published.filter((key) => nowMs < key.retiresAtMs).map((key) => key.jwk) };
     },
   };
 }

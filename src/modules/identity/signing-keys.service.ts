@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import { generateSigningKey, type StoredSigningKey } from '../../core/auth/jwt.ts';
+import { generateSigningKey, KEY_SET_MAX_AGE_SECONDS, type StoredSigningKey } from '../../core/auth/jwt.ts';
 import type { SecretBox } from '../../core/auth/secret-box.ts';
 import { isoNow, type Clock } from '../../core/clock.ts';
 import { sealedContext } from '../../core/db/sealed-columns.ts';
@@ -8,42 +8,55 @@ import type { Db, Executor } from '../../schema/database.ts';
 import * as repository from './identity.repository.ts';
 
 /**
- * How long a key stays after a newer one was added: the longest an access token can live
- * (ACCESS_TOKEN_TTL_SECONDS' maximum), whatever each instance is configured with, so every
- * token the old key signed has expired before it goes.
+ * How long a key goes on verifying after a newer one was added: the longest an access token
+ * can live (ACCESS_TOKEN_TTL_SECONDS' maximum, whatever each instance is configured with),
+ * after the last token it can have signed. A running process signs with it until it next
+ * reads the keys, at most KEY_SET_MAX_AGE_SECONDS after the newer one was added.
  */
-export const SUPERSEDED_KEY_KEPT_SECONDS = 86_400;
+export const SUPERSEDED_KEY_KEPT_SECONDS = 86_400 + KEY_SET_MAX_AGE_SECONDS;
 
 const privateJwkContext = (kid: string) => sealedContext('signing_keys', 'private_jwk', kid);
 
-/** The signing keys, oldest first, their private parts opened. */
+/** When a key whose successor was added at `successorCreatedAt` retires: nothing it signed is still valid. */
+const retirementAfter = (successorCreatedAt: string) => Date.parse(successorCreatedAt) + SUPERSEDED_KEY_KEPT_SECONDS * 1000;
+
+/** The signing keys, oldest first, their private parts opened, each with its retirement once a newer key exists. */
 export async function readSigningKeys(db: Executor, secrets: SecretBox): Promise<StoredSigningKey[]> {
-  return (await repository.listSigningKeys(db)).map((key) => ({
-    kid: key.kid,
-    algorithm: key.algorithm,
-    publicJwk: key.publicJwk,
-    privateJwk: JSON.parse(secrets.open(key.sealedPrivateJwk, privateJwkContext(key.kid))) as JWK,
-  }));
+  const rows = await repository.listSigningKeys(db);
+  return rows.map((key, index) => {
+    const successor = rows[index + 1];
+    return {
+      kid: key.kid,
+      algorithm: key.algorithm,
+      publicJwk: key.publicJwk,
+      privateJwk: JSON.parse(secrets.open(key.sealedPrivateJwk, privateJwkContext(key.kid))) as JWK,
+      ...(successor ? { retiresAt: new Date(retirementAfter(successor.createdAt)) } : {}),
+    };
+  });
 }
 
 interface SigningKeyRotation {
   /** The new key's id: tokens are signed with it from now on. */
   added: string;
-  /** Keys whose successor is older than SUPERSEDED_KEY_KEPT_SECONDS (never the oldest): nothing they signed is still valid. */
+  /** Retired keys deleted: every one but the oldest. */
   dropped: string[];
+  /** The oldest key once retired: it verifies nothing, and stays only to derive refresh-token successors. */
+  retired: string[];
   /** Older keys still published, verifying the tokens they signed until those expire. */
   kept: string[];
 }
 
 /**
- * Adds a new signing key, sealed, and drops the keys superseded long enough ago but the oldest,
- * in one transaction. Running servers find the new key when they meet a token it signed (see
- * `createAccessTokens`), or when they restart.
+ * Adds a new signing key, sealed, and drops the retired keys but the oldest, in one
+ * transaction. The oldest stays stored, verifying nothing once retired: the refresh-token
+ * successor key is derived from it (`loadIdentityKeys`), and every instance, whenever it
+ * started, must derive the same one. Running servers sign with the new key once they read
+ * the keys again (see `createAccessTokens`), within KEY_SET_MAX_AGE_SECONDS.
  */
 export async function rotateSigningKey(deps: { db: Db; clock: Clock; secrets: SecretBox }): Promise<SigningKeyRotation> {
   const key = await generateSigningKey();
   const now = isoNow(deps.clock);
-  const keptSince = deps.clock.now().getTime() - SUPERSEDED_KEY_KEPT_SECONDS * 1000;
+  const nowMs = deps.clock.now().getTime();
   return inTransaction(deps.db, async (tx) => {
     const older = await repository.listSigningKeys(tx);
     await repository.insertSigningKey(tx, {
@@ -54,10 +67,11 @@ export async function rotateSigningKey(deps: { db: Db; clock: Clock; secrets: Se
       createdAt: now,
     });
     // Oldest first: each key's successor is the next one, and the newest's is the key just added.
-    // The oldest stays: the refresh-token successor key is derived from it (`loadIdentityKeys`),
-    // and every instance, whenever it started, must derive the same one.
-    const dropped = older.filter((_, index) => index > 0 && Date.parse(older[index + 1]?.createdAt ?? now) <= keptSince).map((old) => old.kid);
+    const isRetired = (index: number) => retirementAfter(older[index + 1]?.createdAt ?? now) <= nowMs;
+    const dropped = older.filter((_, index) => index > 0 && isRetired(index)).map((old) => old.kid);
     await repository.deleteSigningKeys(tx, dropped);
-    return { added: key.kid, dropped, kept: older.map((old) => old.kid).filter((kid) => !dropped.includes(kid)) };
+    const oldest = older[0];
+    const retired = oldest && isRetired(0) ? [oldest.kid] : [];
+    return { added: key.kid, dropped, retired, kept: older.map((old) => old.kid).filter((kid) => !dropped.includes(kid) && !retired.includes(kid)) };
   });
 }

@@ -14,6 +14,7 @@ import {
   type RawBuilder,
   type PostgresPoolClient,
   type SqliteDatabase as KyselySqliteDatabase,
+  type SqliteStatement as KyselySqliteStatement,
 } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -44,6 +45,42 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const walSyncs = new WeakMap<object, WalSync>();
 
 /**
+ * Whether anything was committed to a SQLite database since a moment, told without a
+ * query of its tables: `pragma data_version` moves when another connection (another
+ * process, the CLI) commits, and this connection's own changes are counted as its
+ * statements run. Two equal marks mean no commit came between them.
+ */
+class CommitWatch {
+  private ownWrites = 0;
+  private dataVersion: SqliteDatabase.Statement<[], number> | undefined;
+
+  watch(database: SqliteDatabase.Database): void {
+    this.dataVersion = database.prepare<[], number>('pragma data_version').pluck();
+  }
+
+  wrote(): void {
+    this.ownWrites += 1;
+  }
+
+  /** Undefined until the connection is open. */
+  mark(): string | undefined {
+    return this.dataVersion && `${this.dataVersion.get()}.${this.ownWrites}`;
+  }
+}
+
+const commitWatches = new WeakMap<object, CommitWatch>();
+
+/**
+ * For a SQLite database (or any of its transactions), a mark that stays the same exactly
+ * while nothing is committed to it, by this process or any other; undefined for PostgreSQL,
+ * where only a query can tell.
+ */
+export function changeMarkOf(db: { getExecutor(): { readonly adapter: object } }): (() => string | undefined) | undefined {
+  const watch = commitWatches.get(db.getExecutor().adapter);
+  return watch && (() => watch.mark());
+}
+
+/**
  * The group commit of a SQLite database opened with synchronous=FULL (see ./wal-sync.ts),
  * for `db` or any of its transactions; undefined for PostgreSQL and synchronous=NORMAL.
  */
@@ -57,6 +94,7 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
   // syncing the WAL off the event loop (./wal-sync.ts), so SQLite itself runs with NORMAL.
   const walFile = options.synchronous === 'FULL' ? walFileSync(options.file) : undefined;
   const walSync = walFile ? new WalSync(walFile.sync) : undefined;
+  const commits = new CommitWatch();
   const config = {
     database: async (): Promise<KyselySqliteDatabase> => {
       const database = new SqliteDatabase(options.file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
@@ -67,7 +105,8 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
       database.exec('pragma journal_mode = WAL');
       database.exec('pragma synchronous = NORMAL');
       database.exec('pragma foreign_keys = ON');
-      const cached = withStatementCache(database);
+      commits.watch(database);
+      const cached = withStatementCache(database, commits);
       if (!walFile) return cached;
       return {
         prepare: (text) => cached.prepare(text),
@@ -83,6 +122,7 @@ export function createSqliteDialect(options: SqliteOptions): Dialect {
     override createAdapter() {
       const adapter = super.createAdapter();
       if (walSync) walSyncs.set(adapter, walSync);
+      commitWatches.set(adapter, commits);
       return adapter;
     }
   })(config);
@@ -99,17 +139,40 @@ const CACHED_STATEMENTS = 2000;
  * garbage collected while the database is open (better-sqlite3 12 on Node 24 can abort
  * the process when it finalizes a collected statement: WiseLibs/better-sqlite3#1515).
  */
-function withStatementCache(database: SqliteDatabase.Database): KyselySqliteDatabase {
-  const statements = new Map<string, SqliteDatabase.Statement>();
+function withStatementCache(database: SqliteDatabase.Database, commits: CommitWatch): KyselySqliteDatabase {
+  const statements = new Map<string, KyselySqliteStatement>();
   return {
     close: () => database.close(),
     prepare(text) {
       let statement = statements.get(text);
       if (!statement) {
-        statement = database.prepare(text);
+        const prepared = database.prepare(text);
+        statement = prepared.readonly && !ENDS_TRANSACTION.test(text) ? prepared : countingWrites(prepared, commits);
         setNewest(statements, text, statement, CACHED_STATEMENTS);
       }
       return statement;
+    },
+  };
+}
+
+// SQLite calls these read-only; counted anyway, so a mark never rests on when a transaction's writes became visible.
+const ENDS_TRANSACTION = /^\s*(commit|end|rollback|release)\b/i;
+
+/** A statement that changes data, counted on every run (before it, so a failed one counts too). */
+function countingWrites(statement: SqliteDatabase.Statement, commits: CommitWatch): KyselySqliteStatement {
+  return {
+    reader: statement.reader,
+    all(parameters) {
+      commits.wrote();
+      return statement.all(parameters);
+    },
+    run(parameters) {
+      commits.wrote();
+      return statement.run(parameters);
+    },
+    iterate(parameters) {
+      commits.wrote();
+      return statement.iterate(parameters);
     },
   };
 }

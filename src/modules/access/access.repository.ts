@@ -221,6 +221,8 @@ const accessStateRows = precompile(
       .where('t.slug', '=', query.slug),
 );
 
-export async function currentAccessState(db: Db, query: AccessStateQuery) {
+export type AccessState = Awaited<ReturnType<typeof accessStateRows>>[number];
+
+export async function currentAccessState(db: Db, query: AccessStateQuery): Promise<AccessState | undefined> {
   return (await accessStateRows(db, query))[0];
 }

@@ -6,7 +6,8 @@ import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../schema/database.ts';
 import { tenantRowToTenant, tenantToContext } from '../tenants/tenants.service.ts';
 import { isOwnerRole, NO_OVERRIDES, type PermissionOverrides, type RoleGrants, type RoleIdentity } from '../roles/roles.grants.ts';
-import { currentAccessState, loadAccessRow, loadTenantRow } from './access.repository.ts';
+import { changeMarkOf } from '../../core/db/dialect.ts';
+import { currentAccessState, loadAccessRow, loadTenantRow, type AccessState } from './access.repository.ts';
 
 const splitList = (list: string | null) => (list ? list.split(',') : []);
 
@@ -59,6 +60,11 @@ export function createContextLoader(deps: {
   onApiKeyUsed: (apiKeyId: number) => void;
 }): ContextLoader & { cacheStats: () => CacheStats } {
   const contexts = createVersionedCache<CachedAccess>(deps.cacheEntries);
+  // On SQLite, what a context was last checked against, and the database's change mark then:
+  // while nothing at all was committed since, the same statement would read the same row.
+  // The time it compares with matters only for the session's expiry, which liveUntil already checks.
+  const changeMark = changeMarkOf(deps.db);
+  const checkedStates = new WeakMap<CachedAccess, { mark: string; state: AccessState }>();
   /** A member's permissions (role with overrides) and location access; the owner is never restricted. */
   const membershipOf = (role: RoleIdentity, storedList: string | null, overridesList: string | null, locations: { restricted: boolean; list: string | null }) => ({
     role: role.name,
@@ -73,15 +79,22 @@ export function createContextLoader(deps: {
     if (now.getTime() >= liveUntil) return undefined;
     const { actor } = loaded;
     const session = credential.kind === 'session' && actor?.kind === 'user' ? { claims: credential.claims, actor } : undefined;
-    const state = await currentAccessState(deps.db, {
-      slug,
-      sessionId: session?.claims.sessionId ?? 0,
-      userId: session?.claims.userId ?? 0,
-      now: now.toISOString(),
-      workspaceId: loaded.workspace?.id ?? 0,
-      adminWorkspaceId: loaded.workspace?.actingFrom?.id ?? 0,
-    });
-    if (!state) return undefined;
+    // Read before the state, so a commit between the two makes the next mark differ.
+    const mark = changeMark?.();
+    const checked = checkedStates.get(cached.value);
+    let state = mark !== undefined && checked?.mark === mark ? checked.state : undefined;
+    if (!state) {
+      state = await currentAccessState(deps.db, {
+        slug,
+        sessionId: session?.claims.sessionId ?? 0,
+        userId: session?.claims.userId ?? 0,
+        now: now.toISOString(),
+        workspaceId: loaded.workspace?.id ?? 0,
+        adminWorkspaceId: loaded.workspace?.actingFrom?.id ?? 0,
+      });
+      if (!state) return undefined;
+      if (mark !== undefined) checkedStates.set(cached.value, { mark, state });
+    }
     const live = versionStamp(state.version, state.workspace_version, state.admin_workspace_version, session ? state.user_version : undefined);
     if (live !== cached.version) return undefined;
     // A session's liveness and the user's workspace pointers move no version: they are read here, live.

@@ -104,9 +104,15 @@ export function createContextLoader(deps: {
         state.current_workspace_id === session.actor.profile.currentWorkspaceId &&
         state.default_workspace_id === session.actor.profile.defaultWorkspaceId);
     if (!unchanged) return undefined;
-    // Record versions move with every stock movement: read live, never kept with the context.
+    // Record versions move with every stock movement, and with no version of the context's:
+    // read live, and the context kept again with the newest, so the requests until the next
+    // movement share one object (admission computes a context's permissions once per object).
     const recordVersions = state.record_versions ?? '';
-    return loaded.workspace && loaded.workspace.recordVersions !== recordVersions ? { ...loaded, workspace: { ...loaded.workspace, recordVersions } } : loaded;
+    if (!loaded.workspace || loaded.workspace.recordVersions === recordVersions) return loaded;
+    const current = { loaded: { ...loaded, workspace: { ...loaded.workspace, recordVersions } }, liveUntil };
+    contexts.set(key, cached.version, current);
+    if (mark !== undefined) checkedStates.set(current, { mark, state });
+    return current.loaded;
   }
 
   return {

@@ -82,14 +82,15 @@ export interface PermissionSets {
   withheldWhenActingAs: readonly WorkspacePermission[];
 }
 
-// A loader may hand out the same (frozen) LoadedAccess for many requests; their permission set is computed once.
-const permissionsByAccess = new WeakMap<LoadedAccess, ReadonlySet<WorkspacePermission> | undefined>();
+// A loader may hand out the same (frozen) LoadedAccess for many requests; what it grants is computed once.
+const grantsByAccess = new WeakMap<LoadedAccess, { permissions: ReadonlySet<WorkspacePermission>; locations: AllowedLocations } | undefined>();
 
-function effectivePermissionsOf(loaded: LoadedAccess, actor: Actor, workspace: LoadedWorkspace, sets: PermissionSets) {
-  if (permissionsByAccess.has(loaded)) return permissionsByAccess.get(loaded);
+function grantsOf(loaded: LoadedAccess, actor: Actor, workspace: LoadedWorkspace, sets: PermissionSets) {
+  if (grantsByAccess.has(loaded)) return grantsByAccess.get(loaded);
   const permissions = effectivePermissions(actor, workspace, loaded.apiKey?.scopes, sets);
-  permissionsByAccess.set(loaded, permissions);
-  return permissions;
+  const grants = permissions && { permissions, locations: allowedLocations(actor, workspace) };
+  grantsByAccess.set(loaded, grants);
+  return grants;
 }
 
 /**
@@ -183,16 +184,16 @@ export function admit(input: {
     throw new AppError('WORKSPACE.NOT_FOUND');
   }
   if (!workspace) throw new AppError(selection.target.kind === 'current' ? 'CONTEXT.REQUIRED' : 'WORKSPACE.NOT_FOUND');
-  const permissions = effectivePermissionsOf(loaded, actor, workspace, input.permissionSets);
-  if (!permissions) throw new AppError('WORKSPACE.NOT_FOUND');
+  const grants = grantsOf(loaded, actor, workspace, input.permissionSets);
+  if (!grants) throw new AppError('WORKSPACE.NOT_FOUND');
   const resolved: WorkspaceContext = {
     id: workspace.id,
     bizId: workspace.bizId,
     name: workspace.name,
     source: selection.source,
     memberRole: workspace.membership?.role ?? null,
-    permissions,
-    locations: allowedLocations(actor, workspace),
+    permissions: grants.permissions,
+    locations: grants.locations,
     dataVersion: workspace.dataVersion,
     recordVersions: workspace.recordVersions,
     // Loaded only for a sub workspace targeted as one, which the checks above admitted.

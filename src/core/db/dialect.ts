@@ -11,6 +11,9 @@ import {
   type Dialect,
   type Kysely,
   type Transaction,
+  type Compilable,
+  type CompiledQuery,
+  type QueryResult,
   type RawBuilder,
   type PostgresPoolClient,
   type SqliteDatabase as KyselySqliteDatabase,
@@ -45,13 +48,18 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const walSyncs = new WeakMap<object, WalSync>();
 
 /**
- * Whether anything was committed to a SQLite database since a moment, told without a
- * query of its tables: `pragma data_version` moves when another connection (another
- * process, the CLI) commits, and this connection's own changes are counted as its
- * statements run. Two equal marks mean no commit came between them.
+ * Whether anything a kept value may depend on was committed to a SQLite database since a
+ * moment, told without a query of its tables: `pragma data_version` moves when another
+ * connection (another process, the CLI) commits, and this connection's own changes are
+ * counted as its statements run. Two equal marks mean no such commit came between them.
+ * Not counted: a statement that changed no row (no row changed, no trigger ran), a
+ * statement declared unwatched (`writeUnwatched`), and the end of a transaction that
+ * wrote nothing counted; so a busy tenant's sign-ins and token refreshes leave the mark alone.
  */
 class CommitWatch {
   private ownWrites = 0;
+  /** A counted write ran since the last transaction end. */
+  private uncommitted = false;
   private dataVersion: SqliteDatabase.Statement<[], number> | undefined;
 
   watch(database: SqliteDatabase.Database): void {
@@ -60,12 +68,40 @@ class CommitWatch {
 
   wrote(): void {
     this.ownWrites += 1;
+    this.uncommitted = true;
+  }
+
+  ended(): void {
+    if (!this.uncommitted) return;
+    this.ownWrites += 1;
+    this.uncommitted = false;
   }
 
   /** Undefined until the connection is open. */
   mark(): string | undefined {
     return this.dataVersion && `${this.dataVersion.get()}.${this.ownWrites}`;
   }
+}
+
+/**
+ * Texts of statements that change nothing a change mark guards, whatever their parameters
+ * and triggers, declared by the code that runs them. Bounded by the code's query shapes.
+ */
+const unwatchedStatements = new Set<string>();
+
+/**
+ * Runs a write that leaves this process's change marks (`changeMarkOf`) where they are:
+ * for a statement that, with any parameters, changes nothing a kept value is checked
+ * against (a refresh token's row, a session's extension). Another process still sees the
+ * commit through `pragma data_version`.
+ */
+export async function writeUnwatched<Row>(
+  executor: { executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> },
+  query: Compilable<Row>,
+): Promise<QueryResult<Row>> {
+  const compiled = query.compile();
+  unwatchedStatements.add(compiled.sql);
+  return executor.executeQuery(compiled);
 }
 
 const commitWatches = new WeakMap<object, CommitWatch>();
@@ -147,7 +183,11 @@ function withStatementCache(database: SqliteDatabase.Database, commits: CommitWa
       let statement = statements.get(text);
       if (!statement) {
         const prepared = database.prepare(text);
-        statement = prepared.readonly && !ENDS_TRANSACTION.test(text) ? prepared : countingWrites(prepared, commits);
+        statement = ENDS_TRANSACTION.test(text)
+          ? endingTransaction(prepared, commits)
+          : prepared.readonly || unwatchedStatements.has(text)
+            ? prepared
+            : countingWrites(prepared, commits);
         setNewest(statements, text, statement, CACHED_STATEMENTS);
       }
       return statement;
@@ -155,10 +195,23 @@ function withStatementCache(database: SqliteDatabase.Database, commits: CommitWa
   };
 }
 
-// SQLite calls these read-only; counted anyway, so a mark never rests on when a transaction's writes became visible.
-const ENDS_TRANSACTION = /^\s*(commit|end|rollback|release)\b/i;
+// SQLite calls these read-only; counted anyway after a counted write, so a mark never rests on
+// when a transaction's writes became visible.
+const ENDS_TRANSACTION = /^\s*(commit|end|rollback)\b/i;
 
-/** A statement that changes data, counted on every run (before it, so a failed one counts too). */
+function endingTransaction(statement: SqliteDatabase.Statement, commits: CommitWatch): KyselySqliteStatement {
+  return {
+    reader: statement.reader,
+    all: (parameters) => (commits.ended(), statement.all(parameters)),
+    run: (parameters) => (commits.ended(), statement.run(parameters)),
+    iterate: (parameters) => (commits.ended(), statement.iterate(parameters)),
+  };
+}
+
+/**
+ * A statement that changes data: counted before it when it returns rows, after it otherwise,
+ * and then only when it changed a row (a row trigger runs only for a changed row) or failed.
+ */
 function countingWrites(statement: SqliteDatabase.Statement, commits: CommitWatch): KyselySqliteStatement {
   return {
     reader: statement.reader,
@@ -167,8 +220,16 @@ function countingWrites(statement: SqliteDatabase.Statement, commits: CommitWatc
       return statement.all(parameters);
     },
     run(parameters) {
-      commits.wrote();
-      return statement.run(parameters);
+      let result: SqliteDatabase.RunResult;
+      try {
+        result = statement.run(parameters);
+      } catch (error) {
+        // ON CONFLICT FAIL or RAISE(FAIL) keep what the statement changed before it failed.
+        commits.wrote();
+        throw error;
+      }
+      if (result.changes > 0) commits.wrote();
+      return result;
     },
     iterate(parameters) {
       commits.wrote();

@@ -4,7 +4,7 @@ import { tenantRolesGranting } from '../../core/auth/permissions.ts';
 import type { JWK } from 'jose';
 import type { Database, Executor, Tx } from '../../schema/database.ts';
 import { afterKey } from '../../core/http/pagination.ts';
-import { engineOf } from '../../core/db/dialect.ts';
+import { engineOf, writeUnwatched } from '../../core/db/dialect.ts';
 import { userRowToUser, type SessionAuthMethod, type TenantRole, type User, type UsersTable } from './identity.table.ts';
 
 export async function findUserByEmailKey(
@@ -140,33 +140,47 @@ export interface SessionClient {
   ip: string | null;
 }
 
+/**
+ * A new session, unwatched (see `writeUnwatched`): no kept request context can name a session
+ * that did not exist, so a sign-in leaves every other context's check alone.
+ */
 export async function insertSession(
   tx: Tx,
   values: { tenantId: number; userId: number; now: string; expiresAt: string; client: SessionClient; method: SessionAuthMethod },
 ): Promise<number> {
-  const row = await tx
-    .insertInto('sessions')
-    .values({
-      tenant_id: values.tenantId,
-      user_id: values.userId,
-      auth_method: values.method,
-      created_at: values.now,
-      last_used_at: values.now,
-      expires_at: values.expiresAt,
-      user_agent: values.client.userAgent,
-      ip: values.client.ip,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const { rows } = await writeUnwatched(
+    tx,
+    tx
+      .insertInto('sessions')
+      .values({
+        tenant_id: values.tenantId,
+        user_id: values.userId,
+        auth_method: values.method,
+        created_at: values.now,
+        last_used_at: values.now,
+        expires_at: values.expiresAt,
+        user_agent: values.client.userAgent,
+        ip: values.client.ip,
+      })
+      .returning('id'),
+  );
+  const [row] = rows;
+  if (!row) throw new Error('insertSession: no id returned');
   return row.id;
 }
 
+/**
+ * Unwatched (see `writeUnwatched`): a refresh only ever moves a live session's expiry later,
+ * and a kept context already stops answering at the expiry it was loaded with.
+ */
 export async function extendSession(tx: Tx, sessionId: number, values: { expiresAt: string; now: string; client: SessionClient }): Promise<void> {
-  await tx
-    .updateTable('sessions')
-    .set({ expires_at: values.expiresAt, last_used_at: values.now, user_agent: values.client.userAgent, ip: values.client.ip })
-    .where('id', '=', sessionId)
-    .execute();
+  await writeUnwatched(
+    tx,
+    tx
+      .updateTable('sessions')
+      .set({ expires_at: values.expiresAt, last_used_at: values.now, user_agent: values.client.userAgent, ip: values.client.ip })
+      .where('id', '=', sessionId),
+  );
 }
 
 export async function revokeSession(tx: Tx, sessionId: number, now: string, reason: string): Promise<void> {
@@ -210,19 +224,20 @@ export async function revokeUserSessions(tx: Tx, userId: number, now: string, re
     .execute();
 }
 
+/** Refresh tokens are read only by the refresh that rotates them: unwatched (see `writeUnwatched`). */
 export async function insertRefreshToken(
   tx: Tx,
   values: { sessionId: number; tokenHash: string; now: string; expiresAt: string },
 ): Promise<void> {
-  await tx
-    .insertInto('refresh_tokens')
-    .values({
+  await writeUnwatched(
+    tx,
+    tx.insertInto('refresh_tokens').values({
       session_id: values.sessionId,
       token_hash: values.tokenHash,
       created_at: values.now,
       expires_at: values.expiresAt,
-    })
-    .execute();
+    }),
+  );
 }
 
 export interface RefreshTokenRecord {
@@ -259,13 +274,8 @@ export async function findRefreshToken(tx: Tx, tokenHash: string): Promise<Refre
 
 /** Single use: of two concurrent claims of one token, exactly one updates the row. */
 export async function claimRefreshToken(tx: Tx, id: number, now: string): Promise<boolean> {
-  const result = await tx
-    .updateTable('refresh_tokens')
-    .set({ used_at: now })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const result = await writeUnwatched(tx, tx.updateTable('refresh_tokens').set({ used_at: now }).where('id', '=', id).where('used_at', 'is', null));
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 /** A signing key as stored: its private part sealed (signing-keys.service.ts opens it). */

@@ -7,11 +7,12 @@
  * engine's own plan of the very statements the repository sends, over a backlog large
  * enough for PostgreSQL's planner to prefer an index when one fits.
  */
-import { CompiledQuery, type KyselyPlugin, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/core/db/transaction.ts';
 import * as outbox from '../../src/modules/mail/mail.repository.ts';
 import type { NewOutboxMessageRow } from '../../src/modules/mail/mail.table.ts';
+import { planOf, statementsOf } from '../support/query-plans.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 
 const WAITING = 5000;
@@ -49,25 +50,6 @@ async function fill(rows: NewOutboxMessageRow[]): Promise<void> {
   for (let start = 0; start < rows.length; start += 500) await t.db.insertInto('outbox_messages').values(rows.slice(start, start + 500)).execute();
 }
 
-/** The statements `work` sends, compiled as the engine receives them. */
-async function statementsOf(work: (db: typeof t.db) => Promise<unknown>): Promise<CompiledQuery[]> {
-  const nodes: { node: RootOperationNode; queryId: Parameters<KyselyPlugin['transformQuery']>[0]['queryId'] }[] = [];
-  const recorder: KyselyPlugin = {
-    transformQuery: (args) => (nodes.push(args), args.node),
-    transformResult: async (args) => args.result,
-  };
-  await work(t.db.withPlugin(recorder));
-  // getExecutor is Kysely's internal way in to its compiler; kept to a test, where it breaks loudly.
-  return nodes.map(({ node, queryId }) => t.db.getExecutor().compileQuery(node, queryId));
-}
-
-/** The engine's plan of one statement, as text lines: SQLite's query plan, PostgreSQL's EXPLAIN. */
-async function planOf(query: CompiledQuery): Promise<string> {
-  const explain = t.database.engine === 'postgres' ? 'explain ' : 'explain query plan ';
-  const result: QueryResult<UnknownRow> = await t.db.executeQuery(CompiledQuery.raw(explain + query.sql, [...query.parameters]));
-  return result.rows.map((row) => String(row['QUERY PLAN'] ?? row.detail)).join('\n');
-}
-
 describe(`the outbox worker over a backlog of ${WAITING.toLocaleString('en-US')}`, () => {
   beforeAll(async () => {
     await fill([
@@ -78,20 +60,20 @@ describe(`the outbox worker over a backlog of ${WAITING.toLocaleString('en-US')}
   });
 
   it('reads what is due from the outbox_due index in sending order, sorting nothing', async () => {
-    const statements = await statementsOf((db) => outbox.listDueMessages(db, NOW, 20));
+    const statements = await statementsOf(t, (db) => outbox.listDueMessages(db, NOW, 20));
     expect(statements).toHaveLength(2);
     for (const statement of statements) {
-      const plan = await planOf(statement);
+      const plan = await planOf(t, statement);
       expect(plan, statement.sql).toMatch(/outbox_due/);
       expect(plan, statement.sql).not.toMatch(/TEMP B-TREE|Sort|Seq Scan/);
     }
   });
 
   it('sweeps expired messages through the outbox_expiry index, not every waiting message', async () => {
-    const statements = await statementsOf((db) => inTransaction(db, (tx) => outbox.cancelExpired(tx, NOW)));
+    const statements = await statementsOf(t, (db) => inTransaction(db, (tx) => outbox.cancelExpired(tx, NOW)));
     const updates = statements.filter((statement) => /^update/i.test(statement.sql));
     expect(updates).toHaveLength(1);
-    const plan = await planOf(updates[0] as CompiledQuery);
+    const plan = await planOf(t, updates[0] as CompiledQuery);
     expect(plan).toMatch(/outbox_expiry/);
     expect(plan).not.toMatch(/Seq Scan/);
   });

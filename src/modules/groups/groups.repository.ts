@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { hasStatusAt } from '../../core/expiry.ts';
 import { afterKey } from '../../core/http/pagination.ts';
 import type { Executor, Tx } from '../../schema/database.ts';
@@ -55,7 +56,10 @@ export async function expireStalePending(tx: Tx, adminWorkspaceId: number, subWo
     .set({ status: 'expired' })
     .where('admin_workspace_id', '=', adminWorkspaceId)
     .where('sub_workspace_id', '=', subWorkspaceId)
-    .where('status', '=', 'pending')
+    // A literal, not a parameter: PostgreSQL's generic plan (what a named statement may settle
+    // on after a few runs) can use the partial unique index of pending invitations only then,
+    // and otherwise reads every invitation of the workspace. SQLite plans with the bound value.
+    .where('status', '=', sql.lit('pending'))
     .where('expires_at', '<=', now)
     .execute();
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Executor, Tx } from '../../schema/database.ts';
 import { hasStatusAt } from '../../core/expiry.ts';
 import { afterKey } from '../../core/http/pagination.ts';
@@ -10,7 +11,10 @@ export async function expireStalePending(tx: Tx, workspaceId: number, emailKey: 
     .set({ status: 'expired', updated_at: now })
     .where('workspace_id', '=', workspaceId)
     .where('email_key', '=', emailKey)
-    .where('status', '=', 'pending')
+    // A literal, not a parameter: PostgreSQL's generic plan (what a named statement may settle
+    // on after a few runs) can use the partial unique index of pending invitations only then,
+    // and otherwise reads every invitation of the workspace. SQLite plans with the bound value.
+    .where('status', '=', sql.lit('pending'))
     .where('expires_at', '<=', now)
     .returning('id')
     .execute();

@@ -52,14 +52,17 @@ const walSyncs = new WeakMap<object, WalSync>();
  * moment, told without a query of its tables: `pragma data_version` moves when another
  * connection (another process, the CLI) commits, and this connection's own changes are
  * counted as its statements run. Two equal marks mean no such commit came between them.
- * Not counted: a statement that changed no row (no row changed, no trigger ran), a
- * statement declared unwatched (`writeUnwatched`), and the end of a transaction that
- * wrote nothing counted; so a busy tenant's sign-ins and token refreshes leave the mark alone.
+ * Not counted: a statement that changed no row, a statement declared unwatched
+ * (`writeUnwatched`), and the end of a transaction that wrote nothing counted; so a busy
+ * tenant's sign-ins and token refreshes leave the mark alone. A statement that changed no
+ * row wrote nothing only while every trigger that writes runs after a changed row: SQLite
+ * runs BEFORE and INSTEAD OF triggers for rows an OR IGNORE then drops, so those may only
+ * raise (test/unit/change-mark.test.ts holds the schema to it).
  */
 class CommitWatch {
   private ownWrites = 0;
   /** A counted write ran since the last transaction end. */
-  private uncommitted = false;
+  private countedSinceEnd = false;
   private dataVersion: SqliteDatabase.Statement<[], number> | undefined;
 
   watch(database: SqliteDatabase.Database): void {
@@ -68,13 +71,13 @@ class CommitWatch {
 
   wrote(): void {
     this.ownWrites += 1;
-    this.uncommitted = true;
+    this.countedSinceEnd = true;
   }
 
   ended(): void {
-    if (!this.uncommitted) return;
+    if (!this.countedSinceEnd) return;
     this.ownWrites += 1;
-    this.uncommitted = false;
+    this.countedSinceEnd = false;
   }
 
   /** Undefined until the connection is open. */
@@ -196,8 +199,8 @@ function withStatementCache(database: SqliteDatabase.Database, commits: CommitWa
 }
 
 // SQLite calls these read-only; counted anyway after a counted write, so a mark never rests on
-// when a transaction's writes became visible.
-const ENDS_TRANSACTION = /^\s*(commit|end|rollback)\b/i;
+// when a transaction's writes became visible. Not `rollback to` a savepoint: the transaction goes on.
+const ENDS_TRANSACTION = /^\s*(commit|end|rollback)\b(?!\s+to\b)/i;
 
 function endingTransaction(statement: SqliteDatabase.Statement, commits: CommitWatch): KyselySqliteStatement {
   return {
@@ -210,7 +213,7 @@ function endingTransaction(statement: SqliteDatabase.Statement, commits: CommitW
 
 /**
  * A statement that changes data: counted before it when it returns rows, after it otherwise,
- * and then only when it changed a row (a row trigger runs only for a changed row) or failed.
+ * and then only when it changed a row or failed.
  */
 function countingWrites(statement: SqliteDatabase.Statement, commits: CommitWatch): KyselySqliteStatement {
   return {

@@ -170,17 +170,19 @@ export async function insertSession(
 }
 
 /**
- * Unwatched (see `writeUnwatched`): a refresh only ever moves a live session's expiry later,
- * and a kept context already stops answering at the expiry it was loaded with.
+ * Unwatched (see `writeUnwatched`) where the expiry moves later: a kept context already stops
+ * answering at the expiry it was loaded with. An earlier one (a shortened
+ * REFRESH_TOKEN_TTL_SECONDS, a clock stepped back) is written watched, so kept contexts read
+ * the session's liveness again.
  */
 export async function extendSession(tx: Tx, sessionId: number, values: { expiresAt: string; now: string; client: SessionClient }): Promise<void> {
-  await writeUnwatched(
+  const extension = { expires_at: values.expiresAt, last_used_at: values.now, user_agent: values.client.userAgent, ip: values.client.ip };
+  const later = await writeUnwatched(
     tx,
-    tx
-      .updateTable('sessions')
-      .set({ expires_at: values.expiresAt, last_used_at: values.now, user_agent: values.client.userAgent, ip: values.client.ip })
-      .where('id', '=', sessionId),
+    tx.updateTable('sessions').set(extension).where('id', '=', sessionId).where('expires_at', '<=', values.expiresAt),
   );
+  if ((later.numAffectedRows ?? 0n) > 0n) return;
+  await tx.updateTable('sessions').set(extension).where('id', '=', sessionId).execute();
 }
 
 export async function revokeSession(tx: Tx, sessionId: number, now: string, reason: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AREA_CATALOGUES } from './areas.ts';
 import { guardRoutePolicies, type RoutePolicyEntry } from './core/auth/policy.ts';
 import { registerContextResolution } from './core/auth/resolve-context.ts';
+import { createPortalAttempts } from './core/auth/context/portal.ts';
 import { openSecretBox, type SecretBox } from './core/auth/secret-box.ts';
 import { composeCatalogues, type AnyCatalogue, type Catalogue } from './core/catalogue.ts';
 import { systemClock, type Clock } from './core/clock.ts';
@@ -274,6 +275,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     accessTokens,
     tenantBaseDomain: config.tenantBaseDomain,
     permissionSets: { readOnly: catalogue.readOnlyPermissions, withheldWhenActingAs: catalogue.withheldWhenActingAs },
+    portalAttempts: createPortalAttempts(app, config.authRateLimit),
   });
 
   const metricSources = {

@@ -1,9 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.ts';
+import { createTenantsService } from '../../src/modules/tenants/tenants.service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/engines.ts';
 import {
   api,
   killAllServers,
+  openDirect,
   registerUser,
   serverOutput,
   spawnServer,
@@ -111,6 +114,43 @@ describe.skipIf(!redisUp)('with Redis, two processes on one database', () => {
       headers,
     });
     expect(refresh.status).toBe(401);
+  });
+
+  it('share one count of wrong portal access codes: past it, each process refuses the address, the right code included', { timeout: 30_000 }, async () => {
+    const slug = `portal-redis-${process.pid}-${randomInt(1_000_000)}`;
+    const direct = openDirect(database!.env);
+    try {
+      await createTenantsService({ db: direct.db, clock: systemClock }).createTenant({ slug, name: slug, selfSignup: true });
+    } finally {
+      await direct.close();
+    }
+    const owner = await registerUser(a, uniqueProcessEmail('portal-owner'), { 'x-tenant': slug, 'x-forwarded-for': uniqueClientIp() });
+    const code = 'portal-code-redis-1';
+    const set = await api(a.url, 'PATCH', '/api/v1/tenant', { token: owner.accessToken, headers: { 'x-tenant': slug }, body: { portal_access_code: code } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+
+    const guesser = uniqueClientIp();
+    const headers = (presented: string) => ({ 'x-tenant': slug, 'x-forwarded-for': guesser, 'x-portal-access-code': presented });
+    const portal = (server: ServerProcess, presented: string) =>
+      api(server.url, 'GET', '/web/v1/tenant/workspaces/mine', { token: owner.accessToken, headers: headers(presented) });
+    for (let attempt = 1; attempt <= MAX; attempt += 1) {
+      const wrong = await portal(attempt % 2 === 1 ? a : b, `wrong-code-${attempt}`);
+      expect(wrong.status, `attempt ${attempt}: ${JSON.stringify(wrong.body)}`).toBe(403);
+    }
+    // The next wrong code is past the shared count on either process; each then refuses the right one too.
+    for (const server of [b, a]) {
+      const past = await portal(server, 'wrong-code-past');
+      expect(past.status, JSON.stringify(past.body)).toBe(429);
+      expect(past.body.error.code).toBe('AUTH.RATE_LIMITED');
+      const right = await portal(server, code);
+      expect(right.status, JSON.stringify(right.body)).toBe(429);
+    }
+    // Another address gets in with the code.
+    const other = await api(a.url, 'GET', '/web/v1/tenant/workspaces/mine', {
+      token: owner.accessToken,
+      headers: { 'x-tenant': slug, 'x-forwarded-for': uniqueClientIp(), 'x-portal-access-code': code },
+    });
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
   });
 
   it('both processes shut down cleanly on SIGTERM with the Redis connection open', { timeout: 30_000 }, async () => {

@@ -3,7 +3,7 @@ import { AppError } from '../errors.ts';
 import { behindPortalCode } from '../http/surfaces.ts';
 import { negotiateLocale, type Locale } from '../i18n/index.ts';
 import { admit, admitAnonymous, admitTenant, type LoadedAccess, type PermissionSets, type TenantGate } from './context/admission.ts';
-import { passPortal } from './context/portal.ts';
+import { passPortal, type PortalAttempts } from './context/portal.ts';
 import { requestCredential, type Credential } from './context/credential.ts';
 import { policyRefusal } from './context/policy-check.ts';
 import { requestedTenant } from './context/tenant.ts';
@@ -31,16 +31,17 @@ export interface ContextResolutionDeps {
   accessTokens: Pick<AccessTokens, 'verify'>;
   tenantBaseDomain: string | undefined;
   permissionSets: PermissionSets;
+  /** Wrong portal access codes counted, and an address refused past the limit. */
+  portalAttempts: PortalAttempts;
 }
 
 /**
  * The request context, in named steps (each in ./context/ with its unit tests):
- * tenant (and, on a surface behind it, the portal access code) → credential → workspace selection → one load → admission (the refusal order,
+ * tenant (and, on a surface behind it, the portal access code, its wrong guesses limited) → credential → workspace selection → one load → admission (the refusal order,
  * effective permissions). Only the load touches storage, once.
  */
-async function resolveContext(request: FastifyRequest, route: RouteAccess, deps: ContextResolutionDeps): Promise<RequestContext> {
+async function resolveContext(request: FastifyRequest, slug: string, route: RouteAccess, deps: ContextResolutionDeps): Promise<RequestContext> {
   const { policy } = route;
-  const slug = requestedTenant(request, deps.tenantBaseDomain);
   const gate: TenantGate | undefined = route.behindPortalCode ? (tenant) => passPortal(tenant, request) : undefined;
   const localeFor = (tenant: TenantContext) => negotiateLocale(request.headers['accept-language']) ?? tenant.defaultLocale;
   let credential: Credential | undefined;
@@ -101,7 +102,17 @@ export function registerContextResolution(app: FastifyInstance, deps: ContextRes
 
   function resolveHook(route: RouteAccess): onRequestAsyncHookHandler {
     return async (request, reply) => {
-      const ctx = await resolveContext(request, route, deps);
+      const slug = requestedTenant(request, deps.tenantBaseDomain);
+      let ctx: RequestContext;
+      if (route.behindPortalCode) {
+        deps.portalAttempts.refuseIfLimited(request, slug);
+        ctx = await resolveContext(request, slug, route, deps).catch(async (refusal: unknown) => {
+          await deps.portalAttempts.countIfWrong(request, slug, refusal);
+          throw refusal;
+        });
+      } else {
+        ctx = await resolveContext(request, slug, route, deps);
+      }
       request.ctx = ctx;
       // Where the request runs, said by the server: a client acting as a sub workspace never guesses.
       if (ctx.workspace) {

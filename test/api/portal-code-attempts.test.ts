@@ -3,7 +3,8 @@
  * address (AUTH_RATE_LIMIT_MAX per AUTH_RATE_LIMIT_WINDOW_SECONDS); past the limit that
  * address is refused (429) on the tenant's portal before its code is compared, so even the
  * right code is refused until the window ends, and nothing it asks for is done. A missing
- * code is not a guess. Other addresses and other tenants' portals are not affected.
+ * or empty code is not a guess, and a wrong one sent again is one guess; a burst of guesses
+ * in parallel is counted as each is compared. Other addresses and other tenants' portals are not affected.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,9 @@ describe('wrong portal access codes', () => {
     const slug = `portal-guess-${process.pid}`;
     const owner = await portalTenant(slug);
     const guesser = '10.20.30.40';
-    for (let i = 0; i < MAX + 2; i += 1) expect((await fromAddress(guesser, slug, owner, undefined)).statusCode).toBe(403);
+    for (const missing of [undefined, '', undefined, '', undefined]) expect((await fromAddress(guesser, slug, owner, missing)).statusCode).toBe(403);
+    // A stale code sent again (an open tab after the code changed) is one guess, not many.
+    for (let i = 0; i < MAX + 2; i += 1) expect((await fromAddress(guesser, slug, owner, 'wrong-code-000')).statusCode).toBe(403);
     for (let i = 0; i < MAX; i += 1) {
       const wrong = await fromAddress(guesser, slug, owner, `wrong-code-00${i}`);
       expect(wrong.statusCode, wrong.body).toBe(403);
@@ -87,6 +90,15 @@ describe('wrong portal access codes', () => {
     // The /api/v1 surface is not behind the portal code: the limited address still uses it.
     const api = await t.request({ method: 'GET', url: '/api/v1/me', remoteAddress: guesser, headers: { ...owner.auth, 'x-tenant': slug } });
     expect(api.statusCode, api.body).toBe(200);
+
+    // A burst from a new address: the guesses are counted as each is compared, not after the
+    // load they all wait for, so no more than the limit are compared.
+    const burst = await Promise.all(
+      Array.from({ length: MAX + 12 }, (_, i) => fromAddress('10.20.30.42', slug, owner, `burst-code-${String(i).padStart(3, '0')}`)),
+    );
+    const statuses = burst.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 403)).toHaveLength(MAX);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(12);
 
     await sleep(WINDOW_SECONDS * 1000 + 300);
     const after = await fromAddress(guesser, slug, owner, CODE, true);

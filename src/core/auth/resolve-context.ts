@@ -3,7 +3,7 @@ import { AppError } from '../errors.ts';
 import { behindPortalCode } from '../http/surfaces.ts';
 import { negotiateLocale, type Locale } from '../i18n/index.ts';
 import { admit, admitAnonymous, admitTenant, type LoadedAccess, type PermissionSets, type TenantGate } from './context/admission.ts';
-import { passPortal, type PortalAttempts } from './context/portal.ts';
+import type { PortalAttempts } from './context/portal.ts';
 import { requestCredential, type Credential } from './context/credential.ts';
 import { policyRefusal } from './context/policy-check.ts';
 import { requestedTenant } from './context/tenant.ts';
@@ -31,7 +31,7 @@ export interface ContextResolutionDeps {
   accessTokens: Pick<AccessTokens, 'verify'>;
   tenantBaseDomain: string | undefined;
   permissionSets: PermissionSets;
-  /** Wrong portal access codes counted, and an address refused past the limit. */
+  /** The portal access code's gate, which counts wrong codes and refuses an address past the limit. */
   portalAttempts: PortalAttempts;
 }
 
@@ -42,7 +42,7 @@ export interface ContextResolutionDeps {
  */
 async function resolveContext(request: FastifyRequest, slug: string, route: RouteAccess, deps: ContextResolutionDeps): Promise<RequestContext> {
   const { policy } = route;
-  const gate: TenantGate | undefined = route.behindPortalCode ? (tenant) => passPortal(tenant, request) : undefined;
+  const gate: TenantGate | undefined = route.behindPortalCode ? (tenant) => deps.portalAttempts.gate(tenant, request) : undefined;
   const localeFor = (tenant: TenantContext) => negotiateLocale(request.headers['accept-language']) ?? tenant.defaultLocale;
   let credential: Credential | undefined;
   let selection: WorkspaceSelection | undefined;
@@ -103,16 +103,10 @@ export function registerContextResolution(app: FastifyInstance, deps: ContextRes
   function resolveHook(route: RouteAccess): onRequestAsyncHookHandler {
     return async (request, reply) => {
       const slug = requestedTenant(request, deps.tenantBaseDomain);
-      let ctx: RequestContext;
-      if (route.behindPortalCode) {
-        deps.portalAttempts.refuseIfLimited(request, slug);
-        ctx = await resolveContext(request, slug, route, deps).catch(async (refusal: unknown) => {
-          await deps.portalAttempts.countIfWrong(request, slug, refusal);
-          throw refusal;
-        });
-      } else {
-        ctx = await resolveContext(request, slug, route, deps);
-      }
+      const ctx = await resolveContext(request, slug, route, deps).catch(async (refusal: unknown) => {
+        if (route.behindPortalCode) await deps.portalAttempts.share(request);
+        throw refusal;
+      });
       request.ctx = ctx;
       // Where the request runs, said by the server: a client acting as a sub workspace never guesses.
       if (ctx.workspace) {

@@ -2,7 +2,6 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { setNewest } from '../../cache/bounded-map.ts';
 import { AppError } from '../../errors.ts';
-import { createAttemptLimiter } from '../../http/rate-limit.ts';
 import { PORTAL_ACCESS_CODE_HEADER } from '../../http/surfaces.ts';
 import { digestPortalCode } from '../secrets.ts';
 import type { TenantContext } from '../request-context.ts';
@@ -24,63 +23,95 @@ export function passPortal(tenant: TenantContext, request: FastifyRequest): void
   if (!matches) throw new AppError('PORTAL.ACCESS_DENIED');
 }
 
-/** The addresses refused at once, remembered at most; the oldest go first. */
-const MAX_REFUSED_ADDRESSES = 10_000;
+/** The addresses whose wrong codes are remembered at once; the oldest go first. */
+const MAX_REMEMBERED_ADDRESSES = 10_000;
 
 export interface PortalAttempts {
-  /** 429 AUTH.RATE_LIMITED while the address is refused for this tenant's portal, before its code is compared. */
-  refuseIfLimited(request: FastifyRequest, slug: string): void;
   /**
-   * After a refusal of the request: a code presented and wrong is counted; the one past the
-   * limit is answered 429 instead, and the address refused until the window ends.
+   * The tenant step's gate: `passPortal`, unless this address already sent as many wrong
+   * codes as the limit allows in the window (429 AUTH.RATE_LIMITED, the code not compared).
    */
-  countIfWrong(request: FastifyRequest, slug: string, refusal: unknown): Promise<void>;
+  gate(tenant: TenantContext, request: FastifyRequest): void;
+  /** After a refusal: a wrong code the gate counted is counted in the shared store too. Never throws. */
+  share(request: FastifyRequest): Promise<void>;
+}
+
+/** The wrong codes one address sent to one tenant's portal in the current window. */
+interface Guesses {
+  windowEndsAt: number;
+  /** Digests of the distinct wrong codes: a stale code sent again by an open tab is one guess. */
+  codes: Set<string>;
+  /** Set when the shared count (every instance's) reached the limit first. */
+  refusedUntil: number;
 }
 
 /**
- * Guessing a tenant's portal access code, held back: wrong codes are counted per tenant and
- * client address (`max` per window, in Redis when one is set, like every attempt limit).
- * Past the limit, every request of that address to that portal is refused before its code
- * is compared, until the window ends; otherwise the right guess would still get through
- * and the 429s would only mark the wrong ones. A code that is missing is not a guess (a
- * browser's first visit has none) and is not counted. The refusal is remembered by the
- * instance that counted past the limit, so across several instances an address may have one
- * more code compared on each of the others, at most, before they refuse it too.
+ * Guessing a tenant's portal access code, held back. Wrong codes are counted per tenant and
+ * client address, `max` distinct ones per window; past them every request of that address
+ * to that portal is refused before its code is compared, until the window ends, so a right
+ * guess after the limit is refused too and tells nothing. A missing or empty code is not a
+ * guess (a browser's first visit has none) and is not counted.
+ *
+ * The count that refuses is this process's, kept and checked synchronously in the gate, so
+ * a burst of parallel guesses cannot all be compared before the first is counted. Each new
+ * wrong code is also counted in the rate-limit store (Redis when set) once the request is
+ * refused; when that shared count reaches the limit first, this process refuses the address
+ * too. So across instances an address gets at most one more compare on each instance that
+ * has not yet seen one of its wrong codes, and a restarted instance likewise. While the
+ * shared store is away, each instance still limits on its own count.
  */
 export function createPortalAttempts(app: FastifyInstance, options: { max: number; windowSeconds: number }): PortalAttempts {
-  const keyOf = (request: FastifyRequest, slug: string) => `${slug} ${request.ip}`;
-  const slugs = new WeakMap<FastifyRequest, string>();
-  const limiter = createAttemptLimiter(app, {
-    name: 'portal-codes',
-    ...options,
-    keys: [(request) => keyOf(request, slugs.get(request) ?? '')],
+  const windowMs = options.windowSeconds * 1000;
+  const guesses = new Map<string, Guesses>();
+  // The key of a request whose wrong code the gate counted, for `share` and the store's key.
+  const counted = new WeakMap<FastifyRequest, string>();
+  const sharedCount = app.createRateLimit({
+    max: options.max,
+    timeWindow: windowMs,
+    keyGenerator: (request: FastifyRequest) => `portal-codes:${counted.get(request) ?? ''}`,
   });
-  // Until when (ms since the epoch, the same clock as the limiter's windows) an address is refused.
-  const refusedUntil = new Map<string, number>();
+
   return {
-    refuseIfLimited(request, slug) {
-      const key = keyOf(request, slug);
-      const until = refusedUntil.get(key);
-      if (until === undefined) return;
-      const left = until - Date.now();
-      if (left <= 0) {
-        refusedUntil.delete(key);
-        return;
+    gate(tenant, request) {
+      if (tenant.portalAccessCodeDigest === null) return;
+      const key = `${tenant.id} ${request.ip}`;
+      const now = Date.now();
+      let entry = guesses.get(key);
+      if (entry && now >= entry.windowEndsAt && now >= entry.refusedUntil) {
+        guesses.delete(key);
+        entry = undefined;
       }
-      throw new AppError('AUTH.RATE_LIMITED', {}, { seconds: Math.ceil(left / 1000) });
-    },
-    async countIfWrong(request, slug, refusal) {
-      const guessed = refusal instanceof AppError && refusal.code === 'PORTAL.ACCESS_DENIED' && typeof request.headers[HEADER] === 'string';
-      if (!guessed) return;
-      slugs.set(request, slug);
+      if (entry && (entry.codes.size >= options.max || now < entry.refusedUntil)) {
+        const until = Math.max(entry.codes.size >= options.max ? entry.windowEndsAt : 0, entry.refusedUntil);
+        throw new AppError('AUTH.RATE_LIMITED', {}, { seconds: Math.max(1, Math.ceil((until - now) / 1000)) });
+      }
       try {
-        await limiter.check(request);
-      } catch (limited) {
-        if (limited instanceof AppError && limited.code === 'AUTH.RATE_LIMITED') {
-          const seconds = Number(limited.messageParams.seconds);
-          setNewest(refusedUntil, keyOf(request, slug), Date.now() + seconds * 1000, MAX_REFUSED_ADDRESSES);
+        passPortal(tenant, request);
+      } catch (denied) {
+        const presented = request.headers[HEADER];
+        if (typeof presented === 'string' && presented !== '') {
+          const digest = digestPortalCode(tenant.id, presented);
+          if (!entry) {
+            entry = { windowEndsAt: now + windowMs, codes: new Set(), refusedUntil: 0 };
+            setNewest(guesses, key, entry, MAX_REMEMBERED_ADDRESSES);
+          }
+          if (!entry.codes.has(digest)) {
+            entry.codes.add(digest);
+            counted.set(request, key);
+          }
         }
-        throw limited;
+        throw denied;
+      }
+    },
+    async share(request) {
+      const key = counted.get(request);
+      if (key === undefined) return;
+      try {
+        const shared = await sharedCount(request);
+        const entry = guesses.get(key);
+        if (entry && !shared.isAllowed && shared.remaining === 0) entry.refusedUntil = Date.now() + shared.ttl;
+      } catch {
+        // The shared store is away (core/redis.ts logs it): this process's own count still refuses.
       }
     },
   };

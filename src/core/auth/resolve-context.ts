@@ -103,6 +103,7 @@ export function registerContextResolution(app: FastifyInstance, deps: ContextRes
   function resolveHook(route: RouteAccess): onRequestAsyncHookHandler {
     return async (request, reply) => {
       const slug = requestedTenant(request, deps.tenantBaseDomain);
+      if (route.behindPortalCode) await deps.portalAttempts.readShared(request, slug);
       const ctx = await resolveContext(request, slug, route, deps).catch(async (refusal: unknown) => {
         if (route.behindPortalCode) await deps.portalAttempts.share(request);
         throw refusal;

@@ -28,8 +28,14 @@ const MAX_REMEMBERED_ADDRESSES = 10_000;
 
 export interface PortalAttempts {
   /**
-   * The tenant step's gate: `passPortal`, unless this address already sent as many wrong
-   * codes as the limit allows in the window (429 AUTH.RATE_LIMITED, the code not compared).
+   * Before the load: reads the shared count (every instance's) of the address's wrong codes
+   * for the tenant `slug` names, for the gate to refuse on. Never throws.
+   */
+  readShared(request: FastifyRequest, slug: string): Promise<void>;
+  /**
+   * The tenant step's gate: `passPortal`, unless the address already sent as many wrong codes
+   * as the limit allows in the window, here or (by `readShared`) on any instance: then 429
+   * AUTH.RATE_LIMITED, the code not compared.
    */
   gate(tenant: TenantContext, request: FastifyRequest): void;
   /** After a refusal: a wrong code the gate counted is counted in the shared store too. Never throws. */
@@ -41,8 +47,6 @@ interface Guesses {
   windowEndsAt: number;
   /** Digests of the distinct wrong codes: a stale code sent again by an open tab is one guess. */
   codes: Set<string>;
-  /** Set when the shared count (every instance's) reached the limit first. */
-  refusedUntil: number;
 }
 
 /**
@@ -52,66 +56,80 @@ interface Guesses {
  * guess after the limit is refused too and tells nothing. A missing or empty code is not a
  * guess (a browser's first visit has none) and is not counted.
  *
- * The count that refuses is this process's, kept and checked synchronously in the gate, so
- * a burst of parallel guesses cannot all be compared before the first is counted. Each new
- * wrong code is also counted in the rate-limit store (Redis when set) once the request is
- * refused; when that shared count reaches the limit first, this process refuses the address
- * too. So across instances an address gets at most one more compare on each instance that
- * has not yet seen one of its wrong codes, and a restarted instance likewise. While the
- * shared store is away, each instance still limits on its own count.
+ * Two counts refuse. This process's, kept and checked in the gate with no wait between the
+ * check, the comparison and the count, so a burst of parallel guesses cannot all be compared
+ * before the first is counted. And the shared one (the rate-limit store, Redis when set),
+ * which each new wrong code joins once its request is refused, read before the load of every
+ * request behind the code, so an instance that never saw the address (another one, or this
+ * one restarted) refuses it too. What escapes both: guesses sent at once to several instances
+ * before any of them is counted, at most `max` on each. While the shared store is away, each
+ * instance limits on its own count rather than refusing the whole portal.
  */
 export function createPortalAttempts(app: FastifyInstance, options: { max: number; windowSeconds: number }): PortalAttempts {
   const windowMs = options.windowSeconds * 1000;
   const guesses = new Map<string, Guesses>();
-  // The key of a request whose wrong code the gate counted, for `share` and the store's key.
-  const counted = new WeakMap<FastifyRequest, string>();
+  const keys = new WeakMap<FastifyRequest, string>();
+  // Until when (ms since the epoch) the shared count refuses a request's address, as read before its load.
+  const sharedRefusals = new WeakMap<FastifyRequest, number>();
+  const newGuesses = new WeakSet<FastifyRequest>();
   const sharedCount = app.createRateLimit({
     max: options.max,
     timeWindow: windowMs,
-    keyGenerator: (request: FastifyRequest) => `portal-codes:${counted.get(request) ?? ''}`,
+    keyGenerator: (request: FastifyRequest) => {
+      const key = keys.get(request);
+      if (key === undefined) throw new Error('portal attempts: a request counted without its key');
+      return `portal-codes:${key}`;
+    },
   });
+  const keyOf = (slug: string, request: FastifyRequest) => `${slug} ${request.ip}`;
+  const refusal = (until: number, now: number) => new AppError('AUTH.RATE_LIMITED', {}, { seconds: Math.max(1, Math.ceil((until - now) / 1000)) });
 
   return {
+    async readShared(request, slug) {
+      keys.set(request, keyOf(slug, request));
+      try {
+        const shared = await sharedCount(request, { increment: false });
+        if ('remaining' in shared && shared.remaining === 0) sharedRefusals.set(request, Date.now() + shared.ttl);
+      } catch {
+        // The shared store is away (core/redis.ts logs it): this process's own count still refuses.
+      }
+    },
     gate(tenant, request) {
       if (tenant.portalAccessCodeDigest === null) return;
-      const key = `${tenant.id} ${request.ip}`;
+      const key = keyOf(tenant.slug, request);
       const now = Date.now();
+      const sharedUntil = sharedRefusals.get(request);
+      if (sharedUntil !== undefined && now < sharedUntil) throw refusal(sharedUntil, now);
       let entry = guesses.get(key);
-      if (entry && now >= entry.windowEndsAt && now >= entry.refusedUntil) {
+      if (entry && now >= entry.windowEndsAt) {
         guesses.delete(key);
         entry = undefined;
       }
-      if (entry && (entry.codes.size >= options.max || now < entry.refusedUntil)) {
-        const until = Math.max(entry.codes.size >= options.max ? entry.windowEndsAt : 0, entry.refusedUntil);
-        throw new AppError('AUTH.RATE_LIMITED', {}, { seconds: Math.max(1, Math.ceil((until - now) / 1000)) });
-      }
+      if (entry && entry.codes.size >= options.max) throw refusal(entry.windowEndsAt, now);
       try {
         passPortal(tenant, request);
       } catch (denied) {
         const presented = request.headers[HEADER];
         if (typeof presented === 'string' && presented !== '') {
           const digest = digestPortalCode(tenant.id, presented);
-          if (!entry) {
-            entry = { windowEndsAt: now + windowMs, codes: new Set(), refusedUntil: 0 };
-            setNewest(guesses, key, entry, MAX_REMEMBERED_ADDRESSES);
-          }
+          entry ??= { windowEndsAt: now + windowMs, codes: new Set() };
           if (!entry.codes.has(digest)) {
             entry.codes.add(digest);
-            counted.set(request, key);
+            keys.set(request, key);
+            newGuesses.add(request);
           }
+          // Kept as the newest, so the addresses evicted first are those quiet the longest.
+          setNewest(guesses, key, entry, MAX_REMEMBERED_ADDRESSES);
         }
         throw denied;
       }
     },
     async share(request) {
-      const key = counted.get(request);
-      if (key === undefined) return;
+      if (!newGuesses.has(request)) return;
       try {
-        const shared = await sharedCount(request);
-        const entry = guesses.get(key);
-        if (entry && !shared.isAllowed && shared.remaining === 0) entry.refusedUntil = Date.now() + shared.ttl;
+        await sharedCount(request);
       } catch {
-        // The shared store is away (core/redis.ts logs it): this process's own count still refuses.
+        // As in readShared: the local count stands while the shared store is away.
       }
     },
   };

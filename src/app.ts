@@ -15,7 +15,7 @@ import { bindLocationColumns } from './core/db/workspace-scope.ts';
 import { registerCors } from './core/http/cors.ts';
 import { registerErrorHandling } from './core/http/error-handler.ts';
 import { registerOpenApi } from './core/http/openapi.ts';
-import { createAttemptLimiter, registerRateLimiting } from './core/http/rate-limit.ts';
+import { byClientNetwork, createAttemptLimiter, registerRateLimiting } from './core/http/rate-limit.ts';
 import { ErrorBody } from './core/http/schemas.ts';
 import { ajvFormats, createValidatorCompiler } from './core/http/validation.ts';
 import { registerJsonBodies } from './core/http/json-body.ts';
@@ -324,7 +324,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
         joinAttempts: createAttemptLimiter(app, {
           name: 'invite-code-joins',
           ...config.authRateLimit,
-          keys: [(request) => `ip:${request.ip}`, (request) => `user:${request.ctx?.actor?.userId ?? 0}`],
+          keys: [byClientNetwork, (request) => `user:${request.ctx?.actor?.userId ?? 0}`],
         }),
       });
       await api.register(membersRoutes, { members });
@@ -337,7 +337,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       await api.register(ssoRoutes, {
         sso,
         tenantBaseDomain: config.tenantBaseDomain,
-        startAttempts: createAttemptLimiter(app, { name: 'sso-starts', ...config.authRateLimit, keys: [(request) => `ip:${request.ip}`] }),
+        startAttempts: createAttemptLimiter(app, { name: 'sso-starts', ...config.authRateLimit, keys: [byClientNetwork] }),
         refreshCookie,
         browserBinding: createBrowserBinding({ publicUrl: config.publicUrl }),
       });

@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import { isIPv6 } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
@@ -25,6 +26,32 @@ export async function registerRateLimiting(
     ...(options.redis ? { redis: options.redis, nameSpace: 'tessera-rl:' } : {}),
   });
 }
+
+/** The leading 16-bit groups of an IPv6 address that name its network: a host is commonly given a whole /64. */
+const IPV6_NETWORK_GROUPS = 4;
+
+/**
+ * The client a per-address limit counts: an IPv4 address (an IPv4-mapped IPv6 one included)
+ * as it is, an IPv6 address as its /64, since one host can pick any of the 2^64 addresses
+ * in it and would otherwise get a limit of its own for each.
+ */
+export function clientNetwork(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  const address = ip.split('%')[0] ?? ip;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  const [head = '', tail] = address.split('::');
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':'));
+  // An IPv4 tail (`::1.2.3.4`) fills two groups.
+  const width = (groups: string[]) => groups.reduce((sum, group) => sum + (group.includes('.') ? 2 : 1), 0);
+  const first = groupsOf(head);
+  const last = tail === undefined ? [] : groupsOf(tail);
+  const groups = [...first, ...Array<string>(8 - width(first) - width(last)).fill('0'), ...last];
+  return `${groups.slice(0, IPV6_NETWORK_GROUPS).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+}
+
+/** A limiter key per client network (`clientNetwork`). */
+export const byClientNetwork = (request: FastifyRequest): string => `ip:${clientNetwork(request.ip)}`;
 
 /** The tenant and normalized `email` of a request's body: one limiter key per address, however it is spelled. */
 export function bodyEmailKey(request: FastifyRequest): string {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { anonymous, authenticated, requiresTenant } from '../../core/auth/policy.ts';
 import { tenantContextOf, userContextOf } from '../../core/auth/resolve-context.ts';
-import { bodyEmailKey, createAttemptLimiter } from '../../core/http/rate-limit.ts';
+import { bodyEmailKey, byClientNetwork, createAttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import type { AccountPolicy as Policy, AccountService, SessionRecord } from './account.service.ts';
 import {
@@ -59,14 +59,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
     const limiter = createAttemptLimiter(app, { name, ...authRateLimit, keys });
     return { preHandler: (request: FastifyRequest) => limiter.check(request) };
   };
-  const byIp = (request: FastifyRequest) => `ip:${request.ip}`;
   const byUser = (request: FastifyRequest) => `user:${request.ctx?.tenant.id ?? 0}:${request.ctx?.actor?.userId ?? 0}`;
   // Mail to an address: per IP and per address, so nobody floods a mailbox or probes many.
-  const mailRequests = limited('account-mail', [byIp, (request) => `email:${bodyEmailKey(request)}`]);
+  const mailRequests = limited('account-mail', [byClientNetwork, (request) => `email:${bodyEmailKey(request)}`]);
   // Tokens and codes from outside: per IP (a mailed token cannot be guessed; a challenge also dies after five wrong codes).
-  const tokenAttempts = limited('account-tokens', [byIp]);
+  const tokenAttempts = limited('account-tokens', [byClientNetwork]);
   // A signed-in person's password or second-factor checks: per account and per IP.
-  const secretChecks = limited('account-secrets', [byIp, byUser]);
+  const secretChecks = limited('account-secrets', [byClientNetwork, byUser]);
 
   app.post(
     '/auth/email-verification',

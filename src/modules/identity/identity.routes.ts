@@ -5,7 +5,7 @@ import { anonymous, authenticated, publicRoute, requiresTenant } from '../../cor
 import { tenantContextOf, userContextOf } from '../../core/auth/resolve-context.ts';
 import { AppError } from '../../core/errors.ts';
 import { missingFieldDetails } from '../../core/http/error-handler.ts';
-import { bodyEmailKey, createAttemptLimiter } from '../../core/http/rate-limit.ts';
+import { bodyEmailKey, byClientNetwork, createAttemptLimiter } from '../../core/http/rate-limit.ts';
 import { DataEnvelope, IdParams, ListEnvelope, ListQuery, MessageOnly, parseId } from '../../core/http/schemas.ts';
 import {
   Jwks,
@@ -31,7 +31,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{
   const credentialAttempts = createAttemptLimiter(app, {
     name: 'credentials',
     ...authRateLimit,
-    keys: [(request) => `ip:${request.ip}`, (request) => `email:${bodyEmailKey(request)}`],
+    keys: [byClientNetwork, (request) => `email:${bodyEmailKey(request)}`],
   });
   const rateLimited = { preHandler: (request: FastifyRequest) => credentialAttempts.check(request) };
 

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { setNewest } from '../../cache/bounded-map.ts';
 import { AppError } from '../../errors.ts';
+import { clientNetwork } from '../../http/rate-limit.ts';
 import { PORTAL_ACCESS_CODE_HEADER } from '../../http/surfaces.ts';
 import { digestPortalCode } from '../secrets.ts';
 import type { TenantContext } from '../request-context.ts';
@@ -51,7 +52,7 @@ interface Guesses {
 
 /**
  * Guessing a tenant's portal access code, held back. Wrong codes are counted per tenant and
- * client address, `max` distinct ones per window; past them every request of that address
+ * client network (`clientNetwork`), `max` distinct ones per window; past them every request of that address
  * to that portal is refused before its code is compared, until the window ends, so a right
  * guess after the limit is refused too and tells nothing. A missing or empty code is not a
  * guess (a browser's first visit has none) and is not counted.
@@ -81,7 +82,7 @@ export function createPortalAttempts(app: FastifyInstance, options: { max: numbe
       return `portal-codes:${key}`;
     },
   });
-  const keyOf = (slug: string, request: FastifyRequest) => `${slug} ${request.ip}`;
+  const keyOf = (slug: string, request: FastifyRequest) => `${slug} ${clientNetwork(request.ip)}`;
   const refusal = (until: number, now: number) => new AppError('AUTH.RATE_LIMITED', {}, { seconds: Math.max(1, Math.ceil((until - now) / 1000)) });
 
   return {
